@@ -1,0 +1,1 @@
+namespace Proxy.Actors; public static class Placeholder {}

@@ -1,0 +1,136 @@
+namespace Proxy.Shared.Configuration;
+
+/// <summary>The validated <c>proxy { … }</c> section of a node's HOCON config.</summary>
+public sealed record ProxySettings
+{
+    public IReadOnlyList<ListenerSettings> Listeners { get; init; } = [];
+    public AdminSettings Admin { get; init; } = new();
+    public IReadOnlyDictionary<string, PoolSettings> Pools { get; init; } = new Dictionary<string, PoolSettings>();
+    public IReadOnlyList<RouteSettings> Routes { get; init; } = [];
+    public AccessLogSettings AccessLog { get; init; } = new();
+    public LimitsSettings Limits { get; init; } = new();
+    public TimeoutSettings Timeouts { get; init; } = new();
+    /// <summary>Deadline for in-flight requests on SIGTERM/SIGINT before the node leaves anyway.</summary>
+    public TimeSpan ShutdownDeadline { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>When set, the node starts a small built-in HTTP backend on this address (newcomer demo).</summary>
+    public string? DemoBackend { get; init; }
+    /// <summary>Add an RFC 7239 <c>Forwarded</c> header besides X-Forwarded-*.</summary>
+    public bool AddForwardedHeader { get; init; }
+    /// <summary>Token expected by the admin endpoint (never logged).</summary>
+    public string? AdminToken => Admin.Token;
+}
+
+public enum ListenerMode { Reverse, Forward }
+
+/// <summary>One inbound listener.</summary>
+public sealed record ListenerSettings
+{
+    public required string Name { get; init; }
+    /// <summary>"host:port"; port 0 lets the OS choose (tests).</summary>
+    public required string Address { get; init; }
+    public ListenerMode Mode { get; init; } = ListenerMode.Reverse;
+    /// <summary>Open connections above this are refused (accepted and closed at once) and counted.</summary>
+    public int MaxConnections { get; init; } = 20_000;
+}
+
+public sealed record AdminSettings
+{
+    public string Address { get; init; } = "127.0.0.1:9110";
+    public string? Token { get; init; }
+}
+
+public sealed record AccessLogSettings
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>"stdout" or a file path.</summary>
+    public string Target { get; init; } = "stdout";
+}
+
+/// <summary>HTTP/1.1 parsing limits (defaults like nginx/Envoy).</summary>
+public sealed record LimitsSettings
+{
+    public int MaxHeadBytes { get; init; } = 64 * 1024;
+    public int MaxHeaders { get; init; } = 100;
+    public int MaxUriBytes { get; init; } = 8 * 1024;
+    /// <summary>0 = unlimited.</summary>
+    public long MaxBodyBytes { get; init; }
+}
+
+/// <summary>Client-side timeouts.</summary>
+public sealed record TimeoutSettings
+{
+    /// <summary>Time allowed to receive a complete request head (slowloris guard).</summary>
+    public TimeSpan RequestHead { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Idle keep-alive time between requests.</summary>
+    public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(75);
+}
+
+public enum LoadBalancingPolicyKind { RoundRobin, WeightedRoundRobin, LeastRequests, PowerOfTwo, ConsistentHash, Random }
+
+/// <summary>A named set of backends with its balancing, timeout and retry settings.</summary>
+public sealed record PoolSettings
+{
+    public required string Name { get; init; }
+    public LoadBalancingPolicyKind Policy { get; init; } = LoadBalancingPolicyKind.RoundRobin;
+    public IReadOnlyList<BackendSettings> Backends { get; init; } = [];
+    public PoolTimeouts Timeouts { get; init; } = new();
+    public RetrySettings Retries { get; init; } = new();
+    public UpstreamConnectionSettings Connections { get; init; } = new();
+}
+
+public sealed record BackendSettings
+{
+    /// <summary>"host:port".</summary>
+    public required string Address { get; init; }
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+    public int Weight { get; init; } = 1;
+}
+
+public sealed record PoolTimeouts
+{
+    public TimeSpan Connect { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Time from the request sent to the first byte of the response head.</summary>
+    public TimeSpan Response { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed record RetrySettings
+{
+    /// <summary>Extra attempts after the first (0 = no retry).</summary>
+    public int Attempts { get; init; } = 2;
+    /// <summary>Response statuses that make an idempotent request retry.</summary>
+    public IReadOnlyList<int> Statuses { get; init; } = [];
+    /// <summary>Retries allowed as a fraction of requests (0.2 = 20%).</summary>
+    public double Budget { get; init; } = 0.2;
+    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(25);
+}
+
+public sealed record UpstreamConnectionSettings
+{
+    /// <summary>Max open connections per backend from this node (0 = unlimited).</summary>
+    public int MaxPerBackend { get; init; } = 1024;
+    /// <summary>Idle pooled connections older than this are closed.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>A route: match conditions, in explicit order; the first match wins.</summary>
+public sealed record RouteSettings
+{
+    public required string Name { get; init; }
+    public RouteMatch Match { get; init; } = new();
+    public required string Pool { get; init; }
+}
+
+public sealed record RouteMatch
+{
+    /// <summary>Exact host or "*.example.com" wildcard; null = any.</summary>
+    public IReadOnlyList<string> Hosts { get; init; } = [];
+    public string? Path { get; init; }
+    public string? PathPrefix { get; init; }
+    public string? PathRegex { get; init; }
+    public IReadOnlyList<string> Methods { get; init; } = [];
+    /// <summary>Header name → required value (null value = header present).</summary>
+    public IReadOnlyDictionary<string, string?> Headers { get; init; } = new Dictionary<string, string?>();
+    /// <summary>Query parameter name → required value (null value = parameter present).</summary>
+    public IReadOnlyDictionary<string, string?> Query { get; init; } = new Dictionary<string, string?>();
+}

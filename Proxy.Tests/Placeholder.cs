@@ -1,0 +1,1 @@
+namespace Proxy.Tests; public class PlaceholderTest { [Xunit.Fact] public void Works() {} }
