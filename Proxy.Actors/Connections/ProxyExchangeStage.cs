@@ -1,0 +1,1046 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Proxy.Actors.Logging;
+using Proxy.Actors.Pools;
+using Proxy.Shared.Configuration;
+using Proxy.Shared.Http;
+using Proxy.Shared.LoadBalancing;
+using Proxy.Shared.Routing;
+
+namespace Proxy.Actors.Connections;
+
+/// <summary>
+/// The heart of a client connection: takes decoded requests one at a time (so pipelined requests are answered
+/// in order), routes each, picks a backend from the pool snapshot, forwards head and body to a pooled upstream
+/// connection and streams the response back, with timeouts, retries and error mapping (D3–D5, D7). Upstream
+/// socket I/O runs inside this stage (completions arrive as async callbacks on the connection's actor), so a
+/// request costs no extra actor hops between a client stream and a separate upstream stream.
+/// </summary>
+public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowShape<RequestPart, ResponsePart>, ConnectionHandle>
+{
+    private readonly ProxyRuntime _runtime;
+    private readonly ListenerSettings _listener;
+    private readonly string _clientAddress;
+    private readonly ConnectionContext _context;
+
+    public ProxyExchangeStage(ProxyRuntime runtime, ListenerSettings listener, string clientAddress, ConnectionContext context)
+    {
+        _runtime = runtime;
+        _listener = listener;
+        _clientAddress = clientAddress;
+        _context = context;
+        Shape = new FlowShape<RequestPart, ResponsePart>(In, Out);
+    }
+
+    public Inlet<RequestPart> In { get; } = new("exchange.in");
+    public Outlet<ResponsePart> Out { get; } = new("exchange.out");
+    public override FlowShape<RequestPart, ResponsePart> Shape { get; }
+
+    public override ILogicAndMaterializedValue<ConnectionHandle> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var handle = new ConnectionHandle();
+        return new LogicAndMaterializedValue<ConnectionHandle>(new Logic(this, handle), handle);
+    }
+
+    private enum Phase
+    {
+        /// <summary>Waiting for the next request head (idle keep-alive or a head arriving).</summary>
+        AwaitHead,
+        /// <summary>Picking a backend / connecting / waiting to retry.</summary>
+        Connecting,
+        /// <summary>Request head sent or sending; request body may be streaming; response not yet begun.</summary>
+        Forwarding,
+        /// <summary>Response head delivered; streaming the response body.</summary>
+        ResponseBody,
+        /// <summary>The proxy answered itself; the connection closes or waits for the next request.</summary>
+        Closing,
+    }
+
+    private enum DeadlineKind { None, HeadOrIdle, Response }
+
+    private static readonly object TimeoutTimer = new();
+    private static readonly object RetryTimer = new();
+    private const int MaxResponseHead = 64 * 1024;
+
+    private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
+    {
+        private readonly ProxyExchangeStage _stage;
+        private readonly ConnectionHandle _handle;
+        private readonly ProxyRuntime _runtime;
+        private readonly ArrayBufferWriter<byte> _writer = new(1024);
+        private readonly Queue<ResponsePart> _outQueue = new(2);
+        private readonly ChunkedDecoder _responseChunks = new();
+        private readonly Action<Task<UpstreamConnection>> _onConnected;
+        private readonly Action _onUpstreamSent;
+        private readonly Action _onUpstreamRead;
+        private readonly Action _upstreamSentContinuation;
+        private readonly Action _upstreamReadContinuation;
+        private readonly List<ArraySegment<byte>> _segments = new(4);
+
+        private Phase _phase = Phase.AwaitHead;
+        private bool _draining;
+        private bool _closeAfterResponse;
+        private bool _clientInputClosed;
+
+        // Timeouts: one timer re-armed lazily against a deadline field (no scheduler call per request).
+        private DeadlineKind _deadlineKind = DeadlineKind.HeadOrIdle;
+        private long _waitingSince = Environment.TickCount64;
+        private long _deadline;
+        private long _timerFiresAt = long.MaxValue;
+        private bool _firstRequest = true;
+
+        // The current exchange.
+        private HttpRequestHead? _request;
+        private CompiledRoute? _route;
+        private PoolRuntime? _pool;
+        private Backend? _backend;
+        private UpstreamConnection? _conn;
+        private bool _connReused;
+        private int _attempt;
+        private int _staleRetries;
+        private bool _idempotent;
+        private bool _bodyStarted;
+        private bool _requestSent;
+        private bool _requestFullyRead;
+        private bool _sending;
+        private bool _reading;
+        private bool _sendIsLast;
+        private ValueTask<int> _pendingSend;
+        private ValueTask<int> _pendingRead;
+        private HttpResponseHead? _response;
+        private BodyFraming _upstreamFraming;
+        private BodyFraming _clientFraming;
+        private long _responseRemaining;
+        private bool _responseDone;
+        private long _startTicks;
+        private long _bytesIn;
+        private long _bytesOut;
+        private int _status;
+        private string? _error;
+
+        public Logic(ProxyExchangeStage stage, ConnectionHandle handle) : base(stage.Shape)
+        {
+            _stage = stage;
+            _handle = handle;
+            _runtime = stage._runtime;
+            _onConnected = GetAsyncCallback<Task<UpstreamConnection>>(OnConnected);
+            _onUpstreamSent = GetAsyncCallback(OnUpstreamSent);
+            _onUpstreamRead = GetAsyncCallback(OnUpstreamRead);
+            _upstreamSentContinuation = () => _onUpstreamSent();
+            _upstreamReadContinuation = () => _onUpstreamRead();
+            SetHandler(stage.In, this);
+            SetHandler(stage.Out, this);
+        }
+
+        private RuntimeSnapshot Snapshot => _runtime.Current;
+
+        public override void PreStart()
+        {
+            _handle.Attach(GetAsyncCallback(OnDrain));
+            _draining = _runtime.Draining;
+            Pull(_stage.In);
+            ArmTimeout(HeadTimeoutMs);
+        }
+
+        public override void PostStop()
+        {
+            ReleaseUpstream(reusable: false);
+            ReleaseBackend();
+            _handle.Busy = false;
+            _handle.MarkClosed();
+        }
+
+        private long HeadTimeoutMs => (long)Snapshot.Settings.Timeouts.RequestHead.TotalMilliseconds;
+        private long IdleTimeoutMs => (long)Snapshot.Settings.Timeouts.Idle.TotalMilliseconds;
+
+        // ---------------------------------------------------------------- inbound (decoded request parts)
+
+        public void OnPush()
+        {
+            var part = Grab(_stage.In);
+            switch (part)
+            {
+                case RequestHeadPart head:
+                    BeginExchange(head.Head);
+                    break;
+                case RequestBodyPart body:
+                    _bytesIn += body.Data.Count;
+                    SendBody(body.Data);
+                    break;
+                case RequestEndPart end:
+                    _requestFullyRead = true;
+                    FinishBody(end.Trailers);
+                    break;
+                case RequestMalformedPart bad:
+                    OnMalformed(bad.Error);
+                    break;
+            }
+        }
+
+        public void OnUpstreamFinish()
+        {
+            _clientInputClosed = true;
+            switch (_phase)
+            {
+                case Phase.AwaitHead:
+                    FinishConnection();
+                    break;
+                case Phase.Connecting:
+                case Phase.Forwarding:
+                    if (_request is not null && _request.HasBody && !_requestFullyRead)
+                    {
+                        // The client went away mid-body: the backend must not see a truncated request as complete.
+                        _error = "client closed during request body";
+                        LogExchange(499);
+                        CompleteStage();
+                    }
+                    else _closeAfterResponse = true;
+                    break;
+                default:
+                    _closeAfterResponse = true;
+                    break;
+            }
+        }
+
+        public void OnUpstreamFailure(Exception e) => OnUpstreamFinish();
+
+        // ---------------------------------------------------------------- outbound (response parts)
+
+        public void OnPull()
+        {
+            if (_outQueue.Count > 0)
+            {
+                PushNext();
+                return;
+            }
+            if (_phase == Phase.ResponseBody && !_reading && !_responseDone) ContinueResponseBody();
+        }
+
+        public void OnDownstreamFinish(Exception cause)
+        {
+            // The client socket is gone: abandon the exchange; PostStop closes the upstream connection.
+            if (_phase is Phase.Forwarding or Phase.ResponseBody or Phase.Connecting)
+            {
+                _error ??= "client closed";
+                LogExchange(_status == 0 ? 499 : _status);
+            }
+            CompleteStage();
+        }
+
+        private void Emit(ResponsePart part)
+        {
+            _outQueue.Enqueue(part);
+            if (IsAvailable(_stage.Out)) PushNext();
+        }
+
+        private void PushNext()
+        {
+            var part = _outQueue.Dequeue();
+            Push(_stage.Out, part);
+            if (_outQueue.Count == 0 && _phase == Phase.Closing && _closeAfterResponse) FinishConnection();
+        }
+
+        // ---------------------------------------------------------------- exchange lifecycle
+
+        private void BeginExchange(HttpRequestHead head)
+        {
+            _request = head;
+            _startTicks = Environment.TickCount64;
+            _handle.Busy = true;
+            _firstRequest = false;
+            _deadlineKind = DeadlineKind.None;
+            _bytesIn = _bytesOut = 0;
+            _status = 0;
+            _error = null;
+            _route = null;
+            _pool = null;
+            _attempt = 0;
+            _staleRetries = 0;
+            _bodyStarted = false;
+            _requestSent = false;
+            _requestFullyRead = !head.HasBody;
+            _response = null;
+            _responseDone = false;
+            _closeAfterResponse = !head.KeepAlive || _draining || _clientInputClosed;
+
+            var snapshot = Snapshot;
+            if (head.Method == "CONNECT")
+            {
+                RespondLocal(405, "CONNECT is not allowed on this listener", close: true);
+                return;
+            }
+            var route = snapshot.Routes.Match(head);
+            if (route is null)
+            {
+                RespondLocal(404, "no route matches this request", close: head.HasBody);
+                return;
+            }
+            _route = route;
+            if (!snapshot.Pools.TryGetValue(route.PoolName, out var pool))
+            {
+                RespondLocal(503, "no backend pool for this route", close: head.HasBody);
+                return;
+            }
+            _pool = pool;
+            pool.Budget.RecordRequest();
+            _idempotent = head.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+            PrepareUpstreamHead(head, snapshot.Settings);
+            _phase = Phase.Connecting;
+            StartAttempt(avoid: null);
+        }
+
+        /// <summary>Rewrites the header list once per request: hop-by-hop removal and the forwarding headers.</summary>
+        private void PrepareUpstreamHead(HttpRequestHead head, ProxySettings settings)
+        {
+            var headers = head.Headers;
+            HopByHopHeaders.Strip(headers);
+            // The proxy answers 100-continue itself once the backend connection is ready.
+            headers.Remove("Expect");
+            var client = _stage._clientAddress;
+            var xff = headers.Get("X-Forwarded-For");
+            headers.Set("X-Forwarded-For", xff is null ? client : xff + ", " + client);
+            headers.Set("X-Forwarded-Proto", "http");
+            if (head.Authority.Length > 0) headers.Set("X-Forwarded-Host", head.Authority);
+            if (settings.AddForwardedHeader)
+            {
+                var forClient = client.Contains(':') ? "\"[" + client + "]\"" : client;
+                var forwarded = "for=" + forClient + ";proto=http" + (head.Authority.Length > 0 ? ";host=\"" + head.Authority + "\"" : "");
+                var existing = headers.Get("Forwarded");
+                headers.Set("Forwarded", existing is null ? forwarded : existing + ", " + forwarded);
+            }
+            var via = headers.Get("Via");
+            headers.Set("Via", via is null ? ViaValue(head.Version) : via + ", " + ViaValue(head.Version));
+            if (head.Version == 10 && head.Authority.Length == 0) return;
+            if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
+        }
+
+        private static string ViaValue(int version) => version == 10 ? "1.0 akka-proxy" : "1.1 akka-proxy";
+
+        private void StartAttempt(Backend? avoid)
+        {
+            var pool = _pool!;
+            var index = pool.Policy.Pick(pool.Backends, new LoadBalancingContext(_stage._clientAddress, avoid));
+            if (index < 0)
+            {
+                RespondLocal(503, "no healthy backend available", close: _request!.HasBody);
+                return;
+            }
+            var backend = pool.Backends[index];
+            _backend = backend;
+            backend.BeginRequest();
+            if (backend.Connections.TryRent(out var conn))
+            {
+                _conn = conn;
+                _connReused = true;
+                SendHead();
+                return;
+            }
+            Connect(backend);
+        }
+
+        private void Connect(Backend backend)
+        {
+            if (!backend.Connections.TryReserve())
+            {
+                ReleaseBackend();
+                RespondLocal(503, "upstream connection limit reached", close: _request!.HasBody);
+                return;
+            }
+            var connect = UpstreamConnector.ConnectAsync(backend, _pool!.Settings.Timeouts.Connect);
+            if (connect.IsCompleted) OnConnected(connect);
+            else connect.ContinueWith(_onConnected, TaskContinuationOptions.ExecuteSynchronously);
+        }
+
+        private void OnConnected(Task<UpstreamConnection> connect)
+        {
+            if (_phase != Phase.Connecting || _request is null)
+            {
+                // The exchange ended while connecting (client gone); keep the connection for the next one.
+                if (connect.IsCompletedSuccessfully) connect.Result.Backend.Connections.Return(connect.Result);
+                return;
+            }
+            var backend = _backend!;
+            if (!connect.IsCompletedSuccessfully)
+            {
+                backend.Connections.Unreserve();
+                var timedOut = connect.Exception?.InnerException is UpstreamConnectTimeoutException;
+                ReleaseBackend();
+                // Nothing reached the backend, so even a non-idempotent request may go elsewhere.
+                if (TryScheduleRetry(backend)) return;
+                RespondUpstreamError(timedOut ? 504 : 502, timedOut ? "upstream connect timed out" : "upstream connection failed");
+                return;
+            }
+            _conn = connect.Result;
+            _connReused = false;
+            SendHead();
+        }
+
+        private bool TryScheduleRetry(Backend failed)
+        {
+            var pool = _pool!;
+            if (_attempt >= pool.Settings.Retries.Attempts || _bodyStarted) return false;
+            if (!pool.Budget.TryAcquireRetry()) return false;
+            _attempt++;
+            _avoidOnRetry = failed;
+            var backoff = pool.Settings.Retries.BackoffBase.TotalMilliseconds * (1 << (_attempt - 1));
+            var jittered = backoff / 2 + Random.Shared.NextDouble() * backoff / 2;
+            _phase = Phase.Connecting;
+            ScheduleOnce(RetryTimer, TimeSpan.FromMilliseconds(jittered));
+            return true;
+        }
+
+        private Backend? _avoidOnRetry;
+
+        private void SendHead()
+        {
+            _phase = Phase.Forwarding;
+            var head = _request!;
+            _writer.ResetWrittenCount();
+            // Origin-form targets go byte for byte; absolute-form is reduced to origin-form for the backend.
+            var target = head.Target[0] == '/' || head.Target == "*"
+                ? head.Target
+                : head.Query.Length > 0 ? head.Path + "?" + head.Query : head.Path;
+            Http1Writer.WriteRequestLine(_writer, head.Method, target);
+            Http1Writer.WriteHeaders(_writer, head.Headers);
+            if (head.Chunked) Http1Writer.WriteHeader(_writer, "Transfer-Encoding", "chunked");
+            Http1Writer.WriteEndOfHead(_writer);
+            _sendIsLast = !head.HasBody;
+            _segments.Clear();
+            _segments.Add(ToSegment(_writer));
+            StartSend();
+            // Read from the start: a backend may answer (e.g. 413) before the request body is complete.
+            StartRead();
+        }
+
+        private static ArraySegment<byte> ToSegment(ArrayBufferWriter<byte> writer) =>
+            new(writer.WrittenSpan.ToArray());
+
+        private void StartSend()
+        {
+            _sending = true;
+            ValueTask<int> send;
+            try
+            {
+                send = _segments.Count == 1
+                    ? _conn!.Socket.SendAsync(_segments[0].AsMemory(), SocketFlags.None)
+                    : new ValueTask<int>(_conn!.Socket.SendAsync(_segments, SocketFlags.None));
+            }
+            catch (Exception)
+            {
+                send = ValueTask.FromException<int>(new SocketException((int)SocketError.ConnectionReset));
+            }
+            _pendingSend = send;
+            if (send.IsCompleted) OnUpstreamSent();
+            else send.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_upstreamSentContinuation);
+        }
+
+        private void OnUpstreamSent()
+        {
+            _sending = false;
+            var failed = false;
+            try
+            {
+                _pendingSend.GetAwaiter().GetResult();
+            }
+            catch (Exception)
+            {
+                failed = true;
+            }
+            _pendingSend = default;
+            if (_phase is not (Phase.Forwarding or Phase.ResponseBody) || _conn is null) return;
+            if (failed)
+            {
+                OnUpstreamBroken("upstream closed the connection while sending");
+                return;
+            }
+            if (_response is not null && _responseDone) return;
+            if (!_bodyStarted)
+            {
+                // Head sent.
+                if (_request!.HasBody)
+                {
+                    _bodyStarted = true;
+                    if (_request.ExpectContinue) Emit(ResponseContinuePart.Instance);
+                    PullBody();
+                    return;
+                }
+            }
+            else if (!_sendIsLast)
+            {
+                PullBody();
+                return;
+            }
+            _requestSent = true;
+            if (_response is null) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
+        }
+
+        private long ResponseTimeoutMs => (long)_pool!.Settings.Timeouts.Response.TotalMilliseconds;
+
+        private void PullBody()
+        {
+            if (_requestFullyRead) return;
+            if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
+        }
+
+        private void SendBody(ByteString data)
+        {
+            if (_conn is null || _responseDone)
+            {
+                // Answered already (e.g. backend replied early): drop the rest of the body.
+                PullBody();
+                return;
+            }
+            _segments.Clear();
+            var segments = Transport.ByteStringSegmentsAccess.Of(data);
+            if (_request!.Chunked)
+            {
+                _writer.ResetWrittenCount();
+                Http1Writer.WriteChunkHeader(_writer, data.Count);
+                _segments.Add(ToSegment(_writer));
+                foreach (var s in segments) _segments.Add(s);
+                _segments.Add(CrLf);
+            }
+            else
+            {
+                foreach (var s in segments) _segments.Add(s);
+            }
+            _sendIsLast = false;
+            StartSend();
+        }
+
+        private static readonly ArraySegment<byte> CrLf = new("\r\n"u8.ToArray());
+
+        private void FinishBody(HttpHeaderList? trailers)
+        {
+            if (_conn is null || _responseDone)
+            {
+                if (_phase == Phase.Closing && _closeAfterResponse && _outQueue.Count == 0) FinishConnection();
+                else if (_responseDone) CompleteExchangeIfDone();
+                return;
+            }
+            if (_request!.Chunked)
+            {
+                _writer.ResetWrittenCount();
+                Http1Writer.WriteLastChunk(_writer, trailers);
+                _segments.Clear();
+                _segments.Add(ToSegment(_writer));
+                _sendIsLast = true;
+                StartSend();
+                return;
+            }
+            _requestSent = true;
+            if (_response is null) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
+        }
+
+        private void OnMalformed(HttpParseError error)
+        {
+            _closeAfterResponse = true;
+            if (_phase == Phase.AwaitHead)
+            {
+                _request = null;
+                _status = error.Status;
+                RespondLocal(error.Status, error.Reason, close: true, log: false);
+                return;
+            }
+            // The body turned out invalid (bad chunk, too large) mid-exchange.
+            _error = error.Reason;
+            if (_response is null && _status == 0)
+            {
+                ReleaseUpstream(reusable: false);
+                ReleaseBackend();
+                RespondLocal(error.Status, error.Reason, close: true);
+                return;
+            }
+            LogExchange(_status);
+            FailStage(new InvalidOperationException(error.Reason));
+        }
+
+        // ---------------------------------------------------------------- upstream response
+
+        private void StartRead()
+        {
+            var conn = _conn!;
+            if (!conn.MakeRoom(MaxResponseHead))
+            {
+                RespondUpstreamError(502, "upstream response head too large");
+                return;
+            }
+            _reading = true;
+            ValueTask<int> read;
+            try
+            {
+                read = conn.Socket.ReceiveAsync(conn.Buffer.AsMemory(conn.ReadEnd), SocketFlags.None);
+            }
+            catch (Exception)
+            {
+                read = ValueTask.FromResult(0);
+            }
+            _pendingRead = read;
+            if (read.IsCompleted) OnUpstreamRead();
+            else read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_upstreamReadContinuation);
+        }
+
+        private void OnUpstreamRead()
+        {
+            _reading = false;
+            int n;
+            try
+            {
+                n = _pendingRead.GetAwaiter().GetResult();
+            }
+            catch (Exception)
+            {
+                n = -1;
+            }
+            _pendingRead = default;
+            if (_conn is null || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
+            if (n > 0) _conn.ReadEnd += n;
+            if (_response is null)
+            {
+                if (n <= 0)
+                {
+                    OnUpstreamBroken("upstream closed the connection before responding");
+                    return;
+                }
+                TryParseResponseHead();
+                return;
+            }
+            if (n <= 0)
+            {
+                if (_upstreamFraming == BodyFraming.UntilClose)
+                {
+                    EndResponse(null, upstreamReusable: false);
+                    return;
+                }
+                _error = "upstream closed the connection mid-body";
+                LogExchange(_status);
+                FailStage(new IOException(_error));
+                return;
+            }
+            if (_deadlineKind == DeadlineKind.Response) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
+            DeliverBody();
+        }
+
+        private void TryParseResponseHead()
+        {
+            var conn = _conn!;
+            while (true)
+            {
+                var span = conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered);
+                var status = Http1ResponseParser.TryParse(span, _request!.Method == "HEAD", MaxResponseHead,
+                    Snapshot.Limits.MaxHeaders, out var head, out var consumed, out _);
+                if (status == ParseStatus.Incomplete)
+                {
+                    StartRead();
+                    return;
+                }
+                if (status == ParseStatus.Invalid)
+                {
+                    RespondUpstreamError(502, "malformed response from upstream");
+                    return;
+                }
+                conn.ReadStart += consumed;
+                if (head!.IsInterim || head.Status == 101)
+                {
+                    // 1xx interim responses are consumed here; the client got its own 100 Continue.
+                    if (head.Status == 101)
+                    {
+                        RespondUpstreamError(502, "unexpected protocol switch from upstream");
+                        return;
+                    }
+                    continue;
+                }
+                OnResponseHead(head);
+                return;
+            }
+        }
+
+        private void OnResponseHead(HttpResponseHead head)
+        {
+            var pool = _pool!;
+            if (pool.RetryStatuses[head.Status] && _idempotent && !_request!.HasBody &&
+                _attempt < pool.Settings.Retries.Attempts)
+            {
+                var failed = _backend!;
+                ReleaseUpstream(reusable: false);
+                ReleaseBackend();
+                if (TryScheduleRetry(failed)) return;
+                // Budget exhausted: this response cannot be relayed any more (connection dropped), so map it.
+                RespondUpstreamError(head.Status == 503 ? 503 : 502, "upstream answered " + head.Status);
+                return;
+            }
+
+            _response = head;
+            _status = head.Status;
+            _deadlineKind = DeadlineKind.None;
+            _upstreamFraming = head.Framing;
+            _responseRemaining = head.ContentLength;
+            if (head.Framing == BodyFraming.Chunked) _responseChunks.Reset();
+
+            var request = _request!;
+            var headers = head.Headers;
+            HopByHopHeaders.Strip(headers);
+            var via = headers.Get("Via");
+            headers.Set("Via", via is null ? ViaValue(head.Version) : via + ", " + ViaValue(head.Version));
+
+            _clientFraming = head.Framing switch
+            {
+                BodyFraming.None => BodyFraming.None,
+                BodyFraming.ContentLength => BodyFraming.ContentLength,
+                _ => request.Version == 11 ? BodyFraming.Chunked : BodyFraming.UntilClose,
+            };
+            if (_clientFraming == BodyFraming.UntilClose || !_requestFullyRead) _closeAfterResponse = true;
+            if (_closeAfterResponse) headers.Add("Connection", "close");
+            else if (request.Version == 10) headers.Add("Connection", "keep-alive");
+
+            _phase = Phase.ResponseBody;
+            if (head.Framing == BodyFraming.None)
+            {
+                Emit(new ResponseHeadPart { Status = head.Status, Reason = head.Reason, Headers = headers, Framing = BodyFraming.None, Complete = true });
+                EndResponse(null, upstreamReusable: head.KeepAlive, emitEnd: false);
+                return;
+            }
+            // Body bytes that came with the head leave with it in one write.
+            var body = TakeBody(out var complete, out var trailers, out var bad);
+            if (bad)
+            {
+                RespondUpstreamError(502, "malformed response body from upstream");
+                return;
+            }
+            Emit(new ResponseHeadPart
+            {
+                Status = head.Status, Reason = head.Reason, Headers = headers, Framing = _clientFraming, Body = body,
+                Complete = complete && trailers is null,
+            });
+            if (complete)
+            {
+                EndResponse(trailers, upstreamReusable: head.KeepAlive, emitEnd: trailers is not null);
+                return;
+            }
+            if (IsAvailable(_stage.Out) && _outQueue.Count == 0) ContinueResponseBody();
+        }
+
+        private void ContinueResponseBody()
+        {
+            if (_conn!.Buffered > 0)
+            {
+                DeliverBody();
+                return;
+            }
+            SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
+            StartRead();
+        }
+
+        private void DeliverBody()
+        {
+            var data = TakeBody(out var complete, out var trailers, out var bad);
+            if (bad)
+            {
+                _error = "malformed response body from upstream";
+                LogExchange(_status);
+                FailStage(new IOException(_error));
+                return;
+            }
+            if (!data.IsEmpty) Emit(new ResponseBodyPart(data));
+            if (complete)
+            {
+                EndResponse(trailers, upstreamReusable: _response!.KeepAlive);
+                return;
+            }
+            if (data.IsEmpty) StartRead();
+        }
+
+        /// <summary>Takes as much decoded body as the buffer holds (copied out: the buffer is reused).</summary>
+        private ByteString TakeBody(out bool complete, out HttpHeaderList? trailers, out bool bad)
+        {
+            var conn = _conn!;
+            complete = false;
+            trailers = null;
+            bad = false;
+            switch (_upstreamFraming)
+            {
+                case BodyFraming.ContentLength:
+                {
+                    var n = (int)Math.Min(_responseRemaining, conn.Buffered);
+                    var data = n == 0 ? ByteString.Empty : ByteString.CopyFrom(conn.Buffer, conn.ReadStart, n);
+                    conn.ReadStart += n;
+                    _responseRemaining -= n;
+                    complete = _responseRemaining == 0;
+                    _bytesOut += n;
+                    return data;
+                }
+                case BodyFraming.UntilClose:
+                {
+                    var n = conn.Buffered;
+                    var data = n == 0 ? ByteString.Empty : ByteString.CopyFrom(conn.Buffer, conn.ReadStart, n);
+                    conn.ReadStart += n;
+                    _bytesOut += n;
+                    return data;
+                }
+                case BodyFraming.Chunked:
+                {
+                    var result = ByteString.Empty;
+                    while (conn.Buffered > 0)
+                    {
+                        var span = conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered);
+                        var step = _responseChunks.Decode(span, out var consumed, out var offset, out var length, out _);
+                        if (step == ChunkStep.Invalid)
+                        {
+                            bad = true;
+                            return ByteString.Empty;
+                        }
+                        if (step == ChunkStep.Data)
+                        {
+                            var piece = ByteString.CopyFrom(conn.Buffer, conn.ReadStart + offset, length);
+                            result = result.IsEmpty ? piece : result.Concat(piece);
+                            _bytesOut += length;
+                        }
+                        conn.ReadStart += consumed;
+                        if (step == ChunkStep.Done)
+                        {
+                            complete = true;
+                            trailers = _responseChunks.Trailers;
+                            break;
+                        }
+                    }
+                    if (conn.Buffered == 0) conn.ReadStart = conn.ReadEnd = 0;
+                    return result.IsCompact ? result : result.Compact();
+                }
+                default:
+                    complete = true;
+                    return ByteString.Empty;
+            }
+        }
+
+        private void EndResponse(HttpHeaderList? trailers, bool upstreamReusable, bool emitEnd = true)
+        {
+            _responseDone = true;
+            // Reuse only a connection whose exchange finished cleanly on both sides.
+            var reusable = upstreamReusable && _conn is not null && _conn.Buffered == 0 && !_sending &&
+                           (_requestSent || !_request!.HasBody);
+            ReleaseUpstream(reusable);
+            ReleaseBackend();
+            if (emitEnd) Emit(trailers is null ? ResponseEndPart.NoTrailers : new ResponseEndPart(trailers));
+            LogExchange(_status);
+            CompleteExchangeIfDone();
+        }
+
+        private void CompleteExchangeIfDone()
+        {
+            if (!_requestFullyRead)
+            {
+                // The rest of the request body is unread: the connection cannot carry another request.
+                _closeAfterResponse = true;
+            }
+            _request = null;
+            _handle.Busy = false;
+            if (_closeAfterResponse || _draining)
+            {
+                _phase = Phase.Closing;
+                _closeAfterResponse = true;
+                if (_outQueue.Count == 0) FinishConnection();
+                return;
+            }
+            EnterAwaitHead();
+        }
+
+        private void EnterAwaitHead()
+        {
+            _phase = Phase.AwaitHead;
+            _waitingSince = Environment.TickCount64;
+            SetDeadline(DeadlineKind.HeadOrIdle, Math.Min(HeadTimeoutMs, IdleTimeoutMs));
+            if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
+            else if (IsClosed(_stage.In)) FinishConnection();
+        }
+
+        private void OnUpstreamBroken(string reason)
+        {
+            var backend = _backend!;
+            var reused = _connReused;
+            ReleaseUpstream(reusable: false);
+            // A kept-alive connection the backend had closed: nothing was processed, try a fresh connection.
+            if (reused && _response is null && (!_bodyStarted || _idempotent && !_request!.HasBody) && _staleRetries < 2)
+            {
+                _staleRetries++;
+                _bodyStarted = false;
+                _phase = Phase.Connecting;
+                Connect(backend);
+                return;
+            }
+            ReleaseBackend();
+            if (_response is null && _idempotent && !_bodyStarted && TryScheduleRetry(backend)) return;
+            if (_response is null && _status == 0)
+            {
+                RespondUpstreamError(502, reason);
+                return;
+            }
+            _error = reason;
+            LogExchange(_status);
+            FailStage(new IOException(reason));
+        }
+
+        private void RespondUpstreamError(int status, string reason)
+        {
+            ReleaseUpstream(reusable: false);
+            ReleaseBackend();
+            RespondLocal(status, reason, close: !_requestFullyRead || _closeAfterResponse);
+        }
+
+        /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces.</summary>
+        private void RespondLocal(int status, string reason, bool close, bool log = true)
+        {
+            _status = status;
+            _error = reason;
+            _deadlineKind = DeadlineKind.None;
+            if (close || !_requestFullyRead) _closeAfterResponse = true;
+            var text = HttpStatusText.Get(status);
+            var body = Encoding.UTF8.GetBytes(status + " " + text + ": " + reason + "\n");
+            var headers = new HttpHeaderList(4);
+            headers.Add("Content-Type", "text/plain; charset=utf-8");
+            headers.Add("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (_closeAfterResponse) headers.Add("Connection", "close");
+            var headOnly = _request?.Method == "HEAD";
+            Emit(new ResponseHeadPart
+            {
+                Status = status, Headers = headers, Framing = headOnly ? BodyFraming.None : BodyFraming.ContentLength,
+                Body = headOnly ? ByteString.Empty : ByteString.FromBytes(body), Complete = true,
+            });
+            _bytesOut = headOnly ? 0 : body.Length;
+            if (log && _request is not null) LogExchange(status);
+            _responseDone = true;
+            _phase = Phase.Closing;
+            if (_closeAfterResponse)
+            {
+                _request = null;
+                _handle.Busy = false;
+                if (_outQueue.Count == 0) FinishConnection();
+                return;
+            }
+            CompleteExchangeIfDone();
+        }
+
+        private void FinishConnection()
+        {
+            if (_outQueue.Count > 0) return;
+            CompleteStage();
+        }
+
+        private void ReleaseUpstream(bool reusable)
+        {
+            var conn = _conn;
+            if (conn is null) return;
+            _conn = null;
+            if (reusable && !_reading && !_sending) conn.Backend.Connections.Return(conn);
+            else conn.Backend.Connections.Discard(conn);
+        }
+
+        private void ReleaseBackend()
+        {
+            var backend = _backend;
+            if (backend is null) return;
+            _backend = null;
+            backend.EndRequest();
+        }
+
+        private void LogExchange(int status)
+        {
+            var request = _request;
+            if (request is null) return;
+            _runtime.AccessLog.Write(new AccessLogEntry
+            {
+                Time = DateTime.UtcNow,
+                Client = _stage._clientAddress,
+                Method = request.Method,
+                Host = request.Host,
+                Path = request.Path,
+                Route = _route?.Name,
+                Upstream = _backend?.Address ?? _conn?.Backend.Address,
+                Status = status,
+                BytesIn = _bytesIn,
+                BytesOut = _bytesOut,
+                DurationMs = (Environment.TickCount64 - _startTicks),
+                Error = _error,
+            });
+        }
+
+        // ---------------------------------------------------------------- drain and timeouts
+
+        private void OnDrain()
+        {
+            _draining = true;
+            if (_phase == Phase.AwaitHead && _stage._context.HeadStartedAt == 0) FinishConnection();
+            else _closeAfterResponse = true;
+        }
+
+        private void SetDeadline(DeadlineKind kind, long inMs)
+        {
+            _deadlineKind = kind;
+            _deadline = Environment.TickCount64 + inMs;
+            if (_deadline < _timerFiresAt) ArmTimeout(inMs);
+        }
+
+        private void ArmTimeout(long inMs)
+        {
+            _timerFiresAt = Environment.TickCount64 + inMs;
+            ScheduleOnce(TimeoutTimer, TimeSpan.FromMilliseconds(Math.Max(1, inMs)));
+        }
+
+        protected override void OnTimer(object timerKey)
+        {
+            if (ReferenceEquals(timerKey, RetryTimer))
+            {
+                if (_phase == Phase.Connecting && _request is not null) StartAttempt(_avoidOnRetry);
+                return;
+            }
+            _timerFiresAt = long.MaxValue;
+            var now = Environment.TickCount64;
+            switch (_deadlineKind)
+            {
+                case DeadlineKind.HeadOrIdle when _phase == Phase.AwaitHead:
+                {
+                    var headStarted = _stage._context.HeadStartedAt;
+                    var headDeadline = headStarted != 0
+                        ? headStarted + HeadTimeoutMs
+                        : _firstRequest ? _waitingSince + HeadTimeoutMs : long.MaxValue;
+                    var idleDeadline = headStarted != 0 || _firstRequest ? long.MaxValue : _waitingSince + IdleTimeoutMs;
+                    if (now >= headDeadline)
+                    {
+                        // Slowloris guard: the head did not arrive in time.
+                        RespondLocal(408, "request head not received in time", close: true, log: false);
+                        return;
+                    }
+                    if (now >= idleDeadline)
+                    {
+                        FinishConnection();
+                        return;
+                    }
+                    ArmTimeout(Math.Min(headDeadline == long.MaxValue ? HeadTimeoutMs : headDeadline - now,
+                        idleDeadline == long.MaxValue ? HeadTimeoutMs : idleDeadline - now));
+                    return;
+                }
+                case DeadlineKind.Response:
+                    if (now < _deadline)
+                    {
+                        ArmTimeout(_deadline - now);
+                        return;
+                    }
+                    if (_response is null)
+                    {
+                        RespondUpstreamError(504, "upstream response timed out");
+                        return;
+                    }
+                    _error = "upstream response body timed out";
+                    LogExchange(_status);
+                    FailStage(new TimeoutException(_error));
+                    return;
+                default:
+                    // No deadline pending: the next state change re-arms the timer.
+                    return;
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Proxy.Actors.Logging;
+using Proxy.Actors.Pools;
+using Proxy.Shared.Configuration;
+using Proxy.Shared.Http;
+using Proxy.Shared.Routing;
+
+namespace Proxy.Actors.Connections;
+
+/// <summary>Everything a request needs to be decided, as one immutable snapshot (swapped whole on reload).</summary>
+public sealed class RuntimeSnapshot
+{
+    public RuntimeSnapshot(ProxySettings settings, RouteTable routes, IReadOnlyDictionary<string, PoolRuntime> pools)
+    {
+        Settings = settings;
+        Routes = routes;
+        Pools = pools;
+        Limits = new HttpLimits
+        {
+            MaxHeadBytes = settings.Limits.MaxHeadBytes,
+            MaxHeaders = settings.Limits.MaxHeaders,
+            MaxUriBytes = settings.Limits.MaxUriBytes,
+            MaxBodyBytes = settings.Limits.MaxBodyBytes,
+        };
+    }
+
+    public ProxySettings Settings { get; }
+    public RouteTable Routes { get; }
+    public IReadOnlyDictionary<string, PoolRuntime> Pools { get; }
+    public HttpLimits Limits { get; }
+}
+
+/// <summary>
+/// The node's shared, read-mostly state: the current snapshot (one writer publishes, connection stages read
+/// without locks) and the draining flag set by graceful shutdown.
+/// </summary>
+public sealed class ProxyRuntime
+{
+    private volatile RuntimeSnapshot _current;
+    private volatile bool _draining;
+
+    public ProxyRuntime(RuntimeSnapshot initial, AccessLog accessLog)
+    {
+        _current = initial;
+        AccessLog = accessLog;
+    }
+
+    public RuntimeSnapshot Current => _current;
+    public AccessLog AccessLog { get; }
+    public bool Draining => _draining;
+
+    public void Publish(RuntimeSnapshot snapshot) => _current = snapshot;
+    public void BeginDraining() => _draining = true;
+}

@@ -1,0 +1,212 @@
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Proxy.Actors.Connections;
+using Proxy.Shared.Http;
+
+namespace Proxy.Actors.Http;
+
+/// <summary>
+/// Decodes client bytes into request parts (head, body slices, end) with the strict rules of
+/// <see cref="Http1RequestParser"/> and <see cref="ChunkedDecoder"/>. It reads only when the next stage pulls,
+/// so a request body is read from the socket no faster than the backend takes it. On a protocol error it emits
+/// <see cref="RequestMalformedPart"/> and completes: nothing after a bad message is interpreted (no smuggling).
+/// </summary>
+public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, RequestPart>>
+{
+    private readonly HttpLimits _limits;
+    private readonly ConnectionContext _context;
+
+    public HttpRequestDecoderStage(HttpLimits limits, ConnectionContext context)
+    {
+        _limits = limits;
+        _context = context;
+        Shape = new FlowShape<ByteString, RequestPart>(In, Out);
+    }
+
+    public Inlet<ByteString> In { get; } = new("http-decoder.in");
+    public Outlet<RequestPart> Out { get; } = new("http-decoder.out");
+    public override FlowShape<ByteString, RequestPart> Shape { get; }
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private enum State { Head, FixedBody, ChunkedBody, Failed }
+
+    private sealed class Logic : InAndOutGraphStageLogic
+    {
+        private readonly HttpRequestDecoderStage _stage;
+        private readonly ChunkedDecoder _chunked;
+        private ByteString _buffered = ByteString.Empty;
+        private State _state = State.Head;
+        private long _remaining;
+        private long _bodyBytes;
+
+        public Logic(HttpRequestDecoderStage stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            _chunked = new ChunkedDecoder(stage._limits.MaxHeadBytes, stage._limits.MaxHeaders);
+            SetHandlers(stage.In, stage.Out, this);
+        }
+
+        public override void OnPush()
+        {
+            var data = Grab(_stage.In);
+            if (data.IsEmpty)
+            {
+                Pull(_stage.In);
+                return;
+            }
+            if (_state == State.Head && _buffered.IsEmpty && _stage._context.HeadStartedAt == 0)
+                _stage._context.HeadStartedAt = Environment.TickCount64;
+            _buffered = _buffered.IsEmpty ? data : _buffered.Concat(data);
+            Process();
+        }
+
+        public override void OnUpstreamFinish()
+        {
+            // Buffered bytes may still hold pipelined requests: they are served before the stage completes
+            // (RequestMore completes it once nothing more can be parsed).
+            if (_buffered.IsEmpty || _state == State.Failed) CompleteStage();
+            else Process();
+        }
+
+        public override void OnPull() => Process();
+
+        private void Process()
+        {
+            if (!IsAvailable(_stage.Out)) return;
+            switch (_state)
+            {
+                case State.Head:
+                    ProcessHead();
+                    break;
+                case State.FixedBody:
+                    ProcessFixedBody();
+                    break;
+                case State.ChunkedBody:
+                    ProcessChunkedBody();
+                    break;
+            }
+        }
+
+        private void ProcessHead()
+        {
+            if (_buffered.IsEmpty)
+            {
+                RequestMore();
+                return;
+            }
+            var span = _buffered.ToReadOnlySpan();
+            var status = Http1RequestParser.TryParse(span, _stage._limits, out var head, out var consumed, out var error);
+            switch (status)
+            {
+                case ParseStatus.Incomplete:
+                    if (!_buffered.IsCompact) _buffered = _buffered.Compact();
+                    RequestMore();
+                    return;
+                case ParseStatus.Invalid:
+                    Malformed(error);
+                    return;
+            }
+            _stage._context.HeadStartedAt = 0;
+            _buffered = _buffered.Slice(consumed);
+            _bodyBytes = 0;
+            if (head!.Chunked)
+            {
+                _chunked.Reset();
+                _state = State.ChunkedBody;
+            }
+            else if (head.ContentLength > 0)
+            {
+                _remaining = head.ContentLength;
+                _state = State.FixedBody;
+            }
+            Push(_stage.Out, new RequestHeadPart(head));
+            if (_state == State.Head && !_buffered.IsEmpty && _stage._context.HeadStartedAt == 0)
+                _stage._context.HeadStartedAt = Environment.TickCount64;
+        }
+
+        private void ProcessFixedBody()
+        {
+            if (_buffered.IsEmpty)
+            {
+                RequestMore();
+                return;
+            }
+            var take = (int)Math.Min(_remaining, _buffered.Count);
+            var slice = take == _buffered.Count ? _buffered : _buffered.Slice(0, take);
+            _buffered = take == _buffered.Count ? ByteString.Empty : _buffered.Slice(take);
+            _remaining -= take;
+            if (_remaining == 0)
+            {
+                _state = State.Head;
+                EmitMultiple(_stage.Out, [new RequestBodyPart(slice), RequestEndPart.NoTrailers]);
+                return;
+            }
+            Push(_stage.Out, new RequestBodyPart(slice));
+        }
+
+        private void ProcessChunkedBody()
+        {
+            while (true)
+            {
+                if (_buffered.IsEmpty)
+                {
+                    RequestMore();
+                    return;
+                }
+                var span = _buffered.ToReadOnlySpan();
+                var step = _chunked.Decode(span, out var consumed, out var offset, out var length, out var error);
+                switch (step)
+                {
+                    case ChunkStep.NeedMore:
+                        _buffered = ByteString.Empty;
+                        RequestMore();
+                        return;
+                    case ChunkStep.Invalid:
+                        Malformed(error);
+                        return;
+                    case ChunkStep.Data:
+                    {
+                        var data = _buffered.Slice(offset, length);
+                        _buffered = _buffered.Slice(consumed);
+                        _bodyBytes += length;
+                        var max = _stage._limits.MaxBodyBytes;
+                        if (max > 0 && _bodyBytes > max)
+                        {
+                            Malformed(new HttpParseError(413, "request body larger than the configured limit"));
+                            return;
+                        }
+                        Push(_stage.Out, new RequestBodyPart(data));
+                        return;
+                    }
+                    case ChunkStep.Done:
+                        _buffered = _buffered.Slice(consumed);
+                        _state = State.Head;
+                        Push(_stage.Out, _chunked.Trailers is null ? RequestEndPart.NoTrailers : new RequestEndPart(_chunked.Trailers));
+                        return;
+                }
+            }
+        }
+
+        private void RequestMore()
+        {
+            if (IsClosed(_stage.In))
+            {
+                // The client closed with an incomplete message: nothing more will come.
+                CompleteStage();
+                return;
+            }
+            if (!HasBeenPulled(_stage.In)) Pull(_stage.In);
+        }
+
+        private void Malformed(HttpParseError error)
+        {
+            _state = State.Failed;
+            _buffered = ByteString.Empty;
+            Cancel(_stage.In);
+            Push(_stage.Out, new RequestMalformedPart(error));
+            Complete(_stage.Out);
+        }
+    }
+}

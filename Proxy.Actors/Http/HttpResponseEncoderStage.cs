@@ -1,0 +1,109 @@
+using System.Buffers;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Proxy.Shared.Http;
+
+namespace Proxy.Actors.Http;
+
+/// <summary>
+/// Serializes response parts to bytes: the head (with any body bytes that came with it, in one buffer),
+/// chunk framing when the framing is chunked, and the last chunk with trailers.
+/// </summary>
+public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart, ByteString>>
+{
+    private static readonly ByteString ContinueBytes = ByteString.FromString("HTTP/1.1 100 Continue\r\n\r\n");
+
+    public HttpResponseEncoderStage() => Shape = new FlowShape<ResponsePart, ByteString>(In, Out);
+
+    public Inlet<ResponsePart> In { get; } = new("http-encoder.in");
+    public Outlet<ByteString> Out { get; } = new("http-encoder.out");
+    public override FlowShape<ResponsePart, ByteString> Shape { get; }
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : InAndOutGraphStageLogic
+    {
+        private readonly HttpResponseEncoderStage _stage;
+        private readonly ArrayBufferWriter<byte> _writer = new(512);
+        private bool _chunked;
+
+        public Logic(HttpResponseEncoderStage stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            SetHandlers(stage.In, stage.Out, this);
+        }
+
+        public override void OnPull() => Pull(_stage.In);
+
+        public override void OnPush()
+        {
+            var part = Grab(_stage.In);
+            switch (part)
+            {
+                case ResponseBodyPart body:
+                    if (body.Data.IsEmpty)
+                    {
+                        Pull(_stage.In);
+                        return;
+                    }
+                    Push(_stage.Out, _chunked ? Chunk(body.Data) : body.Data);
+                    return;
+                case ResponseHeadPart head:
+                    Push(_stage.Out, EncodeHead(head));
+                    return;
+                case ResponseEndPart end:
+                    if (!_chunked)
+                    {
+                        Pull(_stage.In);
+                        return;
+                    }
+                    _chunked = false;
+                    _writer.ResetWrittenCount();
+                    Http1Writer.WriteLastChunk(_writer, end.Trailers);
+                    Push(_stage.Out, Take());
+                    return;
+                case ResponseContinuePart:
+                    Push(_stage.Out, ContinueBytes);
+                    return;
+            }
+        }
+
+        private ByteString EncodeHead(ResponseHeadPart head)
+        {
+            _writer.ResetWrittenCount();
+            Http1Writer.WriteStatusLine(_writer, head.Status, head.Reason);
+            Http1Writer.WriteHeaders(_writer, head.Headers);
+            _chunked = head.Framing == BodyFraming.Chunked;
+            if (_chunked) Http1Writer.WriteHeader(_writer, "Transfer-Encoding", "chunked");
+            Http1Writer.WriteEndOfHead(_writer);
+            if (!head.Body.IsEmpty)
+            {
+                if (_chunked) Http1Writer.WriteChunkHeader(_writer, head.Body.Count);
+                var span = _writer.GetSpan(head.Body.Count);
+                head.Body.CopyTo(ref span);
+                _writer.Advance(head.Body.Count);
+                if (_chunked) Http1Writer.WriteChunkEnd(_writer);
+            }
+            if (head.Complete && _chunked)
+            {
+                Http1Writer.WriteLastChunk(_writer, null);
+                _chunked = false;
+            }
+            return Take();
+        }
+
+        private ByteString Chunk(ByteString data)
+        {
+            _writer.ResetWrittenCount();
+            Http1Writer.WriteChunkHeader(_writer, data.Count);
+            var header = Take();
+            return header.Concat(data).Concat(CrLf);
+        }
+
+        // The buffer is reused for the next part, so the bytes are copied out to an array the ByteString owns.
+        private ByteString Take() => ByteString.FromBytes(_writer.WrittenSpan.ToArray());
+    }
+
+    private static readonly ByteString CrLf = ByteString.FromString("\r\n");
+}

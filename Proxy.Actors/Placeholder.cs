@@ -1,1 +1,0 @@
-namespace Proxy.Actors; public static class Placeholder {}

@@ -1,0 +1,257 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+
+namespace Proxy.Actors.Transport;
+
+/// <summary>
+/// An Akka.Streams TCP connection stage over a connected <see cref="Socket"/>: bytes pushed into the inlet are
+/// written, bytes read are pushed out of the outlet, one read per pull (backpressure reaches the kernel's
+/// receive window). Hand-written instead of using Akka.IO's <c>TcpStream()</c>: measured here, Akka.IO costs
+/// ~11 actor messages per request, caps reads at 512 B and leaked CLOSE-WAIT sockets under connection churn
+/// (see docs/BENCHMARKS.md). Reads wait for data with a zero-byte receive so an idle connection holds no
+/// buffer; the socket is always disposed when the stage stops.
+/// </summary>
+public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, ByteString>>
+{
+    private readonly Socket _socket;
+    private readonly int _readSize;
+
+    public SocketConnectionStage(Socket socket, int readSize = 16 * 1024)
+    {
+        _socket = socket;
+        _readSize = readSize;
+        Shape = new FlowShape<ByteString, ByteString>(In, Out);
+    }
+
+    /// <summary>Bytes to write to the socket.</summary>
+    public Inlet<ByteString> In { get; } = new("socket.in");
+    /// <summary>Bytes read from the socket.</summary>
+    public Outlet<ByteString> Out { get; } = new("socket.out");
+    public override FlowShape<ByteString, ByteString> Shape { get; }
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : InAndOutGraphStageLogic
+    {
+        private readonly SocketConnectionStage _stage;
+        private readonly Socket _socket;
+        private readonly Action _onReadable;
+        private readonly Action _onWritten;
+        private readonly Action _onRead;
+        private readonly Action _readableContinuation;
+        private readonly Action _readContinuation;
+        private ValueTask<int> _pendingRead;
+        private byte[]? _readBuffer;
+        private bool _writing;
+        private readonly Action _writtenContinuation;
+        private ValueTask<int> _pendingWait;
+        private ValueTask<int> _pendingWrite;
+        private bool _closed;
+
+        public Logic(SocketConnectionStage stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            _socket = stage._socket;
+            _onReadable = GetAsyncCallback(OnReadable);
+            _onWritten = GetAsyncCallback(OnWritten);
+            // Cached delegates: awaiting a socket ValueTask allocates nothing per operation.
+            _onRead = GetAsyncCallback(OnRead);
+            _readableContinuation = () => _onReadable();
+            _readContinuation = () => _onRead();
+            _writtenContinuation = () => _onWritten();
+            SetHandlers(stage.In, stage.Out, this);
+        }
+
+        public override void PreStart() => Pull(_stage.In);
+
+        public override void OnPull() => WaitReadable();
+
+        private void WaitReadable()
+        {
+            ValueTask<int> wait;
+            try
+            {
+                wait = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+            }
+            catch (Exception)
+            {
+                ReadClosed();
+                return;
+            }
+            if (wait.IsCompleted)
+            {
+                _pendingWait = wait;
+                OnReadable();
+                return;
+            }
+            _pendingWait = wait;
+            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_readableContinuation);
+        }
+
+        private void OnReadable()
+        {
+            try
+            {
+                _pendingWait.GetAwaiter().GetResult();
+            }
+            catch (Exception)
+            {
+                ReadClosed();
+                return;
+            }
+            _pendingWait = default;
+            if (_closed) return;
+            // Data (or FIN) is there: this receive normally completes at once, so the buffer is only borrowed.
+            _readBuffer = ArrayPool<byte>.Shared.Rent(_stage._readSize);
+            ValueTask<int> read;
+            try
+            {
+                read = _socket.ReceiveAsync(_readBuffer.AsMemory(), SocketFlags.None);
+            }
+            catch (Exception)
+            {
+                ReturnReadBuffer();
+                ReadClosed();
+                return;
+            }
+            _pendingRead = read;
+            if (read.IsCompleted)
+            {
+                OnRead();
+                return;
+            }
+            read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_readContinuation);
+        }
+
+        private void OnRead()
+        {
+            int n;
+            try
+            {
+                n = _pendingRead.GetAwaiter().GetResult();
+            }
+            catch (Exception)
+            {
+                n = 0;
+            }
+            _pendingRead = default;
+            var buffer = _readBuffer!;
+            if (n <= 0 || _closed)
+            {
+                ReturnReadBuffer();
+                ReadClosed();
+                return;
+            }
+            // ByteString.FromBytes aliases its array, so the pooled buffer is copied into one the ByteString owns.
+            var copy = new byte[n];
+            Buffer.BlockCopy(buffer, 0, copy, 0, n);
+            ReturnReadBuffer();
+            Push(_stage.Out, ByteString.FromBytes(copy));
+        }
+
+        private void ReturnReadBuffer()
+        {
+            if (_readBuffer is null) return;
+            ArrayPool<byte>.Shared.Return(_readBuffer);
+            _readBuffer = null;
+        }
+
+        private void ReadClosed()
+        {
+            if (!IsClosed(_stage.Out)) Complete(_stage.Out);
+        }
+
+        public override void OnDownstreamFinish(Exception cause)
+        {
+            // Nobody reads any more; keep writing what the inlet still brings, then close.
+            if (IsClosed(_stage.In)) CloseAndComplete();
+        }
+
+        public override void OnPush()
+        {
+            var data = Grab(_stage.In);
+            if (data.IsEmpty)
+            {
+                Pull(_stage.In);
+                return;
+            }
+            ValueTask<int> write;
+            try
+            {
+                var segments = ByteStringSegments.Of(data);
+                write = segments.Count == 1
+                    ? _socket.SendAsync(segments[0].AsMemory(), SocketFlags.None)
+                    : new ValueTask<int>(_socket.SendAsync(segments, SocketFlags.None));
+            }
+            catch (Exception)
+            {
+                CloseAndComplete();
+                return;
+            }
+            _pendingWrite = write;
+            _writing = true;
+            if (write.IsCompleted)
+            {
+                OnWritten();
+                return;
+            }
+            write.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_writtenContinuation);
+        }
+
+        private void OnWritten()
+        {
+            _writing = false;
+            try
+            {
+                _pendingWrite.GetAwaiter().GetResult();
+            }
+            catch (Exception)
+            {
+                _pendingWrite = default;
+                CloseAndComplete();
+                return;
+            }
+            _pendingWrite = default;
+            if (IsClosed(_stage.In))
+            {
+                CloseAndComplete();
+                return;
+            }
+            Pull(_stage.In);
+        }
+
+        public override void OnUpstreamFinish()
+        {
+            // Everything to send was handed to the kernel (a write completes before the next pull).
+            if (!_writing) CloseAndComplete();
+        }
+
+        public override void OnUpstreamFailure(Exception e) => CloseAndComplete();
+
+        private void CloseAndComplete()
+        {
+            Close();
+            CompleteStage();
+        }
+
+        private void Close()
+        {
+            if (_closed) return;
+            _closed = true;
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception)
+            {
+                // Already reset by the peer.
+            }
+            _socket.Dispose();
+        }
+
+        public override void PostStop() => Close();
+    }
+}
