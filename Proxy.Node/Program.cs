@@ -1,1 +1,56 @@
-return 0;
+using System.Collections;
+using Proxy.Node.Hosting;
+using Proxy.Shared.Configuration;
+
+namespace Proxy.Node;
+
+/// <summary>Entry point: <c>Proxy.Node [--config FILE]</c>. Exit codes: 0 stopped cleanly, 1 failed to start, 2 invalid config.</summary>
+public static class Program
+{
+    public const int ExitInvalidConfig = 2;
+    public const int ExitStartFailed = 1;
+
+    public static async Task<int> Main(string[] args)
+    {
+        var configPath = "cluster.hocon";
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--config" when i + 1 < args.Length:
+                    configPath = args[++i];
+                    break;
+                case "--help" or "-h":
+                    Console.Error.WriteLine("usage: Proxy.Node [--config FILE]   (default: cluster.hocon)");
+                    return 0;
+                default:
+                    Console.Error.WriteLine($"unknown argument '{args[i]}' (usage: Proxy.Node [--config FILE])");
+                    return ExitInvalidConfig;
+            }
+        }
+
+        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+        var loaded = ProxyConfigLoader.Load(configPath, environment);
+        if (!loaded.IsValid)
+        {
+            Console.Error.WriteLine($"invalid configuration ({configPath}):");
+            foreach (var problem in loaded.Problems) Console.Error.WriteLine("  " + problem);
+            return ExitInvalidConfig;
+        }
+
+        ProxyNode node;
+        try
+        {
+            node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!, NodeOptions.FromEnvironment(environment));
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"failed to start: {e.Message}");
+            return ExitStartFailed;
+        }
+        await node.Stopped;
+        await node.System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { });
+        return 0;
+    }
+}

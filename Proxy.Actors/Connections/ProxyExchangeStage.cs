@@ -495,7 +495,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 return;
             }
             _segments.Clear();
-            var segments = Transport.ByteStringSegmentsAccess.Of(data);
+            var segments = Transport.ByteStringSegments.Of(data);
             if (_request!.Chunked)
             {
                 _writer.ResetWrittenCount();

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Proxy.Actors.Http;
+using Proxy.Actors.Transport;
+using Proxy.Shared.Configuration;
+using Proxy.Shared.Connections;
+
+namespace Proxy.Actors.Connections;
+
+/// <summary>
+/// Owns one listening socket: accepts connections through <see cref="SocketListenerSource"/> and runs each as
+/// its own fused stream (socket stage ⇄ decoder → exchange → encoder) materialized as a child of this actor,
+/// so every connection is an actor under <c>/user/listeners/NAME</c>. Enforces max-connections (excess get a
+/// 503 and are closed, and counted) and drains connections on shutdown.
+/// </summary>
+public sealed class ListenerActor : ReceiveActor
+{
+    private sealed record Accepted(Socket Socket);
+    private sealed record Closed(ConnectionHandle Handle);
+    private sealed record StreamInit;
+    private sealed record StreamAck;
+    private sealed record StreamDone;
+
+    private static readonly byte[] Busy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
+
+    private readonly ListenerSettings _settings;
+    private readonly ProxyRuntime _runtime;
+    private readonly Socket _listenSocket;
+    private readonly string _address;
+    private readonly HashSet<ConnectionHandle> _open = new();
+    private readonly List<IActorRef> _drainWaiters = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IMaterializer? _materializer;
+    private UniqueKillSwitch? _acceptSwitch;
+    private bool _accepting = true;
+    private long _accepted;
+    private long _refused;
+
+    public ListenerActor(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket)
+    {
+        _settings = settings;
+        _runtime = runtime;
+        _listenSocket = listenSocket;
+        _address = listenSocket.LocalEndPoint?.ToString() ?? settings.Address;
+
+        Receive<StreamInit>(_ => Sender.Tell(new StreamAck()));
+        Receive<Accepted>(a =>
+        {
+            OnAccepted(a.Socket);
+            Sender.Tell(new StreamAck());
+        });
+        Receive<StreamDone>(_ => _accepting = false);
+        Receive<Closed>(c =>
+        {
+            _open.Remove(c.Handle);
+            if (_open.Count == 0) ReplyDrained();
+        });
+        Receive<StopAccepting>(_ =>
+        {
+            StopAcceptingConnections();
+            Sender.Tell(new StoppedAccepting(_settings.Name));
+        });
+        Receive<DrainConnections>(_ =>
+        {
+            StopAcceptingConnections();
+            _drainWaiters.Add(Sender);
+            foreach (var handle in _open) handle.Drain();
+            if (_open.Count == 0) ReplyDrained();
+        });
+        Receive<GetListenerStatus>(_ => Sender.Tell(new ListenerStatus(_settings.Name, _address, _accepting,
+            _open.Count, _accepted, _refused)));
+    }
+
+    public static Props Props(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket) =>
+        Akka.Actor.Props.Create(() => new ListenerActor(settings, runtime, listenSocket));
+
+    protected override void PreStart()
+    {
+        _materializer = Context.Materializer(namePrefix: "conn");
+        _acceptSwitch = Source.FromGraph(new SocketListenerSource(_listenSocket))
+            .ViaMaterialized(KillSwitches.Single<Socket>(), Keep.Right)
+            .To(Sink.ActorRefWithAck<Socket>(Self, new StreamInit(), new StreamAck(), new StreamDone(),
+                _ => new StreamDone()))
+            .Run(_materializer);
+        _log.Info("Listener {0} ({1}) accepting on {2}", _settings.Name, _settings.Mode, _address);
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        // The accept sink sends raw sockets; wrap them so the protocol stays typed.
+        if (message is Socket socket) message = new Accepted(socket);
+        return base.AroundReceive(receive, message);
+    }
+
+    protected override void PostStop()
+    {
+        _acceptSwitch?.Shutdown();
+        _listenSocket.Dispose();
+    }
+
+    private void OnAccepted(Socket socket)
+    {
+        if (!_accepting || _open.Count >= _settings.MaxConnections || _runtime.Draining)
+        {
+            _refused++;
+            RefuseQuietly(socket);
+            return;
+        }
+        _accepted++;
+        var client = socket.RemoteEndPoint is IPEndPoint ip
+            ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString()
+            : "unknown";
+        var snapshot = _runtime.Current;
+        var context = new ConnectionContext();
+        var http = Flow.FromGraph(new HttpRequestDecoderStage(snapshot.Limits, context))
+            .ViaMaterialized(new ProxyExchangeStage(_runtime, _settings, client, context), Keep.Right)
+            .Via(new HttpResponseEncoderStage());
+        ConnectionHandle handle;
+        try
+        {
+            handle = Flow.FromGraph(new SocketConnectionStage(socket))
+                .JoinMaterialized(http, Keep.Right)
+                .Run(_materializer!);
+        }
+        catch (Exception e)
+        {
+            _log.Warning("Connection from {0} could not start: {1}", client, e.Message);
+            socket.Dispose();
+            return;
+        }
+        _open.Add(handle);
+        var self = Self;
+        handle.Closed.ContinueWith(_ => self.Tell(new Closed(handle)), TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private static void RefuseQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Blocking = false;
+            socket.Send(Busy, SocketFlags.None, out _);
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception)
+        {
+            // The client may be gone already; closing is all that matters.
+        }
+        socket.Dispose();
+    }
+
+    private void StopAcceptingConnections()
+    {
+        if (!_accepting) return;
+        _accepting = false;
+        _acceptSwitch?.Shutdown();
+        _listenSocket.Dispose();
+        _log.Info("Listener {0} stopped accepting ({1} connections open)", _settings.Name, _open.Count);
+    }
+
+    private void ReplyDrained()
+    {
+        foreach (var waiter in _drainWaiters) waiter.Tell(new ConnectionsDrained(_settings.Name));
+        _drainWaiters.Clear();
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Proxy.Actors.Transport;
+using Proxy.Shared.Http;
+
+namespace Proxy.Node.Demo;
+
+/// <summary>
+/// A tiny HTTP/1.1 backend a newcomer's proxy can forward to (<c>proxy.demo-backend</c>): answers every request
+/// with 200 and a short text naming the path, keep-alive, bodies read and discarded. Not for production.
+/// </summary>
+public sealed class DemoBackend : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly CancellationTokenSource _stop = new();
+
+    private DemoBackend(Socket listener)
+    {
+        _listener = listener;
+        _ = AcceptLoop();
+    }
+
+    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+
+    public static DemoBackend Start(IPEndPoint endpoint) => new(SocketListenerSource.Bind(endpoint, 512));
+
+    private async Task AcceptLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                return;
+            }
+            _ = Serve(client);
+        }
+    }
+
+    private async Task Serve(Socket client)
+    {
+        using var owned = client;
+        var buffer = new byte[16 * 1024];
+        var filled = 0;
+        try
+        {
+            while (true)
+            {
+                var status = Http1RequestParser.TryParse(buffer.AsSpan(0, filled), HttpLimits.Default, out var head,
+                    out var consumed, out _);
+                if (status == ParseStatus.Invalid) return;
+                if (status == ParseStatus.Incomplete)
+                {
+                    if (filled == buffer.Length) return;
+                    var n = await client.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                    if (n == 0) return;
+                    filled += n;
+                    continue;
+                }
+                filled -= consumed;
+                Buffer.BlockCopy(buffer, consumed, buffer, 0, filled);
+                if (head!.Chunked) return; // The demo keeps it simple: chunked uploads end the connection.
+                var toSkip = Math.Max(0, head.ContentLength);
+                while (toSkip > 0)
+                {
+                    if (filled == 0)
+                    {
+                        var n = await client.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                        if (n == 0) return;
+                        filled = n;
+                    }
+                    var skip = (int)Math.Min(toSkip, filled);
+                    toSkip -= skip;
+                    filled -= skip;
+                    Buffer.BlockCopy(buffer, skip, buffer, 0, filled);
+                }
+                var body = Encoding.UTF8.GetBytes($"Hello from the demo backend: {head.Method} {head.Path}\n");
+                var response = Encoding.ASCII.GetBytes(
+                    $"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\n" +
+                    (head.KeepAlive ? "" : "Connection: close\r\n") + "\r\n");
+                await client.SendAsync(response, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                if (head.Method != "HEAD") await client.SendAsync(body, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                if (!head.KeepAlive) return;
+            }
+        }
+        catch (Exception)
+        {
+            // Client gone or stopping.
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Dispose();
+    }
+}

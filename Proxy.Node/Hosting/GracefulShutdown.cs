@@ -1,0 +1,46 @@
+using Akka.Actor;
+using Akka.Event;
+using Proxy.Actors.Admin;
+using Proxy.Actors.Connections;
+using Proxy.Shared.Connections;
+
+namespace Proxy.Node.Hosting;
+
+/// <summary>
+/// D6: hooks the data plane into CoordinatedShutdown (which SIGTERM/SIGINT trigger through the host):
+/// service-unbind stops accepting, service-requests-done lets in-flight requests finish up to the deadline,
+/// then Akka's own cluster phases leave the cluster.
+/// </summary>
+public static class GracefulShutdown
+{
+    public static void Register(ActorSystem system, IReadOnlyList<IActorRef> listeners, ProxyRuntime runtime,
+        NodeReadiness readiness, TimeSpan deadline)
+    {
+        var shutdown = CoordinatedShutdown.Get(system);
+        var log = Logging.GetLogger(system, typeof(GracefulShutdown));
+
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-accepting", async () =>
+        {
+            readiness.Stopping = true;
+            runtime.BeginDraining();
+            var tasks = listeners.Select(l => l.Ask<StoppedAccepting>(StopAccepting.Instance, TimeSpan.FromSeconds(4)));
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+            return Akka.Done.Instance;
+        });
+
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-connections", async () =>
+        {
+            var tasks = listeners.Select(l => l.Ask<ConnectionsDrained>(DrainConnections.Instance, deadline));
+            try
+            {
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+                log.Info("All connections drained");
+            }
+            catch (Exception)
+            {
+                log.Warning("Shutdown deadline of {0} reached with requests still in flight; closing them", deadline);
+            }
+            return Akka.Done.Instance;
+        });
+    }
+}

@@ -1,0 +1,28 @@
+namespace Proxy.Node.Hosting;
+
+/// <summary>Process-level options of a node: remoting address and seeds (from PROXY_HOSTNAME/PORT/SEEDS).</summary>
+public sealed record NodeOptions
+{
+    public string Hostname { get; init; } = "127.0.0.1";
+    /// <summary>Remoting port; 0 lets the OS choose (in-process test clusters).</summary>
+    public int Port { get; init; } = 4053;
+    /// <summary>Seed nodes as "host:port"; empty means the node joins itself (a one-node cluster).</summary>
+    public IReadOnlyList<string> Seeds { get; init; } = [];
+    /// <summary>Install the console lifetime (SIGTERM/SIGINT → graceful shutdown). Off for in-process tests.</summary>
+    public bool HandleSignals { get; init; } = true;
+
+    public static NodeOptions FromEnvironment(IReadOnlyDictionary<string, string?> env)
+    {
+        var options = new NodeOptions();
+        if (env.TryGetValue("PROXY_HOSTNAME", out var host) && !string.IsNullOrWhiteSpace(host))
+            options = options with { Hostname = host.Trim() };
+        if (env.TryGetValue("PROXY_PORT", out var port) && int.TryParse(port, out var p))
+            options = options with { Port = p };
+        if (env.TryGetValue("PROXY_SEEDS", out var seeds) && !string.IsNullOrWhiteSpace(seeds))
+            options = options with
+            {
+                Seeds = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            };
+        return options;
+    }
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Configuration;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Proxy.Actors.Admin;
+using Proxy.Actors.Connections;
+using Proxy.Actors.Logging;
+using Proxy.Actors.Pools;
+using Proxy.Actors.Transport;
+using Proxy.Node.Demo;
+using Proxy.Shared.Configuration;
+using Proxy.Shared.Connections;
+using Proxy.Shared.Routing;
+
+namespace Proxy.Node.Hosting;
+
+/// <summary>
+/// A running proxy node: the .NET host, its ActorSystem "proxy" (Akka.Hosting, clustering on), the bound
+/// listeners and admin endpoint. Used by Program and, in-process, by the integration tests.
+/// </summary>
+public sealed class ProxyNode : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private readonly DemoBackend? _demo;
+
+    private ProxyNode(IHost host, ActorSystem system, IReadOnlyDictionary<string, IPEndPoint> listeners,
+        IPEndPoint admin, ProxyRuntime runtime, DemoBackend? demo)
+    {
+        _host = host;
+        System = system;
+        Listeners = listeners;
+        Admin = admin;
+        Runtime = runtime;
+        _demo = demo;
+    }
+
+    public ActorSystem System { get; }
+    /// <summary>Bound address of each listener by name (real ports when configured with port 0).</summary>
+    public IReadOnlyDictionary<string, IPEndPoint> Listeners { get; }
+    public IPEndPoint Admin { get; }
+    public ProxyRuntime Runtime { get; }
+    public Task Stopped => _host.WaitForShutdownAsync();
+
+    /// <summary>Binds every socket first (so a taken port fails fast), then starts the host and the actors.</summary>
+    public static async Task<ProxyNode> StartAsync(Config hocon, ProxySettings settings, NodeOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        var bound = new Dictionary<string, Socket>();
+        Socket? adminSocket = null;
+        DemoBackend? demo = null;
+        try
+        {
+            if (settings.DemoBackend is { } demoAddress) demo = DemoBackend.Start(EndpointParser.Parse(demoAddress));
+            foreach (var listener in settings.Listeners)
+                bound[listener.Name] = SocketListenerSource.Bind(EndpointParser.Parse(listener.Address));
+            adminSocket = SocketListenerSource.Bind(EndpointParser.Parse(settings.Admin.Address), backlog: 64);
+        }
+        catch
+        {
+            foreach (var s in bound.Values) s.Dispose();
+            adminSocket?.Dispose();
+            demo?.Dispose();
+            throw;
+        }
+
+        var accessLog = AccessLog.Create(settings.AccessLog.Enabled, settings.AccessLog.Target);
+        var pools = new Dictionary<string, PoolRuntime>();
+        foreach (var (name, pool) in settings.Pools) pools[name] = new PoolRuntime(pool);
+        var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools), accessLog);
+        var readiness = new NodeReadiness();
+        var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
+        var adminEndpoint = (IPEndPoint)adminSocket.LocalEndPoint!;
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (options.HandleSignals) builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownDeadline + TimeSpan.FromSeconds(20));
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(settings.LogLevel);
+        // Node logs go to stderr: stdout carries the JSON access log only.
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
+            o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        builder.Services.AddAkka("proxy", (akka, _) =>
+        {
+            akka.AddHocon(hocon.WithFallback(NodeHocon.Defaults(settings)), HoconAddMode.Prepend)
+                .WithRemoting(options.Hostname, options.Port)
+                .WithClustering(new ClusterOptions
+                {
+                    Roles = ["proxy"],
+                    SeedNodes = options.Seeds.Count == 0
+                        ? null
+                        : options.Seeds.Select(s => $"akka.tcp://proxy@{s}").ToArray(),
+                })
+                .ConfigureLoggers(l =>
+                {
+                    l.LogLevel = ToAkkaLevel(settings.LogLevel);
+                    l.ClearLoggers();
+                    l.AddLoggerFactory();
+                })
+                .WithActors((system, registry) =>
+                {
+                    foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool), "pool-" + name);
+                    var listeners = new List<IActorRef>();
+                    foreach (var listener in settings.Listeners)
+                        listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name]),
+                            "listener-" + listener.Name));
+                    readiness.ListenersBound = true;
+                    system.ActorOf(AdminEndpoint.Props(adminSocket, readiness), "admin");
+                    GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);
+                })
+                .AddStartup((system, _) =>
+                {
+                    var cluster = Cluster.Get(system);
+                    cluster.RegisterOnMemberUp(() => readiness.MemberUp = true);
+                    cluster.RegisterOnMemberRemoved(() => readiness.MemberUp = false);
+                    // No seeds: form a one-node cluster, so later issues add cluster behaviour, not plumbing.
+                    if (options.Seeds.Count == 0) cluster.Join(cluster.SelfAddress);
+                });
+        });
+
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        system.WhenTerminated.ContinueWith(_ =>
+        {
+            accessLog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            demo?.Dispose();
+        }, TaskScheduler.Default);
+        return new ProxyNode(host, system, listenerEndpoints, adminEndpoint, runtime, demo);
+    }
+
+    private static Akka.Event.LogLevel ToAkkaLevel(LogLevel level) => level switch
+    {
+        LogLevel.Trace or LogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
+        LogLevel.Information => Akka.Event.LogLevel.InfoLevel,
+        LogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
+        _ => Akka.Event.LogLevel.ErrorLevel,
+    };
+
+    /// <summary>Graceful stop: the same CoordinatedShutdown path as SIGTERM.</summary>
+    public async Task StopAsync()
+    {
+        await _host.StopAsync().ConfigureAwait(false);
+        _host.Dispose();
+        _demo?.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already stopped.
+        }
+    }
+}
