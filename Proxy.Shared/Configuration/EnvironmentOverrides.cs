@@ -1,0 +1,46 @@
+using Akka.Configuration;
+
+namespace Proxy.Shared.Configuration;
+
+/// <summary>Builds the config layer given by <c>PROXY__…</c> environment variables:
+/// <c>PROXY__A__B_C=value</c> sets <c>proxy.a.b-c</c> (segments split on <c>__</c>, lower-cased, <c>_</c> →
+/// <c>-</c>).</summary>
+/// <remarks>A value starting with <c>[</c>, <c>{</c> or <c>"</c> is parsed as HOCON (lists, objects, quoted
+/// strings); any other value is taken as a string, which every getter converts (<c>5s</c>, <c>on</c>,
+/// <c>100</c>, <c>20%</c>) — this keeps <c>host:port</c> and URLs (which unquoted HOCON would reject or cut
+/// at <c>//</c>) working. Names are case-sensitive, so only lower-case pool names can be reached.</remarks>
+internal static class EnvironmentOverrides
+{
+    public const string Prefix = "PROXY__";
+
+    public static Config Build(IReadOnlyDictionary<string, string?> environment, List<ConfigProblem> problems)
+    {
+        var overrides = environment
+            .Where(e => e.Key.StartsWith(Prefix, StringComparison.Ordinal) && e.Value is not null)
+            .Select(e => (Variable: e.Key, Segments: e.Key[Prefix.Length..].Split("__"), Value: e.Value!))
+            // Broader settings first, so PROXY__ADMIN__TOKEN still applies on top of PROXY__ADMIN={…}.
+            .OrderBy(e => e.Segments.Length)
+            .ThenBy(e => e.Variable, StringComparer.Ordinal);
+
+        var result = ConfigurationFactory.Empty;
+        foreach (var (variable, segments, value) in overrides)
+        {
+            var keys = segments.Select(s => s.ToLowerInvariant().Replace('_', '-')).ToList();
+            var path = "proxy." + string.Join('.', keys);
+            if (keys.Any(k => k.Length == 0))
+            {
+                problems.Add(new ConfigProblem(variable, "environment variable has an empty segment (check the '__' separators)"));
+                continue;
+            }
+            var key = string.Join('.', keys.Prepend("proxy").Select(HoconPreprocessor.Quote));
+            var trimmed = value.TrimStart();
+            var hoconValue = trimmed.StartsWith('[') || trimmed.StartsWith('{') || trimmed.StartsWith('"')
+                ? value
+                : HoconPreprocessor.Quote(value);
+            var layer = HoconText.Parse($"{key} = {hoconValue}", environment, path,
+                $"environment variable {variable}", problems);
+            if (layer is not null) result = layer.WithFallback(result);
+        }
+        return result;
+    }
+}

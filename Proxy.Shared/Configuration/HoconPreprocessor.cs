@@ -1,0 +1,325 @@
+using System.Globalization;
+using System.Text;
+
+namespace Proxy.Shared.Configuration;
+
+/// <summary>Rewrites HOCON text before Akka's parser sees it, to cover what that parser (Akka 1.5) gets wrong
+/// or leaves out. Line structure is kept, so Akka's error positions still map to the user's lines.</summary>
+/// <remarks>
+/// What it does, each measured against Akka 1.5.73:
+/// <list type="bullet">
+/// <item>Environment substitutions. Akka never reads the environment and its <c>${?X}</c> yields null (it
+/// even overwrites an earlier value). Here <c>${X}</c>/<c>${?X}</c> whose name has no dot is looked up in the
+/// given environment dictionary and replaced by the value as a quoted string; an unset <c>${?X}</c> removes
+/// the field (or list element) it is the whole value of, as HOCON specifies, so an earlier value stays.
+/// Dotted paths (<c>${akka.x}</c>) are left to Akka, which resolves them inside the same document.</item>
+/// <item><c>20%</c>: Akka rejects '%' in unquoted text; a number directly followed by '%' is quoted.</item>
+/// <item><c>key { … }, next = …</c>: Akka rejects a comma after an object written without '='; inside an
+/// object such a comma becomes a space (also a valid separator for Akka).</item>
+/// <item>Unbalanced brackets and unterminated strings: Akka silently accepts some of these; they are
+/// reported here with their line.</item>
+/// </list>
+/// </remarks>
+internal static class HoconPreprocessor
+{
+    private enum FieldState { Key, InKey, Value }
+
+    /// <summary>One open object or list, and where its current field or element started in the output.</summary>
+    private sealed class Frame(char open, int openLine)
+    {
+        public char Open { get; } = open;
+        public int OpenLine { get; } = openLine;
+        public bool IsObject => Open != '[';
+        public FieldState State { get; set; } = FieldState.Key;
+        /// <summary>Output index where the current field (object) or element (list) began; -1 = none yet.</summary>
+        public int ItemStart { get; set; } = -1;
+        /// <summary>Objects: output index just after the current field's '=' or ':'.</summary>
+        public int ValueStart { get; set; } = -1;
+    }
+
+    /// <param name="source">Names the text in problem messages (a file path, an environment variable).</param>
+    public static string Rewrite(string text, IReadOnlyDictionary<string, string?> environment, string problemPath,
+        string source, List<ConfigProblem> problems)
+    {
+        var output = new StringBuilder(text.Length + 64);
+        var stack = new Stack<Frame>();
+        stack.Push(new Frame('\0', 1)); // the root object, braces optional
+        var line = 1;
+        var lastObjectClose = -1; // output length just after the last '}' that closed an object
+        var i = 0;
+
+        void Problem(string message) => problems.Add(new ConfigProblem(problemPath, $"{source}, line {line}: {message}"));
+
+        while (i < text.Length)
+        {
+            var c = text[i];
+            var top = stack.Peek();
+            var next = i + 1 < text.Length ? text[i + 1] : '\0';
+
+            if (c == '"')
+            {
+                StartToken(top, output);
+                var end = QuotedStringEnd(text, i);
+                if (end < 0)
+                {
+                    Problem("string is not closed");
+                    output.Append(text, i, text.Length - i);
+                    return output.ToString();
+                }
+                line += CountNewlines(text, i, end);
+                output.Append(text, i, end - i);
+                i = end;
+            }
+            else if (c == '#' || (c == '/' && next == '/'))
+            {
+                var end = text.IndexOf('\n', i);
+                if (end < 0) end = text.Length;
+                output.Append(text, i, end - i);
+                i = end;
+            }
+            else if (c == '\n')
+            {
+                output.Append(c);
+                line++;
+                i++;
+                // A newline ends a field or list element just like a comma.
+                top.State = FieldState.Key;
+                top.ItemStart = -1;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                output.Append(c);
+                i++;
+            }
+            else if (c == ',')
+            {
+                i++;
+                var afterObject = lastObjectClose >= 0 && IsBlank(output, lastObjectClose);
+                output.Append(top.IsObject && afterObject ? ' ' : ',');
+                if (top.IsObject) top.State = FieldState.Key;
+                top.ItemStart = -1;
+            }
+            else if (c is '{' or '[')
+            {
+                StartToken(top, output);
+                if (top.IsObject && top.State == FieldState.InKey)
+                {
+                    top.State = FieldState.Value;
+                    top.ValueStart = output.Length;
+                }
+                output.Append(c);
+                stack.Push(new Frame(c, line));
+                i++;
+            }
+            else if (c is '}' or ']')
+            {
+                output.Append(c);
+                i++;
+                if (stack.Count == 1)
+                {
+                    Problem($"'{c}' has no matching opening bracket");
+                    continue;
+                }
+                var closed = stack.Pop();
+                var expected = closed.Open == '[' ? ']' : '}';
+                if (c != expected)
+                    Problem($"'{c}' does not close the '{closed.Open}' opened at line {closed.OpenLine}");
+                if (closed.IsObject) lastObjectClose = output.Length;
+            }
+            else if (c is '=' or ':' && top.IsObject && top.State == FieldState.InKey)
+            {
+                output.Append(c);
+                i++;
+                top.State = FieldState.Value;
+                top.ValueStart = output.Length;
+            }
+            else if (c == '$' && next == '{')
+            {
+                var close = text.IndexOf('}', i + 2);
+                if (close < 0)
+                {
+                    Problem("substitution ${ is not closed");
+                    output.Append(text, i, text.Length - i);
+                    return output.ToString();
+                }
+                var inner = text[(i + 2)..close];
+                i = close + 1;
+                Substitute(inner, text, ref i, top, output, environment);
+            }
+            else if (c == '%')
+            {
+                QuotePercent(output);
+                i++;
+            }
+            else
+            {
+                StartToken(top, output);
+                output.Append(c);
+                i++;
+            }
+        }
+
+        if (stack.Count > 1)
+        {
+            var open = stack.Peek();
+            problems.Add(new ConfigProblem(problemPath,
+                $"{source}, line {open.OpenLine}: '{open.Open}' is never closed (end of text reached)"));
+        }
+        return output.ToString();
+    }
+
+    private static void Substitute(string inner, string text, ref int i, Frame top, StringBuilder output,
+        IReadOnlyDictionary<string, string?> environment)
+    {
+        var optional = inner.StartsWith('?');
+        var path = inner.TrimStart('?').Trim();
+        var isEnvironmentName = path.Length > 0 && !path.Contains('.');
+
+        if (isEnvironmentName && environment.TryGetValue(path, out var value) && value is not null)
+        {
+            StartToken(top, output);
+            output.Append(Quote(value));
+            return;
+        }
+        if (!optional || !isEnvironmentName)
+        {
+            // Left to Akka: a document path, or a required name that is not set (Akka then reports
+            // "Unresolved substitution" unless the document defines it). Akka has no optional form.
+            StartToken(top, output);
+            output.Append("${").Append(path).Append('}');
+            return;
+        }
+
+        // An unset optional substitution: the field or element it makes up is not set at all.
+        if (!RestOfItemIsEmpty(text, i)) return; // part of a concatenation: contributes nothing
+        if (top.IsObject && top.State == FieldState.Value && top.ItemStart >= 0 && IsBlank(output, top.ValueStart))
+        {
+            output.Length = top.ItemStart;
+            top.State = FieldState.Key;
+            top.ItemStart = -1;
+            i = SkipComma(text, i);
+        }
+        else if (!top.IsObject && top.ItemStart < 0)
+        {
+            i = SkipComma(text, i);
+        }
+    }
+
+    /// <summary>Marks the start of a field (object) or element (list) at the current output position.</summary>
+    private static void StartToken(Frame top, StringBuilder output)
+    {
+        if (top.IsObject)
+        {
+            if (top.State != FieldState.Key) return;
+            top.ItemStart = output.Length;
+            top.State = FieldState.InKey;
+        }
+        else if (top.ItemStart < 0)
+        {
+            top.ItemStart = output.Length;
+        }
+    }
+
+    /// <summary>"20%" (unquoted) → "\"20%\"".</summary>
+    private static void QuotePercent(StringBuilder output)
+    {
+        var start = output.Length;
+        while (start > 0 && (char.IsAsciiDigit(output[start - 1]) || output[start - 1] == '.')) start--;
+        if (start > 0 && output[start - 1] == '-') start--;
+        var hasNumber = start < output.Length;
+        var standsAlone = start == 0 || char.IsWhiteSpace(output[start - 1]) || "=:[,{".Contains(output[start - 1]);
+        if (hasNumber && standsAlone)
+        {
+            output.Insert(start, '"');
+            output.Append("%\"");
+        }
+        else
+        {
+            output.Append('%');
+        }
+    }
+
+    /// <summary>Index just after the string starting at <paramref name="start"/>, or -1 if it never closes.</summary>
+    private static int QuotedStringEnd(string text, int start)
+    {
+        if (string.CompareOrdinal(text, start, "\"\"\"", 0, 3) == 0)
+        {
+            var close = text.IndexOf("\"\"\"", start + 3, StringComparison.Ordinal);
+            if (close < 0) return -1;
+            var end = close + 3;
+            while (end < text.Length && text[end] == '"') end++; // """a"""" ends with the last quote
+            return end;
+        }
+        for (var j = start + 1; j < text.Length; j++)
+        {
+            switch (text[j])
+            {
+                case '\\':
+                    j++;
+                    break;
+                case '"':
+                    return j + 1;
+                case '\n':
+                    return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static bool RestOfItemIsEmpty(string text, int i)
+    {
+        while (i < text.Length && text[i] is ' ' or '\t' or '\r') i++;
+        return i >= text.Length
+               || text[i] is '\n' or ',' or '#' or '}' or ']'
+               || (text[i] == '/' && i + 1 < text.Length && text[i + 1] == '/');
+    }
+
+    private static int SkipComma(string text, int i)
+    {
+        var j = i;
+        while (j < text.Length && text[j] is ' ' or '\t') j++;
+        return j < text.Length && text[j] == ',' ? j + 1 : i;
+    }
+
+    private static bool IsBlank(StringBuilder output, int from)
+    {
+        if (from < 0) return false;
+        for (var k = from; k < output.Length; k++)
+        {
+            if (!char.IsWhiteSpace(output[k])) return false;
+        }
+        return true;
+    }
+
+    private static int CountNewlines(string text, int from, int to)
+    {
+        var n = 0;
+        for (var k = from; k < to; k++)
+        {
+            if (text[k] == '\n') n++;
+        }
+        return n;
+    }
+
+    /// <summary>A HOCON quoted string holding <paramref name="value"/> verbatim.</summary>
+    public static string Quote(string value)
+    {
+        var sb = new StringBuilder(value.Length + 2).Append('"');
+        foreach (var ch in value)
+        {
+            switch (ch)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (char.IsControl(ch)) sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
+                    else sb.Append(ch);
+                    break;
+            }
+        }
+        return sb.Append('"').ToString();
+    }
+}

@@ -1,0 +1,46 @@
+namespace Proxy.Shared.Configuration;
+
+/// <summary>Rules for one pool: it has usable backends, sane weights, timeouts and retry settings.</summary>
+internal static class PoolSettingsValidator
+{
+    /// <param name="path">The pool's HOCON path, e.g. <c>proxy.pools.api</c>.</param>
+    public static void Validate(string name, PoolSettings pool, string path, List<ConfigProblem> problems)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            problems.Add(new(path, "pool name is empty"));
+        if (!Enum.IsDefined(pool.Policy))
+            problems.Add(new($"{path}.policy", $"unknown policy '{pool.Policy}'"));
+
+        if (pool.Backends.Count == 0)
+            problems.Add(new($"{path}.backends", "pool has no backends"));
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < pool.Backends.Count; i++)
+        {
+            var backend = pool.Backends[i];
+            var at = $"{path}.backends[{i}]";
+            if (string.IsNullOrWhiteSpace(backend.Host) || backend.Port is < 1 or > 65535)
+                problems.Add(new($"{at}.address", $"expected host:port with a port from 1 to 65535, got '{backend.Address}'"));
+            else if (!seen.TryAdd($"{backend.Host}:{backend.Port}", i))
+                problems.Add(new($"{at}.address", $"duplicate backend '{backend.Address}' (also {path}.backends[{seen[$"{backend.Host}:{backend.Port}"]}]; use weight instead)"));
+            if (backend.Weight < 1)
+                problems.Add(new($"{at}.weight", $"weight must be at least 1, got {backend.Weight}"));
+        }
+
+        ProxySettingsValidator.NotNegative(pool.Timeouts.Connect, $"{path}.timeouts.connect", problems);
+        ProxySettingsValidator.NotNegative(pool.Timeouts.Response, $"{path}.timeouts.response", problems);
+
+        var retries = pool.Retries;
+        ProxySettingsValidator.AtLeast(retries.Attempts, 0, $"{path}.retries.attempts", problems);
+        for (var i = 0; i < retries.Statuses.Count; i++)
+        {
+            if (retries.Statuses[i] is < 100 or > 599)
+                problems.Add(new($"{path}.retries.statuses[{i}]", $"status must be from 100 to 599, got {retries.Statuses[i]}"));
+        }
+        if (double.IsNaN(retries.Budget) || retries.Budget is < 0 or > 1)
+            problems.Add(new($"{path}.retries.budget", $"budget must be from 0% to 100% (write 20% or 0.2), got {retries.Budget * 100:0.##}%"));
+        ProxySettingsValidator.NotNegative(retries.BackoffBase, $"{path}.retries.backoff", problems);
+
+        ProxySettingsValidator.AtLeast(pool.Connections.MaxPerBackend, 0, $"{path}.connections.max-per-backend", problems);
+        ProxySettingsValidator.NotNegative(pool.Connections.IdleTimeout, $"{path}.connections.idle-timeout", problems);
+    }
+}

@@ -1,0 +1,30 @@
+namespace Proxy.Shared.Configuration;
+
+/// <summary>Defaults for the <c>proxy</c> settings that are not lists or pools; a loaded file falls back to
+/// them. Kept equal to the defaults of the <see cref="ProxySettings"/> records (a test checks this).</summary>
+public static class ProxyConfigDefaults
+{
+    public const string Hocon = """
+        proxy {
+          admin {
+            address = "127.0.0.1:9110"
+          }
+          access-log {
+            enabled = on
+            target = stdout
+          }
+          limits {
+            max-head-size = 64k
+            max-headers = 100
+            max-uri-size = 8k
+            max-body-size = 0
+          }
+          timeouts {
+            request-head = 10s
+            idle = 75s
+          }
+          shutdown-deadline = 15s
+          forwarded-header = off
+        }
+        """;
+}

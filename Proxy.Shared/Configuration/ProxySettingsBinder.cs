@@ -1,0 +1,350 @@
+using Akka.Configuration.Hocon;
+
+namespace Proxy.Shared.Configuration;
+
+/// <summary>Turns the <c>proxy { … }</c> HOCON object into <see cref="ProxySettings"/>. Binding only checks
+/// shapes (an object where one is expected, a duration that parses, a known policy name, no unknown keys);
+/// rules about values (ranges, references, duplicates) belong to <see cref="ProxySettingsValidator"/>.</summary>
+/// <remarks>List elements that cannot be bound keep their slot as a placeholder, so that the validator's
+/// index-based paths still point at the right element; problems under an already reported path are then
+/// dropped by <see cref="ProxyConfigReader"/>.</remarks>
+internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
+{
+    private static readonly (string Name, ListenerMode Mode)[] Modes =
+        [("reverse", ListenerMode.Reverse), ("forward", ListenerMode.Forward)];
+
+    private static readonly (string Name, LoadBalancingPolicyKind Kind)[] Policies =
+    [
+        ("round-robin", LoadBalancingPolicyKind.RoundRobin),
+        ("weighted-round-robin", LoadBalancingPolicyKind.WeightedRoundRobin),
+        ("least-requests", LoadBalancingPolicyKind.LeastRequests),
+        ("power-of-two", LoadBalancingPolicyKind.PowerOfTwo),
+        ("consistent-hash", LoadBalancingPolicyKind.ConsistentHash),
+        ("random", LoadBalancingPolicyKind.Random),
+    ];
+
+    public ProxySettings Bind(HoconObjectReader proxy)
+    {
+        // Sections owned by later features: accepted so configs written for them load today.
+        proxy.Accept("rate-limits", "tcp-routes", "forward");
+        var defaults = new ProxySettings();
+        var settings = new ProxySettings
+        {
+            Listeners = BindListeners(proxy),
+            Admin = BindAdmin(proxy),
+            Pools = BindPools(proxy),
+            Routes = BindRoutes(proxy),
+            AccessLog = BindAccessLog(proxy),
+            Limits = BindLimits(proxy),
+            Timeouts = BindTimeouts(proxy),
+            ShutdownDeadline = proxy.Duration("shutdown-deadline") ?? defaults.ShutdownDeadline,
+            DemoBackend = proxy.String("demo-backend"),
+            AddForwardedHeader = proxy.Switch("forwarded-header") ?? defaults.AddForwardedHeader,
+        };
+        proxy.ReportUnknownKeys();
+        return settings;
+    }
+
+    private List<ListenerSettings> BindListeners(HoconObjectReader proxy)
+    {
+        var result = new List<ListenerSettings>();
+        var items = proxy.List("listeners");
+        if (items is null) return result;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var path = $"{proxy.PathOf("listeners")}[{i}]";
+            var r = HoconObjectReader.For(items[i], path, problems, "{ name = public, address = \"0.0.0.0:8080\" }");
+            if (r is null)
+            {
+                result.Add(new ListenerSettings { Name = "", Address = "" });
+                continue;
+            }
+            r.Accept("tls"); // bound by the TLS feature
+            var defaults = new ListenerSettings { Name = "", Address = "" };
+            result.Add(new ListenerSettings
+            {
+                Name = r.String("name") ?? "",
+                Address = r.String("address") ?? "",
+                Mode = Choice(r, "mode", Modes) ?? defaults.Mode,
+                MaxConnections = r.Int("max-connections") ?? defaults.MaxConnections,
+            });
+            r.ReportUnknownKeys();
+        }
+        return result;
+    }
+
+    private AdminSettings BindAdmin(HoconObjectReader proxy)
+    {
+        var defaults = new AdminSettings();
+        var r = proxy.Object("admin", "{ address = \"127.0.0.1:9110\", token = ${?PROXY_ADMIN_TOKEN} }");
+        if (r is null) return defaults;
+        var settings = new AdminSettings
+        {
+            Address = r.String("address") ?? defaults.Address,
+            Token = r.String("token") is { Length: > 0 } token ? token : null,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private AccessLogSettings BindAccessLog(HoconObjectReader proxy)
+    {
+        var defaults = new AccessLogSettings();
+        var r = proxy.Object("access-log", "{ enabled = on, target = stdout }");
+        if (r is null) return defaults;
+        var settings = new AccessLogSettings
+        {
+            Enabled = r.Switch("enabled") ?? defaults.Enabled,
+            Target = r.String("target") ?? defaults.Target,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private LimitsSettings BindLimits(HoconObjectReader proxy)
+    {
+        var defaults = new LimitsSettings();
+        var r = proxy.Object("limits", "{ max-head-size = 64k, max-headers = 100 }");
+        if (r is null) return defaults;
+        var settings = new LimitsSettings
+        {
+            MaxHeadBytes = r.IntByteSize("max-head-size") ?? defaults.MaxHeadBytes,
+            MaxHeaders = r.Int("max-headers") ?? defaults.MaxHeaders,
+            MaxUriBytes = r.IntByteSize("max-uri-size") ?? defaults.MaxUriBytes,
+            MaxBodyBytes = r.ByteSize("max-body-size") ?? defaults.MaxBodyBytes,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private TimeoutSettings BindTimeouts(HoconObjectReader proxy)
+    {
+        var defaults = new TimeoutSettings();
+        var r = proxy.Object("timeouts", "{ request-head = 10s, idle = 75s }");
+        if (r is null) return defaults;
+        var settings = new TimeoutSettings
+        {
+            RequestHead = r.Duration("request-head") ?? defaults.RequestHead,
+            Idle = r.Duration("idle") ?? defaults.Idle,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private Dictionary<string, PoolSettings> BindPools(HoconObjectReader proxy)
+    {
+        var result = new Dictionary<string, PoolSettings>(StringComparer.Ordinal);
+        var pools = proxy.Object("pools", "{ api { backends = [\"127.0.0.1:9001\"] } }");
+        if (pools is null) return result;
+        foreach (var name in pools.Keys.ToList())
+        {
+            var value = pools.Raw(name);
+            if (value is null) continue;
+            var r = HoconObjectReader.For(value, pools.PathOf(name), problems, "{ backends = [\"127.0.0.1:9001\"] }");
+            result[name] = r is null ? new PoolSettings { Name = name } : BindPool(name, r);
+        }
+        pools.ReportUnknownKeys();
+        return result;
+    }
+
+    private PoolSettings BindPool(string name, HoconObjectReader r)
+    {
+        // Health checks, circuit breaker and hash key are bound by their own features.
+        r.Accept("health", "breaker", "hash-key");
+        var defaults = new PoolSettings { Name = name };
+        var pool = new PoolSettings
+        {
+            Name = name,
+            Policy = Choice(r, "policy", Policies) ?? defaults.Policy,
+            Backends = BindBackends(r),
+            Timeouts = BindPoolTimeouts(r, defaults.Timeouts),
+            Retries = BindRetries(r, defaults.Retries),
+            Connections = BindConnections(r, defaults.Connections),
+        };
+        r.ReportUnknownKeys();
+        return pool;
+    }
+
+    private List<BackendSettings> BindBackends(HoconObjectReader pool)
+    {
+        var result = new List<BackendSettings>();
+        var items = pool.List("backends");
+        if (items is null) return result;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var path = $"{pool.PathOf("backends")}[{i}]";
+            var item = items[i];
+            if (item.IsObject() && !HoconValues.IsList(item))
+            {
+                var r = HoconObjectReader.For(item, path, problems, "")!;
+                var address = r.String("address");
+                var weight = r.Int("weight") ?? 1;
+                if (address is null)
+                    problems.Add(new ConfigProblem(r.PathOf("address"), "missing address"));
+                result.Add(Backend(address ?? "", weight, r.PathOf("address")));
+                r.ReportUnknownKeys();
+            }
+            else
+            {
+                var address = HoconValues.ScalarText(item, path, problems,
+                    "\"host:port\" or { address = \"host:port\", weight = 2 }");
+                result.Add(Backend(address ?? "", 1, address is null ? null : path));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Splits a backend address, accepting an <c>http://</c> prefix. A placeholder (port 0) keeps the
+    /// slot when the address is unusable; <paramref name="path"/> is null when the problem is already reported.</summary>
+    private BackendSettings Backend(string address, int weight, string? path)
+    {
+        var text = address.Trim();
+        const string Http = "http://";
+        if (text.StartsWith(Http, StringComparison.OrdinalIgnoreCase))
+            text = text[Http.Length..].TrimEnd('/');
+        else if (text.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            if (path is not null) problems.Add(new ConfigProblem(path, "https backends are not supported yet"));
+            return new BackendSettings { Address = address, Host = "", Port = 0, Weight = weight };
+        }
+
+        if (HostPort.TryParse(text, 1, out var hostPort, out var error))
+            return new BackendSettings { Address = hostPort.ToString(), Host = hostPort.Host, Port = hostPort.Port, Weight = weight };
+        if (path is not null && address.Length > 0)
+            problems.Add(new ConfigProblem(path, error));
+        return new BackendSettings { Address = address, Host = "", Port = 0, Weight = weight };
+    }
+
+    private PoolTimeouts BindPoolTimeouts(HoconObjectReader pool, PoolTimeouts defaults)
+    {
+        var r = pool.Object("timeouts", "{ connect = 2s, response = 30s }");
+        if (r is null) return defaults;
+        var settings = new PoolTimeouts
+        {
+            Connect = r.Duration("connect") ?? defaults.Connect,
+            Response = r.Duration("response") ?? defaults.Response,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private RetrySettings BindRetries(HoconObjectReader pool, RetrySettings defaults)
+    {
+        var r = pool.Object("retries", "{ attempts = 2, statuses = [502, 503], budget = 20% }");
+        if (r is null) return defaults;
+        var settings = new RetrySettings
+        {
+            Attempts = r.Int("attempts") ?? defaults.Attempts,
+            Statuses = BindStatuses(r) ?? defaults.Statuses,
+            Budget = r.Fraction("budget") ?? defaults.Budget,
+            BackoffBase = r.Duration("backoff") ?? defaults.BackoffBase,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private List<int>? BindStatuses(HoconObjectReader retries)
+    {
+        var items = retries.List("statuses");
+        if (items is null) return null;
+        var result = new List<int>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var path = $"{retries.PathOf("statuses")}[{i}]";
+            if (HoconValues.ScalarText(items[i], path, problems, "a status code") is not { } text) continue;
+            if (ConfigUnits.TryParseInt(text, out var status, out var error)) result.Add(status);
+            else problems.Add(new ConfigProblem(path, error));
+        }
+        return result;
+    }
+
+    private UpstreamConnectionSettings BindConnections(HoconObjectReader pool, UpstreamConnectionSettings defaults)
+    {
+        var r = pool.Object("connections", "{ max-per-backend = 1024, idle-timeout = 60s }");
+        if (r is null) return defaults;
+        var settings = new UpstreamConnectionSettings
+        {
+            MaxPerBackend = r.Int("max-per-backend") ?? defaults.MaxPerBackend,
+            IdleTimeout = r.Duration("idle-timeout") ?? defaults.IdleTimeout,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private List<RouteSettings> BindRoutes(HoconObjectReader proxy)
+    {
+        var result = new List<RouteSettings>();
+        var items = proxy.List("routes");
+        if (items is null) return result;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var path = $"{proxy.PathOf("routes")}[{i}]";
+            var r = HoconObjectReader.For(items[i], path, problems, "{ name = api, match { path-prefix = \"/\" }, pool = api }");
+            if (r is null)
+            {
+                result.Add(new RouteSettings { Name = "", Pool = "" });
+                continue;
+            }
+            r.Accept("transforms"); // bound by the transforms feature
+            result.Add(new RouteSettings
+            {
+                Name = r.String("name") ?? "",
+                Match = BindMatch(r),
+                Pool = r.String("pool") ?? "",
+            });
+            r.ReportUnknownKeys();
+        }
+        return result;
+    }
+
+    private RouteMatch BindMatch(HoconObjectReader route)
+    {
+        var r = route.Object("match", "{ host = \"api.example.com\", path-prefix = \"/v1/\" }");
+        if (r is null) return new RouteMatch(); // no match block: the route matches every request
+        var methods = new List<string>();
+        methods.AddRange(r.StringOrList("method") ?? []);
+        methods.AddRange(r.StringOrList("methods") ?? []);
+        var match = new RouteMatch
+        {
+            // Host names and methods are compared case-insensitively / in upper case on the wire.
+            Hosts = (r.StringOrList("host") ?? []).Select(h => h.Trim().ToLowerInvariant()).ToList(),
+            Path = r.String("path"),
+            PathPrefix = r.String("path-prefix"),
+            PathRegex = r.String("path-regex"),
+            Methods = methods.Select(m => m.Trim().ToUpperInvariant()).Distinct().ToList(),
+            Headers = StringMap(r, "headers", "{ X-Api-Version = \"2\" }"),
+            Query = StringMap(r, "query", "{ debug = \"1\" }"),
+        };
+        r.ReportUnknownKeys();
+        return match;
+    }
+
+    /// <summary>A <c>{ name = value }</c> block; a <c>null</c> value means "present with any value".</summary>
+    private Dictionary<string, string?> StringMap(HoconObjectReader match, string key, string example)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var r = match.Object(key, example);
+        if (r is null) return result;
+        foreach (var name in r.Keys.ToList())
+        {
+            var value = r.Raw(name);
+            if (value is null)
+                result[name] = null;
+            else if (HoconValues.ScalarText(value, r.PathOf(name), problems, "a string") is { } text)
+                result[name] = text;
+        }
+        return result;
+    }
+
+    private T? Choice<T>(HoconObjectReader r, string key, (string Name, T Value)[] choices) where T : struct
+    {
+        if (r.String(key) is not { } text) return null;
+        foreach (var (name, value) in choices)
+        {
+            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase)) return value;
+        }
+        problems.Add(new ConfigProblem(r.PathOf(key),
+            $"unknown {key} '{text}' (valid: {string.Join(", ", choices.Select(c => c.Name))})"));
+        return null;
+    }
+}

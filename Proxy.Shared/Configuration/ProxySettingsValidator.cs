@@ -1,0 +1,100 @@
+namespace Proxy.Shared.Configuration;
+
+/// <summary>Checks bound <see cref="ProxySettings"/> against the rules that span values: ranges, duplicates,
+/// references between routes and pools. Reports every problem, each with the HOCON path it comes from
+/// (list elements by index, pools by name), in the spirit of YARP's config validators.</summary>
+/// <remarks>Works on settings alone (not on HOCON), so settings built in code or changed at run time can be
+/// checked the same way.</remarks>
+public static class ProxySettingsValidator
+{
+    public static IReadOnlyList<ConfigProblem> Validate(ProxySettings settings)
+    {
+        var problems = new List<ConfigProblem>();
+        ValidateListeners(settings, problems);
+        ValidateAdmin(settings, problems);
+        foreach (var (name, pool) in settings.Pools)
+            PoolSettingsValidator.Validate(name, pool, $"proxy.pools.{name}", problems);
+        RouteSettingsValidator.Validate(settings.Routes, settings.Pools, problems);
+        ValidateLimits(settings.Limits, problems);
+        NotNegative(settings.Timeouts.RequestHead, "proxy.timeouts.request-head", problems);
+        NotNegative(settings.Timeouts.Idle, "proxy.timeouts.idle", problems);
+        NotNegative(settings.ShutdownDeadline, "proxy.shutdown-deadline", problems);
+        if (string.IsNullOrWhiteSpace(settings.AccessLog.Target))
+            problems.Add(new("proxy.access-log.target", "target is empty (use stdout or a file path)"));
+        if (settings.DemoBackend is not null && !HostPort.TryParse(settings.DemoBackend, 0, out _, out var demoError))
+            problems.Add(new("proxy.demo-backend", demoError));
+        return problems;
+    }
+
+    private static void ValidateListeners(ProxySettings settings, List<ConfigProblem> problems)
+    {
+        if (settings.Listeners.Count == 0)
+        {
+            problems.Add(new("proxy.listeners", "no listeners: add at least one, e.g. [ { name = public, address = \"0.0.0.0:8080\" } ]"));
+            return;
+        }
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var addresses = new Dictionary<HostPort, int>();
+        for (var i = 0; i < settings.Listeners.Count; i++)
+        {
+            var listener = settings.Listeners[i];
+            var path = $"proxy.listeners[{i}]";
+            if (string.IsNullOrWhiteSpace(listener.Name))
+                problems.Add(new($"{path}.name", "missing name"));
+            else if (!names.TryAdd(listener.Name, i))
+                problems.Add(new($"{path}.name", $"duplicate listener name '{listener.Name}' (also proxy.listeners[{names[listener.Name]}])"));
+
+            if (string.IsNullOrWhiteSpace(listener.Address))
+                problems.Add(new($"{path}.address", "missing address"));
+            else if (!HostPort.TryParse(listener.Address, 0, out var address, out var error))
+                problems.Add(new($"{path}.address", error));
+            // Port 0 asks the OS for a free port, so two of them never collide.
+            else if (address.Port != 0 && !addresses.TryAdd(Normalize(address), i))
+                problems.Add(new($"{path}.address", $"duplicate listener address '{listener.Address}' (also proxy.listeners[{addresses[Normalize(address)]}])"));
+
+            if (!Enum.IsDefined(listener.Mode))
+                problems.Add(new($"{path}.mode", $"unknown mode '{listener.Mode}'"));
+            if (listener.MaxConnections < 1)
+                problems.Add(new($"{path}.max-connections", $"must be at least 1, got {listener.MaxConnections}"));
+        }
+    }
+
+    private static void ValidateAdmin(ProxySettings settings, List<ConfigProblem> problems)
+    {
+        if (!HostPort.TryParse(settings.Admin.Address, 0, out var admin, out var error))
+        {
+            problems.Add(new("proxy.admin.address", error));
+            return;
+        }
+        for (var i = 0; i < settings.Listeners.Count; i++)
+        {
+            if (admin.Port != 0
+                && HostPort.TryParse(settings.Listeners[i].Address, 0, out var listener, out _)
+                && Normalize(listener) == Normalize(admin))
+            {
+                problems.Add(new("proxy.admin.address", $"address '{settings.Admin.Address}' is also used by proxy.listeners[{i}]"));
+            }
+        }
+    }
+
+    private static void ValidateLimits(LimitsSettings limits, List<ConfigProblem> problems)
+    {
+        AtLeast(limits.MaxHeadBytes, 1, "proxy.limits.max-head-size", problems);
+        AtLeast(limits.MaxHeaders, 1, "proxy.limits.max-headers", problems);
+        AtLeast(limits.MaxUriBytes, 1, "proxy.limits.max-uri-size", problems);
+        if (limits.MaxBodyBytes < 0)
+            problems.Add(new("proxy.limits.max-body-size", $"must not be negative (0 = unlimited), got {limits.MaxBodyBytes}"));
+    }
+
+    internal static void AtLeast(long value, long min, string path, List<ConfigProblem> problems)
+    {
+        if (value < min) problems.Add(new(path, $"must be at least {min}, got {value}"));
+    }
+
+    internal static void NotNegative(TimeSpan value, string path, List<ConfigProblem> problems)
+    {
+        if (value < TimeSpan.Zero) problems.Add(new(path, $"must not be negative, got {value}"));
+    }
+
+    private static HostPort Normalize(HostPort a) => a with { Host = a.Host.ToLowerInvariant() };
+}

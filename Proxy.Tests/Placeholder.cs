@@ -1,1 +1,0 @@
-namespace Proxy.Tests; public class PlaceholderTest { [Xunit.Fact] public void Works() {} }
