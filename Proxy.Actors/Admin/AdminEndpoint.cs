@@ -99,19 +99,4 @@ public sealed class AdminEndpoint : ReceiveActor
             _ => (404, "not found"),
         };
     }
-
-    /// <summary>Parses "host:port" into an endpoint ("localhost" → loopback, "*"/"0.0.0.0" → any).</summary>
-    public static IPEndPoint ParseEndpoint(string address)
-    {
-        var colon = address.LastIndexOf(':');
-        var host = address[..colon].Trim('[', ']');
-        var port = int.Parse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        var ip = host switch
-        {
-            "" or "*" => IPAddress.Any,
-            "localhost" => IPAddress.Loopback,
-            _ => IPAddress.Parse(host),
-        };
-        return new IPEndPoint(ip, port);
-    }
 }

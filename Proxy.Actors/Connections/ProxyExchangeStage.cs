@@ -121,6 +121,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private long _bytesOut;
         private int _status;
         private string? _error;
+        private string? _upstreamAddress;
 
         public Logic(ProxyExchangeStage stage, ConnectionHandle handle) : base(stage.Shape)
         {
@@ -258,6 +259,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _error = null;
             _route = null;
             _pool = null;
+            _upstreamAddress = null;
             _attempt = 0;
             _staleRetries = 0;
             _bodyStarted = false;
@@ -331,6 +333,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             }
             var backend = pool.Backends[index];
             _backend = backend;
+            _upstreamAddress = backend.Address;
             backend.BeginRequest();
             if (backend.Connections.TryRent(out var conn))
             {
@@ -958,7 +961,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 Host = request.Host,
                 Path = request.Path,
                 Route = _route?.Name,
-                Upstream = _backend?.Address ?? _conn?.Backend.Address,
+                Upstream = _upstreamAddress,
                 Status = status,
                 BytesIn = _bytesIn,
                 BytesOut = _bytesOut,

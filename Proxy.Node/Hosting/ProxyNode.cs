@@ -83,10 +83,15 @@ public sealed class ProxyNode : IAsyncDisposable
             DisableDefaults = true,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        if (options.HandleSignals) builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
+        if (options.HandleSignals)
+        {
+            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
+        }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownDeadline + TimeSpan.FromSeconds(20));
         builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(settings.LogLevel);
+        var logLevel = ToLogLevel(settings.LogLevel);
+        builder.Logging.SetMinimumLevel(logLevel);
         // Node logs go to stderr: stdout carries the JSON access log only.
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -109,7 +114,7 @@ public sealed class ProxyNode : IAsyncDisposable
                 })
                 .ConfigureLoggers(l =>
                 {
-                    l.LogLevel = ToAkkaLevel(settings.LogLevel);
+                    l.LogLevel = ToAkkaLevel(logLevel);
                     l.ClearLoggers();
                     l.AddLoggerFactory();
                 })
@@ -137,13 +142,22 @@ public sealed class ProxyNode : IAsyncDisposable
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         var system = host.Services.GetRequiredService<ActorSystem>();
-        system.WhenTerminated.ContinueWith(_ =>
+        _ = system.WhenTerminated.ContinueWith(_ =>
         {
             accessLog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             demo?.Dispose();
         }, TaskScheduler.Default);
         return new ProxyNode(host, system, listenerEndpoints, adminEndpoint, runtime, demo);
     }
+
+    private static LogLevel ToLogLevel(string level) => level switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => LogLevel.Information,
+    };
 
     private static Akka.Event.LogLevel ToAkkaLevel(LogLevel level) => level switch
     {

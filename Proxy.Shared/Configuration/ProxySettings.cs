@@ -16,6 +16,8 @@ public sealed record ProxySettings
     public string? DemoBackend { get; init; }
     /// <summary>Add an RFC 7239 <c>Forwarded</c> header besides X-Forwarded-*.</summary>
     public bool AddForwardedHeader { get; init; }
+    /// <summary>Node log level: trace, debug, info, warning or error.</summary>
+    public string LogLevel { get; init; } = "info";
     /// <summary>Token expected by the admin endpoint (never logged).</summary>
     public string? AdminToken => Admin.Token;
 }

@@ -40,9 +40,22 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             ShutdownDeadline = proxy.Duration("shutdown-deadline") ?? defaults.ShutdownDeadline,
             DemoBackend = proxy.String("demo-backend"),
             AddForwardedHeader = proxy.Switch("forwarded-header") ?? defaults.AddForwardedHeader,
+            LogLevel = BindLogLevel(proxy) ?? defaults.LogLevel,
         };
         proxy.ReportUnknownKeys();
         return settings;
+    }
+
+    private static readonly string[] LogLevels = ["trace", "debug", "info", "warning", "error"];
+
+    private string? BindLogLevel(HoconObjectReader proxy)
+    {
+        var level = proxy.String("log-level");
+        if (level is null) return null;
+        if (Array.IndexOf(LogLevels, level) >= 0) return level;
+        problems.Add(new ConfigProblem(proxy.PathOf("log-level"),
+            $"unknown log level '{level}' (expected one of: {string.Join(", ", LogLevels)})"));
+        return null;
     }
 
     private List<ListenerSettings> BindListeners(HoconObjectReader proxy)
