@@ -42,8 +42,13 @@ public sealed class ListenerActor : ReceiveActor
     private long _accepted;
     private long _refused;
 
-    public ListenerActor(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket)
+    private readonly ListenerTransport _transport;
+    private Akka.Streams.Dsl.Tcp.ServerBinding? _akkaIoBinding;
+
+    public ListenerActor(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket,
+        ListenerTransport transport = ListenerTransport.Sockets)
     {
+        _transport = transport;
         _settings = settings;
         _runtime = runtime;
         _listenSocket = listenSocket;
@@ -56,6 +61,12 @@ public sealed class ListenerActor : ReceiveActor
             Sender.Tell(new StreamAck());
         });
         Receive<StreamDone>(_ => _accepting = false);
+        Receive<Akka.Streams.Dsl.Tcp.IncomingConnection>(c =>
+        {
+            OnAcceptedAkkaIo(c);
+            Sender.Tell(new StreamAck());
+        });
+        Receive<Akka.Streams.Dsl.Tcp.ServerBinding>(b => _akkaIoBinding = b);
         Receive<Closed>(c =>
         {
             _open.Remove(c.Handle);
@@ -77,12 +88,18 @@ public sealed class ListenerActor : ReceiveActor
             _open.Count, _accepted, _refused)));
     }
 
-    public static Props Props(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket) =>
-        Akka.Actor.Props.Create(() => new ListenerActor(settings, runtime, listenSocket));
+    public static Props Props(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket,
+        ListenerTransport transport = ListenerTransport.Sockets) =>
+        Akka.Actor.Props.Create(() => new ListenerActor(settings, runtime, listenSocket, transport));
 
     protected override void PreStart()
     {
         _materializer = Context.Materializer(namePrefix: "conn");
+        if (_transport == ListenerTransport.AkkaIo)
+        {
+            StartAkkaIo();
+            return;
+        }
         _acceptSwitch = Source.FromGraph(new SocketListenerSource(_listenSocket))
             .ViaMaterialized(KillSwitches.Single<Socket>(), Keep.Right)
             .To(Sink.ActorRefWithAck<Socket>(Self, new StreamInit(), new StreamAck(), new StreamDone(),
@@ -101,6 +118,7 @@ public sealed class ListenerActor : ReceiveActor
     protected override void PostStop()
     {
         _acceptSwitch?.Shutdown();
+        _akkaIoBinding?.Unbind();
         _listenSocket.Dispose();
     }
 
@@ -116,16 +134,11 @@ public sealed class ListenerActor : ReceiveActor
         var client = socket.RemoteEndPoint is IPEndPoint ip
             ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString()
             : "unknown";
-        var snapshot = _runtime.Current;
-        var context = new ConnectionContext();
-        var http = Flow.FromGraph(new HttpRequestDecoderStage(snapshot.Limits, context))
-            .ViaMaterialized(new ProxyExchangeStage(_runtime, _settings, client, context), Keep.Right)
-            .Via(new HttpResponseEncoderStage());
         ConnectionHandle handle;
         try
         {
             handle = Flow.FromGraph(new SocketConnectionStage(socket))
-                .JoinMaterialized(http, Keep.Right)
+                .JoinMaterialized(HttpFlow(client), Keep.Right)
                 .Run(_materializer!);
         }
         catch (Exception e)
@@ -134,6 +147,54 @@ public sealed class ListenerActor : ReceiveActor
             socket.Dispose();
             return;
         }
+        Track(handle);
+    }
+
+    /// <summary>
+    /// The built-in Akka.IO transport, kept selectable (PROXY_TRANSPORT=akka-io) so scripts/bench.sh can compare
+    /// it with the socket stages on the same codec and exchange logic.
+    /// </summary>
+    private void StartAkkaIo()
+    {
+        var endpoint = (IPEndPoint)_listenSocket.LocalEndPoint!;
+        _listenSocket.Dispose();
+        var self = Self;
+        var (binding, kill) = Context.System.TcpStream()
+            .Bind(endpoint.Address.ToString(), endpoint.Port, backlog: 4096, halfClose: false)
+            .ViaMaterialized(KillSwitches.Single<Akka.Streams.Dsl.Tcp.IncomingConnection>(), Keep.Both)
+            .To(Sink.ActorRefWithAck<Akka.Streams.Dsl.Tcp.IncomingConnection>(self, new StreamInit(), new StreamAck(),
+                new StreamDone(), _ => new StreamDone()))
+            .Run(_materializer!);
+        _acceptSwitch = kill;
+        binding.PipeTo(self);
+        _log.Info("Listener {0} ({1}) accepting on {2} with the Akka.IO transport", _settings.Name, _settings.Mode, _address);
+    }
+
+    private void OnAcceptedAkkaIo(Akka.Streams.Dsl.Tcp.IncomingConnection connection)
+    {
+        if (!_accepting || _open.Count >= _settings.MaxConnections || _runtime.Draining)
+        {
+            _refused++;
+            connection.Flow.RunWith(Source.Single(ByteString.FromBytes(Busy)), Sink.Ignore<ByteString>(), _materializer!);
+            return;
+        }
+        _accepted++;
+        var client = connection.RemoteAddress is IPEndPoint ip ? ip.Address.ToString() : "unknown";
+        var handle = connection.Flow.JoinMaterialized(HttpFlow(client), Keep.Right).Run(_materializer!);
+        Track(handle);
+    }
+
+    private Flow<ByteString, ByteString, ConnectionHandle> HttpFlow(string client)
+    {
+        var snapshot = _runtime.Current;
+        var context = new ConnectionContext();
+        return Flow.FromGraph(new HttpRequestDecoderStage(snapshot.Limits, context))
+            .ViaMaterialized(new ProxyExchangeStage(_runtime, _settings, client, context), Keep.Right)
+            .Via(new HttpResponseEncoderStage());
+    }
+
+    private void Track(ConnectionHandle handle)
+    {
         _open.Add(handle);
         var self = Self;
         handle.Closed.ContinueWith(_ => self.Tell(new Closed(handle)), TaskContinuationOptions.ExecuteSynchronously);
@@ -159,6 +220,7 @@ public sealed class ListenerActor : ReceiveActor
         if (!_accepting) return;
         _accepting = false;
         _acceptSwitch?.Shutdown();
+        _akkaIoBinding?.Unbind();
         _listenSocket.Dispose();
         _log.Info("Listener {0} stopped accepting ({1} connections open)", _settings.Name, _open.Count);
     }

@@ -1,3 +1,5 @@
+using Proxy.Actors.Transport;
+
 namespace Proxy.Node.Hosting;
 
 /// <summary>Process-level options of a node: remoting address and seeds (from PROXY_HOSTNAME/PORT/SEEDS).</summary>
@@ -10,6 +12,8 @@ public sealed record NodeOptions
     public IReadOnlyList<string> Seeds { get; init; } = [];
     /// <summary>Install the console lifetime (SIGTERM/SIGINT → graceful shutdown). Off for in-process tests.</summary>
     public bool HandleSignals { get; init; } = true;
+    /// <summary>Listener transport (PROXY_TRANSPORT=sockets|akka-io); akka-io exists for benchmark comparison.</summary>
+    public ListenerTransport Transport { get; init; } = ListenerTransport.Sockets;
 
     public static NodeOptions FromEnvironment(IReadOnlyDictionary<string, string?> env)
     {
@@ -23,6 +27,8 @@ public sealed record NodeOptions
             {
                 Seeds = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
+        if (env.TryGetValue("PROXY_TRANSPORT", out var transport) && transport == "akka-io")
+            options = options with { Transport = ListenerTransport.AkkaIo };
         return options;
     }
 }

@@ -123,7 +123,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool), "pool-" + name);
                     var listeners = new List<IActorRef>();
                     foreach (var listener in settings.Listeners)
-                        listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name]),
+                        listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport),
                             "listener-" + listener.Name));
                     readiness.ListenersBound = true;
                     system.ActorOf(AdminEndpoint.Props(adminSocket, readiness), "admin");
