@@ -205,6 +205,39 @@ public class ConfigLoaderTests
     public void UnsetOptionalSubstitution_LeavesTheKeyUnset() =>
         Assert.Null(LoadValid(Config(extra: "admin { token = ${?PROXY_ADMIN_TOKEN} }")).AdminToken);
 
+    [Theory]
+    [InlineData("admin { address = \"127.0.0.1:9111\", token = ${?NOT_SET} }")]
+    [InlineData("admin { token = ${?NOT_SET}, address = \"127.0.0.1:9111\" }")]
+    [InlineData("admin {\n    token = ${?NOT_SET}   # optional\n    address = \"127.0.0.1:9111\"\n  }")]
+    public void UnsetOptionalSubstitution_NextToOtherKeys_LeavesThemIntact(string admin) =>
+        Assert.Equal(new AdminSettings { Address = "127.0.0.1:9111" }, LoadValid(Config(extra: admin)).Admin);
+
+    [Fact]
+    public void AkkaSectionWithEnvironmentFallbacks_ResolvesForTheNode()
+    {
+        const string text = """
+            akka {
+              actor.provider = cluster
+              remote.dot-netty.tcp {
+                hostname = "127.0.0.1"
+                hostname = ${?PROXY_HOSTNAME}
+                port = 0
+                port = ${?PROXY_PORT}
+              }
+            }
+            """;
+        var unset = Load(text + Config());
+        Assert.True(unset.IsValid, string.Join("\n", unset.Problems));
+        Assert.Equal("127.0.0.1", unset.Hocon.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(0, unset.Hocon.GetInt("akka.remote.dot-netty.tcp.port"));
+
+        var set = Load(text + Config(), ("PROXY_HOSTNAME", "node-1.internal"), ("PROXY_PORT", "4053"));
+        Assert.True(set.IsValid);
+        Assert.Equal("node-1.internal", set.Hocon.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(4053, set.Hocon.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal("cluster", set.Hocon.GetString("akka.actor.provider"));
+    }
+
     [Fact]
     public void UnsetOptionalSubstitution_KeepsAnEarlierValue()
     {
