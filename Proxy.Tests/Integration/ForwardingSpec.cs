@@ -244,12 +244,5 @@ public sealed class ForwardingSpec
         Assert.StartsWith("HTTP/1.1 503", refused);
     }
 
-    internal static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    internal static int FreePort() => PortFinder.Free();
 }
