@@ -10,9 +10,9 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
     private readonly StringBuilder _stdout = new();
-    private readonly string _configPath;
+    private readonly string? _configPath;
 
-    private NodeProcess(Process process, string configPath)
+    private NodeProcess(Process process, string? configPath)
     {
         _process = process;
         _configPath = configPath;
@@ -45,7 +45,12 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         var path = Path.Combine(Path.GetTempPath(), $"proxy-test-{Guid.NewGuid():N}.hocon");
         File.WriteAllText(path, config);
-        var info = new ProcessStartInfo("dotnet", [NodeDll, "--config", path])
+        return StartWithArgs(["--config", path], env, path);
+    }
+
+    public static NodeProcess StartWithArgs(string[] args, IDictionary<string, string>? env = null, string? configPath = null)
+    {
+        var info = new ProcessStartInfo("dotnet", [NodeDll, .. args])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -53,7 +58,7 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         info.Environment["PROXY_PORT"] = "0";
         if (env is not null) foreach (var (k, v) in env) info.Environment[k] = v;
-        return new NodeProcess(Process.Start(info)!, path);
+        return new NodeProcess(Process.Start(info)!, configPath);
     }
 
     /// <summary>Waits until GET /ready on the admin port answers 200.</summary>
@@ -102,6 +107,6 @@ public sealed class NodeProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-        File.Delete(_configPath);
+        if (_configPath is not null) File.Delete(_configPath);
     }
 }
