@@ -47,8 +47,16 @@ internal static class HoconPreprocessor
         var line = 1;
         var lastObjectClose = -1; // output length just after the last '}' that closed an object
         var i = 0;
+        // After one bracket mistake the nesting is guesswork: report only the first, the rest would be echoes.
+        var bracketsBroken = false;
 
         void Problem(string message) => problems.Add(new ConfigProblem(problemPath, $"{source}, line {line}: {message}"));
+
+        void BracketProblem(string message)
+        {
+            if (!bracketsBroken) Problem(message);
+            bracketsBroken = true;
+        }
 
         while (i < text.Length)
         {
@@ -117,14 +125,17 @@ internal static class HoconPreprocessor
                 i++;
                 if (stack.Count == 1)
                 {
-                    Problem($"'{c}' has no matching opening bracket");
+                    BracketProblem($"'{c}' has no matching opening bracket");
                     continue;
                 }
-                var closed = stack.Pop();
-                var expected = closed.Open == '[' ? ']' : '}';
-                if (c != expected)
-                    Problem($"'{c}' does not close the '{closed.Open}' opened at line {closed.OpenLine}");
-                if (closed.IsObject) lastObjectClose = output.Length;
+                if (c != (top.Open == '[' ? ']' : '}'))
+                {
+                    // Keep the open bracket: the stray closer is the likelier mistake.
+                    BracketProblem($"'{c}' does not close the '{top.Open}' opened at line {top.OpenLine}");
+                    continue;
+                }
+                stack.Pop();
+                if (top.IsObject) lastObjectClose = output.Length;
             }
             else if (c is '=' or ':' && top.IsObject && top.State == FieldState.InKey)
             {
@@ -159,7 +170,7 @@ internal static class HoconPreprocessor
             }
         }
 
-        if (stack.Count > 1)
+        if (stack.Count > 1 && !bracketsBroken)
         {
             var open = stack.Peek();
             problems.Add(new ConfigProblem(problemPath,

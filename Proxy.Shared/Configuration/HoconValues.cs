@@ -5,8 +5,13 @@ namespace Proxy.Shared.Configuration;
 /// <summary>Shape tests on Akka <see cref="HoconValue"/>s that work around its quirks.</summary>
 internal static class HoconValues
 {
-    /// <summary>Akka's <c>IsArray()</c> is false for an empty list <c>[]</c>, so test the elements' kind.</summary>
-    public static bool IsList(HoconValue v) => v.Values.Count > 0 && v.Values.All(e => e.IsArray());
+    /// <summary>Akka's <c>IsArray()</c> is false for an empty list <c>[]</c>, so test the elements' kind.
+    /// Akka also keeps the blanks between <c>]</c> and a closing <c>}</c> on the same line as a whitespace
+    /// literal next to the list, which must not make it "not a list".</summary>
+    public static bool IsList(HoconValue v) =>
+        v.Values.Any(e => e.IsArray()) && v.Values.All(e => e.IsArray() || IsBlankLiteral(e));
+
+    private static bool IsBlankLiteral(IHoconElement e) => e is HoconLiteral && string.IsNullOrWhiteSpace(e.GetString());
 
     /// <summary>The literal <c>null</c> (Akka turns it into a string value whose text is null).</summary>
     public static bool IsNull(HoconValue v) => v.Values.Count > 0 && v.IsString() && v.GetString() is null;

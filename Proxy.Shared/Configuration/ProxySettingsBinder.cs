@@ -1,4 +1,3 @@
-using Akka.Configuration.Hocon;
 
 namespace Proxy.Shared.Configuration;
 

@@ -93,8 +93,14 @@ public static class ProxySettingsValidator
 
     internal static void NotNegative(TimeSpan value, string path, List<ConfigProblem> problems)
     {
-        if (value < TimeSpan.Zero) problems.Add(new(path, $"must not be negative, got {value}"));
+        if (value < TimeSpan.Zero) problems.Add(new(path, $"must not be negative, got {Format(value)}"));
     }
+
+    /// <summary>A duration the way it is written in HOCON (<c>-5s</c>, <c>250ms</c>).</summary>
+    private static string Format(TimeSpan value) =>
+        value.Ticks % TimeSpan.TicksPerSecond == 0
+            ? $"{value.Ticks / TimeSpan.TicksPerSecond}s"
+            : $"{value.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}ms";
 
     private static HostPort Normalize(HostPort a) => a with { Host = a.Host.ToLowerInvariant() };
 }

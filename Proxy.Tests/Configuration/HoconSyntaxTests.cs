@@ -1,0 +1,97 @@
+using Xunit;
+using static Proxy.Tests.Configuration.ConfigTesting;
+
+namespace Proxy.Tests.Configuration;
+
+/// <summary>HOCON written as the architecture document shows it loads, including the forms Akka's own parser
+/// rejects or misreads (<c>20%</c>, a comma after <c>key { … }</c>).</summary>
+public class HoconSyntaxTests
+{
+    [Fact]
+    public void PercentWithoutQuotes_IsAccepted() =>
+        Assert.Equal(0.25, LoadValid(Config(pools: """api { backends = [ "127.0.0.1:9001" ], retries { budget = 25% } }""")).Pools["api"].Retries.Budget, 6);
+
+    [Fact]
+    public void PercentInsideAQuotedString_IsLeftAlone() =>
+        Assert.Equal("/logs/100%/access.log", LoadValid(Config(extra: """access-log { target = "/logs/100%/access.log" }""")).AccessLog.Target);
+
+    [Fact]
+    public void CommaAfterAnObjectWrittenWithoutEquals_IsAccepted()
+    {
+        var settings = LoadValid(Config(routes: """[ { name = api, match { host = "api.example.com", path-prefix = "/v1/" }, pool = api, transforms { strip-prefix = "/v1" } } ]"""));
+        Assert.Equal("/v1/", settings.Routes[0].Match.PathPrefix);
+        Assert.Equal("api", settings.Routes[0].Pool);
+    }
+
+    [Fact]
+    public void CommentsAndColons_AreAccepted()
+    {
+        var settings = LoadValid("""
+            # the node's config
+            proxy {
+              listeners: [ { name: public, address: "127.0.0.1:0" } ]   // inline comment
+              pools { api { backends = [ "127.0.0.1:9001" ] } }           # another
+              routes = [ { name = r, pool = api } ]
+            }
+            """);
+        Assert.Equal("public", settings.Listeners[0].Name);
+    }
+
+    [Fact]
+    public void TheArchitectureExample_Loads()
+    {
+        var settings = LoadValid("""
+            proxy {
+              listeners = [
+                { name = public,  address = "0.0.0.0:8080", mode = reverse }
+                { name = forward, address = "0.0.0.0:8081", mode = forward }         # X-Proxy-To / CONNECT
+                { name = secure,  address = "0.0.0.0:8443", mode = reverse,
+                  tls { certificates = [ { cert = "certs/site.pem", key = "certs/site.key" } ] } }
+              ]
+              admin { address = "127.0.0.1:9110", token = ${?PROXY_ADMIN_TOKEN} }
+              pools {
+                api {
+                  policy = least-requests          # round-robin | weighted-round-robin | least-requests
+                                                   # | power-of-two | consistent-hash | random
+                  backends = [ "127.0.0.1:9001", { address = "127.0.0.1:9002", weight = 2 } ]
+                  health  { path = "/healthz", interval = 2s, timeout = 1s, healthy = 2, unhealthy = 3 }
+                  breaker { failures = 5, open-for = 10s, half-open-trials = 3 }
+                  timeouts { connect = 2s, response = 30s }
+                  retries { attempts = 2, statuses = [502, 503], budget = 20% }
+                }
+              }
+              routes = [
+                { name = api, match { host = "api.example.com", path-prefix = "/v1/" }, pool = api,
+                  transforms { strip-prefix = "/v1" } }
+                { name = default, match { path-prefix = "/" }, pool = api }
+              ]
+              rate-limits = [
+                { name = per-ip, key = client-ip, rate = "100/s", burst = 200, store = cluster, routes = [api] }
+              ]
+            }
+            """, ("PROXY_ADMIN_TOKEN", "tok"));
+        Assert.Equal(["public", "forward", "secure"], settings.Listeners.Select(l => l.Name));
+        Assert.Equal(0.2, settings.Pools["api"].Retries.Budget, 6);
+        Assert.Equal(["api", "default"], settings.Routes.Select(r => r.Name));
+        Assert.Equal("tok", settings.AdminToken);
+    }
+
+    [Fact]
+    public void RouteKeysCanBeWrittenOnePerLine()
+    {
+        var settings = LoadValid(Config(routes: """
+            [
+              {
+                name = static
+                match {
+                  methods = GET
+                  query { v = null }
+                }
+                pool = api
+              }
+            ]
+            """));
+        Assert.Equal(["GET"], settings.Routes[0].Match.Methods);
+        Assert.Equal(new Dictionary<string, string?> { ["v"] = null }, settings.Routes[0].Match.Query);
+    }
+}

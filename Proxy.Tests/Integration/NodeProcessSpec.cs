@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text.Json;
+using Proxy.Tests.Integration.Support;
+using Xunit;
+
+namespace Proxy.Tests.Integration;
+
+/// <summary>The node as an OS process: config errors (exit 2), admin endpoint, access log, graceful shutdown (D6).</summary>
+public sealed class NodeProcessSpec
+{
+    [Fact]
+    public async Task InvalidConfig_RefusesToStartWithExitCode2AndListsEveryProblem()
+    {
+        await using var node = NodeProcess.Start("""
+            proxy {
+              listeners = [ { name = public, address = "127.0.0.1:notaport", mode = sideways } ]
+              pools { api { policy = fastest, backends = [] } }
+              routes = [ { name = r, pool = ap } ]
+            }
+            """);
+        var exit = await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("proxy.listeners[0].address", node.Stderr);
+        Assert.Contains("proxy.listeners[0].mode", node.Stderr);
+        Assert.Contains("proxy.pools.api.policy", node.Stderr);
+        Assert.Contains("proxy.pools.api.backends", node.Stderr);
+        Assert.Contains("proxy.routes[0].pool: no pool named 'ap'", node.Stderr);
+    }
+
+    [Fact]
+    public async Task MissingConfigFile_ExitsWith2()
+    {
+        await using var node = NodeProcess.StartWithArgs(["--config", "/nonexistent/cluster.hocon"]);
+        Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Node_ServesHealthReadyAndWritesOneJsonAccessLogLinePerRequest()
+    {
+        await using var backend = new RawBackend();
+        var port = PortFinder.Free();
+        var admin = PortFinder.Free();
+        await using var node = NodeProcess.Start(Config(port, admin, backend.Port, "access-log { enabled = on }"));
+        await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(30));
+        using var http = new HttpClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{admin}/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{admin}/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}/logged?q=1")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{admin}/nope")).StatusCode);
+
+        JsonElement entry = default;
+        for (var i = 0; i < 50 && entry.ValueKind == JsonValueKind.Undefined; i++)
+        {
+            var line = node.Stdout.Split('\n').FirstOrDefault(l => l.Contains("/logged"));
+            if (line is not null) entry = JsonDocument.Parse(line).RootElement;
+            else await Task.Delay(100);
+        }
+        Assert.Equal("GET", entry.GetProperty("method").GetString());
+        Assert.Equal("/logged", entry.GetProperty("path").GetString());
+        Assert.Equal("127.0.0.1", entry.GetProperty("client").GetString());
+        Assert.Equal("default", entry.GetProperty("route").GetString());
+        Assert.Equal($"127.0.0.1:{backend.Port}", entry.GetProperty("upstream").GetString());
+        Assert.Equal(200, entry.GetProperty("status").GetInt32());
+        Assert.True(entry.TryGetProperty("bytesIn", out _));
+        Assert.True(entry.TryGetProperty("bytesOut", out _));
+        Assert.True(entry.TryGetProperty("durationMs", out _));
+        Assert.True(entry.TryGetProperty("time", out _));
+        Assert.True(entry.TryGetProperty("host", out _));
+    }
+
+    [Fact]
+    public async Task Sigterm_FinishesTheInFlightRequestStopsAcceptingAndExitsZero()
+    {
+        await using var backend = new RawBackend(_ =>
+        {
+            Thread.Sleep(2000);
+            return RawBackend.Ok("finished");
+        });
+        var port = PortFinder.Free();
+        var admin = PortFinder.Free();
+        await using var node = NodeProcess.Start(Config(port, admin, backend.Port, "shutdown-deadline = 10s"));
+        await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(30));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+
+        var inFlight = http.GetStringAsync($"http://127.0.0.1:{port}/slow");
+        await Task.Delay(500);
+        node.SendSigterm();
+        await Task.Delay(500);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => new HttpClient().GetAsync($"http://127.0.0.1:{port}/new"));
+        Assert.Equal("finished", await inFlight);
+        Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("All connections drained", node.Stderr);
+    }
+
+    private static string Config(int port, int admin, int backend, string extra) => $$"""
+        proxy {
+          listeners = [ { name = public, address = "127.0.0.1:{{port}}", mode = reverse } ]
+          admin { address = "127.0.0.1:{{admin}}" }
+          access-log { enabled = off }
+          pools { main { backends = [ "127.0.0.1:{{backend}}" ] } }
+          routes = [ { name = default, pool = main } ]
+          {{extra}}
+        }
+        """;
+}

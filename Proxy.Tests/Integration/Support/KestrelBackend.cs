@@ -1,0 +1,116 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Proxy.Tests.Integration.Support;
+
+/// <summary>
+/// A real, independent HTTP/1.1 server (Kestrel) as a backend: <c>/upload</c> answers the SHA-256 and length
+/// of the request body; <c>/download?bytes=N</c> streams N deterministic bytes (chunked when <c>&amp;chunked=1</c>).
+/// </summary>
+public sealed class KestrelBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private KestrelBackend(WebApplication app, int port)
+    {
+        _app = app;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public static async Task<KestrelBackend> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o =>
+        {
+            o.Listen(IPAddress.Loopback, 0);
+            o.Limits.MaxRequestBodySize = null;
+        });
+        var app = builder.Build();
+        app.MapPost("/upload", async (HttpContext ctx) =>
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[81920];
+            long total = 0;
+            int n;
+            while ((n = await ctx.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                sha.AppendData(buffer, 0, n);
+                total += n;
+            }
+            return Results.Text($"{Convert.ToHexString(sha.GetHashAndReset())} {total}");
+        });
+        app.MapGet("/download", async (HttpContext ctx, long bytes, int? chunked) =>
+        {
+            if (chunked != 1) ctx.Response.ContentLength = bytes;
+            var buffer = new byte[65536];
+            long sent = 0;
+            while (sent < bytes)
+            {
+                var n = (int)Math.Min(buffer.Length, bytes - sent);
+                TestData.Fill(buffer.AsSpan(0, n), sent);
+                await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n));
+                sent += n;
+            }
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new KestrelBackend(app, new Uri(address).Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>Deterministic bytes by offset, so both ends can hash a multi-GB stream without storing it.</summary>
+public static class TestData
+{
+    public static void Fill(Span<byte> span, long offset)
+    {
+        for (var i = 0; i < span.Length; i++)
+        {
+            var x = (ulong)(offset + i);
+            span[i] = (byte)((x * 2654435761UL) >> 13);
+        }
+    }
+}
+
+/// <summary>A request body of N deterministic bytes generated while sent (never held in memory).</summary>
+public sealed class GeneratedContent(long length, bool chunked) : HttpContent
+{
+    public string? Sha256 { get; private set; }
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[65536];
+        long sent = 0;
+        while (sent < length)
+        {
+            var n = (int)Math.Min(buffer.Length, length - sent);
+            TestData.Fill(buffer.AsSpan(0, n), sent);
+            sha.AppendData(buffer, 0, n);
+            await stream.WriteAsync(buffer.AsMemory(0, n));
+            sent += n;
+        }
+        Sha256 = Convert.ToHexString(sha.GetHashAndReset());
+    }
+
+    protected override bool TryComputeLength(out long l)
+    {
+        l = length;
+        return !chunked;
+    }
+}
