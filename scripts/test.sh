@@ -23,4 +23,12 @@ ensure_pkg curl
 
 dotnet restore Proxy.sln -nologo
 dotnet build Proxy.sln -c Release --no-restore -nologo
-dotnet test Proxy.sln -c Release --no-build --nologo --logger "console;verbosity=minimal" "$@"
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+rc=0
+dotnet test Proxy.sln -c Release --no-build --nologo --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$out" \
+  || rc=$?
+# One plain closing line over all test assemblies ("Failed: 0, Passed: 294, Skipped: 0, Total: ...").
+sed -n 's/.*Failed: *\([0-9]*\), Passed: *\([0-9]*\), Skipped: *\([0-9]*\).*/\1 \2 \3/p' "$out" \
+  | awk '{ f += $1; p += $2; s += $3 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }'
+exit "$rc"
