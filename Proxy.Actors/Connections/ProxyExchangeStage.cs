@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using Akka.IO;
 using Akka.Streams;
@@ -270,6 +271,12 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _closeAfterResponse = !head.KeepAlive || _draining || _clientInputClosed;
 
             var snapshot = Snapshot;
+            if (_stage._listener.Mode == ListenerMode.Forward)
+            {
+                // The listener is bound so its port is reserved; forwarding by X-Proxy-To/CONNECT is issue #4.
+                RespondLocal(501, "forward-proxy mode (X-Proxy-To, CONNECT) is not available yet on this node", close: head.HasBody);
+                return;
+            }
             if (head.Method == "CONNECT")
             {
                 RespondLocal(405, "CONNECT is not allowed on this listener", close: true);
@@ -419,8 +426,11 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             StartRead();
         }
 
+        // The writer is not touched again until this send completes, so its array can be sent without a copy.
         private static ArraySegment<byte> ToSegment(ArrayBufferWriter<byte> writer) =>
-            new(writer.WrittenSpan.ToArray());
+            MemoryMarshal.TryGetArray(writer.WrittenMemory, out var segment)
+                ? segment
+                : new ArraySegment<byte>(writer.WrittenSpan.ToArray());
 
         private void StartSend()
         {
