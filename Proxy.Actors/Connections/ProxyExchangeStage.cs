@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using Akka.IO;
 using Akka.Streams;
@@ -106,6 +108,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private bool _bodyStarted;
         private bool _requestSent;
         private bool _requestFullyRead;
+        private bool _awaitingEndPart;
         private bool _sending;
         private bool _reading;
         private bool _sendIsLast;
@@ -116,7 +119,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private BodyFraming _clientFraming;
         private long _responseRemaining;
         private bool _responseDone;
-        private long _startTicks;
+        private long _startTimestamp;
         private long _bytesIn;
         private long _bytesOut;
         private int _status;
@@ -174,6 +177,13 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                     break;
                 case RequestEndPart end:
                     _requestFullyRead = true;
+                    if (_awaitingEndPart)
+                    {
+                        // The end of a body whose last byte was already forwarded and answered.
+                        _awaitingEndPart = false;
+                        if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
+                        break;
+                    }
                     FinishBody(end.Trailers);
                     break;
                 case RequestMalformedPart bad:
@@ -192,7 +202,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                     break;
                 case Phase.Connecting:
                 case Phase.Forwarding:
-                    if (_request is not null && _request.HasBody && !_requestFullyRead)
+                    if (_request is not null && !RequestBodyComplete)
                     {
                         // The client went away mid-body: the backend must not see a truncated request as complete.
                         _error = "client closed during request body";
@@ -250,7 +260,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void BeginExchange(HttpRequestHead head)
         {
             _request = head;
-            _startTicks = Environment.TickCount64;
+            _startTimestamp = Stopwatch.GetTimestamp();
             _handle.Busy = true;
             _firstRequest = false;
             _deadlineKind = DeadlineKind.None;
@@ -265,11 +275,18 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _bodyStarted = false;
             _requestSent = false;
             _requestFullyRead = !head.HasBody;
+            _awaitingEndPart = false;
             _response = null;
             _responseDone = false;
             _closeAfterResponse = !head.KeepAlive || _draining || _clientInputClosed;
 
             var snapshot = Snapshot;
+            if (_stage._listener.Mode == ListenerMode.Forward)
+            {
+                // The listener is bound so its port is reserved; forwarding by X-Proxy-To/CONNECT is issue #4.
+                RespondLocal(501, "forward-proxy mode (X-Proxy-To, CONNECT) is not available yet on this node", close: head.HasBody);
+                return;
+            }
             if (head.Method == "CONNECT")
             {
                 RespondLocal(405, "CONNECT is not allowed on this listener", close: true);
@@ -419,8 +436,11 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             StartRead();
         }
 
+        // The writer is not touched again until this send completes, so its array can be sent without a copy.
         private static ArraySegment<byte> ToSegment(ArrayBufferWriter<byte> writer) =>
-            new(writer.WrittenSpan.ToArray());
+            MemoryMarshal.TryGetArray(writer.WrittenMemory, out var segment)
+                ? segment
+                : new ArraySegment<byte>(writer.WrittenSpan.ToArray());
 
         private void StartSend()
         {
@@ -511,7 +531,8 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             {
                 foreach (var s in segments) _segments.Add(s);
             }
-            _sendIsLast = false;
+            // With Content-Length the last byte is known before the decoder's end marker is pulled.
+            _sendIsLast = !_request.Chunked && _bytesIn >= _request.ContentLength;
             StartSend();
         }
 
@@ -696,7 +717,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 BodyFraming.ContentLength => BodyFraming.ContentLength,
                 _ => request.Version == 11 ? BodyFraming.Chunked : BodyFraming.UntilClose,
             };
-            if (_clientFraming == BodyFraming.UntilClose || !_requestFullyRead) _closeAfterResponse = true;
+            if (_clientFraming == BodyFraming.UntilClose || !RequestBodyComplete) _closeAfterResponse = true;
             if (_closeAfterResponse) headers.Add("Connection", "close");
             else if (request.Version == 10) headers.Add("Connection", "keep-alive");
 
@@ -832,13 +853,18 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             CompleteExchangeIfDone();
         }
 
+        /// <summary>Every byte of the request body was received (the decoder's end marker may still be pending).</summary>
+        private bool RequestBodyComplete =>
+            _requestFullyRead || _request is { Chunked: false } r && _bytesIn >= r.ContentLength;
+
         private void CompleteExchangeIfDone()
         {
-            if (!_requestFullyRead)
+            if (!RequestBodyComplete)
             {
                 // The rest of the request body is unread: the connection cannot carry another request.
                 _closeAfterResponse = true;
             }
+            else if (!_requestFullyRead) _awaitingEndPart = true;
             _request = null;
             _handle.Busy = false;
             if (_closeAfterResponse || _draining)
@@ -890,7 +916,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         {
             ReleaseUpstream(reusable: false);
             ReleaseBackend();
-            RespondLocal(status, reason, close: !_requestFullyRead || _closeAfterResponse);
+            RespondLocal(status, reason, close: !RequestBodyComplete || _closeAfterResponse);
         }
 
         /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces.</summary>
@@ -899,7 +925,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _status = status;
             _error = reason;
             _deadlineKind = DeadlineKind.None;
-            if (close || !_requestFullyRead) _closeAfterResponse = true;
+            if (close || !RequestBodyComplete) _closeAfterResponse = true;
             var text = HttpStatusText.Get(status);
             var body = Encoding.UTF8.GetBytes(status + " " + text + ": " + reason + "\n");
             var headers = new HttpHeaderList(4);
@@ -965,7 +991,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 Status = status,
                 BytesIn = _bytesIn,
                 BytesOut = _bytesOut,
-                DurationMs = (Environment.TickCount64 - _startTicks),
+                DurationMs = Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
                 Error = _error,
             });
         }

@@ -32,6 +32,7 @@ public sealed class ChunkedDecoder
 
     public ChunkedDecoder(int maxTrailerBytes = 64 * 1024, int maxTrailers = 100)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTrailerBytes);
         _maxTrailerBytes = maxTrailerBytes;
         _maxTrailers = maxTrailers;
         _line = new byte[MaxSizeLine];
@@ -110,7 +111,8 @@ public sealed class ChunkedDecoder
                 case State.Trailer:
                 {
                     // The trailer section ends with an empty line; collect it whole, then parse with the header rules.
-                    _trailerBuffer ??= new byte[1024];
+                    // Never larger than the limit, or a limit below the initial size would not be enforced.
+                    _trailerBuffer ??= new byte[Math.Min(1024, _maxTrailerBytes)];
                     var b = input[pos++];
                     if (_trailerLength == _trailerBuffer.Length)
                     {

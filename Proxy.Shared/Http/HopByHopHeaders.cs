@@ -15,15 +15,35 @@ public static class HopByHopHeaders
     /// <summary>Removes hop-by-hop fields in place; framing headers are re-added by the writer.</summary>
     public static void Strip(HttpHeaderList headers)
     {
-        var connection = headers.Get("Connection");
-        if (connection is not null && connection.Length > 0)
+        // Connection may arrive as several field lines that form one list (RFC 9110 §5.3); each line names fields
+        // to remove. The Connection lines themselves are removed last, so the nth of them stays the nth meanwhile.
+        for (var nth = 0; ; nth++)
         {
+            var index = NthIndexOf(headers, "Connection", nth);
+            if (index < 0) break;
+            var connection = headers[index].Value;
             foreach (var range in connection.AsSpan().Split(','))
             {
                 var token = connection.AsSpan(range).Trim(" \t");
-                if (!token.IsEmpty) headers.Remove(token.ToString());
+                if (!token.IsEmpty && !token.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+                    RemoveNamed(headers, token);
             }
         }
         foreach (var name in Names) headers.Remove(name);
+    }
+
+    private static int NthIndexOf(HttpHeaderList headers, string name, int nth)
+    {
+        var index = headers.IndexOf(name, 0);
+        while (index >= 0 && nth-- > 0) index = headers.IndexOf(name, index + 1);
+        return index;
+    }
+
+    // Compares spans so the usual "keep-alive" / "close" tokens cost no string allocation.
+    private static void RemoveNamed(HttpHeaderList headers, ReadOnlySpan<char> name)
+    {
+        for (var i = headers.Count - 1; i >= 0; i--)
+            if (name.Equals(headers[i].Key, StringComparison.OrdinalIgnoreCase))
+                headers.RemoveAt(i);
     }
 }

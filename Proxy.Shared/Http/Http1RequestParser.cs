@@ -290,7 +290,9 @@ public static class Http1RequestParser
             ContentLength = contentLength,
             Chunked = chunked,
             KeepAlive = keepAlive,
-            ExpectContinue = expect is not null && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase),
+            // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request MUST be ignored.
+            ExpectContinue = version == 11 && expect is not null &&
+                expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase),
             IsUpgrade = isUpgrade,
         };
         error = default;

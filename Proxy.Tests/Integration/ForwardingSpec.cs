@@ -244,5 +244,31 @@ public sealed class ForwardingSpec
         Assert.StartsWith("HTTP/1.1 503", refused);
     }
 
+    [Fact]
+    public async Task UpstreamConnections_AreReusedAcrossClientConnections()
+    {
+        await using var backend = new RawBackend();
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port));
+        for (var i = 0; i < 5; i++)
+        {
+            using var client = new RawClient(node.Public());
+            client.Send("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 200", await client.ReadUntilClosedAsync(Wait));
+        }
+        Assert.Equal(5, backend.Requests.Count);
+        Assert.Equal(1, backend.Connections);
+    }
+
+    [Fact]
+    public async Task ForwardModeListener_AnswersNotImplementedUntilForwardingArrives()
+    {
+        await using var backend = new RawBackend();
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port), ", mode = forward");
+        using var http = new HttpClient();
+        var response = await http.GetAsync(node.BaseUri());
+        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
+        Assert.Empty(backend.Requests);
+    }
+
     internal static int FreePort() => PortFinder.Free();
 }

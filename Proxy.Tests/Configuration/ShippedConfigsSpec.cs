@@ -1,0 +1,31 @@
+using Proxy.Shared.Configuration;
+using Xunit;
+
+namespace Proxy.Tests.Configuration;
+
+/// <summary>The configs we ship (cluster.hocon, examples/) load without a single problem.</summary>
+public sealed class ShippedConfigsSpec
+{
+    public static TheoryData<string> Files()
+    {
+        var root = RepoRoot();
+        var data = new TheoryData<string> { Path.Combine(root, "cluster.hocon") };
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "examples"), "*.hocon")) data.Add(file);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void ShippedConfig_IsValid(string file)
+    {
+        var result = ProxyConfigLoader.Load(file, new Dictionary<string, string?>());
+        Assert.True(result.IsValid, string.Join("\n", result.Problems));
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Proxy.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}
