@@ -112,13 +112,16 @@ run_wrk() {
   echo "$name $c $round $rps $p50 $p99 $reqs $cpu" >>"$RESULTS"
 }
 
+busy=$(cpu_busy_pct 3)
+log "machine CPU busy before the warm-up (our processes idle): ${busy}%"
+[ "$busy" -lt 15 ] || log "WARNING: something else is using the CPU; figures will be noisy"
 log "warm-up: $WARMUP per proxy at -c256 (JIT tiering, connection pools)"
 for target in "${TARGETS[@]}"; do
   read -r name url pid <<<"$target"
   wrk -t1 -c256 -d"$WARMUP" "$url" >/dev/null 2>&1 || true
 done
 
-echo "== runs: wrk -t1 -cC -d$DURATION --latency, $ROUNDS rounds alternating, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "== runs: wrk -t1 -cC -d$DURATION --latency, $ROUNDS rounds alternating, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), machine ${busy}% busy before"
 printf '%-14s %5s %5s %11s %9s %9s %10s %12s  %s\n' target conns round "req/s" "p50 ms" "p99 ms" requests "cpu s/10k" errors
 for c in $CONNS; do
   for round in $(seq 1 "$ROUNDS"); do

@@ -199,3 +199,14 @@ tcp_states_of_pid() {
 }
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# cpu_busy_pct [SECONDS]: how busy the whole machine was (all cores, %) over a short sample, to flag runs
+# measured while something else was using the CPU.
+cpu_busy_pct() {
+  local secs="${1:-2}" a b
+  a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
+  sleep "$secs"
+  b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
+    busy = y[1] - x[1]; idle = y[2] - x[2]; t = busy + idle; printf "%.0f", (t > 0 ? busy * 100 / t : 0) }'
+}
