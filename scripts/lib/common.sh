@@ -55,11 +55,18 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# Stops everything start_bg started. The work directory (configs, logs) is removed unless the script
+# failed or BENCH_KEEP=1, so a failure leaves its node and nginx logs to read.
 cleanup() {
-  local pid
+  local rc=$? pid
   for pid in ${STARTED_PIDS[@]+"${STARTED_PIDS[@]}"}; do stop_pid "$pid"; done
   STARTED_PIDS=()
-  if [ -n "$WORK_DIR" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then rm -rf "$WORK_DIR"; fi
+  [ -n "$WORK_DIR" ] && [ -d "$WORK_DIR" ] || return 0
+  if [ "$rc" != 0 ] || [ "${BENCH_KEEP:-0}" = 1 ]; then
+    log "logs and configs kept in $WORK_DIR"
+  else
+    rm -rf "$WORK_DIR"
+  fi
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
