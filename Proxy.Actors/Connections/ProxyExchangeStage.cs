@@ -8,6 +8,7 @@ using Akka.Streams;
 using Akka.Streams.Stage;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
+using Proxy.Actors.Transport;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
 using Proxy.Shared.LoadBalancing;
@@ -134,8 +135,8 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _onConnected = GetAsyncCallback<Task<UpstreamConnection>>(OnConnected);
             _onUpstreamSent = GetAsyncCallback(OnUpstreamSent);
             _onUpstreamRead = GetAsyncCallback(OnUpstreamRead);
-            _upstreamSentContinuation = () => _onUpstreamSent();
-            _upstreamReadContinuation = () => _onUpstreamRead();
+            _upstreamSentContinuation = () => IoInlineExecutor.RunInline(_onUpstreamSent);
+            _upstreamReadContinuation = () => IoInlineExecutor.RunInline(_onUpstreamRead);
             SetHandler(stage.In, this);
             SetHandler(stage.Out, this);
         }

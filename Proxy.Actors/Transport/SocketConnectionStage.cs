@@ -59,9 +59,9 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
             _onWritten = GetAsyncCallback(OnWritten);
             // Cached delegates: awaiting a socket ValueTask allocates nothing per operation.
             _onRead = GetAsyncCallback(OnRead);
-            _readableContinuation = () => _onReadable();
-            _readContinuation = () => _onRead();
-            _writtenContinuation = () => _onWritten();
+            _readableContinuation = () => IoInlineExecutor.RunInline(_onReadable);
+            _readContinuation = () => IoInlineExecutor.RunInline(_onRead);
+            _writtenContinuation = () => IoInlineExecutor.RunInline(_onWritten);
             SetHandlers(stage.In, stage.Out, this);
         }
 
