@@ -43,6 +43,8 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
     public Outlet<ResponsePart> Out { get; } = new("exchange.out");
     public override FlowShape<RequestPart, ResponsePart> Shape { get; }
 
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("proxy-exchange");
+
     public override ILogicAndMaterializedValue<ConnectionHandle> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
         var handle = new ConnectionHandle();

@@ -20,6 +20,8 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
     public Outlet<ByteString> Out { get; } = new("http-encoder.out");
     public override FlowShape<ResponsePart, ByteString> Shape { get; }
 
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("http-response-encoder");
+
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
     private sealed class Logic : InAndOutGraphStageLogic

@@ -32,6 +32,8 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
     public Outlet<ByteString> Out { get; } = new("socket.out");
     public override FlowShape<ByteString, ByteString> Shape { get; }
 
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("tcp-connection");
+
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
     private sealed class Logic : InAndOutGraphStageLogic
