@@ -981,7 +981,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void LogExchange(int status)
         {
             var request = _request;
-            if (request is null) return;
+            if (request is null || !_runtime.AccessLog.Enabled) return;
             _runtime.AccessLog.Write(new AccessLogEntry
             {
                 Time = DateTime.UtcNow,
