@@ -157,7 +157,13 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         {
             ReleaseUpstream(reusable: false);
             ReleaseBackend();
-            _handle.Busy = false;
+            // A connect still in flight when the connection closed: its socket goes to the pool, not to a dead actor.
+            var connecting = _pendingConnectBackend;
+            _pendingConnect?.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully) t.Result.Backend.Connections.Return(t.Result);
+                else connecting!.Connections.Unreserve();
+            }, TaskContinuationOptions.ExecuteSynchronously);
             _handle.MarkClosed();
         }
 
@@ -264,7 +270,6 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         {
             _request = head;
             _startTimestamp = Stopwatch.GetTimestamp();
-            _handle.Busy = true;
             _firstRequest = false;
             _deadlineKind = DeadlineKind.None;
             _bytesIn = _bytesOut = 0;
@@ -375,11 +380,18 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             }
             var connect = UpstreamConnector.ConnectAsync(backend, _pool!.Settings.Timeouts.Connect);
             if (connect.IsCompleted) OnConnected(connect);
-            else connect.ContinueWith(_onConnected, TaskContinuationOptions.ExecuteSynchronously);
+            else
+            {
+                _pendingConnect = connect;
+                _pendingConnectBackend = backend;
+                connect.ContinueWith(_onConnected, TaskContinuationOptions.ExecuteSynchronously);
+            }
         }
 
         private void OnConnected(Task<UpstreamConnection> connect)
         {
+            _pendingConnect = null;
+            _pendingConnectBackend = null;
             if (_phase != Phase.Connecting || _request is null)
             {
                 // The exchange ended while connecting (client gone); keep the connection for the next one.
@@ -417,6 +429,8 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         }
 
         private Backend? _avoidOnRetry;
+        private Task<UpstreamConnection>? _pendingConnect;
+        private Backend? _pendingConnectBackend;
 
         private void SendHead()
         {
@@ -869,7 +883,6 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             }
             else if (!_requestFullyRead) _awaitingEndPart = true;
             _request = null;
-            _handle.Busy = false;
             if (_closeAfterResponse || _draining)
             {
                 _phase = Phase.Closing;
@@ -935,6 +948,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             headers.Add("Content-Type", "text/plain; charset=utf-8");
             headers.Add("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (_closeAfterResponse) headers.Add("Connection", "close");
+            else if (_request?.Version == 10) headers.Add("Connection", "keep-alive");
             var headOnly = _request?.Method == "HEAD";
             Emit(new ResponseHeadPart
             {
@@ -948,7 +962,6 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             if (_closeAfterResponse)
             {
                 _request = null;
-                _handle.Busy = false;
                 if (_outQueue.Count == 0) FinishConnection();
                 return;
             }
