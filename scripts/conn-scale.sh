@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Memory per idle keep-alive connection, and whether N concurrent keep-alive connections are all served.
+#   scripts/conn-scale.sh [N] [--transport sockets|akka-io]     (N defaults to 10000)
+# Starts an nginx fixed-response backend and one node (own loopback ports), warms the node up, reads its
+# RSS, opens N keep-alive connections with one GET each (scripts/lib/hold_connections.py) and holds them,
+# reads the RSS again and reports (RSS_with - RSS_before) / N. Then checks that a new client is served
+# while the N are held, that every held connection still answers a second request, and what RSS and
+# descriptors look like 5 s after they close. Exits non-zero if any check fails.
+# The machine's hard limit is 20,000 descriptors per process, so N must stay well below that.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
+
+N=10000
+TRANSPORT=sockets
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --transport) TRANSPORT="$2"; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) N="$1"; shift ;;
+  esac
+done
+case "$TRANSPORT" in sockets|akka-io) ;; *) die "--transport must be sockets or akka-io" ;; esac
+
+BASE="${BENCH_PORT_BASE:-19200}"
+BACKEND_PORT=$((BASE + 40)); NODE_PORT=$((BASE + 140)); ADMIN_PORT=$((BASE + 141))
+
+ensure_pkg nginx
+ensure_pkg wrk
+ensure_pkg curl
+command -v python3 >/dev/null || die "python3 is required"
+raise_nofile
+log "descriptor limit: $(ulimit -n)"
+[ "$N" -lt "$(($(ulimit -n) - 1000))" ] || die "N=$N is too close to the descriptor limit $(ulimit -n)"
+build_release
+require_ports_free "$BACKEND_PORT" "$NODE_PORT" "$ADMIN_PORT"
+
+make_work_dir
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+write_nginx_backend "$WORK_DIR/backend.conf" "$BACKEND_PORT"
+start_bg backend "$(nginx_bin)" -p "$WORK_DIR" -c "$WORK_DIR/backend.conf"
+write_node_config "$WORK_DIR/node.hocon" "$NODE_PORT" "$ADMIN_PORT" "$BACKEND_PORT"
+start_node node "$WORK_DIR/node.hocon" "$TRANSPORT"
+url="http://127.0.0.1:$NODE_PORT/"
+wait_http "http://127.0.0.1:$BACKEND_PORT/" 20 || die "backend did not start: $(cat "$WORK_DIR/backend.err")"
+wait_http "$url" 60 || die "node did not start: $(tail -20 "$WORK_DIR/node.err")"
+
+log "warming up the node ($TRANSPORT transport)"
+wrk -t1 -c64 -d5s "$url" >/dev/null
+sleep 3
+rss_before=$(rss_kb "$PID_node"); fds_before=$(fd_count "$PID_node")
+log "before: RSS ${rss_before} kB, ${fds_before} descriptors"
+
+log "opening $N keep-alive connections"
+coproc HOLD { exec python3 "$ROOT/scripts/lib/hold_connections.py" 127.0.0.1 "$NODE_PORT" "$N" 2>"$WORK_DIR/hold.err"; }
+STARTED_PIDS+=("$HOLD_PID")
+hold_pid=$HOLD_PID
+IFS= read -r -t 600 opened <&"${HOLD[0]}" || die "the client did not finish opening connections: $(cat "$WORK_DIR/hold.err")"
+log "$opened"
+sleep 3
+rss_with=$(rss_kb "$PID_node"); fds_with=$(fd_count "$PID_node")
+node_states=$(tcp_states_of_pid "$PID_node" | tr '\n' ' ')
+new_status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$url" || true)
+log "with $N held: RSS ${rss_with} kB, ${fds_with} descriptors; node sockets: ${node_states}; new request -> $new_status"
+
+echo again >&"${HOLD[1]}"
+IFS= read -r -t 600 again <&"${HOLD[0]}" || again="AGAIN (no answer)"
+log "second request on each held connection: $again"
+echo close >&"${HOLD[1]}"
+IFS= read -r -t 60 _closed <&"${HOLD[0]}" || true
+wait "$hold_pid" 2>/dev/null || true
+sleep 5
+rss_after=$(rss_kb "$PID_node"); fds_after=$(fd_count "$PID_node")
+after_status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$url" || true)
+
+ok=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$opened")
+again_ok=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$again")
+per_conn=$(( (rss_with - rss_before) * 1024 / N ))
+
+echo
+echo "== conn-scale: $N idle keep-alive connections, transport $TRANSPORT ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+printf '%-38s %s\n' "connections answered 200" "${ok:-0} / $N   ($opened)"
+printf '%-38s %s\n' "new request while held" "$new_status"
+printf '%-38s %s\n' "second request on held connections" "${again_ok:-0} / ${ok:-0}   ($again)"
+printf '%-38s %s\n' "RSS before / with / 5 s after close" "$((rss_before / 1024)) / $((rss_with / 1024)) / $((rss_after / 1024)) MiB"
+printf '%-38s %s\n' "descriptors before / with / after" "$fds_before / $fds_with / $fds_after"
+printf '%-38s %s\n' "memory per idle connection" "$per_conn bytes ($(( per_conn / 1024 )) KiB)"
+printf '%-38s %s\n' "request after close" "$after_status"
+
+status=PASS
+[ "${ok:-0}" = "$N" ] || status=FAIL
+[ "$new_status" = 200 ] || status=FAIL
+[ "$after_status" = 200 ] || status=FAIL
+[ "${again_ok:-0}" = "${ok:-0}" ] || status=FAIL
+node_alive "$PID_node" || status=FAIL
+echo "RESULT: $status"
+[ "$status" = PASS ]
