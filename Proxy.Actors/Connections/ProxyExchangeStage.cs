@@ -76,7 +76,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private readonly ProxyExchangeStage _stage;
         private readonly ConnectionHandle _handle;
         private readonly ProxyRuntime _runtime;
-        private readonly ArrayBufferWriter<byte> _writer = new(1024);
+        private readonly ArrayBufferWriter<byte> _writer = new(512);
         private readonly Queue<ResponsePart> _outQueue = new(2);
         private readonly ChunkedDecoder _responseChunks = new();
         private readonly Action<Task<UpstreamConnection>> _onConnected;

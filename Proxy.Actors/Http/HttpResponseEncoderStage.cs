@@ -27,7 +27,7 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly HttpResponseEncoderStage _stage;
-        private readonly ArrayBufferWriter<byte> _writer = new(512);
+        private readonly ArrayBufferWriter<byte> _writer = new(256);
         private bool _chunked;
 
         public Logic(HttpResponseEncoderStage stage) : base(stage.Shape)
