@@ -83,6 +83,9 @@ for t in $OURS; do
   TARGETS+=("ours-$t http://127.0.0.1:$port/ ${!pid_var}")
 done
 
+# duration_s: $DURATION (10s, 1m) in seconds.
+duration_s() { awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n }'; }
+
 # to_ms VALUE_WITH_UNIT: wrk latency (e.g. 812.00us, 1.53ms, 2.01s) in milliseconds.
 to_ms() {
   awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
@@ -97,9 +100,12 @@ run_wrk() {
   local name="$1" url="$2" pid="$3" c="$4" round="$5" out before after
   node_alive "$pid" || die "$name (pid $pid) is not running any more"
   out="$WORK_DIR/wrk-$name-$c-$round.txt"
-  before=$(cpu_ticks "$pid")
+  local m0 m1 b0 b1 w0 w1
+  before=$(cpu_ticks "$pid"); b0=$(cpu_ticks "$PID_backend"); m0=$(machine_busy_ticks)
+  shell_children_ticks "$WORK_DIR/ticks"; w0=$(cat "$WORK_DIR/ticks")
   wrk -t1 -c"$c" -d"$DURATION" --latency "$url" >"$out" 2>&1 || true
-  after=$(cpu_ticks "$pid")
+  shell_children_ticks "$WORK_DIR/ticks"; w1=$(cat "$WORK_DIR/ticks")
+  after=$(cpu_ticks "$pid"); b1=$(cpu_ticks "$PID_backend"); m1=$(machine_busy_ticks)
   local rps p50 p99 reqs errs cpu
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
@@ -107,9 +113,14 @@ run_wrk() {
   reqs=$(awk '/requests in/ { print $1 }' "$out")
   errs=$(grep -E 'Socket errors|Non-2xx' "$out" | tr -s ' ' | tr '\n' ';' || true)
   [ -n "$rps" ] && [ "${reqs:-0}" -gt 0 ] || { log "wrk failed against $name: $(cat "$out")"; rps=0; reqs=0; }
+  # CPU that processes other than this proxy, the backend and wrk used during the run,
+  # as % of all cores: a few % is normal, more means something else ran during the measurement.
+  local other
+  other=$(awk -v m=$((m1 - m0)) -v o=$(( (after - before) + (b1 - b0) + (w1 - w0) )) -v n="$(nproc)" \
+    -v hz="$CLK_TCK" -v d="$(duration_s)" 'BEGIN { v = (m - o) * 100 / (n * hz * d); printf "%.0f", v < 0 ? 0 : v }')
   cpu=$(awk -v d=$((after - before)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN { if (n > 0) printf "%.3f", d / hz * 10000 / n; else print "n/a" }')
-  printf '%-14s %5s %5s %11s %9s %9s %10s %12s  %s\n' "$name" "$c" "$round" "$rps" "$p50" "$p99" "$reqs" "$cpu" "${errs:-}"
-  echo "$name $c $round $rps $p50 $p99 $reqs $cpu" >>"$RESULTS"
+  printf '%-14s %5s %5s %11s %9s %9s %10s %12s %7s  %s\n' "$name" "$c" "$round" "$rps" "$p50" "$p99" "$reqs" "$cpu" "$other" "${errs:-}"
+  echo "$name $c $round $rps $p50 $p99 $reqs $cpu $other" >>"$RESULTS"
 }
 
 busy=$(cpu_busy_pct 3)
@@ -122,7 +133,7 @@ for target in "${TARGETS[@]}"; do
 done
 
 echo "== runs: wrk -t1 -cC -d$DURATION --latency, $ROUNDS rounds alternating, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), machine ${busy}% busy before"
-printf '%-14s %5s %5s %11s %9s %9s %10s %12s  %s\n' target conns round "req/s" "p50 ms" "p99 ms" requests "cpu s/10k" errors
+printf '%-14s %5s %5s %11s %9s %9s %10s %12s %7s  %s\n' target conns round "req/s" "p50 ms" "p99 ms" requests "cpu s/10k" "other%" errors
 for c in $CONNS; do
   for round in $(seq 1 "$ROUNDS"); do
     for target in "${TARGETS[@]}"; do
@@ -147,7 +158,8 @@ for c in $CONNS; do
       "$(col_median "$name" "$c" 6)" "$cpu" "$ratio" "$cratio"
   done
 done
-echo "(ratios are ours/nginx; cpu = user+sys seconds of the proxy process(es) per 10,000 requests)"
+echo "(ratios are ours/nginx; cpu = user+sys seconds of the proxy process(es) per 10,000 requests;"
+echo " other% = CPU used by processes other than the proxy, the backend and wrk during a run, % of all cores)"
 
 if [ "$CONN_SCALE" -gt 0 ]; then
   cleanup

@@ -90,5 +90,7 @@ printf '%-42s %s\n' "node TCP sockets, baseline" "$states_base"
 printf '%-42s %s\n' "node TCP sockets, +5 s" "$states_end"
 printf '%-42s %s\n' "CLOSE-WAIT sockets" "$close_wait"
 printf '%-42s %s\n' "request afterwards" "$final_status"
-echo "RESULT: $status${reasons[0]+ (${reasons[*]})}"
+reason_text=""
+[ ${#reasons[@]} -eq 0 ] || reason_text=" ($(IFS=';'; echo "${reasons[*]}" | sed 's/;/; /g'))"
+echo "RESULT: $status$reason_text"
 [ "$status" = PASS ]

@@ -210,3 +210,16 @@ cpu_busy_pct() {
   awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
     busy = y[1] - x[1]; idle = y[2] - x[2]; t = busy + idle; printf "%.0f", (t > 0 ? busy * 100 / t : 0) }'
 }
+
+# machine_busy_ticks: clock ticks the whole machine spent in processes so far (user+nice+system; irq and
+# softirq are left out: loopback packet processing lands there and is not charged to any process).
+machine_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }
+
+# shell_children_ticks FILE: CPU ticks of this shell's finished children (bash `times`, second line).
+# Call it without a subshell: `shell_children_ticks "$tmp"; v=$(cat "$tmp")`.
+shell_children_ticks() {
+  times >"$1.times"
+  awk -v hz="$(getconf CLK_TCK)" 'NR == 2 {
+      t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
+      printf "%d\n", t * hz }' "$1.times" >"$1"
+}
