@@ -9,9 +9,16 @@ public static class Program
 {
     public const int ExitInvalidConfig = 2;
     public const int ExitStartFailed = 1;
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     public static async Task<int> Main(string[] args)
     {
+        // Socket completions run on the I/O threads, where the connection dispatcher (IoInlineExecutor) runs the
+        // connection actors: fewer thread hand-offs per request (docs/BENCHMARKS.md). Read once by the runtime
+        // when the first socket is used, so it must be set before anything else; an explicit value wins.
+        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+
         var configPath = "cluster.hocon";
         for (var i = 0; i < args.Length; i++)
         {

@@ -12,9 +12,6 @@ public sealed class ConnectionHandle
 
     public Task Closed => _closed.Task;
 
-    /// <summary>True while a request is being processed (between its head and the end of its response).</summary>
-    public bool Busy { get; internal set; }
-
     public void Drain()
     {
         Action? drain;

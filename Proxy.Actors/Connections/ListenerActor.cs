@@ -29,6 +29,9 @@ public sealed class ListenerActor : ReceiveActor
     private static readonly byte[] Busy =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
 
+    /// <summary>Dispatcher the node configures for connection streams.</summary>
+    public const string ConnectionDispatcher = "proxy-connection-dispatcher";
+
     private readonly ListenerSettings _settings;
     private readonly ProxyRuntime _runtime;
     private readonly Socket _listenSocket;
@@ -94,7 +97,11 @@ public sealed class ListenerActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _materializer = Context.Materializer(namePrefix: "conn");
+        // Connection streams run on the connection dispatcher (see IoInlineExecutor) when the node configured one.
+        var settings = ActorMaterializerSettings.Create(Context.System);
+        if (Context.System.Settings.Config.HasPath(ConnectionDispatcher))
+            settings = settings.WithDispatcher(ConnectionDispatcher);
+        _materializer = Context.Materializer(settings, namePrefix: "conn");
         if (_transport == ListenerTransport.AkkaIo)
         {
             StartAkkaIo();

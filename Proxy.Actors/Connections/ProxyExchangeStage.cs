@@ -8,6 +8,7 @@ using Akka.Streams;
 using Akka.Streams.Stage;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
+using Proxy.Actors.Transport;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
 using Proxy.Shared.LoadBalancing;
@@ -42,6 +43,8 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
     public Outlet<ResponsePart> Out { get; } = new("exchange.out");
     public override FlowShape<RequestPart, ResponsePart> Shape { get; }
 
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("proxy-exchange");
+
     public override ILogicAndMaterializedValue<ConnectionHandle> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
         var handle = new ConnectionHandle();
@@ -73,7 +76,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private readonly ProxyExchangeStage _stage;
         private readonly ConnectionHandle _handle;
         private readonly ProxyRuntime _runtime;
-        private readonly ArrayBufferWriter<byte> _writer = new(1024);
+        private readonly ArrayBufferWriter<byte> _writer = new(512);
         private readonly Queue<ResponsePart> _outQueue = new(2);
         private readonly ChunkedDecoder _responseChunks = new();
         private readonly Action<Task<UpstreamConnection>> _onConnected;
@@ -134,8 +137,8 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _onConnected = GetAsyncCallback<Task<UpstreamConnection>>(OnConnected);
             _onUpstreamSent = GetAsyncCallback(OnUpstreamSent);
             _onUpstreamRead = GetAsyncCallback(OnUpstreamRead);
-            _upstreamSentContinuation = () => _onUpstreamSent();
-            _upstreamReadContinuation = () => _onUpstreamRead();
+            _upstreamSentContinuation = () => IoInlineExecutor.RunInline(_onUpstreamSent);
+            _upstreamReadContinuation = () => IoInlineExecutor.RunInline(_onUpstreamRead);
             SetHandler(stage.In, this);
             SetHandler(stage.Out, this);
         }
@@ -154,7 +157,13 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         {
             ReleaseUpstream(reusable: false);
             ReleaseBackend();
-            _handle.Busy = false;
+            // A connect still in flight when the connection closed: its socket goes to the pool, not to a dead actor.
+            var connecting = _pendingConnectBackend;
+            _pendingConnect?.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully) t.Result.Backend.Connections.Return(t.Result);
+                else connecting!.Connections.Unreserve();
+            }, TaskContinuationOptions.ExecuteSynchronously);
             _handle.MarkClosed();
         }
 
@@ -261,7 +270,6 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         {
             _request = head;
             _startTimestamp = Stopwatch.GetTimestamp();
-            _handle.Busy = true;
             _firstRequest = false;
             _deadlineKind = DeadlineKind.None;
             _bytesIn = _bytesOut = 0;
@@ -372,11 +380,18 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             }
             var connect = UpstreamConnector.ConnectAsync(backend, _pool!.Settings.Timeouts.Connect);
             if (connect.IsCompleted) OnConnected(connect);
-            else connect.ContinueWith(_onConnected, TaskContinuationOptions.ExecuteSynchronously);
+            else
+            {
+                _pendingConnect = connect;
+                _pendingConnectBackend = backend;
+                connect.ContinueWith(_onConnected, TaskContinuationOptions.ExecuteSynchronously);
+            }
         }
 
         private void OnConnected(Task<UpstreamConnection> connect)
         {
+            _pendingConnect = null;
+            _pendingConnectBackend = null;
             if (_phase != Phase.Connecting || _request is null)
             {
                 // The exchange ended while connecting (client gone); keep the connection for the next one.
@@ -414,6 +429,8 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         }
 
         private Backend? _avoidOnRetry;
+        private Task<UpstreamConnection>? _pendingConnect;
+        private Backend? _pendingConnectBackend;
 
         private void SendHead()
         {
@@ -866,7 +883,6 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             }
             else if (!_requestFullyRead) _awaitingEndPart = true;
             _request = null;
-            _handle.Busy = false;
             if (_closeAfterResponse || _draining)
             {
                 _phase = Phase.Closing;
@@ -932,6 +948,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             headers.Add("Content-Type", "text/plain; charset=utf-8");
             headers.Add("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (_closeAfterResponse) headers.Add("Connection", "close");
+            else if (_request?.Version == 10) headers.Add("Connection", "keep-alive");
             var headOnly = _request?.Method == "HEAD";
             Emit(new ResponseHeadPart
             {
@@ -945,7 +962,6 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             if (_closeAfterResponse)
             {
                 _request = null;
-                _handle.Busy = false;
                 if (_outQueue.Count == 0) FinishConnection();
                 return;
             }
@@ -978,7 +994,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void LogExchange(int status)
         {
             var request = _request;
-            if (request is null) return;
+            if (request is null || !_runtime.AccessLog.Enabled) return;
             _runtime.AccessLog.Write(new AccessLogEntry
             {
                 Time = DateTime.UtcNow,

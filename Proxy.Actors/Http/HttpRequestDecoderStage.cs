@@ -28,6 +28,8 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
     public Outlet<RequestPart> Out { get; } = new("http-decoder.out");
     public override FlowShape<ByteString, RequestPart> Shape { get; }
 
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("http-request-decoder");
+
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
     private enum State { Head, FixedBody, ChunkedBody, Failed }

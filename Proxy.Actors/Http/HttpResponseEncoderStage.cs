@@ -20,12 +20,14 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
     public Outlet<ByteString> Out { get; } = new("http-encoder.out");
     public override FlowShape<ResponsePart, ByteString> Shape { get; }
 
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("http-response-encoder");
+
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly HttpResponseEncoderStage _stage;
-        private readonly ArrayBufferWriter<byte> _writer = new(512);
+        private readonly ArrayBufferWriter<byte> _writer = new(256);
         private bool _chunked;
 
         public Logic(HttpResponseEncoderStage stage) : base(stage.Shape)

@@ -41,6 +41,9 @@ public sealed class AccessLog : IAsyncDisposable
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>False when logging is off: callers skip building entries at all.</summary>
+    public bool Enabled => _channel is not null;
+
     public void Write(AccessLogEntry entry)
     {
         if (_channel is null) return;

@@ -32,6 +32,8 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
     public Outlet<ByteString> Out { get; } = new("socket.out");
     public override FlowShape<ByteString, ByteString> Shape { get; }
 
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("tcp-connection");
+
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
     private sealed class Logic : InAndOutGraphStageLogic
@@ -59,9 +61,9 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
             _onWritten = GetAsyncCallback(OnWritten);
             // Cached delegates: awaiting a socket ValueTask allocates nothing per operation.
             _onRead = GetAsyncCallback(OnRead);
-            _readableContinuation = () => _onReadable();
-            _readContinuation = () => _onRead();
-            _writtenContinuation = () => _onWritten();
+            _readableContinuation = () => IoInlineExecutor.RunInline(_onReadable);
+            _readContinuation = () => IoInlineExecutor.RunInline(_onRead);
+            _writtenContinuation = () => IoInlineExecutor.RunInline(_onWritten);
             SetHandlers(stage.In, stage.Out, this);
         }
 

@@ -23,6 +23,8 @@ public sealed class SocketListenerSource : GraphStage<SourceShape<Socket>>
     public Outlet<Socket> Out { get; } = new("socket-listener.out");
     public override SourceShape<Socket> Shape { get; }
 
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("tcp-accept");
+
     /// <summary>Binds a listening socket (dual-mode for IPv6 any) with SO_REUSEADDR semantics of the platform.</summary>
     public static Socket Bind(IPEndPoint endpoint, int backlog = 4096)
     {

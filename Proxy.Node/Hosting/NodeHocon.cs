@@ -11,6 +11,11 @@ public static class NodeHocon
         // service-requests-done holds the drain: it must outlast the shutdown deadline.
         var drain = (int)settings.ShutdownDeadline.TotalSeconds + 5;
         return ConfigurationFactory.ParseString($$"""
+            proxy-connection-dispatcher {
+              type = Dispatcher
+              executor = "Proxy.Actors.Transport.IoInlineExecutorConfigurator, Proxy.Actors"
+              throughput = 30
+            }
             akka {
               coordinated-shutdown {
                 exit-clr = off

@@ -25,7 +25,8 @@ public sealed class ChunkedDecoder
 
     private State _state;
     private long _remaining;
-    private readonly byte[] _line;
+    // Only a size line split across reads is copied here, so most connections never allocate it.
+    private byte[]? _line;
     private int _lineLength;
     private readonly int _maxTrailerBytes;
     private readonly int _maxTrailers;
@@ -35,7 +36,6 @@ public sealed class ChunkedDecoder
         ArgumentOutOfRangeException.ThrowIfNegative(maxTrailerBytes);
         _maxTrailerBytes = maxTrailerBytes;
         _maxTrailers = maxTrailers;
-        _line = new byte[MaxSizeLine];
     }
 
     /// <summary>Trailer fields of the message just finished (null when there were none).</summary>
@@ -89,11 +89,21 @@ public sealed class ChunkedDecoder
                     var lf = input[pos..].IndexOf((byte)'\n');
                     var take = lf < 0 ? input.Length - pos : lf + 1;
                     if (_lineLength + take > MaxSizeLine) return Fail("chunk size line too long", out consumed, out error, pos);
-                    input.Slice(pos, take).CopyTo(_line.AsSpan(_lineLength));
-                    _lineLength += take;
+                    ReadOnlySpan<byte> line;
+                    if (_lineLength == 0 && lf >= 0)
+                    {
+                        line = input.Slice(pos, take);
+                    }
+                    else
+                    {
+                        _line ??= new byte[MaxSizeLine];
+                        input.Slice(pos, take).CopyTo(_line.AsSpan(_lineLength));
+                        _lineLength += take;
+                        line = _line.AsSpan(0, _lineLength);
+                    }
                     pos += take;
                     if (lf < 0) break;
-                    if (!TryParseSizeLine(_line.AsSpan(0, _lineLength), out var size, out var reason))
+                    if (!TryParseSizeLine(line, out var size, out var reason))
                         return Fail(reason, out consumed, out error, pos);
                     _lineLength = 0;
                     if (size == 0)

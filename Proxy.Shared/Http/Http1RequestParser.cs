@@ -113,7 +113,8 @@ public static class Http1RequestParser
         }
         foreach (var b in targetSpan)
         {
-            if (HttpSyntax.IsTargetChar(b)) continue;
+            // '#' starts a fragment, which a request-target never carries (RFC 9112 §3.2).
+            if (HttpSyntax.IsTargetChar(b) && b != '#') continue;
             error = HttpParseError.BadRequest("invalid character in request-target");
             return false;
         }

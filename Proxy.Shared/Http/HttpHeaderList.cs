@@ -9,7 +9,7 @@ public sealed class HttpHeaderList
 {
     private readonly List<KeyValuePair<string, string>> _fields;
 
-    public HttpHeaderList(int capacity = 16) => _fields = new List<KeyValuePair<string, string>>(capacity);
+    public HttpHeaderList(int capacity = 12) => _fields = new List<KeyValuePair<string, string>>(capacity);
 
     public int Count => _fields.Count;
 

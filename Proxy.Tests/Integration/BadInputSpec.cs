@@ -20,6 +20,7 @@ public sealed class BadInputSpec
         { "GET / HTTP/1.1\r\nHost: h\r\nX: " + new string('a', 70000) + "\r\n\r\n", 431 },
         { "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: abc\r\n\r\n", 400 },
         { "GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
+        { "GET /p#fragment HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
     };
 
     [Theory]

@@ -1,11 +1,12 @@
 using System.Security.Cryptography;
 using Proxy.Tests.Integration.Support;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Proxy.Tests.Integration;
 
 /// <summary>Bodies stream with backpressure, never buffered whole: a node process's RSS stays bounded (D3).</summary>
-public sealed class StreamingSpec
+public sealed class StreamingSpec(ITestOutputHelper output)
 {
     // 256 MiB in the suite; PROXY_STREAM_TEST_MIB=1024 checks the 1 GiB figure of the foundation issue.
     private static readonly long Size =
@@ -66,6 +67,7 @@ public sealed class StreamingSpec
 
         Assert.Equal(Size, total);
         Assert.Equal(ExpectedHash(Size), Convert.ToHexString(sha.GetHashAndReset()));
+        output.WriteLine($"{Size / 1048576} MiB up and down (chunked: {chunked}): node RSS {baseline / 1048576} MiB before, peak {peak / 1048576} MiB, growth {(peak - baseline) / 1048576} MiB");
         Assert.True(peak - baseline < MaxGrowth, $"node RSS grew by {(peak - baseline) / 1048576} MiB");
     }
 

@@ -1,0 +1,70 @@
+using Akka.Configuration;
+using Akka.Dispatch;
+
+namespace Proxy.Actors.Transport;
+
+/// <summary>
+/// Executor of the connection dispatcher (<c>proxy.connection-dispatcher</c>). When a socket completion of
+/// ours wakes a connection actor, the actor runs right there on the I/O thread instead of being queued to the
+/// thread pool: the event-loop model of nginx. Measured here (docs/BENCHMARKS.md), handing every completion
+/// from the I/O thread to a pool worker cost ~1.8 context switches per proxied request, the largest single
+/// cost on this 2-core VM. Everything else (timers, messages from other actors) is queued to the thread pool
+/// as usual. Connection stages never block, so running them on the I/O thread is safe.
+/// </summary>
+public sealed class IoInlineExecutor : ExecutorService
+{
+    [ThreadStatic] private static bool _inlineAllowed;
+
+    public IoInlineExecutor(string id) : base(id)
+    {
+    }
+
+    /// <summary>Runs <paramref name="completion"/> (which wakes a connection actor) allowing that actor to run inline.</summary>
+    public static void RunInline(Action completion)
+    {
+        if (_inlineAllowed)
+        {
+            completion();
+            return;
+        }
+        _inlineAllowed = true;
+        try
+        {
+            completion();
+        }
+        finally
+        {
+            _inlineAllowed = false;
+        }
+    }
+
+    public override void Execute(IRunnable run)
+    {
+        if (_inlineAllowed)
+        {
+            // One actor at a time on this thread: anything it wakes in turn goes to the pool.
+            _inlineAllowed = false;
+            try
+            {
+                run.Run();
+            }
+            finally
+            {
+                _inlineAllowed = true;
+            }
+            return;
+        }
+        ThreadPool.UnsafeQueueUserWorkItem(static r => r.Run(), run, preferLocal: false);
+    }
+
+    public override void Shutdown()
+    {
+    }
+}
+
+/// <summary>Plugs <see cref="IoInlineExecutor"/> into an Akka dispatcher (<c>executor = "…IoInlineExecutorConfigurator, Proxy.Actors"</c>).</summary>
+public sealed class IoInlineExecutorConfigurator(Config config, IDispatcherPrerequisites prerequisites)
+    : ExecutorServiceConfigurator(config, prerequisites)
+{
+    public override ExecutorService Produce(string id) => new IoInlineExecutor(id);
+}
