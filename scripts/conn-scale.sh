@@ -119,7 +119,8 @@ if [ "$GCDUMP" = 1 ]; then
   echo "types holding the most while held (dotnet-gcdump report; size x count, bytes per connection):"
   sed -n '/Object Bytes/,$p' "$WORK_DIR/with.report" | awk -v n="$N" 'NR > 1 {
       b = $1; gsub(",", "", b); c = $2; gsub(",", "", c); t = ""; for (i = 3; i <= NF; i++) t = t " " $i
-      printf "%12d %8.0f %s\n", b * c, b * c / n, t }' | sort -rn | head -12
+      printf "%12d %8.0f %s\n", b * c, b * c / n, t }' | sort -rn >"$WORK_DIR/with.types"
+  head -12 "$WORK_DIR/with.types"
 fi
 
 status=PASS
