@@ -31,7 +31,7 @@ make_work_dir() {
 }
 
 build_release() {
-  if [ "${PROXY_NO_BUILD:-0}" = 1 ] && [ -x "$ROOT/Proxy.Node/bin/Release/net10.0/Proxy.Node" ]; then return 0; fi
+  if [ "${PROXY_NO_BUILD:-0}" = 1 ] && [ -f "$(NODE_DLL)" ]; then return 0; fi
   log "building Release"
   (cd "$ROOT" && dotnet build -c Release Proxy.Node -nologo -v q >&2)
 }
@@ -55,11 +55,18 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# Stops everything start_bg started. The work directory (configs, logs) is removed unless the script
+# failed or BENCH_KEEP=1, so a failure leaves its node and nginx logs to read.
 cleanup() {
-  local pid
+  local rc=$? pid
   for pid in ${STARTED_PIDS[@]+"${STARTED_PIDS[@]}"}; do stop_pid "$pid"; done
   STARTED_PIDS=()
-  if [ -n "$WORK_DIR" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then rm -rf "$WORK_DIR"; fi
+  [ -n "$WORK_DIR" ] && [ -d "$WORK_DIR" ] || return 0
+  if [ "$rc" != 0 ] || [ "${BENCH_KEEP:-0}" = 1 ]; then
+    log "logs and configs kept in $WORK_DIR"
+  else
+    rm -rf "$WORK_DIR"
+  fi
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -154,16 +161,18 @@ proxy {
 EOF
 }
 
-NODE_BIN() { echo "$ROOT/Proxy.Node/bin/Release/net10.0/Proxy.Node"; }
+NODE_DLL() { echo "$ROOT/Proxy.Node/bin/Release/net10.0/Proxy.Node.dll"; }
 
 # start_node NAME CONFIG TRANSPORT: start our node (TRANSPORT: sockets | akka-io) with an OS-chosen
-# remoting port; its pid lands in PID_<NAME>.
+# remoting port; its pid lands in PID_<NAME>. Started as `dotnet Proxy.Node.dll` (same runtime, same
+# code as the apphost): on a shared machine a `pkill -f "Proxy.Node --config"` meant for someone else's
+# node would otherwise stop the measurement.
 start_node() {
   local name="$1" config="$2" transport="$3"
   if [ "$transport" = akka-io ]; then
-    start_bg "$name" env PROXY_PORT=0 PROXY_TRANSPORT=akka-io "$(NODE_BIN)" --config "$config"
+    start_bg "$name" env PROXY_PORT=0 PROXY_TRANSPORT=akka-io dotnet "$(NODE_DLL)" --config "$config"
   else
-    start_bg "$name" env -u PROXY_TRANSPORT PROXY_PORT=0 "$(NODE_BIN)" --config "$config"
+    start_bg "$name" env -u PROXY_TRANSPORT PROXY_PORT=0 dotnet "$(NODE_DLL)" --config "$config"
   fi
 }
 
