@@ -13,6 +13,7 @@ using Proxy.Actors.Admin;
 using Proxy.Actors.Connections;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
+using Proxy.Actors.Runtime;
 using Proxy.Actors.Transport;
 using Proxy.Node.Demo;
 using Proxy.Shared.Configuration;
@@ -127,6 +128,7 @@ public sealed class ProxyNode : IAsyncDisposable
                             "listener-" + listener.Name));
                     readiness.ListenersBound = true;
                     system.ActorOf(AdminEndpoint.Props(adminSocket, readiness), "admin");
+                    system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
                     GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);
                 })
                 .AddStartup((system, _) =>
