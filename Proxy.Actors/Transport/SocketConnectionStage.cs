@@ -41,16 +41,16 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
         private readonly SocketConnectionStage _stage;
         private readonly Socket _socket;
         private readonly Action _onReadable;
-        private readonly Action _onWritten;
         private readonly Action _onRead;
+        private readonly Action _onWritten;
         private readonly Action _readableContinuation;
         private readonly Action _readContinuation;
-        private ValueTask<int> _pendingRead;
-        private byte[]? _readBuffer;
-        private bool _writing;
         private readonly Action _writtenContinuation;
         private ValueTask<int> _pendingWait;
+        private ValueTask<int> _pendingRead;
         private ValueTask<int> _pendingWrite;
+        private byte[]? _readBuffer;
+        private bool _writing;
         private bool _closed;
 
         public Logic(SocketConnectionStage stage) : base(stage.Shape)
@@ -58,9 +58,9 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
             _stage = stage;
             _socket = stage._socket;
             _onReadable = GetAsyncCallback(OnReadable);
+            _onRead = GetAsyncCallback(OnRead);
             _onWritten = GetAsyncCallback(OnWritten);
             // Cached delegates: awaiting a socket ValueTask allocates nothing per operation.
-            _onRead = GetAsyncCallback(OnRead);
             _readableContinuation = () => IoInlineExecutor.RunInline(_onReadable);
             _readContinuation = () => IoInlineExecutor.RunInline(_onRead);
             _writtenContinuation = () => IoInlineExecutor.RunInline(_onWritten);
@@ -83,13 +83,12 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
                 ReadClosed();
                 return;
             }
+            _pendingWait = wait;
             if (wait.IsCompleted)
             {
-                _pendingWait = wait;
                 OnReadable();
                 return;
             }
-            _pendingWait = wait;
             wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_readableContinuation);
         }
 
