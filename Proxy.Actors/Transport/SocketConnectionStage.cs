@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using Proxy.Actors.Connections;
 
 namespace Proxy.Actors.Transport;
 
@@ -16,12 +17,11 @@ namespace Proxy.Actors.Transport;
 /// </summary>
 public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, ByteString>>
 {
-    private readonly Socket _socket;
     private readonly int _readSize;
 
-    public SocketConnectionStage(Socket socket, int readSize = 16 * 1024)
+    /// <summary>The socket comes from <see cref="ConnectionSetup.Current"/> when the stage is materialized.</summary>
+    public SocketConnectionStage(int readSize = 16 * 1024)
     {
-        _socket = socket;
         _readSize = readSize;
         Shape = new FlowShape<ByteString, ByteString>(In, Out);
     }
@@ -34,7 +34,8 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("tcp-connection");
 
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
+        new Logic(this, ConnectionSetup.Current.Socket ?? throw new InvalidOperationException("no socket to run on"));
 
     private sealed class Logic : InAndOutGraphStageLogic
     {
@@ -53,10 +54,10 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
         private bool _writing;
         private bool _closed;
 
-        public Logic(SocketConnectionStage stage) : base(stage.Shape)
+        public Logic(SocketConnectionStage stage, Socket socket) : base(stage.Shape)
         {
             _stage = stage;
-            _socket = stage._socket;
+            _socket = socket;
             _onReadable = GetAsyncCallback(OnReadable);
             _onRead = GetAsyncCallback(OnRead);
             _onWritten = GetAsyncCallback(OnWritten);
