@@ -40,6 +40,8 @@ public sealed class ListenerActor : ReceiveActor
     private readonly List<IActorRef> _drainWaiters = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IMaterializer? _materializer;
+    private IRunnableGraph<ConnectionHandle>? _connectionGraph;
+    private Flow<ByteString, ByteString, ConnectionHandle>? _httpGraph;
     private UniqueKillSwitch? _acceptSwitch;
     private bool _accepting = true;
     private long _accepted;
@@ -102,6 +104,7 @@ public sealed class ListenerActor : ReceiveActor
         if (Context.System.Settings.Config.HasPath(ConnectionDispatcher))
             settings = settings.WithDispatcher(ConnectionDispatcher);
         _materializer = Context.Materializer(settings, namePrefix: "conn");
+        BuildConnectionGraphs();
         if (_transport == ListenerTransport.AkkaIo)
         {
             StartAkkaIo();
@@ -144,9 +147,8 @@ public sealed class ListenerActor : ReceiveActor
         ConnectionHandle handle;
         try
         {
-            handle = Flow.FromGraph(new SocketConnectionStage(socket))
-                .JoinMaterialized(HttpFlow(client), Keep.Right)
-                .Run(_materializer!);
+            var setup = new ConnectionSetup(socket, client, _runtime.Current.Limits);
+            handle = ConnectionSetup.Materialize(setup, () => _connectionGraph!.Run(_materializer!));
         }
         catch (Exception e)
         {
@@ -187,17 +189,21 @@ public sealed class ListenerActor : ReceiveActor
         }
         _accepted++;
         var client = connection.RemoteAddress is IPEndPoint ip ? ip.Address.ToString() : "unknown";
-        var handle = connection.Flow.JoinMaterialized(HttpFlow(client), Keep.Right).Run(_materializer!);
+        var setup = new ConnectionSetup(null, client, _runtime.Current.Limits);
+        var handle = ConnectionSetup.Materialize(setup,
+            () => connection.Flow.JoinMaterialized(_httpGraph!, Keep.Right).Run(_materializer!));
         Track(handle);
     }
 
-    private Flow<ByteString, ByteString, ConnectionHandle> HttpFlow(string client)
+    /// <summary>Builds and fuses the connection graphs once; every connection materializes these blueprints.</summary>
+    private void BuildConnectionGraphs()
     {
-        var snapshot = _runtime.Current;
-        var context = new ConnectionContext();
-        return Flow.FromGraph(new HttpRequestDecoderStage(snapshot.Limits, context))
-            .ViaMaterialized(new ProxyExchangeStage(_runtime, _settings, client, context), Keep.Right)
+        var http = Flow.FromGraph(new HttpRequestDecoderStage())
+            .ViaMaterialized(new ProxyExchangeStage(_runtime, _settings), Keep.Right)
             .Via(new HttpResponseEncoderStage());
+        _httpGraph = Flow.FromGraph(Fusing.Aggressive(http));
+        _connectionGraph = RunnableGraph.FromGraph(Fusing.Aggressive(
+            Flow.FromGraph(new SocketConnectionStage()).JoinMaterialized(http, Keep.Right)));
     }
 
     private void Track(ConnectionHandle handle)

@@ -27,15 +27,12 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
 {
     private readonly ProxyRuntime _runtime;
     private readonly ListenerSettings _listener;
-    private readonly string _clientAddress;
-    private readonly ConnectionContext _context;
 
-    public ProxyExchangeStage(ProxyRuntime runtime, ListenerSettings listener, string clientAddress, ConnectionContext context)
+    /// <summary>The client address and connection context come from <see cref="ConnectionSetup.Current"/> at materialization.</summary>
+    public ProxyExchangeStage(ProxyRuntime runtime, ListenerSettings listener)
     {
         _runtime = runtime;
         _listener = listener;
-        _clientAddress = clientAddress;
-        _context = context;
         Shape = new FlowShape<RequestPart, ResponsePart>(In, Out);
     }
 
@@ -48,7 +45,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
     public override ILogicAndMaterializedValue<ConnectionHandle> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
         var handle = new ConnectionHandle();
-        return new LogicAndMaterializedValue<ConnectionHandle>(new Logic(this, handle), handle);
+        return new LogicAndMaterializedValue<ConnectionHandle>(new Logic(this, handle, ConnectionSetup.Current), handle);
     }
 
     private enum Phase
@@ -129,9 +126,14 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private string? _error;
         private string? _upstreamAddress;
 
-        public Logic(ProxyExchangeStage stage, ConnectionHandle handle) : base(stage.Shape)
+        private readonly string _clientAddress;
+        private readonly ConnectionContext _context;
+
+        public Logic(ProxyExchangeStage stage, ConnectionHandle handle, ConnectionSetup setup) : base(stage.Shape)
         {
             _stage = stage;
+            _clientAddress = setup.Client;
+            _context = setup.Context;
             _handle = handle;
             _runtime = stage._runtime;
             _onConnected = GetAsyncCallback<Task<UpstreamConnection>>(OnConnected);
@@ -327,7 +329,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             HopByHopHeaders.Strip(headers);
             // The proxy answers 100-continue itself once the backend connection is ready.
             headers.Remove("Expect");
-            var client = _stage._clientAddress;
+            var client = _clientAddress;
             var xff = headers.Get("X-Forwarded-For");
             headers.Set("X-Forwarded-For", xff is null ? client : xff + ", " + client);
             headers.Set("X-Forwarded-Proto", "http");
@@ -350,7 +352,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void StartAttempt(Backend? avoid)
         {
             var pool = _pool!;
-            var index = pool.Policy.Pick(pool.Backends, new LoadBalancingContext(_stage._clientAddress, avoid));
+            var index = pool.Policy.Pick(pool.Backends, new LoadBalancingContext(_clientAddress, avoid));
             if (index < 0)
             {
                 RespondLocal(503, "no healthy backend available", close: _request!.HasBody);
@@ -998,7 +1000,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _runtime.AccessLog.Write(new AccessLogEntry
             {
                 Time = DateTime.UtcNow,
-                Client = _stage._clientAddress,
+                Client = _clientAddress,
                 Method = request.Method,
                 Host = request.Host,
                 Path = request.Path,
@@ -1017,7 +1019,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void OnDrain()
         {
             _draining = true;
-            if (_phase == Phase.AwaitHead && _stage._context.HeadStartedAt == 0) FinishConnection();
+            if (_phase == Phase.AwaitHead && _context.HeadStartedAt == 0) FinishConnection();
             else _closeAfterResponse = true;
         }
 
@@ -1047,7 +1049,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             {
                 case DeadlineKind.HeadOrIdle when _phase == Phase.AwaitHead:
                 {
-                    var headStarted = _stage._context.HeadStartedAt;
+                    var headStarted = _context.HeadStartedAt;
                     var headDeadline = headStarted != 0
                         ? headStarted + HeadTimeoutMs
                         : _firstRequest ? _waitingSince + HeadTimeoutMs : long.MaxValue;

@@ -14,13 +14,9 @@ namespace Proxy.Actors.Http;
 /// </summary>
 public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, RequestPart>>
 {
-    private readonly HttpLimits _limits;
-    private readonly ConnectionContext _context;
-
-    public HttpRequestDecoderStage(HttpLimits limits, ConnectionContext context)
+    /// <summary>Limits and the connection context come from <see cref="ConnectionSetup.Current"/> at materialization.</summary>
+    public HttpRequestDecoderStage()
     {
-        _limits = limits;
-        _context = context;
         Shape = new FlowShape<ByteString, RequestPart>(In, Out);
     }
 
@@ -30,23 +26,27 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("http-request-decoder");
 
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this, ConnectionSetup.Current);
 
     private enum State { Head, FixedBody, ChunkedBody, Failed }
 
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly HttpRequestDecoderStage _stage;
+        private readonly HttpLimits _limits;
+        private readonly ConnectionContext _context;
         private readonly ChunkedDecoder _chunked;
         private ByteString _buffered = ByteString.Empty;
         private State _state = State.Head;
         private long _remaining;
         private long _bodyBytes;
 
-        public Logic(HttpRequestDecoderStage stage) : base(stage.Shape)
+        public Logic(HttpRequestDecoderStage stage, ConnectionSetup setup) : base(stage.Shape)
         {
             _stage = stage;
-            _chunked = new ChunkedDecoder(stage._limits.MaxHeadBytes, stage._limits.MaxHeaders);
+            _limits = setup.Limits;
+            _context = setup.Context;
+            _chunked = new ChunkedDecoder(_limits.MaxHeadBytes, _limits.MaxHeaders);
             SetHandlers(stage.In, stage.Out, this);
         }
 
@@ -58,8 +58,8 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
                 Pull(_stage.In);
                 return;
             }
-            if (_state == State.Head && _buffered.IsEmpty && _stage._context.HeadStartedAt == 0)
-                _stage._context.HeadStartedAt = Environment.TickCount64;
+            if (_state == State.Head && _buffered.IsEmpty && _context.HeadStartedAt == 0)
+                _context.HeadStartedAt = Environment.TickCount64;
             _buffered = _buffered.IsEmpty ? data : _buffered.Concat(data);
             Process();
         }
@@ -99,7 +99,7 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
                 return;
             }
             var span = _buffered.ToReadOnlySpan();
-            var status = Http1RequestParser.TryParse(span, _stage._limits, out var head, out var consumed, out var error);
+            var status = Http1RequestParser.TryParse(span, _limits, out var head, out var consumed, out var error);
             switch (status)
             {
                 case ParseStatus.Incomplete:
@@ -110,7 +110,7 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
                     Malformed(error);
                     return;
             }
-            _stage._context.HeadStartedAt = 0;
+            _context.HeadStartedAt = 0;
             _buffered = _buffered.Slice(consumed);
             _bodyBytes = 0;
             if (head!.Chunked)
@@ -124,8 +124,8 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
                 _state = State.FixedBody;
             }
             Push(_stage.Out, new RequestHeadPart(head));
-            if (_state == State.Head && !_buffered.IsEmpty && _stage._context.HeadStartedAt == 0)
-                _stage._context.HeadStartedAt = Environment.TickCount64;
+            if (_state == State.Head && !_buffered.IsEmpty && _context.HeadStartedAt == 0)
+                _context.HeadStartedAt = Environment.TickCount64;
         }
 
         private void ProcessFixedBody()
@@ -173,7 +173,7 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
                         var data = _buffered.Slice(offset, length);
                         _buffered = _buffered.Slice(consumed);
                         _bodyBytes += length;
-                        var max = _stage._limits.MaxBodyBytes;
+                        var max = _limits.MaxBodyBytes;
                         if (max > 0 && _bodyBytes > max)
                         {
                             Malformed(new HttpParseError(413, "request body larger than the configured limit"));

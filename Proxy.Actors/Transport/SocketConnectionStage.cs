@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using Proxy.Actors.Connections;
 
 namespace Proxy.Actors.Transport;
 
@@ -16,12 +17,11 @@ namespace Proxy.Actors.Transport;
 /// </summary>
 public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, ByteString>>
 {
-    private readonly Socket _socket;
     private readonly int _readSize;
 
-    public SocketConnectionStage(Socket socket, int readSize = 16 * 1024)
+    /// <summary>The socket comes from <see cref="ConnectionSetup.Current"/> when the stage is materialized.</summary>
+    public SocketConnectionStage(int readSize = 16 * 1024)
     {
-        _socket = socket;
         _readSize = readSize;
         Shape = new FlowShape<ByteString, ByteString>(In, Out);
     }
@@ -34,33 +34,34 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("tcp-connection");
 
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
+        new Logic(this, ConnectionSetup.Current.Socket ?? throw new InvalidOperationException("no socket to run on"));
 
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly SocketConnectionStage _stage;
         private readonly Socket _socket;
         private readonly Action _onReadable;
-        private readonly Action _onWritten;
         private readonly Action _onRead;
+        private readonly Action _onWritten;
         private readonly Action _readableContinuation;
         private readonly Action _readContinuation;
-        private ValueTask<int> _pendingRead;
-        private byte[]? _readBuffer;
-        private bool _writing;
         private readonly Action _writtenContinuation;
         private ValueTask<int> _pendingWait;
+        private ValueTask<int> _pendingRead;
         private ValueTask<int> _pendingWrite;
+        private byte[]? _readBuffer;
+        private bool _writing;
         private bool _closed;
 
-        public Logic(SocketConnectionStage stage) : base(stage.Shape)
+        public Logic(SocketConnectionStage stage, Socket socket) : base(stage.Shape)
         {
             _stage = stage;
-            _socket = stage._socket;
+            _socket = socket;
             _onReadable = GetAsyncCallback(OnReadable);
+            _onRead = GetAsyncCallback(OnRead);
             _onWritten = GetAsyncCallback(OnWritten);
             // Cached delegates: awaiting a socket ValueTask allocates nothing per operation.
-            _onRead = GetAsyncCallback(OnRead);
             _readableContinuation = () => IoInlineExecutor.RunInline(_onReadable);
             _readContinuation = () => IoInlineExecutor.RunInline(_onRead);
             _writtenContinuation = () => IoInlineExecutor.RunInline(_onWritten);
@@ -83,13 +84,12 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
                 ReadClosed();
                 return;
             }
+            _pendingWait = wait;
             if (wait.IsCompleted)
             {
-                _pendingWait = wait;
                 OnReadable();
                 return;
             }
-            _pendingWait = wait;
             wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_readableContinuation);
         }
 
