@@ -50,13 +50,8 @@ make_work_dir
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-write_nginx_backend "$WORK_DIR/backend.conf" "$BACKEND_PORT"
-start_bg backend "$(nginx_bin)" -p "$WORK_DIR" -c "$WORK_DIR/backend.conf"
-write_node_config "$WORK_DIR/node.hocon" "$NODE_PORT" "$ADMIN_PORT" "$BACKEND_PORT"
-start_node node "$WORK_DIR/node.hocon" "$TRANSPORT"
-url="http://127.0.0.1:$NODE_PORT/"
-wait_http "http://127.0.0.1:$BACKEND_PORT/" 20 || die "backend did not start: $(cat "$WORK_DIR/backend.err")"
-wait_http "$url" 60 || die "node did not start: $(tail -20 "$WORK_DIR/node.err")"
+start_backend_and_node "$TRANSPORT"
+url="$NODE_URL"
 
 log "warming up the node ($TRANSPORT transport)"
 wrk -t1 -c64 -d5s "$url" >/dev/null

@@ -232,3 +232,15 @@ shell_children_ticks() {
       t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
       printf "%d\n", t * hz }' "$1.times" >"$1"
 }
+
+# start_backend_and_node TRANSPORT: an nginx fixed-response backend on $BACKEND_PORT and one node on
+# $NODE_PORT (admin $ADMIN_PORT) in $WORK_DIR, both answering before it returns; sets NODE_URL.
+start_backend_and_node() {
+  write_nginx_backend "$WORK_DIR/backend.conf" "$BACKEND_PORT"
+  start_bg backend "$(nginx_bin)" -p "$WORK_DIR" -c "$WORK_DIR/backend.conf"
+  write_node_config "$WORK_DIR/node.hocon" "$NODE_PORT" "$ADMIN_PORT" "$BACKEND_PORT"
+  start_node node "$WORK_DIR/node.hocon" "$1"
+  NODE_URL="http://127.0.0.1:$NODE_PORT/"
+  wait_http "http://127.0.0.1:$BACKEND_PORT/" 20 || die "backend did not start: $(cat "$WORK_DIR/backend.err")"
+  wait_http "$NODE_URL" 60 || die "node did not start: $(tail -20 "$WORK_DIR/node.err")"
+}
