@@ -134,16 +134,12 @@ public sealed class ListenerActor : ReceiveActor
 
     private void OnAccepted(Socket socket)
     {
-        if (!_accepting || _open.Count >= _settings.MaxConnections || _runtime.Draining)
+        if (!Admit())
         {
-            _refused++;
             RefuseQuietly(socket);
             return;
         }
-        _accepted++;
-        var client = socket.RemoteEndPoint is IPEndPoint ip
-            ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString()
-            : "unknown";
+        var client = ClientAddress(socket.RemoteEndPoint);
         ConnectionHandle handle;
         try
         {
@@ -181,14 +177,12 @@ public sealed class ListenerActor : ReceiveActor
 
     private void OnAcceptedAkkaIo(Akka.Streams.Dsl.Tcp.IncomingConnection connection)
     {
-        if (!_accepting || _open.Count >= _settings.MaxConnections || _runtime.Draining)
+        if (!Admit())
         {
-            _refused++;
             connection.Flow.RunWith(Source.Single(ByteString.FromBytes(Busy)), Sink.Ignore<ByteString>(), _materializer!);
             return;
         }
-        _accepted++;
-        var client = connection.RemoteAddress is IPEndPoint ip ? ip.Address.ToString() : "unknown";
+        var client = ClientAddress(connection.RemoteAddress);
         var setup = new ConnectionSetup(null, client, _runtime.Current.Limits);
         var handle = ConnectionSetup.Materialize(setup,
             () => connection.Flow.JoinMaterialized(_httpGraph!, Keep.Right).Run(_materializer!));
@@ -212,6 +206,22 @@ public sealed class ListenerActor : ReceiveActor
         var self = Self;
         handle.Closed.ContinueWith(_ => self.Tell(new Closed(handle)), TaskContinuationOptions.ExecuteSynchronously);
     }
+
+    /// <summary>Whether a new connection may start (accepting, under max-connections, not draining); counts it.</summary>
+    private bool Admit()
+    {
+        if (!_accepting || _open.Count >= _settings.MaxConnections || _runtime.Draining)
+        {
+            _refused++;
+            return false;
+        }
+        _accepted++;
+        return true;
+    }
+
+    private static string ClientAddress(EndPoint? remote) => remote is IPEndPoint ip
+        ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString()
+        : "unknown";
 
     private static void RefuseQuietly(Socket socket)
     {

@@ -161,7 +161,7 @@ public sealed class ForwardingSpec
     [Fact]
     public async Task UnreachableBackend_Gives502WithoutInternalAddresses()
     {
-        var deadPort = FreePort();
+        var deadPort = PortFinder.Free();
         await using var node = await TestNode.StartAsync(TestNode.PoolFor(deadPort));
         using var http = new HttpClient();
         var response = await http.GetAsync(node.BaseUri());
@@ -190,7 +190,7 @@ public sealed class ForwardingSpec
     public async Task ConnectFailure_IsRetriedOnAnotherBackend()
     {
         await using var backend = new RawBackend();
-        var deadPort = FreePort();
+        var deadPort = PortFinder.Free();
         await using var node = await TestNode.StartAsync(TestNode.PoolFor(deadPort, backend.Port));
         using var http = new HttpClient();
         for (var i = 0; i < 6; i++)
@@ -269,6 +269,4 @@ public sealed class ForwardingSpec
         Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
         Assert.Empty(backend.Requests);
     }
-
-    internal static int FreePort() => PortFinder.Free();
 }
