@@ -37,8 +37,6 @@ public sealed class AccessLog : IAsyncDisposable
         return new AccessLog(stream);
     }
 
-    public static AccessLog ToStream(Stream stream) => new(stream);
-
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>False when logging is off: callers skip building entries at all.</summary>

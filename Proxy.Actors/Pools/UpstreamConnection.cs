@@ -29,9 +29,6 @@ public sealed class UpstreamConnection : IDisposable
     /// <summary>Environment.TickCount64 when last returned to the pool.</summary>
     public long IdleSince { get; set; }
 
-    /// <summary>How many exchanges used this connection before the current one.</summary>
-    public int Uses { get; set; }
-
     /// <summary>Moves unread bytes to the front and grows the buffer (up to <paramref name="max"/>) when full.</summary>
     public bool MakeRoom(int max)
     {

@@ -61,7 +61,6 @@ public sealed class UpstreamConnectionPool : IDisposable
         }
         connection.ReadStart = connection.ReadEnd = 0;
         connection.IdleSince = Environment.TickCount64;
-        connection.Uses++;
         _idle.Push(connection);
     }
 
