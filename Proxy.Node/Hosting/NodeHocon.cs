@@ -17,6 +17,13 @@ public static class NodeHocon
               throughput = 30
             }
             akka {
+              # Every connection arms a head/idle timeout on the scheduler's hashed wheel. A cancelled
+              # registration stays in its bucket, holding the connection's actor and graph, until the wheel
+              # next passes that bucket: with the default 512 x 10 ms that is up to 5.1 s, so after a
+              # Connection: close burst thousands of closed connections stayed reachable past the point where
+              # the node trims memory (scripts/churn-check.sh). 64 buckets turn the wheel every 640 ms; long
+              # delays only cost more bucket visits (a 75 s idle timeout is visited ~120 times).
+              scheduler.ticks-per-wheel = 64
               coordinated-shutdown {
                 exit-clr = off
                 run-by-clr-shutdown-hook = on
