@@ -40,6 +40,27 @@ internal static class PoolSettingsValidator
             problems.Add(new($"{path}.retries.budget", $"budget must be from 0% to 100% (write 20% or 0.2), got {retries.Budget * 100:0.##}%"));
         ProxySettingsValidator.NotNegative(retries.BackoffBase, $"{path}.retries.backoff", problems);
 
+        if (pool.Health is { } health)
+        {
+            if (!health.Path.StartsWith('/') || health.Path.Any(c => c <= ' ' || c >= 127))
+                problems.Add(new($"{path}.health.path", $"expected an origin-form path such as /healthz, got '{health.Path}'"));
+            ProxySettingsValidator.AtLeast(health.Interval, TimeSpan.FromMilliseconds(100), $"{path}.health.interval", problems);
+            ProxySettingsValidator.AtLeast(health.Timeout, TimeSpan.FromMilliseconds(10), $"{path}.health.timeout", problems);
+            if (health.Timeout > health.Interval)
+                problems.Add(new($"{path}.health.timeout", $"timeout ({health.Timeout.TotalMilliseconds:0} ms) must not exceed the interval ({health.Interval.TotalMilliseconds:0} ms)"));
+            ProxySettingsValidator.AtLeast(health.Healthy, 1, $"{path}.health.healthy", problems);
+            ProxySettingsValidator.AtLeast(health.Unhealthy, 1, $"{path}.health.unhealthy", problems);
+        }
+        ProxySettingsValidator.AtLeast(pool.Breaker.Failures, 1, $"{path}.breaker.failures", problems);
+        ProxySettingsValidator.AtLeast(pool.Breaker.OpenFor, TimeSpan.FromMilliseconds(100), $"{path}.breaker.open-for", problems);
+        ProxySettingsValidator.AtLeast(pool.Breaker.HalfOpenTrials, 1, $"{path}.breaker.half-open-trials", problems);
+        ProxySettingsValidator.AtLeast(pool.Outlier.ConsecutiveFailures, 1, $"{path}.outlier.consecutive-failures", problems);
+        ProxySettingsValidator.AtLeast(pool.Outlier.BaseEjection, TimeSpan.FromMilliseconds(100), $"{path}.outlier.base-ejection", problems);
+        if (pool.Outlier.MaxEjection < pool.Outlier.BaseEjection)
+            problems.Add(new($"{path}.outlier.max-ejection", "max-ejection must be at least base-ejection"));
+        if (double.IsNaN(pool.Outlier.MaxEjectedPercent) || pool.Outlier.MaxEjectedPercent is < 0 or > 1)
+            problems.Add(new($"{path}.outlier.max-ejected", "max-ejected must be from 0% to 100%"));
+
         ProxySettingsValidator.AtLeast(pool.Connections.MaxPerBackend, 0, $"{path}.connections.max-per-backend", problems);
         ProxySettingsValidator.NotNegative(pool.Connections.IdleTimeout, $"{path}.connections.idle-timeout", problems);
     }

@@ -20,6 +20,19 @@ public sealed record ProxySettings
     public string LogLevel { get; init; } = "info";
     /// <summary>Token expected by the admin endpoint (never logged).</summary>
     public string? AdminToken => Admin.Token;
+    /// <summary>Where the node keeps its files (the SQLite journal by default); relative to the working directory.</summary>
+    public string DataDir { get; init; } = "data";
+    public PersistenceSettings Persistence { get; init; } = new();
+}
+
+public enum PersistenceProvider { Sqlite, PostgreSql }
+
+/// <summary>The journal and snapshot store of the sharded entities (admin changes, quotas).</summary>
+public sealed record PersistenceSettings
+{
+    public PersistenceProvider Provider { get; init; } = PersistenceProvider.Sqlite;
+    /// <summary>ADO.NET connection string; null = a SQLite file <c>proxy.db</c> in the data directory.</summary>
+    public string? ConnectionString { get; init; }
 }
 
 public enum ListenerMode { Reverse, Forward }
@@ -78,6 +91,55 @@ public sealed record PoolSettings
     public PoolTimeouts Timeouts { get; init; } = new();
     public RetrySettings Retries { get; init; } = new();
     public UpstreamConnectionSettings Connections { get; init; } = new();
+    /// <summary>Active health checks, run once per pool for the whole cluster; null = none (passive only).</summary>
+    public HealthCheckSettings? Health { get; init; }
+    public BreakerSettings Breaker { get; init; } = new();
+    public OutlierSettings Outlier { get; init; } = new();
+    /// <summary>What the consistent-hash policy hashes.</summary>
+    public HashKeySettings HashKey { get; init; } = new();
+}
+
+/// <summary>P2: an HTTP GET to each backend every interval; thresholds of consecutive results flip health.</summary>
+public sealed record HealthCheckSettings
+{
+    public string Path { get; init; } = "/healthz";
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Consecutive passing probes that make an unhealthy backend healthy.</summary>
+    public int Healthy { get; init; } = 2;
+    /// <summary>Consecutive failing probes that make a healthy backend unhealthy.</summary>
+    public int Unhealthy { get; init; } = 3;
+}
+
+/// <summary>P4: per backend, shared cluster-wide. Failures are connect errors, timeouts and 5xx answers.</summary>
+public sealed record BreakerSettings
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>Consecutive failures, counted over every node's reports, that open the breaker.</summary>
+    public int Failures { get; init; } = 5;
+    public TimeSpan OpenFor { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Requests each node may have in flight to a half-open backend; that many successes close it.</summary>
+    public int HalfOpenTrials { get; init; } = 3;
+}
+
+/// <summary>P3: consecutive failures eject a backend for base × (times ejected), capped; off unless configured.</summary>
+public sealed record OutlierSettings
+{
+    public bool Enabled { get; init; }
+    public int ConsecutiveFailures { get; init; } = 5;
+    public TimeSpan BaseEjection { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxEjection { get; init; } = TimeSpan.FromSeconds(300);
+    /// <summary>Never eject more than this fraction of the pool's backends.</summary>
+    public double MaxEjectedPercent { get; init; } = 0.5;
+}
+
+public enum HashKeySource { ClientIp, Header, Cookie }
+
+/// <summary><c>hash-key = client-ip | "header:NAME" | "cookie:NAME"</c>.</summary>
+public sealed record HashKeySettings
+{
+    public HashKeySource Source { get; init; } = HashKeySource.ClientIp;
+    public string? Name { get; init; }
 }
 
 public sealed record BackendSettings

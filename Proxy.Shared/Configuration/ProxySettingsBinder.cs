@@ -40,8 +40,27 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             DemoBackend = proxy.String("demo-backend"),
             AddForwardedHeader = proxy.Switch("forwarded-header") ?? defaults.AddForwardedHeader,
             LogLevel = BindLogLevel(proxy) ?? defaults.LogLevel,
+            DataDir = proxy.String("data-dir") ?? defaults.DataDir,
+            Persistence = BindPersistence(proxy),
         };
         proxy.ReportUnknownKeys();
+        return settings;
+    }
+
+    private static readonly (string Name, PersistenceProvider Provider)[] Providers =
+        [("sqlite", PersistenceProvider.Sqlite), ("postgresql", PersistenceProvider.PostgreSql)];
+
+    private PersistenceSettings BindPersistence(HoconObjectReader proxy)
+    {
+        var defaults = new PersistenceSettings();
+        var r = proxy.Object("persistence", "{ provider = sqlite, connection-string = \"Data Source=data/proxy.db\" }");
+        if (r is null) return defaults;
+        var settings = new PersistenceSettings
+        {
+            Provider = Choice(r, "provider", Providers) ?? defaults.Provider,
+            ConnectionString = r.String("connection-string") is { Length: > 0 } cs ? cs : null,
+        };
+        r.ReportUnknownKeys();
         return settings;
     }
 
@@ -161,8 +180,6 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
 
     private PoolSettings BindPool(string name, HoconObjectReader r)
     {
-        // Health checks, circuit breaker and hash key are bound by their own features.
-        r.Accept("health", "breaker", "hash-key");
         var defaults = new PoolSettings { Name = name };
         var pool = new PoolSettings
         {
@@ -172,9 +189,103 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             Timeouts = BindPoolTimeouts(r, defaults.Timeouts),
             Retries = BindRetries(r, defaults.Retries),
             Connections = BindConnections(r, defaults.Connections),
+            Health = BindHealth(r),
+            Breaker = BindBreaker(r, defaults.Breaker),
+            Outlier = BindOutlier(r, defaults.Outlier),
+            HashKey = BindHashKey(r) ?? defaults.HashKey,
         };
         r.ReportUnknownKeys();
         return pool;
+    }
+
+    private HealthCheckSettings? BindHealth(HoconObjectReader pool)
+    {
+        var r = pool.Object("health", "{ path = \"/healthz\", interval = 2s, timeout = 1s, healthy = 2, unhealthy = 3 }");
+        if (r is null) return null;
+        var defaults = new HealthCheckSettings();
+        var enabled = r.Switch("enabled") ?? true;
+        var settings = new HealthCheckSettings
+        {
+            Path = r.String("path") ?? defaults.Path,
+            Interval = r.Duration("interval") ?? defaults.Interval,
+            Timeout = r.Duration("timeout") ?? defaults.Timeout,
+            Healthy = r.Int("healthy") ?? defaults.Healthy,
+            Unhealthy = r.Int("unhealthy") ?? defaults.Unhealthy,
+        };
+        r.ReportUnknownKeys();
+        return enabled ? settings : null;
+    }
+
+    private BreakerSettings BindBreaker(HoconObjectReader pool, BreakerSettings defaults)
+    {
+        var r = pool.Object("breaker", "{ failures = 5, open-for = 10s, half-open-trials = 3 }");
+        if (r is null) return defaults;
+        var settings = new BreakerSettings
+        {
+            Enabled = r.Switch("enabled") ?? defaults.Enabled,
+            Failures = r.Int("failures") ?? defaults.Failures,
+            OpenFor = r.Duration("open-for") ?? defaults.OpenFor,
+            HalfOpenTrials = r.Int("half-open-trials") ?? defaults.HalfOpenTrials,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private OutlierSettings BindOutlier(HoconObjectReader pool, OutlierSettings defaults)
+    {
+        var r = pool.Object("outlier", "{ consecutive-failures = 5, base-ejection = 30s, max-ejection = 300s, max-ejected = 50% }");
+        if (r is null) return defaults;
+        var settings = new OutlierSettings
+        {
+            // Configuring the block turns it on unless it says enabled = off.
+            Enabled = r.Switch("enabled") ?? true,
+            ConsecutiveFailures = r.Int("consecutive-failures") ?? defaults.ConsecutiveFailures,
+            BaseEjection = r.Duration("base-ejection") ?? defaults.BaseEjection,
+            MaxEjection = r.Duration("max-ejection") ?? defaults.MaxEjection,
+            MaxEjectedPercent = r.Fraction("max-ejected") ?? defaults.MaxEjectedPercent,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    /// <summary><c>hash-key = client-ip</c>, <c>"header:NAME"</c>, <c>"cookie:NAME"</c>, or <c>{ header = NAME }</c> /
+    /// <c>{ cookie = NAME }</c>.</summary>
+    private HashKeySettings? BindHashKey(HoconObjectReader pool)
+    {
+        var raw = pool.Raw("hash-key");
+        if (raw is null) return null;
+        var path = pool.PathOf("hash-key");
+        string? kind = null, name = null;
+        if (raw.IsObject() && !HoconValues.IsList(raw))
+        {
+            var r = HoconObjectReader.For(raw, path, problems, "{ header = X-User }")!;
+            var header = r.String("header");
+            var cookie = r.String("cookie");
+            r.ReportUnknownKeys();
+            if (header is not null && cookie is not null)
+            {
+                problems.Add(new ConfigProblem(path, "give either header or cookie, not both"));
+                return null;
+            }
+            (kind, name) = header is not null ? ("header", header) : cookie is not null ? ("cookie", cookie) : (null, null);
+        }
+        else if (HoconValues.ScalarText(raw, path, problems, "client-ip, \"header:NAME\" or \"cookie:NAME\"") is { } text)
+        {
+            if (text == "client-ip") return new HashKeySettings();
+            var colon = text.IndexOf(':');
+            if (colon > 0) (kind, name) = (text[..colon], text[(colon + 1)..].Trim());
+            else (kind, name) = ("?", text);
+        }
+        else return null;
+
+        if (name is { Length: > 0 } && name.All(c => c < 128 && Http.HttpSyntax.IsTokenChar((byte)c)))
+        {
+            if (kind == "header") return new HashKeySettings { Source = HashKeySource.Header, Name = name };
+            if (kind == "cookie") return new HashKeySettings { Source = HashKeySource.Cookie, Name = name };
+        }
+        problems.Add(new ConfigProblem(path,
+            $"expected client-ip, \"header:NAME\", \"cookie:NAME\" or {{ header = NAME }} with a token NAME, got '{(kind is null or "?" ? "" : kind + ":")}{name}'"));
+        return null;
     }
 
     private List<BackendSettings> BindBackends(HoconObjectReader pool)

@@ -21,6 +21,10 @@ public static class ProxySettingsValidator
         NotNegative(settings.ShutdownDeadline, "proxy.shutdown-deadline", problems);
         if (string.IsNullOrWhiteSpace(settings.AccessLog.Target))
             problems.Add(new("proxy.access-log.target", "target is empty (use stdout or a file path)"));
+        if (string.IsNullOrWhiteSpace(settings.DataDir))
+            problems.Add(new("proxy.data-dir", "data directory is empty"));
+        if (settings.Persistence.Provider == PersistenceProvider.PostgreSql && settings.Persistence.ConnectionString is null)
+            problems.Add(new("proxy.persistence.connection-string", "provider postgresql needs a connection string (set PROXY_DB)"));
         if (settings.DemoBackend is not null && !HostPort.TryParse(settings.DemoBackend, 0, out _, out var demoError))
             problems.Add(new("proxy.demo-backend", demoError));
         return problems;
@@ -89,6 +93,11 @@ public static class ProxySettingsValidator
     internal static void AtLeast(long value, long min, string path, List<ConfigProblem> problems)
     {
         if (value < min) problems.Add(new(path, $"must be at least {min}, got {value}"));
+    }
+
+    internal static void AtLeast(TimeSpan value, TimeSpan min, string path, List<ConfigProblem> problems)
+    {
+        if (value < min) problems.Add(new(path, $"must be at least {Format(min)}, got {Format(value)}"));
     }
 
     internal static void NotNegative(TimeSpan value, string path, List<ConfigProblem> problems)

@@ -113,6 +113,13 @@ public class FullConfigBindingTests
         Assert.Equal(0.2, api.Retries.Budget, 6);
         Assert.Equal(TimeSpan.FromMilliseconds(50), api.Retries.BackoffBase);
         Assert.Equal(new UpstreamConnectionSettings { MaxPerBackend = 256, IdleTimeout = TimeSpan.FromSeconds(30) }, api.Connections);
+        Assert.Equal(new HealthCheckSettings
+        {
+            Path = "/healthz", Interval = TimeSpan.FromSeconds(2), Timeout = TimeSpan.FromSeconds(1), Healthy = 2, Unhealthy = 3,
+        }, api.Health);
+        Assert.Equal(new BreakerSettings { Failures = 5, OpenFor = TimeSpan.FromSeconds(10), HalfOpenTrials = 3 }, api.Breaker);
+        Assert.Equal(new HashKeySettings { Source = HashKeySource.Header, Name = "X-User" }, api.HashKey);
+        Assert.False(api.Outlier.Enabled);
     }
 
     [Fact]
@@ -124,6 +131,9 @@ public class FullConfigBindingTests
         Assert.Equal(new RetrySettings().Attempts, pool.Retries.Attempts);
         Assert.Equal(new PoolTimeouts(), pool.Timeouts);
         Assert.Equal(new UpstreamConnectionSettings(), pool.Connections);
+        Assert.Null(pool.Health);
+        Assert.Equal(new BreakerSettings(), pool.Breaker);
+        Assert.Equal(new HashKeySettings(), pool.HashKey);
     }
 
     [Fact]
