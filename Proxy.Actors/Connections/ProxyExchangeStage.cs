@@ -120,6 +120,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private long _responseRemaining;
         private bool _responseDone;
         private long _startTimestamp;
+        private long _attemptStart;
         private long _bytesIn;
         private long _bytesOut;
         private int _status;
@@ -352,7 +353,14 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void StartAttempt(Backend? avoid)
         {
             var pool = _pool!;
-            var index = pool.Policy.Pick(pool.Backends, new LoadBalancingContext(_clientAddress, avoid));
+            var context = new LoadBalancingContext(HashKey(pool), avoid);
+            var index = pool.Policy.Pick(pool.Backends, context);
+            if (index >= 0 && !pool.Backends[index].AcceptsTrial)
+            {
+                // Half-open breaker with its trials in flight: anything else, or no backend.
+                var other = pool.Policy.Pick(pool.Backends, context with { Avoid = pool.Backends[index] });
+                index = other >= 0 && other != index && pool.Backends[other].AcceptsTrial ? other : -1;
+            }
             if (index < 0)
             {
                 RespondLocal(503, "no healthy backend available", close: _request!.HasBody);
@@ -360,6 +368,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             }
             var backend = pool.Backends[index];
             _backend = backend;
+            _attemptStart = Stopwatch.GetTimestamp();
             _upstreamAddress = backend.Address;
             backend.BeginRequest();
             if (backend.Connections.TryRent(out var conn))
@@ -370,6 +379,29 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 return;
             }
             Connect(backend);
+        }
+
+        /// <summary>What the consistent-hash policy hashes: the client address, a header or a cookie.</summary>
+        private string? HashKey(PoolRuntime pool)
+        {
+            var key = pool.Settings.HashKey;
+            if (key.Source == HashKeySource.ClientIp || pool.Settings.Policy != LoadBalancingPolicyKind.ConsistentHash)
+                return _clientAddress;
+            var headers = _request!.Headers;
+            if (key.Source == HashKeySource.Header) return headers.Get(key.Name!);
+            return CookieValue(headers.Get("Cookie"), key.Name!);
+        }
+
+        private static string? CookieValue(string? cookies, string name)
+        {
+            if (cookies is null) return null;
+            foreach (var range in cookies.AsSpan().Split(';'))
+            {
+                var pair = cookies.AsSpan(range).Trim();
+                var eq = pair.IndexOf('=');
+                if (eq > 0 && pair[..eq].SequenceEqual(name)) return pair[(eq + 1)..].ToString();
+            }
+            return null;
         }
 
         private void Connect(Backend backend)
@@ -405,6 +437,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             {
                 backend.Connections.Unreserve();
                 var timedOut = connect.Exception?.InnerException is UpstreamConnectTimeoutException;
+                RecordFailure();
                 ReleaseBackend();
                 // Nothing reached the backend, so even a non-idempotent request may go elsewhere.
                 if (TryScheduleRetry(backend)) return;
@@ -705,6 +738,8 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void OnResponseHead(HttpResponseHead head)
         {
             var pool = _pool!;
+            if (head.Status >= 500) RecordFailure();
+            else _backend!.RecordSuccess(_attemptStart);
             if (pool.RetryStatuses[head.Status] && _idempotent && !_request!.HasBody &&
                 _attempt < pool.Settings.Retries.Attempts)
             {
@@ -918,6 +953,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 Connect(backend);
                 return;
             }
+            if (_response is null) RecordFailure();
             ReleaseBackend();
             if (_response is null && _idempotent && !_bodyStarted && TryScheduleRetry(backend)) return;
             if (_response is null && _status == 0)
@@ -932,6 +968,8 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
 
         private void RespondUpstreamError(int status, string reason)
         {
+            // Still holding the backend without an answer from it: its failure (timeout, malformed head).
+            if (_response is null && _backend is not null) RecordFailure();
             ReleaseUpstream(reusable: false);
             ReleaseBackend();
             RespondLocal(status, reason, close: !RequestBodyComplete || _closeAfterResponse);
@@ -983,6 +1021,13 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _conn = null;
             if (reusable && !_reading && !_sending) conn.Backend.Connections.Return(conn);
             else conn.Backend.Connections.Discard(conn);
+        }
+
+        /// <summary>Counts a failure of the current attempt's backend for the cluster, and has it reported now.</summary>
+        private void RecordFailure()
+        {
+            _backend!.RecordFailure(_attemptStart);
+            _pool!.RequestReport();
         }
 
         private void ReleaseBackend()

@@ -1,12 +1,25 @@
+using System.Diagnostics;
 using System.Net;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.LoadBalancing;
+using Proxy.Shared.Pools;
 
 namespace Proxy.Actors.Pools;
 
-/// <summary>A backend as this node sees it: balancing state plus the node's connections to it.</summary>
+/// <summary>
+/// A backend as this node sees it: balancing state plus the node's connections to it, the cluster's
+/// decision for it (applied by the PoolAgent) and the outcomes counted since the last report to the
+/// BackendPool entity. Counters are lock-free: connection stages write them, the agent drains them.
+/// </summary>
 public sealed class Backend : LoadBalancedBackend
 {
+    private int _successes;
+    private int _failures;
+    private int _trailingFailures;
+    private long _latencyTicks;
+    private int _lastReportedInFlight = -1;
+    private volatile int _trialLimit;
+
     public Backend(BackendSettings settings, UpstreamConnectionSettings connections)
         : base(settings.Address, settings.Weight)
     {
@@ -20,4 +33,47 @@ public sealed class Backend : LoadBalancedBackend
     public BackendSettings Settings { get; }
     public EndPoint EndPoint { get; }
     public UpstreamConnectionPool Connections { get; }
+
+    /// <summary>The cluster's last word on this backend (null until the first PoolState arrives).</summary>
+    public BackendState? ClusterState { get; internal set; }
+
+    /// <summary>Half-open breaker: requests this node may have in flight to it (0 = no limit).</summary>
+    public int TrialLimit
+    {
+        get => _trialLimit;
+        internal set => _trialLimit = value;
+    }
+
+    /// <summary>Whether a picked backend may take one more request now (the half-open trial limit).</summary>
+    public bool AcceptsTrial => _trialLimit == 0 || InFlight < _trialLimit;
+
+    /// <summary>An answer below 500 arrived <paramref name="startedAt"/> (a Stopwatch timestamp) after the attempt began.</summary>
+    public void RecordSuccess(long startedAt)
+    {
+        Interlocked.Add(ref _latencyTicks, Stopwatch.GetTimestamp() - startedAt);
+        Interlocked.Increment(ref _successes);
+        Volatile.Write(ref _trailingFailures, 0);
+    }
+
+    /// <summary>A connect failure, timeout, broken or malformed answer, or a 5xx.</summary>
+    public void RecordFailure(long startedAt)
+    {
+        if (startedAt != 0) Interlocked.Add(ref _latencyTicks, Stopwatch.GetTimestamp() - startedAt);
+        Interlocked.Increment(ref _failures);
+        Interlocked.Increment(ref _trailingFailures);
+    }
+
+    /// <summary>Drains the counters into a report entry; null when nothing happened and in-flight is unchanged.</summary>
+    internal BackendOutcome? TakeOutcome()
+    {
+        var successes = Interlocked.Exchange(ref _successes, 0);
+        var failures = Interlocked.Exchange(ref _failures, 0);
+        var trailing = Math.Min(Interlocked.Exchange(ref _trailingFailures, 0), failures);
+        var latency = Interlocked.Exchange(ref _latencyTicks, 0);
+        var inFlight = InFlight;
+        if (successes == 0 && failures == 0 && inFlight == _lastReportedInFlight) return null;
+        _lastReportedInFlight = inFlight;
+        return new BackendOutcome(Address, successes, failures, trailing,
+            latency * 1000.0 / Stopwatch.Frequency, inFlight);
+    }
 }

@@ -4,11 +4,13 @@ using Proxy.Shared.LoadBalancing;
 namespace Proxy.Actors.Pools;
 
 /// <summary>
-/// A pool as the hot path reads it: immutable except for the lock-free counters inside its backends.
-/// Published by the pool's <see cref="PoolAgent"/>.
+/// A pool as the hot path reads it: immutable except for the lock-free state inside its backends, which
+/// only the pool's <see cref="PoolAgent"/> changes (from the cluster's PoolState).
 /// </summary>
 public sealed class PoolRuntime : IDisposable
 {
+    private int _reportRequested;
+
     public PoolRuntime(PoolSettings settings)
     {
         Settings = settings;
@@ -31,6 +33,18 @@ public sealed class PoolRuntime : IDisposable
     public RetryBudget Budget { get; }
     /// <summary>Indexed by status code: whether an idempotent request is retried on it.</summary>
     public bool[] RetryStatuses { get; }
+
+    /// <summary>Set by the agent: asks it to report outcomes now rather than at the next interval.</summary>
+    internal Action? ReportNow { get; set; }
+
+    /// <summary>After a failure: the agent reports at once, so the cluster learns of it within one hop. At most
+    /// one request is pending, so a burst of failures costs one message.</summary>
+    public void RequestReport()
+    {
+        if (Interlocked.Exchange(ref _reportRequested, 1) == 0) ReportNow?.Invoke();
+    }
+
+    internal void ReportTaken() => Volatile.Write(ref _reportRequested, 0);
 
     public void Dispose()
     {

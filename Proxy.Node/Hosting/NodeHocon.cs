@@ -24,6 +24,9 @@ public static class NodeHocon
               # the node trims memory (scripts/churn-check.sh). 64 buckets turn the wheel every 640 ms; long
               # delays only cost more bucket visits (a 75 s idle timeout is visited ~120 times).
               scheduler.ticks-per-wheel = 64
+              # Until the SQL journal is wired: admin changes survive hand-offs but not restarts.
+              persistence.journal.plugin = "akka.persistence.journal.inmem"
+              persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.local"
               coordinated-shutdown {
                 exit-clr = off
                 run-by-clr-shutdown-hook = on

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
@@ -121,7 +122,8 @@ public sealed class ProxyNode : IAsyncDisposable
                 })
                 .WithActors((system, registry) =>
                 {
-                    foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool), "pool-" + name);
+                    var backendPools = StartBackendPoolRegion(system, settings);
+                    foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool, backendPools), "pool-" + name);
                     var listeners = new List<IActorRef>();
                     foreach (var listener in settings.Listeners)
                         listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport),
@@ -150,6 +152,20 @@ public sealed class ProxyNode : IAsyncDisposable
             demo?.Dispose();
         }, TaskScheduler.Default);
         return new ProxyNode(host, system, listenerEndpoints, adminEndpoint, runtime, demo);
+    }
+
+    /// <summary>The <c>backend-pool</c> shard region on every node (role <c>proxy</c>): one entity per pool,
+    /// cluster-wide, never passivated (it runs the pool's health checks).</summary>
+    private static IActorRef StartBackendPoolRegion(ActorSystem system, ProxySettings settings)
+    {
+        var shardingSettings = ClusterShardingSettings.Create(system)
+            .WithRole("proxy")
+            .WithRememberEntities(false)
+            .WithStateStoreMode(StateStoreMode.DData)
+            .WithPassivateIdleAfter(TimeSpan.Zero);
+        return ClusterSharding.Get(system).Start(BackendPoolMessageExtractor.RegionName,
+            id => BackendPoolEntity.Props(id, settings.Pools.GetValueOrDefault(id)), shardingSettings,
+            new BackendPoolMessageExtractor(maxShards: 30));
     }
 
     private static LogLevel ToLogLevel(string level) => level switch

@@ -1,6 +1,6 @@
 namespace Proxy.Shared.Pools;
 
-/// <summary>Messages a node's PoolAgent understands (node-local for now; the cluster issue adds the entity feed).</summary>
+/// <summary>Node-local messages a PoolAgent understands (the entity feed is <see cref="PoolState"/>).</summary>
 public interface IPoolAgentCommand;
 
 /// <summary>Periodic upkeep: evict idle upstream connections and decay the retry budget.</summary>
@@ -20,3 +20,12 @@ public sealed record PoolStatus(string Pool, string Policy, IReadOnlyList<Backen
 
 public sealed record BackendStatus(string Address, bool Available, int Weight, int InFlight, int OpenConnections,
     int IdleConnections);
+
+/// <summary>Asks a node's PoolAgent for the last <see cref="PoolState"/> it applied.</summary>
+public sealed record GetLocalPoolState : IPoolAgentCommand
+{
+    public static readonly GetLocalPoolState Instance = new();
+}
+
+/// <summary>The PoolState a node currently decides with (null before the first one arrived).</summary>
+public sealed record LocalPoolState(string Pool, PoolState? State);

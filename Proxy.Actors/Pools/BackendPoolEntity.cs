@@ -1,0 +1,171 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Proxy.Shared.Configuration;
+using Proxy.Shared.Pools;
+
+namespace Proxy.Actors.Pools;
+
+/// <summary>
+/// The cluster's authority for one pool (sharded, region <c>backend-pool</c>, entity id = pool name): merges
+/// the configured members with persisted admin changes (drain, weight), runs the active health checks for
+/// the whole cluster, aggregates the outcomes every node reports (outlier ejection, circuit breakers) in a
+/// <see cref="BackendPoolModel"/>, and pushes a versioned <see cref="PoolState"/> to every node's PoolAgent
+/// whenever a decision changes. Only admin changes are persisted; health and breakers are re-learned within
+/// seconds after a hand-off, while agents keep deciding with the last state they had.
+/// </summary>
+public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
+{
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly string _poolId;
+    private readonly BackendPoolModel? _model;
+    private readonly string _incarnation = Guid.NewGuid().ToString("N")[..12];
+    private readonly Dictionary<IActorRef, string> _subscribers = new();
+    private readonly HashSet<string> _probing = new(StringComparer.Ordinal);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _version;
+
+    public BackendPoolEntity(string poolId, PoolSettings? settings)
+    {
+        _poolId = poolId;
+        _model = settings is null ? null : new BackendPoolModel(settings);
+
+        Recover<IBackendPoolEvent>(e => _model?.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<SubscribePool>(OnSubscribe);
+        Command<ReportOutcomes>(r =>
+        {
+            if (_model!.ApplyOutcomes(r.Node, r.Backends, DateTime.UtcNow)) Publish("outcomes from " + r.Node);
+        });
+        Command<GetPoolState>(_ => Sender.Tell(CurrentState()));
+        Command<DrainBackend>(c => Change(c.Address, a => new BackendDrained(a), "drained"));
+        Command<UndrainBackend>(c => Change(c.Address, a => new BackendUndrained(a), "undrained"));
+        Command<SetBackendWeight>(c =>
+        {
+            if (c.Weight is < 0 or > 1000)
+            {
+                Sender.Tell(new AdminChangeResult(_poolId, c.Address, false, $"weight must be from 0 to 1000, got {c.Weight}", _version));
+                return;
+            }
+            Change(c.Address, a => new BackendWeightChanged(a, c.Weight), $"weight set to {c.Weight}");
+        });
+        Command<ProbeTick>(_ => StartProbes());
+        Command<ProbeResult>(r =>
+        {
+            _probing.Remove(r.Address);
+            if (_model!.ApplyProbe(r.Address, r.Passed))
+            {
+                _log.Warning("Pool {0}: backend {1} is {2} by active health checks", _poolId, r.Address, r.Passed ? "healthy" : "unhealthy");
+                Publish("health check");
+            }
+        });
+        Command<Tick>(_ =>
+        {
+            if (_model!.Tick(DateTime.UtcNow)) Publish("timer");
+        });
+        Command<Terminated>(t =>
+        {
+            if (_subscribers.Remove(t.ActorRef, out var node) && !_subscribers.ContainsValue(node)) _model!.ForgetNode(node);
+        });
+    }
+
+    public override string PersistenceId => "backend-pool-" + _poolId;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string poolId, PoolSettings? settings) =>
+        Akka.Actor.Props.Create(() => new BackendPoolEntity(poolId, settings));
+
+    protected override void PreStart()
+    {
+        if (_model is null)
+        {
+            // Every node loads the same config, so only a message for a pool nobody configured lands here.
+            _log.Warning("No pool named '{0}' in this node's config; stopping its entity", _poolId);
+            Context.Stop(Self);
+            return;
+        }
+        base.PreStart();
+    }
+
+    private void OnRecovered()
+    {
+        if (_model is null) return;
+        _version = 1;
+        Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
+        if (_model.Settings.Health is { } health)
+        {
+            Timers.StartPeriodicTimer("probe", ProbeTick.Instance, health.Interval);
+            StartProbes();
+        }
+        _log.Info("Pool {0} entity started (incarnation {1}, {2} admin events recovered)", _poolId, _incarnation, LastSequenceNr);
+    }
+
+    private void OnSubscribe(SubscribePool s)
+    {
+        if (!_subscribers.ContainsKey(Sender))
+        {
+            _subscribers[Sender] = s.Node;
+            Context.Watch(Sender);
+        }
+        if (s.KnownIncarnation != _incarnation || s.KnownVersion < _version) Sender.Tell(CurrentState());
+    }
+
+    private void Change(string address, Func<string, IBackendPoolEvent> toEvent, string what)
+    {
+        var known = _model!.Find(address);
+        if (known is null)
+        {
+            Sender.Tell(new AdminChangeResult(_poolId, address, false, $"pool '{_poolId}' has no backend '{address}'", _version));
+            return;
+        }
+        var @event = toEvent(known);
+        var replyTo = Sender;
+        Persist(@event, e =>
+        {
+            var changed = _model.Apply(e);
+            if (changed) Publish("admin: " + what);
+            _log.Info("Pool {0}: backend {1} {2} (admin)", _poolId, known, what);
+            replyTo.Tell(new AdminChangeResult(_poolId, known, true, changed ? $"{known} {what}" : $"{known} already {what}", _version));
+        });
+    }
+
+    private PoolState CurrentState() => _model!.ToState(_incarnation, _version, DateTime.UtcNow);
+
+    private void Publish(string reason)
+    {
+        _version++;
+        var state = CurrentState();
+        _log.Debug("Pool {0}: version {1} ({2}) to {3} nodes", _poolId, _version, reason, _subscribers.Count);
+        foreach (var subscriber in _subscribers.Keys) subscriber.Tell(state);
+    }
+
+    private void StartProbes()
+    {
+        if (_model!.Settings.Health is not { } health) return;
+        var self = Self;
+        foreach (var backend in _model.Settings.Backends)
+        {
+            // One probe per backend at a time: a slow backend is not probed by a pile of overlapping requests.
+            if (!_probing.Add(backend.Address)) continue;
+            var address = backend.Address;
+            HealthProber.ProbeAsync(backend, health).ContinueWith(
+                t => self.Tell(new ProbeResult(address, t.IsCompletedSuccessfully && t.Result)),
+                TaskContinuationOptions.ExecuteSynchronously);
+        }
+    }
+
+    private sealed record ProbeResult(string Address, bool Passed);
+
+    private sealed record ProbeTick
+    {
+        public static readonly ProbeTick Instance = new();
+    }
+
+    private sealed record Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+}
