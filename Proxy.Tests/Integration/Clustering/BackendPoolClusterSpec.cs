@@ -1,0 +1,188 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Proxy.Actors.Pools;
+using Proxy.Shared.Pools;
+using Proxy.Tests.Integration.Support;
+using Xunit;
+
+namespace Proxy.Tests.Integration.Clustering;
+
+/// <summary>
+/// Three real nodes on 127.0.0.1 sharing backend health, breakers and admin changes through the sharded
+/// BackendPool entity (C1–C3, P2–P5). Decisions are read from each node's own runtime, which is what its
+/// connection stages pick with; traffic goes through the nodes' real listeners to real backends.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class BackendPoolClusterSpec
+{
+    private static string Pool(ControllableBackend a, ControllableBackend b, string extra) => $$"""
+        pools {
+          main {
+            policy = round-robin
+            backends = [ "{{a.Address}}", "{{b.Address}}" ]
+            timeouts { connect = 1s, response = 2s }
+            retries { attempts = 0 }
+            {{extra}}
+          }
+        }
+        routes = [ { name = default, pool = main } ]
+        """;
+
+    private static HttpClient Client() => new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static async Task<string> Get(HttpClient client, TestCluster cluster, int node)
+    {
+        using var response = await client.GetAsync(cluster[node].BaseUri() + "x");
+        return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+    }
+
+    private static Task WaitForStateOnEveryNode(TestCluster cluster, int count) =>
+        Eventually.Holds(() => Enumerable.Range(0, count).All(i => cluster[i].Runtime.Current.Pools["main"].Backends.All(b => b.ClusterState is not null)),
+            TimeSpan.FromSeconds(15), "every node received the pool's state");
+
+    [Fact]
+    public async Task ThreeNodes_FormOneCluster_AndEveryNodeGetsThePoolState()
+    {
+        await using var a = await ControllableBackend.StartAsync("a");
+        await using var b = await ControllableBackend.StartAsync("b");
+        await using var cluster = await TestCluster.StartAsync(3, Pool(a, b, ""));
+        foreach (var node in cluster.Running)
+            Assert.Equal(3, Akka.Cluster.Cluster.Get(node.System).State.Members.Count(m => m.Status == MemberStatus.Up));
+        await WaitForStateOnEveryNode(cluster, 3);
+        Assert.InRange(await cluster.EntityHostAsync("main"), 0, 2);
+    }
+
+    [Fact]
+    public async Task FailingHealthCheck_IsAvoidedByEveryNodeWithin8s_ProbedOncePerIntervalForTheCluster_AndRecovers()
+    {
+        await using var a = await ControllableBackend.StartAsync("a");
+        await using var b = await ControllableBackend.StartAsync("b");
+        await using var cluster = await TestCluster.StartAsync(3,
+            Pool(a, b, "health { path = \"/healthz\", interval = 500ms, timeout = 400ms, healthy = 2, unhealthy = 2 }"));
+        await WaitForStateOnEveryNode(cluster, 3);
+
+        // Probes: one prober for the cluster, so ~2 per second per backend, not ~6 (one per node).
+        var before = b.Probes;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var probes = b.Probes - before;
+        Assert.InRange(probes, 3, 9);
+
+        b.Healthy = false;
+        var took = await Eventually.Holds(() => Enumerable.Range(0, 3).All(i => !cluster.BackendOn(i, "main", b.Address).Available),
+            TimeSpan.FromSeconds(8), "every node avoids the unhealthy backend");
+        using var client = Client();
+        for (var node = 0; node < 3; node++)
+        for (var r = 0; r < 6; r++)
+            Assert.Equal("200 a", await Get(client, cluster, node));
+
+        b.Healthy = true;
+        await Eventually.Holds(() => Enumerable.Range(0, 3).All(i => cluster.BackendOn(i, "main", b.Address).Available),
+            TimeSpan.FromSeconds(8), "every node uses the backend again once it passes its checks");
+        Assert.True(took < TimeSpan.FromSeconds(8));
+    }
+
+    [Fact]
+    public async Task FailuresSeenOnlyThroughNode1_OpenTheBreakerOnNodes2And3Within3s_ThenItRecoversEverywhere()
+    {
+        await using var a = await ControllableBackend.StartAsync("a");
+        await using var b = await ControllableBackend.StartAsync("b");
+        await using var cluster = await TestCluster.StartAsync(3,
+            Pool(a, b, "breaker { failures = 3, open-for = 1s, half-open-trials = 2 }"));
+        await WaitForStateOnEveryNode(cluster, 3);
+
+        b.Status = 500;
+        using var client = Client();
+        var sawFailure = 0;
+        for (var r = 0; r < 8; r++)
+            if ((await Get(client, cluster, 0)).StartsWith("500")) sawFailure++;
+        Assert.True(sawFailure >= 3, $"node 1 relayed {sawFailure} failures");
+        var requestsToB = b.Requests;
+
+        await Eventually.Holds(() => !cluster.BackendOn(1, "main", b.Address).Available && !cluster.BackendOn(2, "main", b.Address).Available,
+            TimeSpan.FromSeconds(3), "nodes 2 and 3 see the breaker open");
+        Assert.Equal(BreakerState.Open, cluster.BackendOn(2, "main", b.Address).ClusterState!.Breaker);
+        Assert.Equal(requestsToB, b.Requests); // nodes 2 and 3 never sent it a request
+
+        // Fixed: after open-for the breaker goes half-open, trial requests succeed, and every node closes it.
+        b.Status = 200;
+        await Eventually.Holds(() =>
+        {
+            for (var i = 0; i < 3; i++) _ = Get(client, cluster, 1).GetAwaiter().GetResult();
+            return Enumerable.Range(0, 3).All(i => cluster.BackendOn(i, "main", b.Address) is { Available: true, ClusterState.Breaker: BreakerState.Closed });
+        }, TimeSpan.FromSeconds(10), "the breaker closes on every node");
+    }
+
+    [Fact]
+    public async Task GracefulLeaveOfTheEntityHost_UnderSteadyTraffic_FailsNoRequestOnTheOthers_AndTheEntityMoves()
+    {
+        await using var a = await ControllableBackend.StartAsync("a");
+        await using var b = await ControllableBackend.StartAsync("b");
+        await using var cluster = await TestCluster.StartAsync(3, Pool(a, b, ""));
+        await WaitForStateOnEveryNode(cluster, 3);
+        var host = await cluster.EntityHostAsync("main");
+        Assert.InRange(host, 0, 2);
+        var others = Enumerable.Range(0, 3).Where(i => i != host).ToArray();
+
+        using var cts = new CancellationTokenSource();
+        var failures = new List<string>();
+        var sent = 0;
+        var load = Task.Run(async () =>
+        {
+            using var client = Client();
+            while (!cts.IsCancellationRequested && sent < 20_000)
+            {
+                foreach (var node in others)
+                {
+                    var answer = await Get(client, cluster, node);
+                    Interlocked.Increment(ref sent);
+                    if (!answer.StartsWith("200")) lock (failures) failures.Add(answer);
+                }
+            }
+        });
+        await Task.Delay(500);
+        await cluster.StopNodeAsync(host);
+        await Task.Delay(1500);
+        cts.Cancel();
+        await load;
+
+        Assert.Empty(failures);
+        Assert.True(sent > 20, $"only {sent} requests were sent");
+        await cluster.WaitForMembersUpAsync(2, TimeSpan.FromSeconds(15));
+        var newHost = -1;
+        await Eventually.Holds(() => (newHost = cluster.EntityHostAsync("main").GetAwaiter().GetResult()) >= 0,
+            TimeSpan.FromSeconds(15), "the entity runs on a remaining node");
+        Assert.Contains(newHost, others);
+    }
+
+    [Fact]
+    public async Task Drain_AppliesOnEveryNode()
+    {
+        await using var a = await ControllableBackend.StartAsync("a");
+        await using var b = await ControllableBackend.StartAsync("b");
+        await using var cluster = await TestCluster.StartAsync(3, Pool(a, b, ""));
+        await WaitForStateOnEveryNode(cluster, 3);
+
+        var region = ClusterSharding.Get(cluster[0].System).ShardRegion(BackendPoolMessageExtractor.RegionName);
+        var result = await region.Ask<AdminChangeResult>(new DrainBackend("main", b.Address), TimeSpan.FromSeconds(10));
+        Assert.True(result.Ok, result.Message);
+        await Eventually.Holds(() => Enumerable.Range(0, 3).All(i => !cluster.BackendOn(i, "main", b.Address).Available),
+            TimeSpan.FromSeconds(3), "every node stops using the drained backend");
+        using var client = Client();
+        for (var r = 0; r < 6; r++) Assert.Equal("200 a", await Get(client, cluster, r % 3));
+
+        var unknown = await region.Ask<AdminChangeResult>(new DrainBackend("main", "127.0.0.1:1"), TimeSpan.FromSeconds(10));
+        Assert.False(unknown.Ok);
+
+        var undrain = await region.Ask<AdminChangeResult>(new UndrainBackend("main", b.Address), TimeSpan.FromSeconds(10));
+        Assert.True(undrain.Ok, undrain.Message);
+        await Eventually.Holds(() => cluster.Running.All(n => n.Runtime.Current.Pools["main"].Backends.Single(x => x.Address == b.Address).Available),
+            TimeSpan.FromSeconds(5), "every node uses the backend again");
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterCollection
+{
+    public const string Name = "multi-node cluster";
+}

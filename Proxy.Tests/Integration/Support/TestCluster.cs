@@ -1,0 +1,130 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Proxy.Actors.Pools;
+using Proxy.Node.Hosting;
+using Proxy.Shared.Configuration;
+
+namespace Proxy.Tests.Integration.Support;
+
+/// <summary>
+/// N real nodes in this process (own ActorSystems, OS-chosen remoting and listener ports on 127.0.0.1),
+/// joined into one cluster: the first joins itself, the others use it as their seed.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly List<ProxyNode?> _nodes;
+    private readonly string _proxyBody;
+
+    private TestCluster(List<ProxyNode?> nodes, string proxyBody)
+    {
+        _nodes = nodes;
+        _proxyBody = proxyBody;
+    }
+
+    public ProxyNode this[int i] => _nodes[i] ?? throw new InvalidOperationException($"node {i} is stopped");
+    public IEnumerable<ProxyNode> Running => _nodes.OfType<ProxyNode>();
+    public string Seed { get; private set; } = "";
+
+    public static async Task<TestCluster> StartAsync(int count, string proxyBody)
+    {
+        var cluster = new TestCluster([], proxyBody);
+        try
+        {
+            for (var i = 0; i < count; i++) cluster._nodes.Add(await cluster.StartNodeAsync(i == 0 ? [] : [cluster.Seed]));
+            await cluster.WaitForMembersUpAsync(count, TimeSpan.FromSeconds(30));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<ProxyNode> StartNodeAsync(IReadOnlyList<string> seeds)
+    {
+        var hocon = $$"""
+            proxy {
+              listeners = [ { name = public, address = "127.0.0.1:0", mode = reverse } ]
+              admin { address = "127.0.0.1:0" }
+              access-log { enabled = off }
+              log-level = warning
+              {{_proxyBody}}
+            }
+            """;
+        var loaded = ProxyConfigLoader.LoadText(hocon, new Dictionary<string, string?>());
+        if (!loaded.IsValid) throw new InvalidOperationException(string.Join("\n", loaded.Problems));
+        var node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!,
+            new NodeOptions { Port = 0, HandleSignals = false, Seeds = seeds });
+        if (Seed.Length == 0)
+        {
+            var self = Cluster.Get(node.System).SelfAddress;
+            Seed = $"{self.Host}:{self.Port}";
+        }
+        return node;
+    }
+
+    /// <summary>Starts one more node (or restarts node <paramref name="slot"/>) that joins through the running ones.</summary>
+    public async Task<ProxyNode> AddNodeAsync(int? slot = null)
+    {
+        var seeds = Running.Select(n => Cluster.Get(n.System).SelfAddress).Select(a => $"{a.Host}:{a.Port}").ToList();
+        var node = await StartNodeAsync(seeds);
+        if (slot is { } s) _nodes[s] = node;
+        else _nodes.Add(node);
+        await WaitForMembersUpAsync(Running.Count(), TimeSpan.FromSeconds(30));
+        return node;
+    }
+
+    /// <summary>Graceful stop of node <paramref name="i"/> (CoordinatedShutdown: drain, leave, hand off).</summary>
+    public async Task StopNodeAsync(int i)
+    {
+        var node = this[i];
+        _nodes[i] = null;
+        await node.StopAsync();
+    }
+
+    public async Task WaitForMembersUpAsync(int count, TimeSpan timeout)
+    {
+        await Eventually.Holds(() => Running.All(n =>
+        {
+            var state = Cluster.Get(n.System).State;
+            return state.Members.Count(m => m.Status == MemberStatus.Up) == count && state.Unreachable.Count == 0;
+        }), timeout, $"{count} members Up on every node");
+    }
+
+    /// <summary>The backend as node <paramref name="i"/> decides with it right now (no network involved).</summary>
+    public Backend BackendOn(int i, string pool, string address) =>
+        this[i].Runtime.Current.Pools[pool].Backends.Single(b => b.Address == address);
+
+    /// <summary>The node whose region hosts the pool's entity.</summary>
+    public async Task<int> EntityHostAsync(string pool)
+    {
+        var region = Akka.Cluster.Sharding.ClusterSharding.Get(Running.First().System).ShardRegion(BackendPoolMessageExtractor.RegionName);
+        var stats = await region.Ask<Akka.Cluster.Sharding.ClusterShardingStats>(
+            new Akka.Cluster.Sharding.GetClusterShardingStats(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
+        var shardId = new BackendPoolMessageExtractor(30).ShardId(pool, null);
+        foreach (var (address, regionStats) in stats.Regions)
+        {
+            if (!regionStats.Stats.ContainsKey(shardId!)) continue;
+            for (var i = 0; i < _nodes.Count; i++)
+                if (_nodes[i] is { } n && Cluster.Get(n.System).SelfAddress.Equals(address)) return i;
+        }
+        return -1;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes.OfType<ProxyNode>().Reverse())
+        {
+            try
+            {
+                await node.DisposeAsync();
+            }
+            catch
+            {
+                // Best effort: the test has already failed or finished.
+            }
+        }
+        _nodes.Clear();
+    }
+}
