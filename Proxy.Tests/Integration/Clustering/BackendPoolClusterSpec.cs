@@ -5,6 +5,7 @@ using Proxy.Actors.Pools;
 using Proxy.Shared.Pools;
 using Proxy.Tests.Integration.Support;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Proxy.Tests.Integration.Clustering;
 
@@ -14,7 +15,7 @@ namespace Proxy.Tests.Integration.Clustering;
 /// connection stages pick with; traffic goes through the nodes' real listeners to real backends.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class BackendPoolClusterSpec
+public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
 {
     private static string Pool(ControllableBackend a, ControllableBackend b, string extra) => $$"""
         pools {
@@ -71,6 +72,7 @@ public sealed class BackendPoolClusterSpec
         b.Healthy = false;
         var took = await Eventually.Holds(() => Enumerable.Range(0, 3).All(i => !cluster.BackendOn(i, "main", b.Address).Available),
             TimeSpan.FromSeconds(8), "every node avoids the unhealthy backend");
+        output.WriteLine($"probes of one backend in 3 s at a 500 ms interval: {probes}; unhealthy -> avoided by all 3 nodes in {took.TotalMilliseconds:0} ms");
         using var client = Client();
         for (var node = 0; node < 3; node++)
         for (var r = 0; r < 6; r++)
@@ -99,8 +101,9 @@ public sealed class BackendPoolClusterSpec
         Assert.True(sawFailure >= 3, $"node 1 relayed {sawFailure} failures");
         var requestsToB = b.Requests;
 
-        await Eventually.Holds(() => !cluster.BackendOn(1, "main", b.Address).Available && !cluster.BackendOn(2, "main", b.Address).Available,
+        var took = await Eventually.Holds(() => !cluster.BackendOn(1, "main", b.Address).Available && !cluster.BackendOn(2, "main", b.Address).Available,
             TimeSpan.FromSeconds(3), "nodes 2 and 3 see the breaker open");
+        output.WriteLine($"breaker opened by node 1's failures -> avoided by nodes 2 and 3 within {took.TotalMilliseconds:0} ms of node 1's last failed answer");
         Assert.Equal(BreakerState.Open, cluster.BackendOn(2, "main", b.Address).ClusterState!.Breaker);
         Assert.Equal(requestsToB, b.Requests); // nodes 2 and 3 never sent it a request
 
