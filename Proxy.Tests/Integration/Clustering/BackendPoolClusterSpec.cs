@@ -177,6 +177,11 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
         var unknown = await region.Ask<AdminChangeResult>(new DrainBackend("main", "127.0.0.1:1"), TimeSpan.FromSeconds(10));
         Assert.False(unknown.Ok);
 
+        // A node that joins later gets the current state, drain included, before it serves with it.
+        var late = await cluster.AddNodeAsync();
+        await Eventually.Holds(() => late.Runtime.Current.Pools["main"].Backends.Single(x => x.Address == b.Address) is { ClusterState.Drained: true, Available: false },
+            TimeSpan.FromSeconds(10), "the new node knows the backend is drained");
+
         var undrain = await region.Ask<AdminChangeResult>(new UndrainBackend("main", b.Address), TimeSpan.FromSeconds(10));
         Assert.True(undrain.Ok, undrain.Message);
         await Eventually.Holds(() => cluster.Running.All(n => n.Runtime.Current.Pools["main"].Backends.Single(x => x.Address == b.Address).Available),
