@@ -1,0 +1,177 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Akka.Serialization;
+using Proxy.Actors.Serialization;
+using Proxy.Shared.Cluster;
+using Proxy.Shared.Pools;
+using Xunit;
+
+namespace Proxy.Tests.Serialization;
+
+/// <summary>Every cluster message through the ActorSystem's own serialization, so the HOCON binding is tested too.</summary>
+public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
+{
+    /// <summary>One sample per <see cref="IClusterMessage"/> type; lists non-empty, nullables set and unset.</summary>
+    private static readonly IReadOnlyList<IClusterMessage> Samples =
+    [
+        new SubscribePool("api", "node-1", "3fa2c1b0d9e4", 17),
+        new SubscribePool("api", "node-2", null, 0),
+        new ReportOutcomes("api", "node-1",
+            [new BackendOutcome("127.0.0.1:9001", 40, 2, 1, 812.5, 3), new BackendOutcome("10.0.0.2:80", 0, 7, 7, 0, 0)]),
+        new ReportOutcomes("api", "node-3", []),
+        new GetPoolState("api"),
+        new DrainBackend("api", "127.0.0.1:9001"),
+        new UndrainBackend("api", "127.0.0.1:9001"),
+        new SetBackendWeight("api", "127.0.0.1:9002", 250),
+        new AdminChangeResult("api", "127.0.0.1:9001", true, "drained", 42),
+        new PoolState("api", "3fa2c1b0d9e4", 42,
+        [
+            new BackendState("127.0.0.1:9001", true, BreakerState.Closed, false, 1, false, 4, 0.01, 12.25),
+            new BackendState("127.0.0.1:9002", false, BreakerState.HalfOpen, true, 0, true, 0, 1, 0),
+            new BackendState("127.0.0.1:9003", true, BreakerState.Open, false, 5, false, 0, double.NaN, 0),
+        ]),
+        new BackendDrained("127.0.0.1:9001"),
+        new BackendUndrained("127.0.0.1:9001"),
+        new BackendWeightChanged("127.0.0.1:9002", 3),
+    ];
+
+    public ProxyJsonSerializerSpec() : base(ProxySerializationHocon.Config.WithFallback(ClusterSharding.DefaultConfig()), "serialization")
+    {
+    }
+
+    public static IEnumerable<object[]> SampleData() => Samples.Select(s => new object[] { s.GetType().Name, s });
+
+    [Fact]
+    public void EveryClusterMessageType_HasASample_AndAManifest()
+    {
+        var types = ClusterMessageManifests.MessageAssemblies.SelectMany(ClusterMessageManifests.ClusterMessageTypes).ToList();
+        Assert.NotEmpty(types);
+        var withoutSample = types.Where(t => Samples.All(s => s.GetType() != t)).Select(t => t.FullName).ToList();
+        Assert.True(withoutSample.Count == 0,
+            $"cluster message types without a sample in {nameof(ProxyJsonSerializerSpec)}.{nameof(Samples)}: {string.Join(", ", withoutSample)}");
+        var unregistered = ClusterMessageManifests.Unregistered(ClusterMessageManifests.MessageAssemblies);
+        Assert.True(unregistered.Count == 0,
+            $"cluster message types without a manifest in {nameof(ClusterMessageManifests)}: {string.Join(", ", unregistered.Select(t => t.FullName))}");
+        ClusterMessageManifests.EnsureComplete();
+    }
+
+    /// <summary>Manifests already written to journals and sent between nodes: they never change. Append new ones.</summary>
+    [Theory]
+    [InlineData("pool.subscribe", typeof(SubscribePool))]
+    [InlineData("pool.outcomes", typeof(ReportOutcomes))]
+    [InlineData("pool.get-state", typeof(GetPoolState))]
+    [InlineData("pool.drain", typeof(DrainBackend))]
+    [InlineData("pool.undrain", typeof(UndrainBackend))]
+    [InlineData("pool.set-weight", typeof(SetBackendWeight))]
+    [InlineData("pool.admin-result", typeof(AdminChangeResult))]
+    [InlineData("pool.state", typeof(PoolState))]
+    [InlineData("pool.ev.drained", typeof(BackendDrained))]
+    [InlineData("pool.ev.undrained", typeof(BackendUndrained))]
+    [InlineData("pool.ev.weight-changed", typeof(BackendWeightChanged))]
+    public void PublishedManifest_StillNamesTheSameType(string manifest, Type type)
+    {
+        Assert.True(ClusterMessageManifests.TryGetType(manifest, out var registered), $"manifest '{manifest}' was removed");
+        Assert.Equal(type, registered);
+    }
+
+    [Theory]
+    [MemberData(nameof(SampleData))]
+    public void Message_RoundTripsThroughTheSystemSerialization_UnderItsStableManifest(string name, IClusterMessage message)
+    {
+        var serialization = Sys.Serialization;
+        var serializer = serialization.FindSerializerFor(message);
+        Assert.IsType<ProxyJsonSerializer>(serializer);
+        Assert.Equal(7301, serializer.Identifier);
+
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        Assert.True(ClusterMessageManifests.TryGetManifest(message.GetType(), out var registered), name);
+        Assert.Equal(registered, manifest);
+        Assert.DoesNotContain("Proxy.", manifest, StringComparison.Ordinal);
+
+        var bytes = serializer.ToBinary(message);
+        var back = serialization.Deserialize(bytes, serializer.Identifier, manifest);
+
+        Assert.IsType(message.GetType(), back);
+        // Records compare lists by reference: compare what they write instead (every field is written).
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(bytes), System.Text.Encoding.UTF8.GetString(serializer.ToBinary(back)));
+        if (message is PoolState state)
+        {
+            var backState = (PoolState)back;
+            Assert.Equal(state.Backends, backState.Backends);
+            Assert.Equal(state with { Backends = backState.Backends }, backState);
+        }
+        else if (message is ReportOutcomes report)
+        {
+            var backReport = (ReportOutcomes)back;
+            Assert.Equal(report.Backends, backReport.Backends);
+            Assert.Equal(report with { Backends = backReport.Backends }, backReport);
+        }
+        else
+        {
+            Assert.Equal(message, back);
+        }
+    }
+
+    [Fact]
+    public void PoolState_IsWrittenAsReadableJson_WithEnumsByName_AndWithoutComputedProperties()
+    {
+        var json = System.Text.Encoding.UTF8.GetString(Sys.Serialization.Serialize(Samples.OfType<PoolState>().First()));
+
+        Assert.Contains("\"breaker\":\"half-open\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"address\":\"127.0.0.1:9001\"", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("usable", json, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void UnknownManifest_IsASerializationException_NamingTheManifest()
+    {
+        var bytes = "{\"address\":\"127.0.0.1:1\"}"u8.ToArray();
+
+        var error = Assert.Throws<SerializationException>(() => Sys.Serialization.Deserialize(bytes, ProxyJsonSerializer.Id, "pool.ev.renamed"));
+
+        Assert.Contains("'pool.ev.renamed'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingConstructorArgument_IsASerializationException_NotADefaultedField()
+    {
+        var bytes = "{\"address\":\"127.0.0.1:1\"}"u8.ToArray();
+
+        var error = Assert.Throws<SerializationException>(() => Sys.Serialization.Deserialize(bytes, ProxyJsonSerializer.Id, "pool.ev.weight-changed"));
+
+        Assert.Contains("BackendWeightChanged", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TypeWithoutManifest_IsRefusedWhenWritten()
+    {
+        var serializer = (ProxyJsonSerializer)Sys.Serialization.FindSerializerForType(typeof(IClusterMessage));
+
+        var error = Assert.Throws<SerializationException>(() => serializer.ToBinary(new Unregistered("x")));
+
+        Assert.Contains(nameof(Unregistered), error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(ClusterMessageManifests), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShardingEnvelope_CarryingOurMessage_RoundTripsThroughTheSystemSerialization()
+    {
+        var envelope = new ShardingEnvelope("api", new DrainBackend("api", "127.0.0.1:9001"));
+        var serializer = Sys.Serialization.FindSerializerFor(envelope);
+        Assert.IsNotType<ProxyJsonSerializer>(serializer);
+
+        var bytes = serializer.ToBinary(envelope);
+        var back = (ShardingEnvelope)Sys.Serialization.Deserialize(bytes, serializer.Identifier,
+            Akka.Serialization.Serialization.ManifestFor(serializer, envelope));
+
+        Assert.Equal("api", back.EntityId);
+        Assert.Equal(new DrainBackend("api", "127.0.0.1:9001"), back.Message);
+        // The payload inside the envelope went through our serializer: its JSON is in the envelope's bytes.
+        Assert.Contains("\"address\":\"127.0.0.1:9001\"", System.Text.Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+    }
+
+    /// <summary>Implements the marker in the test assembly only, so it is not part of the registry scan.</summary>
+    private sealed record Unregistered(string Value) : IClusterMessage;
+}
