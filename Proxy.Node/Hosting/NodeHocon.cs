@@ -1,4 +1,6 @@
 using Akka.Configuration;
+using Proxy.Actors.Persistence;
+using Proxy.Actors.Serialization;
 using Proxy.Shared.Configuration;
 
 namespace Proxy.Node.Hosting;
@@ -6,6 +8,7 @@ namespace Proxy.Node.Hosting;
 /// <summary>Akka settings the node needs whatever the config file says (the file's own values win).</summary>
 public static class NodeHocon
 {
+    /// <remarks>For SQLite persistence this creates the data directory (<see cref="PersistenceHocon.Create(ProxySettings)"/>).</remarks>
     public static Config Defaults(ProxySettings settings)
     {
         // service-requests-done holds the drain: it must outlast the shutdown deadline.
@@ -24,9 +27,6 @@ public static class NodeHocon
               # the node trims memory (scripts/churn-check.sh). 64 buckets turn the wheel every 640 ms; long
               # delays only cost more bucket visits (a 75 s idle timeout is visited ~120 times).
               scheduler.ticks-per-wheel = 64
-              # Until the SQL journal is wired: admin changes survive hand-offs but not restarts.
-              persistence.journal.plugin = "akka.persistence.journal.inmem"
-              persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.local"
               coordinated-shutdown {
                 exit-clr = off
                 run-by-clr-shutdown-hook = on
@@ -42,11 +42,22 @@ public static class NodeHocon
                   stable-after = 20s
                 }
                 run-coordinated-shutdown-when-down = on
+                # Entities (BackendPool, later RateLimiter) live on the proxy nodes, are never passivated
+                # (a pool entity runs the pool's health checks) and are re-created on demand after a hand-off,
+                # so sharding keeps no state of its own beyond distributed data.
+                sharding {
+                  role = proxy
+                  state-store-mode = ddata
+                  remember-entities = off
+                  passivate-idle-entity-after = off
+                }
               }
               remote.dot-netty.tcp {
                 maximum-frame-size = 4MB
               }
             }
-            """);
+            """)
+            .WithFallback(ProxySerializationHocon.Config)
+            .WithFallback(PersistenceHocon.Create(settings));
     }
 }

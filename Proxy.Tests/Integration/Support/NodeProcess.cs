@@ -41,14 +41,17 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public static NodeProcess Start(string config, IDictionary<string, string>? env = null)
+    /// <param name="workingDirectory">Where the node runs; without one the node runs here but keeps its data
+    /// (SQLite journal) in a fresh temporary directory.</param>
+    public static NodeProcess Start(string config, IDictionary<string, string>? env = null, string? workingDirectory = null)
     {
         var path = Path.Combine(Path.GetTempPath(), $"proxy-test-{Guid.NewGuid():N}.hocon");
         File.WriteAllText(path, config);
-        return StartWithArgs(["--config", path], env, path);
+        return StartWithArgs(["--config", path], env, path, workingDirectory);
     }
 
-    public static NodeProcess StartWithArgs(string[] args, IDictionary<string, string>? env = null, string? configPath = null)
+    public static NodeProcess StartWithArgs(string[] args, IDictionary<string, string>? env = null, string? configPath = null,
+        string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet", [NodeDll, .. args])
         {
@@ -57,6 +60,8 @@ public sealed class NodeProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.Environment["PROXY_PORT"] = "0";
+        if (workingDirectory is null) info.Environment["PROXY__DATA_DIR"] = TestDataDirectory.Create();
+        else info.WorkingDirectory = workingDirectory;
         if (env is not null) foreach (var (k, v) in env) info.Environment[k] = v;
         return new NodeProcess(Process.Start(info)!, configPath);
     }

@@ -14,6 +14,8 @@ public sealed class TestCluster : IAsyncDisposable
 {
     private readonly List<ProxyNode?> _nodes;
     private readonly string _proxyBody;
+    // One journal for the whole cluster, as on one machine: nodes share the SQLite file.
+    private readonly string _dataDir = TestDataDirectory.Create();
 
     private TestCluster(List<ProxyNode?> nodes, string proxyBody)
     {
@@ -49,6 +51,7 @@ public sealed class TestCluster : IAsyncDisposable
               admin { address = "127.0.0.1:0" }
               access-log { enabled = off }
               log-level = warning
+              data-dir = {{TestDataDirectory.Hocon(_dataDir)}}
               {{_proxyBody}}
             }
             """;

@@ -19,6 +19,7 @@ public static class TestNode
               admin { address = "127.0.0.1:0" }
               access-log { enabled = off }
               log-level = warning
+              data-dir = {{TestDataDirectory.Hocon(TestDataDirectory.Create())}}
               {{proxyBody}}
             }
             """;
