@@ -17,9 +17,37 @@ ensure_pkg() {
     || { $sudo apt-get update >/dev/null && $sudo apt-get install -y "$pkg" >/dev/null; }
 }
 
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
+
+# PostgreSQL for the persistence specs (Proxy.Tests/Persistence): install it if missing, start the machine's
+# first cluster, (re)create the role and an empty database proxy_test, and hand the specs its connection string.
+# Optional: when it cannot be had, those specs are skipped and say why. PROXY_TEST_POSTGRES=<connection string>
+# points them at another server instead; PROXY_TEST_POSTGRES=off skips this step.
+setup_postgres() {
+  [ -z "${PROXY_TEST_POSTGRES:-}" ] || return 0
+  DEBIAN_FRONTEND=noninteractive ensure_pkg pg_ctlcluster postgresql || return 1
+  local version name port status
+  read -r version name port status _ < <(pg_lsclusters -h | head -n 1) || return 1
+  [ -n "$version" ] || return 1
+  if [ "$status" != online ]; then pg_ctlcluster "$version" "$name" start >/dev/null || return 1; fi
+  (cd / && as_postgres psql -p "$port" -q -v ON_ERROR_STOP=1 >/dev/null) <<'SQL' || return 1
+SET client_min_messages = warning;
+SELECT 'CREATE ROLE proxy_test LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'proxy_test')\gexec
+ALTER ROLE proxy_test WITH LOGIN PASSWORD 'proxy_test';
+DROP DATABASE IF EXISTS proxy_test WITH (FORCE);
+CREATE DATABASE proxy_test OWNER proxy_test;
+SQL
+  export PROXY_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=proxy_test;Password=proxy_test;Database=proxy_test"
+}
+
 command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 # Integration tests talk to real sockets; curl helps when debugging them.
 ensure_pkg curl
+if [ "${PROXY_TEST_POSTGRES:-}" != off ] && ! setup_postgres; then
+  echo "test.sh: no PostgreSQL could be started here; its persistence specs will be skipped" >&2
+fi
 
 dotnet restore Proxy.sln -nologo
 dotnet build Proxy.sln -c Release --no-restore -nologo
