@@ -16,13 +16,20 @@ public static class SqliteJournalFile
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:") return;
-        if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { Length: > 0 } directory)
-            Directory.CreateDirectory(directory);
-
-        using var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode = WAL;";
-        command.ExecuteScalar();
+        var file = Path.GetFullPath(builder.DataSource);
+        try
+        {
+            if (Path.GetDirectoryName(file) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
+            using var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode = WAL;";
+            command.ExecuteScalar();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+        {
+            throw new InvalidOperationException(
+                $"cannot open the SQLite journal {file} (proxy.data-dir, proxy.persistence): {e.Message}", e);
+        }
     }
 }

@@ -144,4 +144,16 @@ public sealed class SqlitePersistenceSpec
         Assert.True(config.GetBoolean("akka.persistence.snapshot-store.sql.auto-initialize"));
         Assert.Equal("Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql", config.GetString("akka.persistence.journal.sql.class"));
     }
+
+    [Fact]
+    public void DataDirThatCannotBeCreated_FailsWithAMessageNamingTheJournalAndTheSetting()
+    {
+        var blocker = Path.Combine(TestDataDirectory.Create(), "a-file");
+        File.WriteAllText(blocker, "not a directory");
+
+        var error = Assert.Throws<InvalidOperationException>(() => PersistenceHocon.Create(PersistenceSystems.Sqlite(Path.Combine(blocker, "data")), "/"));
+
+        Assert.Contains(Path.Combine(blocker, "data", "proxy.db"), error.Message, StringComparison.Ordinal);
+        Assert.Contains("proxy.data-dir", error.Message, StringComparison.Ordinal);
+    }
 }
