@@ -1,10 +1,11 @@
 using System.Collections;
+using Proxy.Node.Cli;
 using Proxy.Node.Hosting;
 using Proxy.Shared.Configuration;
 
 namespace Proxy.Node;
 
-/// <summary>Entry point: <c>Proxy.Node [--config FILE]</c>. Exit codes: 0 stopped cleanly, 1 failed to start, 2 invalid config.</summary>
+/// <summary>Entry point: <c>Proxy.Node [--config FILE]</c> runs a node; <c>Proxy.Node pbm …</c> is the admin CLI. Exit codes: 0 stopped cleanly, 1 failed to start, 2 invalid config.</summary>
 public static class Program
 {
     public const int ExitInvalidConfig = 2;
@@ -13,6 +14,9 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["pbm", .. var pbmArgs])
+            return await PbmApp.RunAsync(pbmArgs, Console.Out, Console.Error, ReadEnvironment());
+
         // Socket completions run on the I/O threads, where the connection dispatcher (IoInlineExecutor) runs the
         // connection actors: fewer thread hand-offs per request (docs/BENCHMARKS.md). Read once by the runtime
         // when the first socket is used, so it must be set before anything else; an explicit value wins.
@@ -36,8 +40,7 @@ public static class Program
             }
         }
 
-        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+        var environment = ReadEnvironment();
         var loaded = ProxyConfigLoader.Load(configPath, environment);
         if (!loaded.IsValid)
         {
@@ -60,4 +63,7 @@ public static class Program
         await node.System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { });
         return 0;
     }
+
+    private static Dictionary<string, string?> ReadEnvironment() => Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+        .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
 }

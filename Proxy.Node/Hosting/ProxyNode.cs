@@ -16,6 +16,7 @@ using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Runtime;
 using Proxy.Actors.Transport;
+using Proxy.Node.Admin;
 using Proxy.Node.Demo;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Connections;
@@ -30,15 +31,16 @@ namespace Proxy.Node.Hosting;
 public sealed class ProxyNode : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly AdminServer _admin;
     private readonly DemoBackend? _demo;
 
     private ProxyNode(IHost host, ActorSystem system, IReadOnlyDictionary<string, IPEndPoint> listeners,
-        IPEndPoint admin, ProxyRuntime runtime, DemoBackend? demo)
+        AdminServer admin, ProxyRuntime runtime, DemoBackend? demo)
     {
         _host = host;
         System = system;
         Listeners = listeners;
-        Admin = admin;
+        _admin = admin;
         Runtime = runtime;
         _demo = demo;
     }
@@ -46,28 +48,36 @@ public sealed class ProxyNode : IAsyncDisposable
     public ActorSystem System { get; }
     /// <summary>Bound address of each listener by name (real ports when configured with port 0).</summary>
     public IReadOnlyDictionary<string, IPEndPoint> Listeners { get; }
-    public IPEndPoint Admin { get; }
+    /// <summary>Bound address of the admin listener (health, readiness, the pbm API).</summary>
+    public IPEndPoint Admin => _admin.EndPoint;
     public ProxyRuntime Runtime { get; }
     public Task Stopped => _host.WaitForShutdownAsync();
+
+    /// <summary>How long an admin query waits for the cluster (pool entities, sharding statistics).</summary>
+    private static readonly TimeSpan AdminQueryTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Binds every socket first (so a taken port fails fast), then starts the host and the actors.</summary>
     public static async Task<ProxyNode> StartAsync(Config hocon, ProxySettings settings, NodeOptions options,
         CancellationToken cancellationToken = default)
     {
         var bound = new Dictionary<string, Socket>();
-        Socket? adminSocket = null;
+        AdminServer? admin = null;
         DemoBackend? demo = null;
+        var readiness = new NodeReadiness();
+        var adminApi = new AdminApi();
+        var logLevel = ToLogLevel(settings.LogLevel);
         try
         {
             if (settings.DemoBackend is { } demoAddress) demo = DemoBackend.Start(EndpointParser.Parse(demoAddress));
             foreach (var listener in settings.Listeners)
                 bound[listener.Name] = SocketListenerSource.Bind(EndpointParser.Parse(listener.Address));
-            adminSocket = SocketListenerSource.Bind(EndpointParser.Parse(settings.Admin.Address), backlog: 64);
+            admin = await AdminServer.StartAsync(EndpointParser.Parse(settings.Admin.Address), settings.AdminToken, readiness,
+                adminApi, logLevel, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             foreach (var s in bound.Values) s.Dispose();
-            adminSocket?.Dispose();
+            if (admin is not null) await admin.DisposeAsync().ConfigureAwait(false);
             demo?.Dispose();
             throw;
         }
@@ -76,9 +86,7 @@ public sealed class ProxyNode : IAsyncDisposable
         var pools = new Dictionary<string, PoolRuntime>();
         foreach (var (name, pool) in settings.Pools) pools[name] = new PoolRuntime(pool);
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools), accessLog);
-        var readiness = new NodeReadiness();
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
-        var adminEndpoint = (IPEndPoint)adminSocket.LocalEndPoint!;
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -92,7 +100,6 @@ public sealed class ProxyNode : IAsyncDisposable
         }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownDeadline + TimeSpan.FromSeconds(20));
         builder.Logging.ClearProviders();
-        var logLevel = ToLogLevel(settings.LogLevel);
         builder.Logging.SetMinimumLevel(logLevel);
         // Node logs go to stderr: stdout carries the JSON access log only.
         builder.Logging.AddSimpleConsole(o =>
@@ -129,7 +136,8 @@ public sealed class ProxyNode : IAsyncDisposable
                         listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport),
                             "listener-" + listener.Name));
                     readiness.ListenersBound = true;
-                    system.ActorOf(AdminEndpoint.Props(adminSocket, readiness), "admin");
+                    adminApi.Attach(new ClusterAdminQueries(system, AdminQueryTimeout),
+                        new PoolAdminQueries(settings, backendPools, AdminQueryTimeout));
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
                     GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);
                 })
@@ -144,14 +152,24 @@ public sealed class ProxyNode : IAsyncDisposable
         });
 
         var host = builder.Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await admin.DisposeAsync().ConfigureAwait(false);
+            demo?.Dispose();
+            throw;
+        }
         var system = host.Services.GetRequiredService<ActorSystem>();
         _ = system.WhenTerminated.ContinueWith(_ =>
         {
             accessLog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            admin.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
             demo?.Dispose();
         }, TaskScheduler.Default);
-        return new ProxyNode(host, system, listenerEndpoints, adminEndpoint, runtime, demo);
+        return new ProxyNode(host, system, listenerEndpoints, admin, runtime, demo);
     }
 
     /// <summary>The <c>backend-pool</c> shard region on every node (role <c>proxy</c>): one entity per pool,
@@ -190,6 +208,7 @@ public sealed class ProxyNode : IAsyncDisposable
     {
         await _host.StopAsync().ConfigureAwait(false);
         _host.Dispose();
+        await _admin.DisposeAsync().ConfigureAwait(false);
         _demo?.Dispose();
     }
 

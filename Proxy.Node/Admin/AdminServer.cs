@@ -1,0 +1,134 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Proxy.Actors.Admin;
+using Proxy.Shared.Admin;
+
+namespace Proxy.Node.Admin;
+
+/// <summary>
+/// The admin listener (O1, O2) on its own port, served by Kestrel: <c>/health</c> and <c>/ready</c> for probes
+/// (no token), and the JSON admin API under <c>/api</c> (Bearer token, <see cref="AdminTokenFilter"/>) that
+/// <c>pbm</c> talks to. Control-plane traffic only, kept apart from the data plane's listeners.
+/// </summary>
+public sealed class AdminServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private AdminServer(WebApplication app, IPEndPoint endPoint)
+    {
+        _app = app;
+        EndPoint = endPoint;
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public static async Task<AdminServer> StartAsync(IPEndPoint endpoint, string? token, NodeReadiness readiness, AdminApi api,
+        LogLevel logLevel, CancellationToken cancellationToken)
+    {
+        // The empty builder reads no environment (ASPNETCORE_URLS and friends cannot move the admin port).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(o =>
+        {
+            o.Listen(endpoint);
+            o.AddServerHeader = false;
+            o.Limits.MaxConcurrentConnections = 64;
+            o.Limits.MaxRequestBodySize = 64 * 1024;
+            o.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
+        });
+        builder.Services.AddRoutingCore();
+        builder.Logging.SetMinimumLevel(logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
+            o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        var app = builder.Build();
+        app.UseRouting();
+        MapProbes(app, readiness);
+        MapApi(app, api, new AdminTokenFilter(token, app.Logger));
+        app.MapFallback(() => Results.Text("not found\n", "text/plain", statusCode: StatusCodes.Status404NotFound));
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new AdminServer(app, BoundEndPoint(app, endpoint));
+    }
+
+    private static void MapProbes(WebApplication app, NodeReadiness readiness)
+    {
+        string[] getOrHead = ["GET", "HEAD"];
+        app.MapMethods("/health", getOrHead, () => readiness.Healthy
+            ? Results.Text("ok\n")
+            : Results.Text("stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapMethods("/ready", getOrHead, () => readiness.Ready
+            ? Results.Text("ready\n")
+            : Results.Text("not ready\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+    }
+
+    private static void MapApi(WebApplication app, AdminApi api, AdminTokenFilter tokenFilter)
+    {
+        var group = app.MapGroup("/api").AddEndpointFilter(tokenFilter);
+
+        group.MapGet("/cluster/members", () => Run(api, a => a.Cluster.Members()));
+        group.MapPost("/cluster/leave", (string? address) => Run(api, a => a.Cluster.Leave(address)));
+        group.MapPost("/cluster/down", (string? address) => Run(api, a => a.Cluster.Down(address)));
+        group.MapPost("/cluster/join", (string? address) => Run(api, a => a.Cluster.Join(address)));
+
+        group.MapGet("/sharding/regions", () => Run(api, a => a.Cluster.Regions()));
+        group.MapGet("/sharding/regions/{type}", (string type) => RunAsync(api, a => a.Cluster.RegionStatsAsync(type)));
+        group.MapGet("/sharding/regions/{type}/shards", (string type) => RunAsync(api, a => a.Cluster.ShardStatsAsync(type)));
+
+        group.MapGet("/pools", () => RunAsync(api, a => a.Pools.ListAsync()));
+        group.MapGet("/pools/{pool}", (string pool) => RunAsync(api, a => a.Pools.GetAsync(pool)));
+        group.MapPost("/pools/{pool}/drain", (string pool, string? backend) => RunAsync(api, a => a.Pools.DrainAsync(pool, backend)));
+        group.MapPost("/pools/{pool}/undrain", (string pool, string? backend) => RunAsync(api, a => a.Pools.UndrainAsync(pool, backend)));
+        group.MapPost("/pools/{pool}/weight", (string pool, string? backend, string? value) =>
+            RunAsync(api, a => a.Pools.WeightAsync(pool, backend, value)));
+
+        // Inside the group, so an unknown API path without a token is refused like the others.
+        group.MapFallback((HttpRequest request) => Results.Json(
+            new ErrorView($"no admin endpoint {request.Method} {request.Path} (see pbm --help)"), AdminJson.Options,
+            statusCode: StatusCodes.Status404NotFound));
+    }
+
+    private static IResult Run(AdminApi api, Func<AdminApi.Attached, AdminResult> query) =>
+        api.Current is { } attached ? ToResult(query(attached)) : Starting();
+
+    private static async Task<IResult> RunAsync(AdminApi api, Func<AdminApi.Attached, Task<AdminResult>> query) =>
+        api.Current is { } attached ? ToResult(await query(attached).ConfigureAwait(false)) : Starting();
+
+    private static IResult ToResult(AdminResult result) => Results.Json(result.Body, AdminJson.Options, statusCode: result.Status);
+
+    private static IResult Starting() =>
+        Results.Json(new ErrorView("the node is starting"), AdminJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>The real address Kestrel bound (the configured port may be 0).</summary>
+    private static IPEndPoint BoundEndPoint(WebApplication app, IPEndPoint configured)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var first = addresses?.FirstOrDefault();
+        return first is not null && Uri.TryCreate(first, UriKind.Absolute, out var uri)
+            ? new IPEndPoint(configured.Address, uri.Port)
+            : configured;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _app.StopAsync(deadline.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+using Proxy.Shared.Admin;
+
+namespace Proxy.Node.Cli;
+
+/// <summary>
+/// HTTP client of a node's admin API for pbm. Every answer is returned both parsed and as the raw JSON text
+/// (what <c>--json</c> prints, unchanged). Errors become <see cref="AdminApiException"/> with the server's
+/// message; the token is sent only in the Authorization header and never appears in a message.
+/// </summary>
+public sealed class AdminClient : IDisposable
+{
+    public const string DefaultHost = "127.0.0.1:9110";
+
+    private readonly HttpClient _http;
+    private readonly string _display;
+
+    public AdminClient(string? host, string? token)
+    {
+        var target = string.IsNullOrWhiteSpace(host) ? DefaultHost : host.Trim();
+        if (!target.Contains("://", StringComparison.Ordinal)) target = "http://" + target;
+        if (!Uri.TryCreate(target, UriKind.Absolute, out var baseUri) || baseUri.Scheme != Uri.UriSchemeHttp ||
+            baseUri.AbsolutePath != "/" || baseUri.Port is < 1 or > 65535)
+            throw new AdminApiException($"--host must be HOST:PORT (e.g. {DefaultHost}), got '{host}'");
+        _display = baseUri.Authority;
+        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), UseProxy = false })
+        {
+            BaseAddress = baseUri,
+            Timeout = TimeSpan.FromSeconds(20),
+        };
+        if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public Task<(T Value, string Json)> GetAsync<T>(string path, CancellationToken cancellationToken) =>
+        SendAsync<T>(HttpMethod.Get, path, cancellationToken);
+
+    public Task<(T Value, string Json)> PostAsync<T>(string path, CancellationToken cancellationToken) =>
+        SendAsync<T>(HttpMethod.Post, path, cancellationToken);
+
+    private async Task<(T, string)> SendAsync<T>(HttpMethod method, string path, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(new HttpRequestMessage(method, path), cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            var reason = e.InnerException is SocketException s ? s.SocketErrorCode.ToString() : e.Message;
+            throw new AdminApiException($"cannot reach the admin listener at {_display} ({reason}); is the node running? (--host HOST:PORT)");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AdminApiException($"the admin listener at {_display} did not answer within {_http.Timeout.TotalSeconds:0} s");
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode)
+            {
+                var message = TryRead<ErrorView>(body)?.Error ?? $"HTTP {status} {response.ReasonPhrase}";
+                if (status == 401) message += " (pass --token or set PROXY_ADMIN_TOKEN)";
+                throw new AdminApiException(message, status);
+            }
+            var value = TryRead<T>(body) ?? throw new AdminApiException($"unexpected answer from {_display}{path}: not the expected JSON", status);
+            return (value, body);
+        }
+    }
+
+    private static T? TryRead<T>(string body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body, AdminJson.Options);
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,25 @@
+using Proxy.Shared.Admin;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Proxy.Node.Cli.Commands;
+
+/// <summary><c>cluster sharding shard-stats TYPE</c>: every shard, its node and its entity count.</summary>
+public sealed class ShardStatsCommand(PbmIo io) : PbmCommand<ShardTypeSettings>(io)
+{
+    protected override async Task<int> RunAsync(CommandContext context, ShardTypeSettings settings, AdminClient client,
+        CancellationToken cancellationToken)
+    {
+        var answer = await client.GetAsync<ShardStatsView>($"api/sharding/regions/{Escape(settings.Type)}/shards", cancellationToken)
+            .ConfigureAwait(false);
+        return Print(settings, answer, view =>
+        {
+            var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(view.Type))
+                .AddColumns("Shard", "Region (node)", "Entities");
+            foreach (var s in view.Shards) table.AddRow(Markup.Escape(s.Shard), Markup.Escape(s.Address), s.Entities.ToString());
+            Io.Console.Write(table);
+            Io.Console.WriteLine($"Count: {view.Shards.Count} shards");
+            if (view.Failed.Count > 0) Io.Console.WriteLine($"Did not answer: {string.Join(", ", view.Failed)}");
+        });
+    }
+}

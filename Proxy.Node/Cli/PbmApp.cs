@@ -1,0 +1,90 @@
+using Proxy.Node.Cli.Commands;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Proxy.Node.Cli;
+
+/// <summary>
+/// <c>pbm</c>: the cluster inspection CLI (<c>Proxy.Node pbm …</c>, or <c>scripts/pbm …</c>), shaped after
+/// Petabridge.Cmd's palettes and talking to a node's admin API. Exit codes: 0 done, 1 the API refused or
+/// could not be reached, 2 bad command line.
+/// </summary>
+public static class PbmApp
+{
+    public const int ExitUsage = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr,
+        IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken = default)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stdout),
+            Ansi = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.Detect,
+            Interactive = InteractionSupport.No,
+        });
+        // Not a terminal (a pipe, a file, a test): wide enough that addresses and tables do not wrap.
+        if (console.Profile.Out.IsTerminal is false) console.Profile.Width = 200;
+        var io = new PbmIo(stdout, stderr, console, environment);
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("pbm");
+            config.Settings.Console = console;
+            config.Settings.Registrar.RegisterInstance(io);
+            config.SetExceptionHandler((e, _) =>
+            {
+                stderr.WriteLine("pbm: " + e.Message);
+                return ExitUsage;
+            });
+
+            config.AddBranch("cluster", cluster =>
+            {
+                cluster.SetDescription("Cluster membership and sharding");
+                cluster.AddCommand<ClusterShowCommand>("show").WithDescription("Members: address, roles, status, reachability");
+                cluster.AddCommand<ClusterMemberCommand>("leave").WithData("leave")
+                    .WithDescription("Ask a member to leave gracefully (hands off its shards)").WithExample("cluster", "leave", "127.0.0.1:4054");
+                cluster.AddCommand<ClusterMemberCommand>("down").WithData("down")
+                    .WithDescription("Mark an unreachable member down");
+                cluster.AddCommand<ClusterMemberCommand>("join").WithData("join")
+                    .WithDescription("Join the node to the cluster of the node at ADDRESS");
+                cluster.AddBranch("sharding", sharding =>
+                {
+                    sharding.SetDescription("Cluster sharding");
+                    sharding.AddCommand<ShardingRegionsCommand>("regions").WithDescription("Shard types started on the node");
+                    sharding.AddCommand<RegionStatsCommand>("region-stats").WithDescription("Shards and entities per node of a type")
+                        .WithExample("cluster", "sharding", "region-stats", "backend-pool");
+                    sharding.AddCommand<ShardStatsCommand>("shard-stats").WithDescription("Every shard of a type with its node and entities");
+                });
+            });
+            config.AddCommand<PoolsCommand>("pools").WithDescription("Backend pools, policies and usable backends");
+            config.AddCommand<PoolCommand>("pool").WithDescription("One pool's backends: health, breaker, drain, weight, load")
+                .WithExample("pool", "api");
+            config.AddCommand<BackendDrainCommand>("drain").WithData("drain")
+                .WithDescription("Stop new requests to a backend on every node (persisted)").WithExample("drain", "api", "127.0.0.1:9001");
+            config.AddCommand<BackendDrainCommand>("undrain").WithData("undrain").WithDescription("Undo drain (persisted)");
+            config.AddCommand<BackendWeightCommand>("weight").WithDescription("Set a backend's weight on every node (persisted)")
+                .WithExample("weight", "api", "127.0.0.1:9001", "5");
+        });
+        var code = await app.RunAsync(MoveLeadingOptions(args), cancellationToken).ConfigureAwait(false);
+        return code < 0 ? ExitUsage : code;
+    }
+
+    /// <summary>
+    /// pbm users write options first (<c>pbm --host h:p --json cluster show</c>); Spectre.Console.Cli binds
+    /// options after the command they belong to, so the leading ones are moved to the end.
+    /// </summary>
+    internal static string[] MoveLeadingOptions(string[] args)
+    {
+        var leading = new List<string>();
+        var i = 0;
+        while (i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal) && args[i] is not ("--help" or "--version"))
+        {
+            var takesValue = args[i] is "--host" or "--token";
+            leading.Add(args[i++]);
+            if (takesValue && i < args.Length) leading.Add(args[i++]);
+        }
+        if (leading.Count == 0 || i == args.Length) return args;
+        return [.. args[i..], .. leading];
+    }
+}

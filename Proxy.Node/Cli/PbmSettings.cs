@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using Spectre.Console.Cli;
+
+namespace Proxy.Node.Cli;
+
+/// <summary>Options every pbm command takes (they may also come before the command: <c>pbm --json cluster show</c>).</summary>
+public class PbmSettings : CommandSettings
+{
+    [CommandOption("--host <HOST:PORT>")]
+    [Description("Admin listener of any node (default 127.0.0.1:9110)")]
+    public string? Host { get; set; }
+
+    [CommandOption("--token <TOKEN>")]
+    [Description("Admin token (default: PROXY_ADMIN_TOKEN, else the file named by PROXY_ADMIN_TOKEN_FILE)")]
+    public string? Token { get; set; }
+
+    [CommandOption("--json")]
+    [Description("Print the answer as one JSON document instead of a table")]
+    public bool Json { get; set; }
+}
+
+public sealed class MemberAddressSettings : PbmSettings
+{
+    [CommandArgument(0, "<ADDRESS>")]
+    [Description("akka.tcp://proxy@host:port, or host:port")]
+    public string Address { get; set; } = "";
+}
+
+public sealed class ShardTypeSettings : PbmSettings
+{
+    [CommandArgument(0, "<TYPE>")]
+    [Description("Shard type name, e.g. backend-pool (see cluster sharding regions)")]
+    public string Type { get; set; } = "";
+}
+
+public sealed class PoolIdSettings : PbmSettings
+{
+    [CommandArgument(0, "<POOL>")]
+    public string Pool { get; set; } = "";
+}
+
+public class BackendSettings : PbmSettings
+{
+    [CommandArgument(0, "<POOL>")]
+    public string Pool { get; set; } = "";
+
+    [CommandArgument(1, "<BACKEND>")]
+    [Description("The backend's host:port as the pool lists it")]
+    public string Backend { get; set; } = "";
+}
+
+public sealed class WeightSettings : BackendSettings
+{
+    [CommandArgument(2, "<WEIGHT>")]
+    [Description("0 to 1000 (0 keeps it out of weighted picks)")]
+    public string Weight { get; set; } = "";
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace Proxy.Shared.Admin;
+
+// The JSON documents of the admin API (/api/...), which `pbm --json` prints as they come. Property names are
+// camelCase (AdminJson.Options); the shapes are part of the CLI's contract and locked by Proxy.Tests/Admin.
+
+/// <summary>Every error of the admin API: <c>{"error":"…"}</c> with a 4xx/5xx status.</summary>
+public sealed record ErrorView(string Error);
+
+/// <summary><c>cluster show</c>: the members as this node sees them.</summary>
+public sealed record MemberList(IReadOnlyList<MemberView> Members);
+
+/// <param name="Address">Full Akka address, e.g. <c>akka.tcp://proxy@127.0.0.1:4053</c>.</param>
+/// <param name="Status">Joining, WeaklyUp, Up, Leaving, Exiting, Down or Removed.</param>
+/// <param name="Reachable">False when this node's failure detector marks it unreachable.</param>
+public sealed record MemberView(string Address, string Status, IReadOnlyList<string> Roles, bool Reachable, bool Leader, bool Self);
+
+/// <summary>Answer of <c>cluster leave|down|join</c>: the request was handed to the cluster (it completes asynchronously).</summary>
+public sealed record MemberCommandView(string Command, string Address, string Message);
+
+/// <summary><c>cluster sharding regions</c>: the shard type names started on this node.</summary>
+public sealed record RegionList(IReadOnlyList<string> Regions);
+
+/// <summary><c>cluster sharding region-stats TYPE</c>: shards and entities per region (node) of one type.</summary>
+public sealed record RegionStatsView(string Type, IReadOnlyList<RegionStatsEntry> Regions, IReadOnlyList<string> Failed);
+
+public sealed record RegionStatsEntry(string Address, int Shards, int Entities);
+
+/// <summary><c>cluster sharding shard-stats TYPE</c>: every shard of one type, where it lives and its entity count.</summary>
+public sealed record ShardStatsView(string Type, IReadOnlyList<ShardStatsEntry> Shards, IReadOnlyList<string> Failed);
+
+public sealed record ShardStatsEntry(string Shard, string Address, int Entities);
+
+/// <summary><c>pools</c>.</summary>
+public sealed record PoolList(IReadOnlyList<PoolSummary> Pools);
+
+/// <param name="Version">The entity's state version (0 when the pool did not answer in time).</param>
+/// <param name="Available">Backends nodes may send new requests to.</param>
+public sealed record PoolSummary(string Pool, string Policy, long Version, int Backends, int Available, bool Answered);
+
+/// <summary><c>pool ID</c>.</summary>
+public sealed record PoolView(string Pool, string Policy, long Version, IReadOnlyList<BackendView> Backends);
+
+/// <param name="Breaker">closed, open or half-open.</param>
+/// <param name="ErrorRate">Failures / requests over the last ~10 s, all nodes (0–1).</param>
+/// <param name="LatencyMs">Mean time to response head over the last ~10 s, all nodes.</param>
+public sealed record BackendView(string Address, bool Healthy, string Breaker, bool Drained, int Weight, int InFlight,
+    double ErrorRate, double LatencyMs, bool Ejected);
+
+/// <summary>Answer of <c>drain</c>, <c>undrain</c>, <c>weight</c>.</summary>
+public sealed record ChangeView(bool Ok, string Pool, string Backend, string Message, long Version);
+
+public static class AdminJson
+{
+    /// <summary>Web defaults: camelCase names, case-insensitive reading.</summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}
