@@ -74,7 +74,7 @@ public static class PbmApp
     /// pbm users write options first (<c>pbm --host h:p --json cluster show</c>); Spectre.Console.Cli binds
     /// options after the command they belong to, so the leading ones are moved to the end.
     /// </summary>
-    internal static string[] MoveLeadingOptions(string[] args)
+    public static string[] MoveLeadingOptions(string[] args)
     {
         var leading = new List<string>();
         var i = 0;
