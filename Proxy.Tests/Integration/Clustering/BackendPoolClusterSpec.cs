@@ -1,7 +1,9 @@
+using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Proxy.Actors.Pools;
+using Proxy.Node.Cli;
 using Proxy.Shared.Pools;
 using Proxy.Tests.Integration.Support;
 using Xunit;
@@ -125,7 +127,7 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
         await WaitForStateOnEveryNode(cluster, 3);
         var host = await cluster.EntityHostAsync("main");
         Assert.InRange(host, 0, 2);
-        var others = Enumerable.Range(0, 3).Where(i => i != host).ToArray();
+        var others = Enumerable.Range(0, 3).Where(i => i != host).ToList();
 
         using var cts = new CancellationTokenSource();
         var failures = new List<string>();
@@ -186,6 +188,83 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
         Assert.True(undrain.Ok, undrain.Message);
         await Eventually.Holds(() => cluster.Running.All(n => n.Runtime.Current.Pools["main"].Backends.Single(x => x.Address == b.Address).Available),
             TimeSpan.FromSeconds(5), "every node uses the backend again");
+    }
+
+    private const string AdminToken = "cluster-spec-token";
+
+    private static async Task<JsonElement> Pbm(TestCluster cluster, int node, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await PbmApp.RunAsync(["--host", $"127.0.0.1:{cluster[node].Admin.Port}", "--json", .. args], stdout, stderr,
+            new Dictionary<string, string?> { ["PROXY_ADMIN_TOKEN"] = AdminToken });
+        Assert.True(code == 0, $"pbm {string.Join(' ', args)} on node {node}: {stderr}");
+        return JsonDocument.Parse(stdout.ToString()).RootElement.Clone();
+    }
+
+    private static JsonElement BackendIn(JsonElement pool, string address) =>
+        pool.GetProperty("backends").EnumerateArray().Single(b => b.GetProperty("address").GetString() == address);
+
+    [Fact]
+    public async Task DrainViaTheCli_AppliesOnEveryNode_AndSurvivesARestartOfEveryNode()
+    {
+        await using var a = await ControllableBackend.StartAsync("a");
+        await using var b = await ControllableBackend.StartAsync("b");
+        await using var cluster = await TestCluster.StartAsync(3, $"admin {{ token = \"{AdminToken}\" }}\n" + Pool(a, b, ""));
+        await WaitForStateOnEveryNode(cluster, 3);
+
+        var drained = await Pbm(cluster, 1, "drain", "main", b.Address);
+        Assert.True(drained.GetProperty("ok").GetBoolean());
+        await Eventually.Holds(() => Enumerable.Range(0, 3).All(i => cluster.BackendOn(i, "main", b.Address) is { Available: false, ClusterState.Drained: true }),
+            TimeSpan.FromSeconds(3), "every node stops using the backend drained through pbm");
+        using var client = Client();
+        for (var r = 0; r < 6; r++) Assert.Equal("200 a", await Get(client, cluster, r % 3));
+
+        // Every node stops (the whole cluster is down), then all start again on the same data directory.
+        for (var i = 0; i < 3; i++) await cluster.StopNodeAsync(i);
+        for (var i = 0; i < 3; i++) await cluster.AddNodeAsync(slot: i);
+        await WaitForStateOnEveryNode(cluster, 3);
+
+        Assert.All(Enumerable.Range(0, 3), i => Assert.True(cluster.BackendOn(i, "main", b.Address).ClusterState!.Drained, $"node {i}"));
+        Assert.True(BackendIn(await Pbm(cluster, 2, "pool", "main"), b.Address).GetProperty("drained").GetBoolean());
+        for (var r = 0; r < 6; r++) Assert.Equal("200 a", await Get(client, cluster, r % 3));
+    }
+
+    [Fact]
+    public async Task ShardHandOff_KeepsThePoolsState_WhenItsNodeLeaves()
+    {
+        await using var a = await ControllableBackend.StartAsync("a");
+        await using var b = await ControllableBackend.StartAsync("b");
+        await using var cluster = await TestCluster.StartAsync(3, $"admin {{ token = \"{AdminToken}\" }}\n" + Pool(a, b, ""));
+        await WaitForStateOnEveryNode(cluster, 3);
+        var host = await cluster.EntityHostAsync("main");
+        Assert.InRange(host, 0, 2);
+        var survivor = (host + 1) % 3;
+
+        await Pbm(cluster, survivor, "drain", "main", b.Address);
+        await Pbm(cluster, survivor, "weight", "main", a.Address, "9");
+        await Eventually.Holds(() => Enumerable.Range(0, 3).All(i => cluster.BackendOn(i, "main", b.Address).ClusterState!.Drained &&
+                cluster.BackendOn(i, "main", a.Address).ClusterState!.Weight == 9),
+            TimeSpan.FromSeconds(3), "every node has the drain and the weight");
+
+        // The entity's node leaves; while the shard moves, the survivors never see the backend undrained.
+        var stop = cluster.StopNodeAsync(host);
+        var others = Enumerable.Range(0, 3).Where(i => i != host).ToList();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!stop.IsCompleted || watch.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            foreach (var i in others) Assert.False(cluster.BackendOn(i, "main", b.Address).Available, $"node {i} used the drained backend");
+            await Task.Delay(20);
+        }
+        await stop;
+
+        // The re-created entity (recovered from the journal) answers, now hosted by a survivor.
+        var pool = await Pbm(cluster, survivor, "pool", "main");
+        Assert.True(BackendIn(pool, b.Address).GetProperty("drained").GetBoolean());
+        Assert.Equal(9, BackendIn(pool, a.Address).GetProperty("weight").GetInt32());
+        var newHost = -1;
+        await Eventually.Holds(async () => others.Contains(newHost = await cluster.EntityHostAsync("main")), TimeSpan.FromSeconds(10),
+            "the sharding statistics show the entity on a survivor");
     }
 }
 
