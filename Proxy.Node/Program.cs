@@ -1,11 +1,13 @@
 using System.Collections;
 using Proxy.Node.Cli;
+using Proxy.Node.Demo;
 using Proxy.Node.Hosting;
 using Proxy.Shared.Configuration;
 
 namespace Proxy.Node;
 
-/// <summary>Entry point: <c>Proxy.Node [--config FILE]</c> runs a node; <c>Proxy.Node pbm …</c> is the admin CLI. Exit codes: 0 stopped cleanly, 1 failed to start, 2 invalid config.</summary>
+/// <summary>Entry point: <c>Proxy.Node [--config FILE]</c> runs a node; <c>Proxy.Node pbm …</c> is the admin CLI;
+/// <c>Proxy.Node demo-backend --listen HOST:PORT</c> a demo backend for local clusters. Exit codes: 0 stopped cleanly, 1 failed to start, 2 invalid config.</summary>
 public static class Program
 {
     public const int ExitInvalidConfig = 2;
@@ -16,6 +18,8 @@ public static class Program
     {
         if (args is ["pbm", .. var pbmArgs])
             return await PbmApp.RunAsync(pbmArgs, Console.Out, Console.Error, ReadEnvironment());
+        if (args is ["demo-backend", .. var demoArgs])
+            return await DemoBackendProgram.RunAsync(demoArgs);
 
         // Socket completions run on the I/O threads, where the connection dispatcher (IoInlineExecutor) runs the
         // connection actors: fewer thread hand-offs per request (docs/BENCHMARKS.md). Read once by the runtime
@@ -32,7 +36,7 @@ public static class Program
                     configPath = args[++i];
                     break;
                 case "--help" or "-h":
-                    Console.Error.WriteLine("usage: Proxy.Node [--config FILE]   (default: cluster.hocon)");
+                    Console.Error.WriteLine("usage: Proxy.Node [--config FILE]   (default: cluster.hocon)\n       Proxy.Node pbm [--host HOST:PORT] [--token TOKEN] [--json] COMMAND...   (pbm --help)\n       Proxy.Node demo-backend --listen HOST:PORT [--name NAME]");
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}' (usage: Proxy.Node [--config FILE])");

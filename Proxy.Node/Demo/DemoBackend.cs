@@ -7,23 +7,27 @@ using Proxy.Shared.Http;
 namespace Proxy.Node.Demo;
 
 /// <summary>
-/// A tiny HTTP/1.1 backend a newcomer's proxy can forward to (<c>proxy.demo-backend</c>): answers every request
-/// with 200 and a short text naming the path, keep-alive, bodies read and discarded. Not for production.
+/// A tiny HTTP/1.1 backend a newcomer's proxy can forward to (<c>proxy.demo-backend</c>, or standalone as
+/// <c>Proxy.Node demo-backend</c> for local clusters): answers every request with 200 and a short text naming
+/// itself and the path (<c>/healthz</c>: <c>ok</c>), keep-alive, bodies read and discarded. Not for production.
 /// </summary>
 public sealed class DemoBackend : IDisposable
 {
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
+    private readonly string _name;
 
-    private DemoBackend(Socket listener)
+    private DemoBackend(Socket listener, string name)
     {
         _listener = listener;
+        _name = name;
         _ = AcceptLoop();
     }
 
     public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
-    public static DemoBackend Start(IPEndPoint endpoint) => new(SocketListenerSource.Bind(endpoint, 512));
+    public static DemoBackend Start(IPEndPoint endpoint, string name = "the demo backend") =>
+        new(SocketListenerSource.Bind(endpoint, 512), name);
 
     private async Task AcceptLoop()
     {
@@ -79,7 +83,7 @@ public sealed class DemoBackend : IDisposable
                     filled -= skip;
                     Buffer.BlockCopy(buffer, skip, buffer, 0, filled);
                 }
-                var body = Encoding.UTF8.GetBytes($"Hello from the demo backend: {head.Method} {head.Path}\n");
+                var body = Encoding.UTF8.GetBytes(head.Path == "/healthz" ? "ok\n" : $"Hello from {_name}: {head.Method} {head.Path}\n");
                 var response = Encoding.ASCII.GetBytes(
                     $"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\n" +
                     (head.KeepAlive ? "" : "Connection: close\r\n") + "\r\n");

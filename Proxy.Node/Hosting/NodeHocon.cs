@@ -27,6 +27,8 @@ public static class NodeHocon
               # the node trims memory (scripts/churn-check.sh). 64 buckets turn the wheel every 640 ms; long
               # delays only cost more bucket visits (a 75 s idle timeout is visited ~120 times).
               scheduler.ticks-per-wheel = 64
+              # Gossip and hand-off messages that reach a node after it left are expected; not worth a log line.
+              log-dead-letters-during-shutdown = off
               coordinated-shutdown {
                 exit-clr = off
                 run-by-clr-shutdown-hook = on

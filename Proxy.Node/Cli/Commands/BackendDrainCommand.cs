@@ -14,6 +14,6 @@ public sealed class BackendDrainCommand(PbmIo io) : PbmCommand<BackendSettings>(
         var answer = await client.PostAsync<ChangeView>(
             $"api/pools/{Escape(settings.Pool)}/{verb}?backend={Escape(settings.Backend)}", cancellationToken).ConfigureAwait(false);
         return Print(settings, answer, view =>
-            Io.Console.MarkupLineInterpolated($"pool {view.Pool}, backend {view.Backend}: {view.Message} (version {view.Version})"));
+            Io.Console.MarkupLineInterpolated($"pool {view.Pool}: {view.Message} (version {view.Version})"));
     }
 }

@@ -14,6 +14,6 @@ public sealed class BackendWeightCommand(PbmIo io) : PbmCommand<WeightSettings>(
             $"api/pools/{Escape(settings.Pool)}/weight?backend={Escape(settings.Backend)}&value={Escape(settings.Weight)}",
             cancellationToken).ConfigureAwait(false);
         return Print(settings, answer, view =>
-            Io.Console.MarkupLineInterpolated($"pool {view.Pool}, backend {view.Backend}: {view.Message} (version {view.Version})"));
+            Io.Console.MarkupLineInterpolated($"pool {view.Pool}: {view.Message} (version {view.Version})"));
     }
 }

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using Proxy.Tests.Integration.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Proxy.Tests.Integration.Clustering;
+
+/// <summary>
+/// scripts/cluster-up.sh, scripts/pbm and scripts/cluster-down.sh as a user runs them (real processes, real
+/// ports on 127.0.0.1), on the node binary this build produced and a run directory of the test's own.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _runDir = Path.Combine(Path.GetTempPath(), $"proxy-cluster-{Guid.NewGuid():N}");
+    private readonly Dictionary<string, string> _env = new();
+
+    private static string Root
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Proxy.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+        }
+    }
+
+    private static string NodeBin()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        return Path.Combine(Root, "Proxy.Node", "bin", testBin.Parent!.Name, testBin.Name, "Proxy.Node");
+    }
+
+    /// <summary>A base port such that base..base+count-1 are all free on 127.0.0.1 right now.</summary>
+    private static int FreeRange(int count, HashSet<int> taken)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var start = Random.Shared.Next(20_000, 40_000);
+            if (Enumerable.Range(start, count).Any(taken.Contains) || !Enumerable.Range(start, count).All(IsFree)) continue;
+            foreach (var p in Enumerable.Range(start, count)) taken.Add(p);
+            return start;
+        }
+        throw new InvalidOperationException("no free port range");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<(int Code, string Out, string Err)> Script(string name, params string[] args)
+    {
+        var info = new ProcessStartInfo(Path.Combine(Root, "scripts", name), args)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Root,
+        };
+        foreach (var (k, v) in _env) info.Environment[k] = v;
+        info.Environment.Remove("PROXY_ADMIN_TOKEN");
+        info.Environment.Remove("PROXY_ADMIN_TOKEN_FILE");
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        await process.WaitForExitAsync(timeout.Token);
+        var result = (process.ExitCode, await stdout, await stderr);
+        output.WriteLine($"$ scripts/{name} {string.Join(' ', args)} → {result.ExitCode}\n{result.Item2}\n{result.Item3}");
+        return result;
+    }
+
+    [Fact]
+    public async Task ClusterUp_StartsNodesJoinedIntoOneCluster_PbmShowsThemUp_AndClusterDownStopsExactlyThat()
+    {
+        var taken = new HashSet<int>();
+        var http = FreeRange(2, taken);
+        var admin = FreeRange(2, taken);
+        var remoting = FreeRange(2, taken);
+        var backends = FreeRange(2, taken);
+        _env["PROXY_NODE_BIN"] = NodeBin();
+        _env["PROXY_CLUSTER_DIR"] = _runDir;
+        _env["PROXY_CLUSTER_HTTP_BASE"] = http.ToString();
+        _env["PROXY_CLUSTER_ADMIN_BASE"] = admin.ToString();
+        _env["PROXY_CLUSTER_REMOTING_BASE"] = remoting.ToString();
+        _env["PROXY_CLUSTER_BACKEND_BASE"] = backends.ToString();
+
+        var up = await Script("cluster-up.sh", "2");
+        Assert.True(up.Code == 0, up.Err);
+        Assert.Contains("Count: 2 nodes", up.Out);
+        Assert.Contains($"127.0.0.1:{admin + 1}", up.Out);
+        var pids = File.ReadAllLines(Path.Combine(_runDir, "pids")).Select(l => int.Parse(l.Split(' ')[1])).ToList();
+        Assert.Equal(4, pids.Count); // two backends, two nodes
+
+        var again = await Script("cluster-up.sh", "2");
+        Assert.Equal(1, again.Code);
+        Assert.Contains("still running", again.Err);
+
+        var show = await Script("pbm", "--host", $"127.0.0.1:{admin + 1}", "--json", "cluster", "show");
+        Assert.True(show.Code == 0, show.Err);
+        var members = JsonDocument.Parse(show.Out).RootElement.GetProperty("members").EnumerateArray().ToList();
+        Assert.Equal(2, members.Count);
+        Assert.All(members, m => Assert.Equal("Up", m.GetProperty("status").GetString()));
+
+        using (var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }))
+        {
+            var seen = new HashSet<string>();
+            for (var i = 0; i < 4; i++) seen.Add(await client.GetStringAsync($"http://127.0.0.1:{http + i % 2}/x"));
+            Assert.Equal(["Hello from backend-a: GET /x\n", "Hello from backend-b: GET /x\n"], seen.Order());
+        }
+
+        var down = await Script("cluster-down.sh");
+        Assert.True(down.Code == 0, down.Err);
+        Assert.Contains("stopped 2 node process(es)", down.Out);
+        Assert.Contains("stopped 2 backend process(es)", down.Out);
+        Assert.All(pids, pid => Assert.False(IsOurs(pid), $"pid {pid} still runs"));
+        Assert.True(IsFree(http) && IsFree(admin) && IsFree(backends));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("ten")]
+    public async Task ClusterUp_RefusesABadCount(string count)
+    {
+        _env["PROXY_CLUSTER_DIR"] = _runDir;
+        var run = await Script("cluster-up.sh", count);
+        Assert.Equal(2, run.Code);
+        Assert.Contains("N must be a number from 1 to 9", run.Err);
+    }
+
+    private static bool IsOurs(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains("Proxy.Node");
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (File.Exists(Path.Combine(_runDir, "pids")))
+        {
+            var info = new ProcessStartInfo(Path.Combine(Root, "scripts", "cluster-down.sh")) { UseShellExecute = false };
+            info.Environment["PROXY_CLUSTER_DIR"] = _runDir;
+            using var p = Process.Start(info)!;
+            p.WaitForExit(60_000);
+        }
+        try
+        {
+            Directory.Delete(_runDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
