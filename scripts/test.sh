@@ -49,6 +49,13 @@ if [ "${PROXY_TEST_POSTGRES:-}" != off ] && ! setup_postgres; then
   echo "test.sh: no PostgreSQL could be started here; its persistence specs will be skipped" >&2
 fi
 
+# The Compose file's syntax, where the (optional) docker-compose tool is installed; its consistency with
+# examples/cluster.hocon is checked by Proxy.Tests/Configuration/ComposeFileSpec.cs either way.
+if command -v docker-compose >/dev/null 2>&1; then
+  PROXY_ADMIN_TOKEN=compose-config-check docker-compose -f docker-compose.cluster.yml config -q \
+    || { echo "test.sh: docker-compose.cluster.yml is invalid" >&2; exit 1; }
+fi
+
 dotnet restore Proxy.sln -nologo
 dotnet build Proxy.sln -c Release --no-restore -nologo
 out="$(mktemp)"

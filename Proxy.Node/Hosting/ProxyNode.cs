@@ -113,7 +113,7 @@ public sealed class ProxyNode : IAsyncDisposable
         builder.Services.AddAkka("proxy", (akka, _) =>
         {
             akka.AddHocon(hocon.WithFallback(NodeHocon.Defaults(settings)), HoconAddMode.Prepend)
-                .WithRemoting(options.Hostname, options.Port)
+                .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
                 .WithClustering(new ClusterOptions
                 {
                     Roles = ["proxy"],
