@@ -19,6 +19,7 @@ namespace Proxy.Node.Admin;
 public sealed class AdminServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private AdminServer(WebApplication app, IPEndPoint endPoint)
     {
@@ -119,8 +120,10 @@ public sealed class AdminServer : IAsyncDisposable
             : configured;
     }
 
+    /// <summary>Stops the listener (idempotent: the node stops it on StopAsync and when its ActorSystem ends).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         try
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));

@@ -138,6 +138,8 @@ public sealed class ProxyNode : IAsyncDisposable
                     readiness.ListenersBound = true;
                     adminApi.Attach(new ClusterAdminQueries(system, AdminQueryTimeout),
                         new PoolAdminQueries(settings, backendPools, AdminQueryTimeout));
+                    system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
+                        settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
                     GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);
                 })
@@ -158,6 +160,7 @@ public sealed class ProxyNode : IAsyncDisposable
         }
         catch
         {
+            foreach (var s in bound.Values) s.Dispose();
             await admin.DisposeAsync().ConfigureAwait(false);
             demo?.Dispose();
             throw;
