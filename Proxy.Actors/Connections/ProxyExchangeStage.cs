@@ -6,10 +6,12 @@ using System.Text;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using Proxy.Actors.Forwarding;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Transport;
 using Proxy.Shared.Configuration;
+using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
 using Proxy.Shared.LoadBalancing;
 using Proxy.Shared.Routing;
@@ -291,11 +293,14 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _responseDone = false;
             _closeAfterResponse = !head.KeepAlive || _draining || _clientInputClosed;
 
+            _forward = null;
+            _forwardBackend = null;
+            _forwardProxy = null;
+
             var snapshot = Snapshot;
             if (_stage._listener.Mode == ListenerMode.Forward)
             {
-                // The listener is bound so its port is reserved; forwarding by X-Proxy-To/CONNECT is issue #4.
-                RespondLocal(501, "forward-proxy mode (X-Proxy-To, CONNECT) is not available yet on this node", close: head.HasBody);
+                BeginForward(head, snapshot);
                 return;
             }
             if (head.Method == "CONNECT")
@@ -319,6 +324,98 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             pool.Budget.RecordRequest();
             _idempotent = head.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
             PrepareUpstreamHead(head, snapshot.Settings);
+            _phase = Phase.Connecting;
+            StartAttempt(avoid: null);
+        }
+
+        /// <summary>
+        /// X1: a forward listener sends each request through the upstream HTTP proxy its <c>X-Proxy-To</c> header
+        /// (or the configured default) names, in absolute form with <c>Proxy-Authorization</c> from the
+        /// credentials. Every refusal is a 4xx with the reason; no reason repeats a password.
+        /// </summary>
+        private void BeginForward(HttpRequestHead head, RuntimeSnapshot snapshot)
+        {
+            if (!snapshot.Forwarders.TryGetValue(_stage._listener.Name, out var forward))
+            {
+                RespondLocal(503, "forward proxying is not configured on this listener", close: head.HasBody);
+                return;
+            }
+            _forward = forward;
+            if (head.Method == "CONNECT")
+            {
+                RespondLocal(501, "CONNECT tunnels are not available on this node yet", close: true);
+                return;
+            }
+            if (head.Target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                RespondLocal(400, "https:// targets must be tunnelled with CONNECT", close: head.HasBody);
+                return;
+            }
+            if (head.Authority.Length == 0)
+            {
+                RespondLocal(400, "a forward proxy request needs an absolute-form target (http://host/path) or a Host header", close: head.HasBody);
+                return;
+            }
+            var targetHost = HostSyntax.HostWithoutPort(head.Authority);
+            if (!forward.TargetGuard.AllowsName(targetHost, out var denied))
+            {
+                RespondLocal(403, "target not allowed: " + denied, close: head.HasBody);
+                return;
+            }
+
+            var headerName = forward.Settings.Header;
+            var headers = head.Headers;
+            string? value = null;
+            var count = 0;
+            for (var i = 0; i < headers.Count; i++)
+            {
+                if (!headers[i].Key.Equals(headerName, StringComparison.OrdinalIgnoreCase)) continue;
+                value = headers[i].Value;
+                count++;
+            }
+            UpstreamProxy? proxy;
+            if (count > 1)
+            {
+                RespondLocal(400, $"more than one {headerName} header", close: head.HasBody);
+                return;
+            }
+            if (count == 0)
+            {
+                proxy = forward.DefaultUpstream;
+                if (proxy is null)
+                {
+                    RespondLocal(400, $"missing {headerName} header: name the upstream proxy as [http://][user:pass@]host:port", close: head.HasBody);
+                    return;
+                }
+            }
+            else if (!UpstreamProxy.TryParse(value, out proxy, out var invalid))
+            {
+                RespondLocal(400, $"invalid {headerName} header: the value {invalid}", close: head.HasBody);
+                return;
+            }
+            if (!forward.UpstreamGuard.AllowsName(proxy.Host, out denied))
+            {
+                RespondLocal(403, "upstream proxy not allowed: " + denied, close: head.HasBody);
+                return;
+            }
+            if (!forward.TryGetUpstream(proxy, out var backend))
+            {
+                RespondLocal(503, "too many distinct upstream proxies in use on this node", close: head.HasBody);
+                return;
+            }
+            _forwardProxy = proxy;
+            _forwardBackend = backend;
+            _pool = forward.Pool;
+            _pool.Budget.RecordRequest();
+            _idempotent = head.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+
+            headers.Remove(headerName);
+            HopByHopHeaders.Strip(headers); // includes the client's Proxy-Authorization and Proxy-Connection
+            headers.Remove("Expect");
+            var via = headers.Get("Via");
+            headers.Set("Via", via is null ? ViaValue(head.Version) : via + ", " + ViaValue(head.Version));
+            if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
+            if (proxy.ProxyAuthorization is { } credentials) headers.Add("Proxy-Authorization", credentials);
             _phase = Phase.Connecting;
             StartAttempt(avoid: null);
         }
@@ -352,6 +449,12 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
 
         private void StartAttempt(Backend? avoid)
         {
+            if (_forwardBackend is { } upstream)
+            {
+                // Forward mode: one upstream proxy per request; a retry goes to it again.
+                BeginAttempt(upstream);
+                return;
+            }
             var pool = _pool!;
             var context = new LoadBalancingContext(HashKey(pool), avoid);
             var index = pool.Policy.Pick(pool.Backends, context);
@@ -366,7 +469,11 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 RespondLocal(503, "no healthy backend available", close: _request!.HasBody);
                 return;
             }
-            var backend = pool.Backends[index];
+            BeginAttempt(pool.Backends[index]);
+        }
+
+        private void BeginAttempt(Backend backend)
+        {
             _backend = backend;
             _attemptStart = Stopwatch.GetTimestamp();
             _upstreamAddress = backend.Address;
@@ -412,7 +519,9 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 RespondLocal(503, "upstream connection limit reached", close: _request!.HasBody);
                 return;
             }
-            var connect = UpstreamConnector.ConnectAsync(backend, _pool!.Settings.Timeouts.Connect);
+            var connect = _forward is { } forward
+                ? ForwardConnector.ConnectAsync(backend, forward.UpstreamGuard, _pool!.Settings.Timeouts.Connect)
+                : UpstreamConnector.ConnectAsync(backend, _pool!.Settings.Timeouts.Connect);
             if (connect.IsCompleted) OnConnected(connect);
             else
             {
@@ -436,12 +545,26 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             if (!connect.IsCompletedSuccessfully)
             {
                 backend.Connections.Unreserve();
-                var timedOut = connect.Exception?.InnerException is UpstreamConnectTimeoutException;
+                var cause = connect.Exception?.InnerException;
+                var timedOut = cause is UpstreamConnectTimeoutException;
+                if (cause is ForwardDeniedException deniedUpstream)
+                {
+                    ReleaseBackend();
+                    RespondLocal(403, "upstream proxy not allowed: " + deniedUpstream.Message, close: _request.HasBody);
+                    return;
+                }
                 RecordFailure();
                 ReleaseBackend();
                 // Nothing reached the backend, so even a non-idempotent request may go elsewhere.
                 if (TryScheduleRetry(backend)) return;
-                RespondUpstreamError(timedOut ? 504 : 502, timedOut ? "upstream connect timed out" : "upstream connection failed");
+                if (_forwardProxy is { } proxy)
+                    RespondUpstreamError(timedOut ? 504 : 502, timedOut
+                        ? $"upstream proxy {proxy.Display} did not accept the connection in time"
+                        : cause is ForwardResolveException resolve
+                            ? $"upstream proxy {proxy.Display}: {resolve.Message}"
+                            : $"upstream proxy {proxy.Display} is unreachable");
+                else
+                    RespondUpstreamError(timedOut ? 504 : 502, timedOut ? "upstream connect timed out" : "upstream connection failed");
                 return;
             }
             _conn = connect.Result;
@@ -464,6 +587,10 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         }
 
         private Backend? _avoidOnRetry;
+        // Forward mode (X1): the listener's state and the upstream proxy this request goes through.
+        private ForwardRuntime? _forward;
+        private Backend? _forwardBackend;
+        private UpstreamProxy? _forwardProxy;
         private Task<UpstreamConnection>? _pendingConnect;
         private Backend? _pendingConnectBackend;
 
@@ -473,9 +600,12 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             var head = _request!;
             _writer.ResetWrittenCount();
             // Origin-form targets go byte for byte; absolute-form is reduced to origin-form for the backend.
-            var target = head.Target[0] == '/' || head.Target == "*"
-                ? head.Target
-                : head.Query.Length > 0 ? head.Path + "?" + head.Query : head.Path;
+            // Through an upstream proxy the target is absolute-form (RFC 9112 §3.2.2), kept as the client sent it.
+            var target = _forwardProxy is not null
+                ? head.Target[0] == '/' ? "http://" + head.Authority + head.Target : head.Target
+                : head.Target[0] == '/' || head.Target == "*"
+                    ? head.Target
+                    : head.Query.Length > 0 ? head.Path + "?" + head.Query : head.Path;
             Http1Writer.WriteRequestLine(_writer, head.Method, target);
             Http1Writer.WriteHeaders(_writer, head.Headers);
             if (head.Chunked) Http1Writer.WriteHeader(_writer, "Transfer-Encoding", "chunked");
@@ -738,6 +868,13 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void OnResponseHead(HttpResponseHead head)
         {
             var pool = _pool!;
+            if (_forwardProxy is { } proxy && IsProxyAuthRefusal(head))
+            {
+                // The upstream proxy refused the credentials (or wants some): the client cannot fix that with
+                // its own Proxy-Authorization, which is not forwarded, so it is the gateway's failure.
+                RespondUpstreamError(502, $"upstream proxy {proxy.Display} refused the credentials ({head.Status})");
+                return;
+            }
             if (head.Status >= 500) RecordFailure();
             else _backend!.RecordSuccess(_attemptStart);
             if (pool.RetryStatuses[head.Status] && _idempotent && !_request!.HasBody &&
@@ -801,6 +938,11 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             }
             if (IsAvailable(_stage.Out) && _outQueue.Count == 0) ContinueResponseBody();
         }
+
+        /// <summary>407, or a 401 that is the proxy's (Proxy-Authenticate, or no WWW-Authenticate of an origin).</summary>
+        private static bool IsProxyAuthRefusal(HttpResponseHead head) =>
+            head.Status == 407 ||
+            head.Status == 401 && (head.Headers.Contains("Proxy-Authenticate") || !head.Headers.Contains("WWW-Authenticate"));
 
         private void ContinueResponseBody()
         {

@@ -1,3 +1,4 @@
+using Proxy.Actors.Forwarding;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Configuration;
@@ -9,11 +10,13 @@ namespace Proxy.Actors.Connections;
 /// <summary>Everything a request needs to be decided, as one immutable snapshot (swapped whole on reload).</summary>
 public sealed class RuntimeSnapshot
 {
-    public RuntimeSnapshot(ProxySettings settings, RouteTable routes, IReadOnlyDictionary<string, PoolRuntime> pools)
+    public RuntimeSnapshot(ProxySettings settings, RouteTable routes, IReadOnlyDictionary<string, PoolRuntime> pools,
+        IReadOnlyDictionary<string, ForwardRuntime>? forwarders = null)
     {
         Settings = settings;
         Routes = routes;
         Pools = pools;
+        Forwarders = forwarders ?? new Dictionary<string, ForwardRuntime>();
         Limits = new HttpLimits
         {
             MaxHeadBytes = settings.Limits.MaxHeadBytes,
@@ -26,6 +29,8 @@ public sealed class RuntimeSnapshot
     public ProxySettings Settings { get; }
     public RouteTable Routes { get; }
     public IReadOnlyDictionary<string, PoolRuntime> Pools { get; }
+    /// <summary>Per forward-mode listener, by listener name.</summary>
+    public IReadOnlyDictionary<string, ForwardRuntime> Forwarders { get; }
     public HttpLimits Limits { get; }
 }
 

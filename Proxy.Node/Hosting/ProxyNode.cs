@@ -14,6 +14,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Proxy.Actors.Admin;
 using Proxy.Actors.Connections;
+using Proxy.Actors.Forwarding;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Runtime;
@@ -87,7 +88,9 @@ public sealed class ProxyNode : IAsyncDisposable
         var accessLog = AccessLog.Create(settings.AccessLog.Enabled, settings.AccessLog.Target);
         var pools = new Dictionary<string, PoolRuntime>();
         foreach (var (name, pool) in settings.Pools) pools[name] = new PoolRuntime(pool);
-        var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools), accessLog);
+        var forwarders = settings.Listeners.Where(l => l.Mode == ListenerMode.Forward)
+            .ToDictionary(l => l.Name, l => new ForwardRuntime(l, settings.Forward));
+        var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders), accessLog);
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -133,6 +136,7 @@ public sealed class ProxyNode : IAsyncDisposable
                 {
                     var backendPools = StartBackendPoolRegion(system, settings);
                     foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool, backendPools), "pool-" + name);
+                    foreach (var (name, forwarder) in forwarders) system.ActorOf(ForwardAgent.Props(forwarder), "forward-" + name);
                     var listeners = new List<IActorRef>();
                     foreach (var listener in settings.Listeners)
                         listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport),

@@ -26,19 +26,7 @@ internal static class PoolSettingsValidator
                 problems.Add(new($"{at}.weight", $"weight must be at least 1, got {backend.Weight}"));
         }
 
-        ProxySettingsValidator.NotNegative(pool.Timeouts.Connect, $"{path}.timeouts.connect", problems);
-        ProxySettingsValidator.NotNegative(pool.Timeouts.Response, $"{path}.timeouts.response", problems);
-
-        var retries = pool.Retries;
-        ProxySettingsValidator.AtLeast(retries.Attempts, 0, $"{path}.retries.attempts", problems);
-        for (var i = 0; i < retries.Statuses.Count; i++)
-        {
-            if (retries.Statuses[i] is < 100 or > 599)
-                problems.Add(new($"{path}.retries.statuses[{i}]", $"status must be from 100 to 599, got {retries.Statuses[i]}"));
-        }
-        if (double.IsNaN(retries.Budget) || retries.Budget is < 0 or > 1)
-            problems.Add(new($"{path}.retries.budget", $"budget must be from 0% to 100% (write 20% or 0.2), got {retries.Budget * 100:0.##}%"));
-        ProxySettingsValidator.NotNegative(retries.BackoffBase, $"{path}.retries.backoff", problems);
+        ValidateTransport(pool.Timeouts, pool.Retries, pool.Connections, path, problems);
 
         if (pool.Health is { } health)
         {
@@ -61,7 +49,26 @@ internal static class PoolSettingsValidator
         if (double.IsNaN(pool.Outlier.MaxEjectedPercent) || pool.Outlier.MaxEjectedPercent is < 0 or > 1)
             problems.Add(new($"{path}.outlier.max-ejected", "max-ejected must be from 0% to 100%"));
 
-        ProxySettingsValidator.AtLeast(pool.Connections.MaxPerBackend, 0, $"{path}.connections.max-per-backend", problems);
-        ProxySettingsValidator.NotNegative(pool.Connections.IdleTimeout, $"{path}.connections.idle-timeout", problems);
+    }
+
+    /// <summary>Timeouts, retries and connection limits: shared by pools and <c>proxy.forward</c>.</summary>
+    public static void ValidateTransport(PoolTimeouts timeouts, RetrySettings retries, UpstreamConnectionSettings connections,
+        string path, List<ConfigProblem> problems)
+    {
+        ProxySettingsValidator.NotNegative(timeouts.Connect, $"{path}.timeouts.connect", problems);
+        ProxySettingsValidator.NotNegative(timeouts.Response, $"{path}.timeouts.response", problems);
+
+        ProxySettingsValidator.AtLeast(retries.Attempts, 0, $"{path}.retries.attempts", problems);
+        for (var i = 0; i < retries.Statuses.Count; i++)
+        {
+            if (retries.Statuses[i] is < 100 or > 599)
+                problems.Add(new($"{path}.retries.statuses[{i}]", $"status must be from 100 to 599, got {retries.Statuses[i]}"));
+        }
+        if (double.IsNaN(retries.Budget) || retries.Budget is < 0 or > 1)
+            problems.Add(new($"{path}.retries.budget", $"budget must be from 0% to 100% (write 20% or 0.2), got {retries.Budget * 100:0.##}%"));
+        ProxySettingsValidator.NotNegative(retries.BackoffBase, $"{path}.retries.backoff", problems);
+
+        ProxySettingsValidator.AtLeast(connections.MaxPerBackend, 0, $"{path}.connections.max-per-backend", problems);
+        ProxySettingsValidator.NotNegative(connections.IdleTimeout, $"{path}.connections.idle-timeout", problems);
     }
 }

@@ -23,6 +23,8 @@ public sealed record ProxySettings
     /// <summary>Where the node keeps its files (the SQLite journal by default); relative to the working directory.</summary>
     public string DataDir { get; init; } = "data";
     public PersistenceSettings Persistence { get; init; } = new();
+    /// <summary>Forward-mode listeners: upstream proxy header, default upstream, timeouts, retries, pools.</summary>
+    public ForwardSettings Forward { get; init; } = new();
 }
 
 public enum PersistenceProvider { Sqlite, PostgreSql }
@@ -46,6 +48,8 @@ public sealed record ListenerSettings
     public ListenerMode Mode { get; init; } = ListenerMode.Reverse;
     /// <summary>Open connections above this are refused (accepted and closed at once) and counted.</summary>
     public int MaxConnections { get; init; } = 20_000;
+    /// <summary>Forward mode only: which targets and upstream proxies may be reached.</summary>
+    public ForwardGuardSettings Guard { get; init; } = new();
 }
 
 public sealed record AdminSettings

@@ -25,7 +25,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
     public ProxySettings Bind(HoconObjectReader proxy)
     {
         // Sections owned by later features: accepted so configs written for them load today.
-        proxy.Accept("rate-limits", "tcp-routes", "forward");
+        proxy.Accept("rate-limits", "tcp-routes");
         var defaults = new ProxySettings();
         var settings = new ProxySettings
         {
@@ -42,6 +42,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             LogLevel = BindLogLevel(proxy) ?? defaults.LogLevel,
             DataDir = proxy.String("data-dir") ?? defaults.DataDir,
             Persistence = BindPersistence(proxy),
+            Forward = BindForward(proxy),
         };
         proxy.ReportUnknownKeys();
         return settings;
@@ -59,6 +60,24 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
         {
             Provider = Choice(r, "provider", Providers) ?? defaults.Provider,
             ConnectionString = r.String("connection-string") is { Length: > 0 } cs ? cs : null,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private ForwardSettings BindForward(HoconObjectReader proxy)
+    {
+        var defaults = new ForwardSettings();
+        var r = proxy.Object("forward", "{ header = X-Proxy-To, timeouts { connect = 5s, response = 60s } }");
+        if (r is null) return defaults;
+        var settings = new ForwardSettings
+        {
+            Header = r.String("header") ?? defaults.Header,
+            DefaultUpstream = r.String("default-upstream") is { Length: > 0 } upstream ? upstream : null,
+            Timeouts = BindPoolTimeouts(r, defaults.Timeouts),
+            Retries = BindRetries(r, defaults.Retries),
+            Connections = BindConnections(r, defaults.Connections),
+            MaxUpstreams = r.Int("max-upstreams") ?? defaults.MaxUpstreams,
         };
         r.ReportUnknownKeys();
         return settings;
@@ -98,6 +117,13 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
                 Address = r.String("address") ?? "",
                 Mode = Choice(r, "mode", Modes) ?? defaults.Mode,
                 MaxConnections = r.Int("max-connections") ?? defaults.MaxConnections,
+                Guard = new ForwardGuardSettings
+                {
+                    AllowTargets = r.StringOrList("allow-targets") ?? [],
+                    DenyTargets = r.StringOrList("deny-targets") ?? [],
+                    AllowUpstreams = r.StringOrList("allow-upstreams") ?? [],
+                    DenyUpstreams = r.StringOrList("deny-upstreams") ?? [],
+                },
             });
             r.ReportUnknownKeys();
         }

@@ -12,6 +12,7 @@ public static class ProxySettingsValidator
         var problems = new List<ConfigProblem>();
         ValidateListeners(settings, problems);
         ValidateAdmin(settings, problems);
+        ValidateForward(settings.Forward, problems);
         foreach (var (name, pool) in settings.Pools)
             PoolSettingsValidator.Validate(name, pool, $"proxy.pools.{name}", problems);
         RouteSettingsValidator.Validate(settings.Routes, settings.Pools, problems);
@@ -60,7 +61,41 @@ public static class ProxySettingsValidator
                 problems.Add(new($"{path}.mode", $"unknown mode '{listener.Mode}'"));
             if (listener.MaxConnections < 1)
                 problems.Add(new($"{path}.max-connections", $"must be at least 1, got {listener.MaxConnections}"));
+            ValidateGuard(listener, path, problems);
         }
+    }
+
+    private static void ValidateGuard(ListenerSettings listener, string path, List<ConfigProblem> problems)
+    {
+        (string Key, IReadOnlyList<string> Entries)[] lists =
+        [
+            ("allow-targets", listener.Guard.AllowTargets), ("deny-targets", listener.Guard.DenyTargets),
+            ("allow-upstreams", listener.Guard.AllowUpstreams), ("deny-upstreams", listener.Guard.DenyUpstreams),
+        ];
+        foreach (var (key, entries) in lists)
+        {
+            if (entries.Count > 0 && listener.Mode != ListenerMode.Forward)
+            {
+                problems.Add(new($"{path}.{key}", "only forward listeners (mode = forward) have a target guard"));
+                continue;
+            }
+            for (var j = 0; j < entries.Count; j++)
+                if (!Forwarding.AddressGuard.IsValidEntry(entries[j], out var error))
+                    problems.Add(new($"{path}.{key}[{j}]", error));
+        }
+    }
+
+    private static void ValidateForward(ForwardSettings forward, List<ConfigProblem> problems)
+    {
+        if (forward.Header.Length == 0 || forward.Header.Any(c => c >= 128) ||
+            !Http.HttpSyntax.IsToken(System.Text.Encoding.ASCII.GetBytes(forward.Header)))
+            problems.Add(new("proxy.forward.header", $"'{forward.Header}' is not a valid header name"));
+        // The message of a bad default upstream never repeats the value: it may hold a password.
+        if (forward.DefaultUpstream is not null && !Forwarding.UpstreamProxy.TryParse(forward.DefaultUpstream, out _, out var upstreamError))
+            problems.Add(new("proxy.forward.default-upstream", "the value " + upstreamError));
+        PoolSettingsValidator.ValidateTransport(forward.Timeouts, forward.Retries, forward.Connections, "proxy.forward", problems);
+        if (forward.MaxUpstreams < 1)
+            problems.Add(new("proxy.forward.max-upstreams", $"must be at least 1, got {forward.MaxUpstreams}"));
     }
 
     private static void ValidateAdmin(ProxySettings settings, List<ConfigProblem> problems)

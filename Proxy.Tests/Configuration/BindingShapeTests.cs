@@ -43,7 +43,7 @@ public class BindingShapeTests
             extra: """
                 rate-limits = [ { name = per-ip, key = client-ip, rate = "100/s" } ]
                 tcp-routes = [ { name = pg, listen = "0.0.0.0:5432" } ]
-                forward { allow = [ "*" ] }
+                forward { header = X-Upstream-Proxy, default-upstream = "http://u:p@127.0.0.1:3128" }
                 """));
 
     [Fact]

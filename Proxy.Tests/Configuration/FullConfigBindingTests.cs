@@ -56,7 +56,7 @@ public class FullConfigBindingTests
           ]
           rate-limits = [ { name = per-ip, key = client-ip, rate = "100/s", burst = 200, store = cluster, routes = [api] } ]
           tcp-routes = [ ]
-          forward { allow = [ "*" ] }
+          forward { header = X-Upstream-Proxy, default-upstream = "http://u:p@127.0.0.1:3128" }
         }
         """;
 

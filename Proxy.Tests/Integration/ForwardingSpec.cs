@@ -258,15 +258,4 @@ public sealed class ForwardingSpec
         Assert.Equal(5, backend.Requests.Count);
         Assert.Equal(1, backend.Connections);
     }
-
-    [Fact]
-    public async Task ForwardModeListener_AnswersNotImplementedUntilForwardingArrives()
-    {
-        await using var backend = new RawBackend();
-        await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port), ", mode = forward");
-        using var http = new HttpClient();
-        var response = await http.GetAsync(node.BaseUri());
-        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
-        Assert.Empty(backend.Requests);
-    }
 }

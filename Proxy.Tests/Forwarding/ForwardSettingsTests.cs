@@ -1,0 +1,67 @@
+using Proxy.Shared.Configuration;
+using Xunit;
+using static Proxy.Tests.Configuration.ConfigTesting;
+
+namespace Proxy.Tests.Forwarding;
+
+public sealed class ForwardSettingsTests
+{
+    private const string ForwardListener = """[ { name = fwd, address = "127.0.0.1:0", mode = forward, allow-targets = [ "127.0.0.0/8" ], deny-upstreams = [ "*.blocked.test" ] } ]""";
+
+    [Fact]
+    public void ForwardBlockAndGuardLists_AreBound()
+    {
+        var settings = LoadValid(Config(listeners: ForwardListener, extra: """
+            forward {
+              header = X-Upstream
+              default-upstream = "http://u:p@127.0.0.1:3128"
+              timeouts { connect = 1s, response = 5s }
+              retries { attempts = 2, statuses = [502] }
+              connections { max-per-backend = 16, idle-timeout = 10s }
+              max-upstreams = 8
+            }
+            """));
+        var forward = settings.Forward;
+        Assert.Equal("X-Upstream", forward.Header);
+        Assert.Equal("http://u:p@127.0.0.1:3128", forward.DefaultUpstream);
+        Assert.Equal(TimeSpan.FromSeconds(5), forward.Timeouts.Response);
+        Assert.Equal([502], forward.Retries.Statuses);
+        Assert.Equal(16, forward.Connections.MaxPerBackend);
+        Assert.Equal(8, forward.MaxUpstreams);
+        Assert.Equal(["127.0.0.0/8"], settings.Listeners[0].Guard.AllowTargets);
+        Assert.Equal(["*.blocked.test"], settings.Listeners[0].Guard.DenyUpstreams);
+    }
+
+    [Fact]
+    public void Defaults_AreXProxyTo_NoDefaultUpstream()
+    {
+        var forward = LoadValid(Config()).Forward;
+        Assert.Equal("X-Proxy-To", forward.Header);
+        Assert.Null(forward.DefaultUpstream);
+    }
+
+    [Theory]
+    [InlineData("forward { header = \"X Proxy\" }", "proxy.forward.header: 'X Proxy' is not a valid header name")]
+    [InlineData("forward { default-upstream = \"https://u:hunter2@p:3128\" }", "proxy.forward.default-upstream: the value has scheme 'https'; only http:// upstream proxies are supported")]
+    [InlineData("forward { default-upstream = \"u:hunter2@p\" }", "proxy.forward.default-upstream: the value has an invalid host:port: expected host:port, got 'p'")]
+    [InlineData("forward { max-upstreams = 0 }", "proxy.forward.max-upstreams: must be at least 1, got 0")]
+    [InlineData("forward { retries { attempts = -1 } }", "proxy.forward.retries.attempts: must be at least 0, got -1")]
+    [InlineData("forward { bogus = 1 }", "proxy.forward.bogus: unknown key 'bogus'")]
+    public void BadForwardValues_AreReportedAtTheirPath_WithoutThePassword(string extra, string expected)
+    {
+        var problems = Problems(Config(listeners: ForwardListener, extra: extra));
+        Assert.Equal([expected], problems);
+        Assert.DoesNotContain("hunter2", string.Join("\n", problems));
+    }
+
+    [Theory]
+    [InlineData("""[ { name = fwd, address = "127.0.0.1:0", mode = forward, allow-targets = [ "10.0.0.1/8" ] } ]""", "proxy.listeners[0].allow-targets[0]")]
+    [InlineData("""[ { name = fwd, address = "127.0.0.1:0", mode = forward, deny-upstreams = [ "a b" ] } ]""", "proxy.listeners[0].deny-upstreams[0]")]
+    [InlineData("""[ { name = pub, address = "127.0.0.1:0", allow-targets = [ "10.0.0.0/8" ] } ]""", "proxy.listeners[0].allow-targets: only forward listeners")]
+    public void BadGuardEntries_AreReportedAtTheirIndex(string listeners, string expected)
+    {
+        var problems = Problems(Config(listeners: listeners));
+        Assert.Single(problems);
+        Assert.StartsWith(expected, problems[0]);
+    }
+}
