@@ -868,7 +868,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void OnResponseHead(HttpResponseHead head)
         {
             var pool = _pool!;
-            if (_forwardProxy is { } proxy && IsProxyAuthRefusal(head))
+            if (_forwardProxy is { } proxy && IsProxyAuthRefusal(head, proxy))
             {
                 // The upstream proxy refused the credentials (or wants some): the client cannot fix that with
                 // its own Proxy-Authorization, which is not forwarded, so it is the gateway's failure.
@@ -939,10 +939,14 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             if (IsAvailable(_stage.Out) && _outQueue.Count == 0) ContinueResponseBody();
         }
 
-        /// <summary>407, or a 401 that is the proxy's (Proxy-Authenticate, or no WWW-Authenticate of an origin).</summary>
-        private static bool IsProxyAuthRefusal(HttpResponseHead head) =>
+        /// <summary>
+        /// 407; or 401 with Proxy-Authenticate; or 401 to a request that carried credentials (tinyproxy answers
+        /// wrong credentials with 401 and WWW-Authenticate). The cost of the last rule: an origin's own 401
+        /// through an authenticated upstream proxy is reported as 502 too.
+        /// </summary>
+        private static bool IsProxyAuthRefusal(HttpResponseHead head, UpstreamProxy proxy) =>
             head.Status == 407 ||
-            head.Status == 401 && (head.Headers.Contains("Proxy-Authenticate") || !head.Headers.Contains("WWW-Authenticate"));
+            head.Status == 401 && (head.Headers.Contains("Proxy-Authenticate") || proxy.ProxyAuthorization is not null);
 
         private void ContinueResponseBody()
         {

@@ -62,6 +62,8 @@ public sealed class KestrelBackend : IAsyncDisposable
                 sent += n;
             }
         });
+        // Anything else: the method, path and query it saw, so tests can tell what arrived.
+        app.MapFallback((HttpContext ctx) => Results.Text($"{ctx.Request.Method} {ctx.Request.Path}{ctx.Request.QueryString}"));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new KestrelBackend(app, new Uri(address).Port);
