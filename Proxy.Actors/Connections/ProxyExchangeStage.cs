@@ -25,7 +25,7 @@ namespace Proxy.Actors.Connections;
 /// socket I/O runs inside this stage (completions arrive as async callbacks on the connection's actor), so a
 /// request costs no extra actor hops between a client stream and a separate upstream stream.
 /// </summary>
-public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowShape<RequestPart, ResponsePart>, ConnectionHandle>
+public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowShape<RequestPart, ResponsePart>, ConnectionHandle>
 {
     private readonly ProxyRuntime _runtime;
     private readonly ListenerSettings _listener;
@@ -62,15 +62,17 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         ResponseBody,
         /// <summary>The proxy answered itself; the connection closes or waits for the next request.</summary>
         Closing,
+        /// <summary>A CONNECT tunnel is open: bytes are spliced both ways until both sides closed.</summary>
+        Tunnel,
     }
 
-    private enum DeadlineKind { None, HeadOrIdle, Response }
+    private enum DeadlineKind { None, HeadOrIdle, Response, TunnelIdle }
 
     private static readonly object TimeoutTimer = new();
     private static readonly object RetryTimer = new();
     private const int MaxResponseHead = 64 * 1024;
 
-    private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
+    private sealed partial class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
     {
         private readonly ProxyExchangeStage _stage;
         private readonly ConnectionHandle _handle;
@@ -160,6 +162,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
 
         public override void PostStop()
         {
+            CloseTunnel();
             ReleaseUpstream(reusable: false);
             ReleaseBackend();
             // A connect still in flight when the connection closed: its socket goes to the pool, not to a dead actor.
@@ -180,6 +183,11 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         public void OnPush()
         {
             var part = Grab(_stage.In);
+            if (_phase == Phase.Tunnel)
+            {
+                OnTunnelPush(part);
+                return;
+            }
             switch (part)
             {
                 case RequestHeadPart head:
@@ -211,6 +219,9 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             _clientInputClosed = true;
             switch (_phase)
             {
+                case Phase.Tunnel:
+                    OnTunnelClientClosed();
+                    break;
                 case Phase.AwaitHead:
                     FinishConnection();
                     break;
@@ -243,6 +254,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 return;
             }
             if (_phase == Phase.ResponseBody && !_reading && !_responseDone) ContinueResponseBody();
+            else if (_phase == Phase.Tunnel) OnTunnelPull();
         }
 
         public void OnDownstreamFinish(Exception cause)
@@ -253,6 +265,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                 _error ??= "client closed";
                 LogExchange(_status == 0 ? 499 : _status);
             }
+            else if (_phase == Phase.Tunnel) LogExchange(_status);
             CompleteStage();
         }
 
@@ -266,6 +279,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         {
             var part = _outQueue.Dequeue();
             Push(_stage.Out, part);
+            if (_outQueue.Count == 0 && _phase == Phase.Tunnel) AfterTunnelPush();
             if (_outQueue.Count == 0 && _phase == Phase.Closing && _closeAfterResponse) FinishConnection();
         }
 
@@ -324,98 +338,6 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             pool.Budget.RecordRequest();
             _idempotent = head.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
             PrepareUpstreamHead(head, snapshot.Settings);
-            _phase = Phase.Connecting;
-            StartAttempt(avoid: null);
-        }
-
-        /// <summary>
-        /// X1: a forward listener sends each request through the upstream HTTP proxy its <c>X-Proxy-To</c> header
-        /// (or the configured default) names, in absolute form with <c>Proxy-Authorization</c> from the
-        /// credentials. Every refusal is a 4xx with the reason; no reason repeats a password.
-        /// </summary>
-        private void BeginForward(HttpRequestHead head, RuntimeSnapshot snapshot)
-        {
-            if (!snapshot.Forwarders.TryGetValue(_stage._listener.Name, out var forward))
-            {
-                RespondLocal(503, "forward proxying is not configured on this listener", close: head.HasBody);
-                return;
-            }
-            _forward = forward;
-            if (head.Method == "CONNECT")
-            {
-                RespondLocal(501, "CONNECT tunnels are not available on this node yet", close: true);
-                return;
-            }
-            if (head.Target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-            {
-                RespondLocal(400, "https:// targets must be tunnelled with CONNECT", close: head.HasBody);
-                return;
-            }
-            if (head.Authority.Length == 0)
-            {
-                RespondLocal(400, "a forward proxy request needs an absolute-form target (http://host/path) or a Host header", close: head.HasBody);
-                return;
-            }
-            var targetHost = HostSyntax.HostWithoutPort(head.Authority);
-            if (!forward.TargetGuard.AllowsName(targetHost, out var denied))
-            {
-                RespondLocal(403, "target not allowed: " + denied, close: head.HasBody);
-                return;
-            }
-
-            var headerName = forward.Settings.Header;
-            var headers = head.Headers;
-            string? value = null;
-            var count = 0;
-            for (var i = 0; i < headers.Count; i++)
-            {
-                if (!headers[i].Key.Equals(headerName, StringComparison.OrdinalIgnoreCase)) continue;
-                value = headers[i].Value;
-                count++;
-            }
-            UpstreamProxy? proxy;
-            if (count > 1)
-            {
-                RespondLocal(400, $"more than one {headerName} header", close: head.HasBody);
-                return;
-            }
-            if (count == 0)
-            {
-                proxy = forward.DefaultUpstream;
-                if (proxy is null)
-                {
-                    RespondLocal(400, $"missing {headerName} header: name the upstream proxy as [http://][user:pass@]host:port", close: head.HasBody);
-                    return;
-                }
-            }
-            else if (!UpstreamProxy.TryParse(value, out proxy, out var invalid))
-            {
-                RespondLocal(400, $"invalid {headerName} header: the value {invalid}", close: head.HasBody);
-                return;
-            }
-            if (!forward.UpstreamGuard.AllowsName(proxy.Host, out denied))
-            {
-                RespondLocal(403, "upstream proxy not allowed: " + denied, close: head.HasBody);
-                return;
-            }
-            if (!forward.TryGetUpstream(proxy, out var backend))
-            {
-                RespondLocal(503, "too many distinct upstream proxies in use on this node", close: head.HasBody);
-                return;
-            }
-            _forwardProxy = proxy;
-            _forwardBackend = backend;
-            _pool = forward.Pool;
-            _pool.Budget.RecordRequest();
-            _idempotent = head.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
-
-            headers.Remove(headerName);
-            HopByHopHeaders.Strip(headers); // includes the client's Proxy-Authorization and Proxy-Connection
-            headers.Remove("Expect");
-            var via = headers.Get("Via");
-            headers.Set("Via", via is null ? ViaValue(head.Version) : via + ", " + ViaValue(head.Version));
-            if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
-            if (proxy.ProxyAuthorization is { } credentials) headers.Add("Proxy-Authorization", credentials);
             _phase = Phase.Connecting;
             StartAttempt(avoid: null);
         }
@@ -868,7 +790,7 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
         private void OnResponseHead(HttpResponseHead head)
         {
             var pool = _pool!;
-            if (_forwardProxy is { } proxy && IsProxyAuthRefusal(head, proxy))
+            if (_forwardProxy is { } proxy && proxy.RefusedCredentials(head))
             {
                 // The upstream proxy refused the credentials (or wants some): the client cannot fix that with
                 // its own Proxy-Authorization, which is not forwarded, so it is the gateway's failure.
@@ -938,15 +860,6 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
             }
             if (IsAvailable(_stage.Out) && _outQueue.Count == 0) ContinueResponseBody();
         }
-
-        /// <summary>
-        /// 407; or 401 with Proxy-Authenticate; or 401 to a request that carried credentials (tinyproxy answers
-        /// wrong credentials with 401 and WWW-Authenticate). The cost of the last rule: an origin's own 401
-        /// through an authenticated upstream proxy is reported as 502 too.
-        /// </summary>
-        private static bool IsProxyAuthRefusal(HttpResponseHead head, UpstreamProxy proxy) =>
-            head.Status == 407 ||
-            head.Status == 401 && (head.Headers.Contains("Proxy-Authenticate") || proxy.ProxyAuthorization is not null);
 
         private void ContinueResponseBody()
         {
@@ -1260,6 +1173,9 @@ public sealed class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowSha
                         idleDeadline == long.MaxValue ? HeadTimeoutMs : idleDeadline - now));
                     return;
                 }
+                case DeadlineKind.TunnelIdle:
+                    OnTunnelIdleCheck(now);
+                    return;
                 case DeadlineKind.Response:
                     if (now < _deadline)
                     {

@@ -28,7 +28,10 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this, ConnectionSetup.Current);
 
-    private enum State { Head, FixedBody, ChunkedBody, Failed }
+    /// <summary><c>Tunnel</c>: after a CONNECT head every byte is the tunnel's (passed on as body parts; the
+    /// client's half-close becomes an end part). A refused CONNECT closes the connection, so nothing after it
+    /// is ever parsed as HTTP.</summary>
+    private enum State { Head, FixedBody, ChunkedBody, Tunnel, Failed }
 
     private sealed class Logic : InAndOutGraphStageLogic
     {
@@ -66,6 +69,18 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
 
         public override void OnUpstreamFinish()
         {
+            if (_state == State.Tunnel)
+            {
+                // Half-close: what is buffered goes first, then the end part, then this stage completes.
+                if (!_buffered.IsEmpty)
+                {
+                    var rest = _buffered;
+                    _buffered = ByteString.Empty;
+                    Emit(_stage.Out, new RequestBodyPart(rest));
+                }
+                Emit(_stage.Out, RequestEndPart.NoTrailers, CompleteStage);
+                return;
+            }
             // Buffered bytes may still hold pipelined requests: they are served before the stage completes
             // (RequestMore completes it once nothing more can be parsed).
             if (_buffered.IsEmpty || _state == State.Failed) CompleteStage();
@@ -87,6 +102,16 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
                     break;
                 case State.ChunkedBody:
                     ProcessChunkedBody();
+                    break;
+                case State.Tunnel:
+                    if (_buffered.IsEmpty)
+                    {
+                        if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
+                        return;
+                    }
+                    var data = _buffered;
+                    _buffered = ByteString.Empty;
+                    Push(_stage.Out, new RequestBodyPart(data));
                     break;
             }
         }
@@ -113,7 +138,13 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
             _context.HeadStartedAt = 0;
             _buffered = _buffered.Slice(consumed);
             _bodyBytes = 0;
-            if (head!.Chunked)
+            if (head!.Method == "CONNECT")
+            {
+                _state = State.Tunnel;
+                Push(_stage.Out, new RequestHeadPart(head));
+                return;
+            }
+            if (head.Chunked)
             {
                 _chunked.Reset();
                 _state = State.ChunkedBody;

@@ -164,6 +164,8 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
         private void ReadClosed()
         {
             if (!IsClosed(_stage.Out)) Complete(_stage.Out);
+            // Both directions done (the write side was half-closed earlier): close now.
+            if (IsClosed(_stage.In) && !_writing) CloseAndComplete();
         }
 
         public override void OnDownstreamFinish(Exception cause)
@@ -219,7 +221,7 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
             _pendingWrite = default;
             if (IsClosed(_stage.In))
             {
-                CloseAndComplete();
+                FinishWriting();
                 return;
             }
             Pull(_stage.In);
@@ -228,7 +230,28 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
         public override void OnUpstreamFinish()
         {
             // Everything to send was handed to the kernel (a write completes before the next pull).
-            if (!_writing) CloseAndComplete();
+            if (!_writing) FinishWriting();
+        }
+
+        /// <summary>
+        /// Nothing more to send. If the peer may still send (a CONNECT tunnel whose far end closed first), only
+        /// the write side is shut down (FIN) and reading goes on; otherwise the connection closes.
+        /// </summary>
+        private void FinishWriting()
+        {
+            if (IsClosed(_stage.Out))
+            {
+                CloseAndComplete();
+                return;
+            }
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception)
+            {
+                CloseAndComplete();
+            }
         }
 
         public override void OnUpstreamFailure(Exception e) => CloseAndComplete();

@@ -1,0 +1,111 @@
+using Proxy.Actors.Forwarding;
+using Proxy.Actors.Pools;
+using Proxy.Shared.Configuration;
+using Proxy.Shared.Forwarding;
+using Proxy.Shared.Http;
+
+namespace Proxy.Actors.Connections;
+
+// Forward-mode listeners (X1, X3): which upstream proxy a request goes through, and the checks before it.
+public sealed partial class ProxyExchangeStage
+{
+    private sealed partial class Logic
+    {
+        /// <summary>
+        /// X1: a forward listener sends each request through the upstream HTTP proxy its <c>X-Proxy-To</c> header
+        /// (or the configured default) names, in absolute form with <c>Proxy-Authorization</c> from the
+        /// credentials; CONNECT opens a tunnel (X2). Every refusal is a 4xx with the reason; no reason repeats
+        /// a password.
+        /// </summary>
+        private void BeginForward(HttpRequestHead head, RuntimeSnapshot snapshot)
+        {
+            if (!snapshot.Forwarders.TryGetValue(_stage._listener.Name, out var forward))
+            {
+                RespondLocal(503, "forward proxying is not configured on this listener", close: head.HasBody);
+                return;
+            }
+            _forward = forward;
+            var connect = head.Method == "CONNECT";
+            if (!connect && head.Target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                RespondLocal(400, "https:// targets must be tunnelled with CONNECT", close: head.HasBody);
+                return;
+            }
+            if (head.Authority.Length == 0)
+            {
+                RespondLocal(400, "a forward proxy request needs an absolute-form target (http://host/path) or a Host header", close: head.HasBody);
+                return;
+            }
+            if (!forward.TargetGuard.AllowsName(HostSyntax.HostWithoutPort(head.Authority), out var denied))
+            {
+                RespondLocal(403, "target not allowed: " + denied, close: head.HasBody || connect);
+                return;
+            }
+            if (!TryChooseUpstream(head, forward, required: !connect, out var proxy)) return;
+            if (proxy is not null && !forward.UpstreamGuard.AllowsName(proxy.Host, out denied))
+            {
+                RespondLocal(403, "upstream proxy not allowed: " + denied, close: head.HasBody || connect);
+                return;
+            }
+            if (connect)
+            {
+                BeginTunnel(head, forward, proxy);
+                return;
+            }
+            if (!forward.TryGetUpstream(proxy!, out var backend))
+            {
+                RespondLocal(503, "too many distinct upstream proxies in use on this node", close: head.HasBody);
+                return;
+            }
+            _forwardProxy = proxy;
+            _forwardBackend = backend;
+            _pool = forward.Pool;
+            _pool.Budget.RecordRequest();
+            _idempotent = head.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+
+            var headers = head.Headers;
+            headers.Remove(forward.Settings.Header);
+            HopByHopHeaders.Strip(headers); // includes the client's Proxy-Authorization and Proxy-Connection
+            headers.Remove("Expect");
+            var via = headers.Get("Via");
+            headers.Set("Via", via is null ? ViaValue(head.Version) : via + ", " + ViaValue(head.Version));
+            if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
+            if (proxy!.ProxyAuthorization is { } credentials) headers.Add("Proxy-Authorization", credentials);
+            _phase = Phase.Connecting;
+            StartAttempt(avoid: null);
+        }
+
+        /// <summary>The upstream proxy from the header, else the default; with neither, null for a CONNECT
+        /// (a direct tunnel) and a 400 for anything else.</summary>
+        private bool TryChooseUpstream(HttpRequestHead head, ForwardRuntime forward, bool required, out UpstreamProxy? proxy)
+        {
+            proxy = null;
+            var headerName = forward.Settings.Header;
+            var headers = head.Headers;
+            string? value = null;
+            var count = 0;
+            for (var i = 0; i < headers.Count; i++)
+            {
+                if (!headers[i].Key.Equals(headerName, StringComparison.OrdinalIgnoreCase)) continue;
+                value = headers[i].Value;
+                count++;
+            }
+            var close = head.HasBody || head.Method == "CONNECT";
+            if (count > 1)
+            {
+                RespondLocal(400, $"more than one {headerName} header", close);
+                return false;
+            }
+            if (count == 1)
+            {
+                if (UpstreamProxy.TryParse(value, out proxy, out var invalid)) return true;
+                RespondLocal(400, $"invalid {headerName} header: the value {invalid}", close);
+                return false;
+            }
+            proxy = forward.DefaultUpstream;
+            if (proxy is not null || !required) return true;
+            RespondLocal(400, $"missing {headerName} header: name the upstream proxy as [http://][user:pass@]host:port", close);
+            return false;
+        }
+    }
+}

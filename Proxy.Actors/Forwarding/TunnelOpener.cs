@@ -1,0 +1,110 @@
+using System.Net.Sockets;
+using System.Text;
+using Proxy.Actors.Pools;
+using Proxy.Shared.Forwarding;
+using Proxy.Shared.Http;
+
+namespace Proxy.Actors.Forwarding;
+
+/// <summary>
+/// X2: opens the far end of a CONNECT tunnel. Direct: a TCP connection to the target (resolved addresses
+/// checked by the target guard). Chained: a connection to the upstream proxy (upstream guard), then
+/// <c>CONNECT host:port</c> with <c>Proxy-Authorization</c>, waiting for its 2xx. Either way the result is a
+/// socket ready to splice, plus any bytes the upstream sent after its answer.
+/// </summary>
+public static class TunnelOpener
+{
+    /// <summary>A ready tunnel, or the status and reason to answer the client with.</summary>
+    public sealed record Result(Socket? Socket, byte[] Leftover, int Status, string? Reason)
+    {
+        public static Result Fail(int status, string reason) => new(null, [], status, reason);
+    }
+
+    public static async Task<Result> OpenAsync(string authority, Backend via, UpstreamProxy? upstream, AddressGuard guard,
+        TimeSpan connectTimeout, TimeSpan answerTimeout)
+    {
+        var what = upstream is null ? authority : $"upstream proxy {upstream.Display}";
+        UpstreamConnection connection;
+        try
+        {
+            connection = await ForwardConnector.ConnectAsync(via, guard, connectTimeout).ConfigureAwait(false);
+        }
+        catch (ForwardDeniedException e)
+        {
+            return Result.Fail(403, (upstream is null ? "target not allowed: " : "upstream proxy not allowed: ") + e.Message);
+        }
+        catch (UpstreamConnectTimeoutException)
+        {
+            return Result.Fail(504, $"{what} did not accept the connection in time");
+        }
+        catch (ForwardResolveException e)
+        {
+            return Result.Fail(502, $"{what}: {e.Message}");
+        }
+        catch (Exception)
+        {
+            return Result.Fail(502, $"{what} is unreachable");
+        }
+
+        var socket = connection.Socket;
+        if (upstream is null) return new Result(socket, [], 200, null);
+        try
+        {
+            return await HandshakeAsync(socket, authority, upstream, answerTimeout).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            socket.Dispose();
+            return Result.Fail(502, $"upstream proxy {upstream.Display} closed the connection during CONNECT");
+        }
+    }
+
+    private static async Task<Result> HandshakeAsync(Socket socket, string authority, UpstreamProxy upstream, TimeSpan timeout)
+    {
+        var request = new StringBuilder($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+        if (upstream.ProxyAuthorization is { } credentials) request.Append("Proxy-Authorization: ").Append(credentials).Append("\r\n");
+        request.Append("\r\n");
+        using var cts = new CancellationTokenSource(timeout);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request.ToString()), SocketFlags.None, cts.Token).ConfigureAwait(false);
+
+        var buffer = new byte[16 * 1024];
+        var filled = 0;
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                socket.Dispose();
+                return Result.Fail(504, $"upstream proxy {upstream.Display} did not answer CONNECT in time");
+            }
+            if (n == 0) throw new IOException("closed");
+            filled += n;
+            var status = Http1ResponseParser.TryParse(buffer.AsSpan(0, filled), requestWasHead: false, buffer.Length, 100,
+                out var head, out var consumed, out _);
+            if (status == ParseStatus.Incomplete)
+            {
+                if (filled == buffer.Length) break;
+                continue;
+            }
+            if (status == ParseStatus.Invalid) break;
+            if (head!.IsInterim)
+            {
+                Buffer.BlockCopy(buffer, consumed, buffer, 0, filled - consumed);
+                filled -= consumed;
+                continue;
+            }
+            if (head.Status is >= 200 and < 300)
+                return new Result(socket, buffer.AsSpan(consumed, filled - consumed).ToArray(), 200, null);
+            socket.Dispose();
+            return upstream.RefusedCredentials(head)
+                ? Result.Fail(502, $"upstream proxy {upstream.Display} refused the credentials ({head.Status})")
+                : Result.Fail(502, $"upstream proxy {upstream.Display} answered {head.Status} to CONNECT");
+        }
+        socket.Dispose();
+        return Result.Fail(502, $"upstream proxy {upstream.Display} sent a malformed answer to CONNECT");
+    }
+}
