@@ -9,7 +9,8 @@ using Proxy.Shared.Http;
 
 namespace Proxy.Actors.Connections;
 
-// X2: CONNECT tunnels on forward listeners. After the 200 the connection's stream carries raw bytes: the
+// X2: CONNECT tunnels on forward listeners, and E2: Upgrade (WebSocket) after a backend's 101. After the 200
+// (or 101) the connection's stream carries raw bytes: the
 // decoder passes client bytes as body parts (its end part is the client's FIN) and the encoder writes our
 // body parts unframed. This stage splices them to the tunnel socket with backpressure both ways (one send
 // and one receive in flight at most), passes each half-close on, and closes an idle tunnel.
@@ -72,22 +73,51 @@ public sealed partial class ProxyExchangeStage
                 RespondLocal(result.Status, result.Reason!, close: true);
                 return;
             }
-            _tunnel = result.Socket;
+            StartTunnel(result.Socket, result.Leftover, new ResponseHeadPart
+            {
+                Status = 200, Reason = "Connection Established", Headers = new HttpHeaderList(0), Framing = BodyFraming.UntilClose,
+            });
+        }
+
+        /// <summary>
+        /// E2: the backend switched protocols (101) for an Upgrade request. Its connection leaves the pool and
+        /// becomes the tunnel; the 101 goes to the client with the Upgrade fields, then bytes are spliced.
+        /// </summary>
+        private void BeginUpgradeTunnel(HttpResponseHead head)
+        {
+            var conn = _conn!;
+            _conn = null;
+            _backend?.RecordSuccess(_attemptStart);
+            var leftover = conn.Buffered > 0 ? conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered).ToArray() : [];
+            // The socket now belongs to the tunnel (closed by CloseTunnel), no longer to the backend's pool.
+            conn.Backend.Connections.Unreserve();
+            ReleaseBackend();
+            var headers = head.Headers;
+            var upgrade = headers.Get("Upgrade");
+            HopByHopHeaders.Strip(headers);
+            headers.Add("Connection", "Upgrade");
+            if (upgrade is not null) headers.Add("Upgrade", upgrade);
+            StartTunnel(conn.Socket, leftover, new ResponseHeadPart
+            {
+                Status = 101, Reason = head.Reason, Headers = headers, Framing = BodyFraming.UntilClose,
+            });
+        }
+
+        private void StartTunnel(Socket socket, byte[] leftover, ResponseHeadPart head)
+        {
+            _tunnel = socket;
             _tunnelBuffer = new byte[TunnelReadSize];
             _onTunnelSent = GetAsyncCallback(OnTunnelSent);
             _onTunnelReceived = GetAsyncCallback(OnTunnelReceived);
             _tunnelSentContinuation = () => IoInlineExecutor.RunInline(_onTunnelSent);
             _tunnelReceivedContinuation = () => IoInlineExecutor.RunInline(_onTunnelReceived);
             _phase = Phase.Tunnel;
-            _status = 200;
-            Emit(new ResponseHeadPart
+            _status = head.Status;
+            Emit(head);
+            if (leftover.Length > 0)
             {
-                Status = 200, Reason = "Connection Established", Headers = new HttpHeaderList(0), Framing = BodyFraming.UntilClose,
-            });
-            if (result.Leftover.Length > 0)
-            {
-                _bytesOut += result.Leftover.Length;
-                Emit(new ResponseBodyPart(ByteString.FromBytes(result.Leftover)));
+                _bytesOut += leftover.Length;
+                Emit(new ResponseBodyPart(ByteString.FromBytes(leftover)));
             }
             TouchTunnel();
             SetDeadline(DeadlineKind.TunnelIdle, IdleTimeoutMs);

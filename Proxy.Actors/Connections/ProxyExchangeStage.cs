@@ -305,7 +305,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _awaitingEndPart = false;
             _response = null;
             _responseDone = false;
-            _closeAfterResponse = !head.KeepAlive || _draining || _clientInputClosed;
+            _closeAfterResponse = !head.KeepAlive || _draining || _clientInputClosed ||
+                // An Upgrade the backend refuses cannot go back to HTTP: the decoder already treats what
+                // follows as the tunnel's bytes (E2).
+                head.IsUpgrade && !head.HasBody;
 
             _forward = null;
             _forwardBackend = null;
@@ -346,7 +349,14 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void PrepareUpstreamHead(HttpRequestHead head, ProxySettings settings)
         {
             var headers = head.Headers;
+            var upgrade = head.IsUpgrade && !head.HasBody ? headers.Get("Upgrade") : null;
             HopByHopHeaders.Strip(headers);
+            // E2: the protocol switch is end to end for us (we splice after the 101), so its fields go on.
+            if (upgrade is not null)
+            {
+                headers.Add("Connection", "Upgrade");
+                headers.Add("Upgrade", upgrade);
+            }
             // The proxy answers 100-continue itself once the backend connection is ready.
             headers.Remove("Expect");
             var client = _clientAddress;
@@ -777,6 +787,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     // 1xx interim responses are consumed here; the client got its own 100 Continue.
                     if (head.Status == 101)
                     {
+                        if (_request.IsUpgrade && !_request.HasBody)
+                        {
+                            BeginUpgradeTunnel(head);
+                            return;
+                        }
                         RespondUpstreamError(502, "unexpected protocol switch from upstream");
                         return;
                     }

@@ -28,7 +28,7 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this, ConnectionSetup.Current);
 
-    /// <summary><c>Tunnel</c>: after a CONNECT head every byte is the tunnel's (passed on as body parts; the
+    /// <summary><c>Tunnel</c>: after a CONNECT or Upgrade head every byte is the tunnel's (passed on as body parts; the
     /// client's half-close becomes an end part). A refused CONNECT closes the connection, so nothing after it
     /// is ever parsed as HTTP.</summary>
     private enum State { Head, FixedBody, ChunkedBody, Tunnel, Failed }
@@ -138,7 +138,9 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
             _context.HeadStartedAt = 0;
             _buffered = _buffered.Slice(consumed);
             _bodyBytes = 0;
-            if (head!.Method == "CONNECT")
+            // CONNECT, and an Upgrade request (WebSocket) that may be answered with 101: what follows belongs to
+            // the tunnel. If the Upgrade is refused the exchange stage closes the connection after its answer.
+            if (head!.Method == "CONNECT" || head.IsUpgrade && !head.HasBody)
             {
                 _state = State.Tunnel;
                 Push(_stage.Out, new RequestHeadPart(head));

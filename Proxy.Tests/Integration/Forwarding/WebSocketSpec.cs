@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Proxy.Tests.Integration.Support;
+using Xunit;
+
+namespace Proxy.Tests.Integration.Forwarding;
+
+/// <summary>E2: WebSocket (Upgrade) through a reverse route to a real Kestrel WebSocket echo backend.</summary>
+public sealed class WebSocketSpec : IAsyncLifetime
+{
+    private WebApplication _backend = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.Map("/ws", async (HttpContext ctx) =>
+        {
+            if (!ctx.WebSockets.IsWebSocketRequest)
+            {
+                ctx.Response.StatusCode = 426;
+                await ctx.Response.WriteAsync("websocket only");
+                return;
+            }
+            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[64 * 1024];
+            await socket.SendAsync("welcome"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+                await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
+            }
+        });
+        app.MapGet("/plain", () => "plain answer");
+        await app.StartAsync();
+        _port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        _backend = app;
+    }
+
+    public async Task DisposeAsync() => await _backend.DisposeAsync();
+
+    private static async Task<string> Receive(ClientWebSocket socket)
+    {
+        var buffer = new byte[512 * 1024];
+        var total = 0;
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer.AsMemory(total), new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token) is var r
+                ? new WebSocketReceiveResult(r.Count, r.MessageType, r.EndOfMessage)
+                : throw new InvalidOperationException();
+            total += result.Count;
+        } while (!result.EndOfMessage);
+        return Encoding.UTF8.GetString(buffer, 0, total);
+    }
+
+    [Fact]
+    public async Task WebSocketFrames_FlowBothWays_ThroughAReverseRoute_AndTheCloseHandshakeCompletes()
+    {
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(_port));
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{node.Public().Port}/ws"), CancellationToken.None);
+        Assert.Equal("welcome", await Receive(socket));
+
+        foreach (var message in new[] { "hello", new string('z', 200_000), "last" })
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, CancellationToken.None);
+            Assert.Equal(message, await Receive(socket));
+        }
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        Assert.Equal(WebSocketState.Closed, socket.State);
+        Assert.Equal("bye", socket.CloseStatusDescription);
+
+        // The node keeps serving plain HTTP on other connections.
+        using var http = new HttpClient();
+        Assert.Equal("plain answer", await http.GetStringAsync($"http://127.0.0.1:{node.Public().Port}/plain"));
+    }
+
+    [Fact]
+    public async Task ARefusedUpgrade_IsRelayedAsANormalResponse_AndTheConnectionCloses()
+    {
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(_port));
+        using var client = new RawClient(node.Public());
+        client.Send("GET /plain HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" +
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        var response = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("HTTP/1.1 200", response);
+        Assert.Contains("Connection: close", response);
+        Assert.Contains("plain answer", response);
+    }
+}
