@@ -18,6 +18,7 @@ namespace Proxy.Actors.Transport;
 public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, ByteString>>
 {
     private readonly int _readSize;
+    private readonly Socket? _socket;
 
     /// <summary>The socket comes from <see cref="ConnectionSetup.Current"/> when the stage is materialized.</summary>
     public SocketConnectionStage(int readSize = 16 * 1024)
@@ -25,6 +26,9 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
         _readSize = readSize;
         Shape = new FlowShape<ByteString, ByteString>(In, Out);
     }
+
+    /// <summary>A stage for one given socket (L4 routes splice two of them), materialized once.</summary>
+    public SocketConnectionStage(Socket socket, int readSize = 16 * 1024) : this(readSize) => _socket = socket;
 
     /// <summary>Bytes to write to the socket.</summary>
     public Inlet<ByteString> In { get; } = new("socket.in");
@@ -35,7 +39,7 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("tcp-connection");
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
-        new Logic(this, ConnectionSetup.Current.Socket ?? throw new InvalidOperationException("no socket to run on"));
+        new Logic(this, _socket ?? ConnectionSetup.Current.Socket ?? throw new InvalidOperationException("no socket to run on"));
 
     private sealed class Logic : InAndOutGraphStageLogic
     {

@@ -18,6 +18,7 @@ using Proxy.Actors.Forwarding;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Runtime;
+using Proxy.Actors.Tcp;
 using Proxy.Actors.Transport;
 using Proxy.Node.Admin;
 using Proxy.Node.Demo;
@@ -49,7 +50,7 @@ public sealed class ProxyNode : IAsyncDisposable
     }
 
     public ActorSystem System { get; }
-    /// <summary>Bound address of each listener by name (real ports when configured with port 0).</summary>
+    /// <summary>Bound address of each listener by name (real ports when configured with port 0); TCP routes as "tcp:NAME".</summary>
     public IReadOnlyDictionary<string, IPEndPoint> Listeners { get; }
     /// <summary>Bound address of the admin listener (health, readiness, the pbm API).</summary>
     public IPEndPoint Admin => _admin.EndPoint;
@@ -64,6 +65,7 @@ public sealed class ProxyNode : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var bound = new Dictionary<string, Socket>();
+        var boundTcp = new Dictionary<string, Socket>();
         AdminServer? admin = null;
         DemoBackend? demo = null;
         var readiness = new NodeReadiness();
@@ -74,12 +76,14 @@ public sealed class ProxyNode : IAsyncDisposable
             if (settings.DemoBackend is { } demoAddress) demo = DemoBackend.Start(EndpointParser.Parse(demoAddress));
             foreach (var listener in settings.Listeners)
                 bound[listener.Name] = SocketListenerSource.Bind(EndpointParser.Parse(listener.Address));
+            foreach (var route in settings.TcpRoutes)
+                boundTcp[route.Name] = SocketListenerSource.Bind(EndpointParser.Parse(route.Listen));
             admin = await AdminServer.StartAsync(EndpointParser.Parse(settings.Admin.Address), settings.AdminToken, readiness,
                 adminApi, logLevel, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            foreach (var s in bound.Values) s.Dispose();
+            foreach (var s in bound.Values.Concat(boundTcp.Values)) s.Dispose();
             if (admin is not null) await admin.DisposeAsync().ConfigureAwait(false);
             demo?.Dispose();
             throw;
@@ -92,6 +96,7 @@ public sealed class ProxyNode : IAsyncDisposable
             .ToDictionary(l => l.Name, l => new ForwardRuntime(l, settings.Forward));
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders), accessLog);
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
+        foreach (var (name, socket) in boundTcp) listenerEndpoints["tcp:" + name] = (IPEndPoint)socket.LocalEndPoint!;
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -141,6 +146,8 @@ public sealed class ProxyNode : IAsyncDisposable
                     foreach (var listener in settings.Listeners)
                         listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport),
                             "listener-" + listener.Name));
+                    foreach (var route in settings.TcpRoutes)
+                        listeners.Add(system.ActorOf(TcpRouteActor.Props(route, runtime, boundTcp[route.Name]), "tcp-route-" + route.Name));
                     readiness.ListenersBound = true;
                     adminApi.Attach(new ClusterAdminQueries(system, AdminQueryTimeout),
                         new PoolAdminQueries(settings, backendPools, AdminQueryTimeout));
@@ -166,7 +173,7 @@ public sealed class ProxyNode : IAsyncDisposable
         }
         catch
         {
-            foreach (var s in bound.Values) s.Dispose();
+            foreach (var s in bound.Values.Concat(boundTcp.Values)) s.Dispose();
             await admin.DisposeAsync().ConfigureAwait(false);
             demo?.Dispose();
             throw;

@@ -25,7 +25,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
     public ProxySettings Bind(HoconObjectReader proxy)
     {
         // Sections owned by later features: accepted so configs written for them load today.
-        proxy.Accept("rate-limits", "tcp-routes");
+        proxy.Accept("rate-limits");
         var defaults = new ProxySettings();
         var settings = new ProxySettings
         {
@@ -43,6 +43,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             DataDir = proxy.String("data-dir") ?? defaults.DataDir,
             Persistence = BindPersistence(proxy),
             Forward = BindForward(proxy),
+            TcpRoutes = BindTcpRoutes(proxy),
         };
         proxy.ReportUnknownKeys();
         return settings;
@@ -63,6 +64,35 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
         };
         r.ReportUnknownKeys();
         return settings;
+    }
+
+    private List<TcpRouteSettings> BindTcpRoutes(HoconObjectReader proxy)
+    {
+        var result = new List<TcpRouteSettings>();
+        var items = proxy.List("tcp-routes");
+        if (items is null) return result;
+        for (var i = 0; i < items.Count; i++)
+        {
+            // HOCON reads "[ ]" as one empty element.
+            if (items.Count == 1 && items[i].IsEmpty) break;
+            var path = $"{proxy.PathOf("tcp-routes")}[{i}]";
+            var r = HoconObjectReader.For(items[i], path, problems, "{ name = pg, listen = \"0.0.0.0:5432\", pool = postgres }");
+            if (r is null)
+            {
+                result.Add(new TcpRouteSettings { Name = "", Listen = "", Pool = "" });
+                continue;
+            }
+            var defaults = new TcpRouteSettings { Name = "", Listen = "", Pool = "" };
+            result.Add(new TcpRouteSettings
+            {
+                Name = r.String("name") ?? "",
+                Listen = r.String("listen") ?? "",
+                Pool = r.String("pool") ?? "",
+                IdleTimeout = r.Duration("idle-timeout") ?? defaults.IdleTimeout,
+            });
+            r.ReportUnknownKeys();
+        }
+        return result;
     }
 
     private ForwardSettings BindForward(HoconObjectReader proxy)

@@ -13,6 +13,7 @@ public static class ProxySettingsValidator
         ValidateListeners(settings, problems);
         ValidateAdmin(settings, problems);
         ValidateForward(settings.Forward, problems);
+        ValidateTcpRoutes(settings, problems);
         foreach (var (name, pool) in settings.Pools)
             PoolSettingsValidator.Validate(name, pool, $"proxy.pools.{name}", problems);
         RouteSettingsValidator.Validate(settings.Routes, settings.Pools, problems);
@@ -82,6 +83,31 @@ public static class ProxySettingsValidator
             for (var j = 0; j < entries.Count; j++)
                 if (!Forwarding.AddressGuard.IsValidEntry(entries[j], out var error))
                     problems.Add(new($"{path}.{key}[{j}]", error));
+        }
+    }
+
+    private static void ValidateTcpRoutes(ProxySettings settings, List<ConfigProblem> problems)
+    {
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var taken = new HashSet<HostPort>();
+        foreach (var listener in settings.Listeners)
+            if (HostPort.TryParse(listener.Address, 0, out var a, out _) && a.Port != 0) taken.Add(Normalize(a));
+        if (HostPort.TryParse(settings.Admin.Address, 0, out var admin, out _) && admin.Port != 0) taken.Add(Normalize(admin));
+        for (var i = 0; i < settings.TcpRoutes.Count; i++)
+        {
+            var route = settings.TcpRoutes[i];
+            var path = $"proxy.tcp-routes[{i}]";
+            if (string.IsNullOrWhiteSpace(route.Name)) problems.Add(new($"{path}.name", "missing name"));
+            else if (!names.TryAdd(route.Name, i))
+                problems.Add(new($"{path}.name", $"duplicate tcp route name '{route.Name}' (also proxy.tcp-routes[{names[route.Name]}])"));
+            if (string.IsNullOrWhiteSpace(route.Listen)) problems.Add(new($"{path}.listen", "missing listen address"));
+            else if (!HostPort.TryParse(route.Listen, 0, out var listen, out var error)) problems.Add(new($"{path}.listen", error));
+            else if (listen.Port != 0 && !taken.Add(Normalize(listen)))
+                problems.Add(new($"{path}.listen", $"address '{route.Listen}' is already used by a listener, the admin listener or another tcp route"));
+            if (string.IsNullOrWhiteSpace(route.Pool)) problems.Add(new($"{path}.pool", "missing pool"));
+            else if (!settings.Pools.ContainsKey(route.Pool)) problems.Add(new($"{path}.pool", $"no pool named '{route.Pool}'"));
+            if (route.IdleTimeout <= TimeSpan.Zero)
+                problems.Add(new($"{path}.idle-timeout", "must be greater than 0"));
         }
     }
 

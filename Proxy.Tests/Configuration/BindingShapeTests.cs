@@ -42,7 +42,7 @@ public class BindingShapeTests
             routes: """[ { name = r, pool = api, transforms { strip-prefix = "/v1" } } ]""",
             extra: """
                 rate-limits = [ { name = per-ip, key = client-ip, rate = "100/s" } ]
-                tcp-routes = [ { name = pg, listen = "0.0.0.0:5432" } ]
+                tcp-routes = [ { name = pg, listen = "0.0.0.0:5432", pool = api } ]
                 forward { header = X-Upstream-Proxy, default-upstream = "http://u:p@127.0.0.1:3128" }
                 """));
 

@@ -65,3 +65,24 @@ public sealed class ForwardSettingsTests
         Assert.StartsWith(expected, problems[0]);
     }
 }
+
+public sealed class TcpRouteSettingsTests
+{
+    [Fact]
+    public void TcpRoutes_AreBound()
+    {
+        var settings = LoadValid(Config(extra: """tcp-routes = [ { name = pg, listen = "127.0.0.1:15432", pool = api, idle-timeout = 30s } ]"""));
+        Assert.Equal(new TcpRouteSettings { Name = "pg", Listen = "127.0.0.1:15432", Pool = "api", IdleTimeout = TimeSpan.FromSeconds(30) },
+            settings.TcpRoutes.Single());
+    }
+
+    [Theory]
+    [InlineData("""{ listen = "127.0.0.1:1", pool = api }""", "proxy.tcp-routes[0].name: missing name")]
+    [InlineData("""{ name = x, pool = api }""", "proxy.tcp-routes[0].listen: missing listen address")]
+    [InlineData("""{ name = x, listen = "127.0.0.1:1", pool = nope }""", "proxy.tcp-routes[0].pool: no pool named 'nope'")]
+    [InlineData("""{ name = x, listen = "127.0.0.1:9110", pool = api }""", "proxy.tcp-routes[0].listen: address '127.0.0.1:9110' is already used by a listener, the admin listener or another tcp route")]
+    [InlineData("""{ name = x, listen = "127.0.0.1:1", pool = api, idle-timeout = 0s }""", "proxy.tcp-routes[0].idle-timeout: must be greater than 0")]
+    [InlineData("""{ name = x, listen = "127.0.0.1:1", pool = api, bogus = 1 }""", "proxy.tcp-routes[0].bogus: unknown key 'bogus'")]
+    public void BadTcpRoutes_AreReportedAtTheirPath(string route, string expected) =>
+        Assert.Equal([expected], Problems(Config(extra: $"tcp-routes = [ {route} ]")));
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Akka;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Proxy.Actors.Connections;
+using Proxy.Actors.Pools;
+using Proxy.Actors.Transport;
+using Proxy.Shared.Configuration;
+using Proxy.Shared.Connections;
+using Proxy.Shared.LoadBalancing;
+
+namespace Proxy.Actors.Tcp;
+
+/// <summary>
+/// E3: one L4 route. Accepts on its own socket, picks a usable backend of the route's pool with the pool's
+/// policy (cluster health, breaker and drain apply as for HTTP), connects with the pool's connect timeout
+/// (another backend on failure, up to the pool's retry attempts), then splices the two sockets with two
+/// <see cref="SocketConnectionStage"/>s joined through Akka.Streams' bidirectional idle timeout. Half-close
+/// travels both ways; outcomes feed the pool's cluster state.
+/// </summary>
+public sealed class TcpRouteActor : ReceiveActor
+{
+    private readonly TcpRouteSettings _route;
+    private readonly ProxyRuntime _runtime;
+    private readonly Socket _listenSocket;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IMaterializer _materializer = null!;
+    private IActorRef _self = ActorRefs.Nobody; // Self is not available from the async accept path
+    private UniqueKillSwitch? _accepting;
+    private int _active;
+    private readonly List<IActorRef> _drainWaiters = [];
+
+    private sealed record SpliceEnded;
+
+    public TcpRouteActor(TcpRouteSettings route, ProxyRuntime runtime, Socket listenSocket)
+    {
+        _route = route;
+        _runtime = runtime;
+        _listenSocket = listenSocket;
+        // Graceful shutdown (GracefulShutdown treats TCP routes like listeners): stop accepting, then wait for
+        // the open splices to end (each ends when both sides closed, or at its idle timeout).
+        Receive<StopAccepting>(_ =>
+        {
+            _accepting?.Shutdown();
+            Sender.Tell(new StoppedAccepting(_route.Name));
+        });
+        Receive<DrainConnections>(_ =>
+        {
+            if (Volatile.Read(ref _active) == 0) Sender.Tell(new ConnectionsDrained(_route.Name));
+            else _drainWaiters.Add(Sender);
+        });
+        Receive<SpliceEnded>(_ =>
+        {
+            if (Volatile.Read(ref _active) != 0) return;
+            foreach (var waiter in _drainWaiters) waiter.Tell(new ConnectionsDrained(_route.Name));
+            _drainWaiters.Clear();
+        });
+    }
+
+    public static Props Props(TcpRouteSettings route, ProxyRuntime runtime, Socket listenSocket) =>
+        Akka.Actor.Props.Create(() => new TcpRouteActor(route, runtime, listenSocket));
+
+    protected override void PreStart()
+    {
+        _materializer = Context.Materializer();
+        _self = Self;
+        _log.Info("TCP route {0} on {1} -> pool {2}", _route.Name, _listenSocket.LocalEndPoint, _route.Pool);
+        _accepting = Source.FromGraph(new SocketListenerSource(_listenSocket))
+            .ViaMaterialized(KillSwitches.Single<Socket>(), Keep.Right)
+            .To(Sink.ForEach<Socket>(client => _ = ServeAsync(client)))
+            .Run(_materializer);
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        client.NoDelay = true;
+        var pool = _runtime.Current.Pools[_route.Pool];
+        var clientKey = (client.RemoteEndPoint as IPEndPoint)?.Address.ToString();
+        Backend? avoid = null;
+        var attempts = 1 + Math.Max(0, pool.Settings.Retries.Attempts);
+        for (var attempt = 0; attempt < attempts; attempt++)
+        {
+            var index = pool.Policy.Pick(pool.Backends, new LoadBalancingContext(clientKey, avoid));
+            if (index < 0) break;
+            var backend = pool.Backends[index];
+            if (!backend.AcceptsTrial)
+            {
+                avoid = backend;
+                continue;
+            }
+            backend.BeginRequest();
+            var started = Stopwatch.GetTimestamp();
+            UpstreamConnection upstream;
+            try
+            {
+                upstream = await UpstreamConnector.ConnectAsync(backend, pool.Settings.Timeouts.Connect).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                backend.RecordFailure(started);
+                pool.RequestReport();
+                backend.EndRequest();
+                avoid = backend;
+                continue;
+            }
+            backend.RecordSuccess(started);
+            Splice(client, upstream.Socket, backend);
+            return;
+        }
+        _log.Warning("TCP route {0}: no backend of pool {1} could be reached; closing the client connection", _route.Name, _route.Pool);
+        client.Dispose();
+    }
+
+    private void Splice(Socket client, Socket backendSocket, Backend backend)
+    {
+        try
+        {
+            var done = Flow.FromGraph(new SocketConnectionStage(client))
+                .WatchTermination(Keep.Right)
+                .Join(BidiFlow.BidirectionalIdleTimeout<ByteString, ByteString>(_route.IdleTimeout)
+                    .Join(Flow.FromGraph(new SocketConnectionStage(backendSocket))))
+                .Run(_materializer);
+            Interlocked.Increment(ref _active);
+            var self = _self;
+            done.ContinueWith(_ =>
+            {
+                backend.EndRequest();
+                Interlocked.Decrement(ref _active);
+                self.Tell(new SpliceEnded());
+            }, TaskContinuationOptions.ExecuteSynchronously);
+        }
+        catch (Exception e)
+        {
+            // The actor (and its materializer) is stopping.
+            _log.Debug("TCP route {0}: splice not started: {1}", _route.Name, e.Message);
+            client.Dispose();
+            backendSocket.Dispose();
+            backend.EndRequest();
+        }
+    }
+}
