@@ -6,6 +6,7 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Proxy.Actors.Http;
+using Proxy.Actors.Tls;
 using Proxy.Actors.Transport;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Connections;
@@ -50,10 +51,13 @@ public sealed class ListenerActor : ReceiveActor
     private readonly ListenerTransport _transport;
     private Akka.Streams.Dsl.Tcp.ServerBinding? _akkaIoBinding;
 
+    private readonly CertificateStore? _certificates;
+
     public ListenerActor(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket,
-        ListenerTransport transport = ListenerTransport.Sockets)
+        ListenerTransport transport = ListenerTransport.Sockets, CertificateStore? certificates = null)
     {
         _transport = transport;
+        _certificates = certificates;
         _settings = settings;
         _runtime = runtime;
         _listenSocket = listenSocket;
@@ -94,8 +98,8 @@ public sealed class ListenerActor : ReceiveActor
     }
 
     public static Props Props(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket,
-        ListenerTransport transport = ListenerTransport.Sockets) =>
-        Akka.Actor.Props.Create(() => new ListenerActor(settings, runtime, listenSocket, transport));
+        ListenerTransport transport = ListenerTransport.Sockets, CertificateStore? certificates = null) =>
+        Akka.Actor.Props.Create(() => new ListenerActor(settings, runtime, listenSocket, transport, certificates));
 
     protected override void PreStart()
     {
@@ -104,6 +108,7 @@ public sealed class ListenerActor : ReceiveActor
         if (Context.System.Settings.Config.HasPath(ConnectionDispatcher))
             settings = settings.WithDispatcher(ConnectionDispatcher);
         _materializer = Context.Materializer(settings, namePrefix: "conn");
+        _certificates?.AttachLog(_log);
         BuildConnectionGraphs();
         if (_transport == ListenerTransport.AkkaIo)
         {
@@ -196,8 +201,12 @@ public sealed class ListenerActor : ReceiveActor
             .ViaMaterialized(new ProxyExchangeStage(_runtime, _settings), Keep.Right)
             .Via(new HttpResponseEncoderStage());
         _httpGraph = Flow.FromGraph(Fusing.Aggressive(http));
+        // E1: a TLS listener's bytes pass through SslStream (certificate by SNI) instead of the plain socket stage.
+        IGraph<FlowShape<ByteString, ByteString>, Akka.NotUsed> transport = _certificates is null
+            ? new SocketConnectionStage()
+            : new TlsConnectionStage(_certificates, _runtime.Current.Settings.Timeouts.RequestHead);
         _connectionGraph = RunnableGraph.FromGraph(Fusing.Aggressive(
-            Flow.FromGraph(new SocketConnectionStage()).JoinMaterialized(http, Keep.Right)));
+            Flow.FromGraph(transport).JoinMaterialized(http, Keep.Right)));
     }
 
     private void Track(ConnectionHandle handle)

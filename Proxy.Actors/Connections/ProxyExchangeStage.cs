@@ -362,12 +362,13 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var client = _clientAddress;
             var xff = headers.Get("X-Forwarded-For");
             headers.Set("X-Forwarded-For", xff is null ? client : xff + ", " + client);
-            headers.Set("X-Forwarded-Proto", "http");
+            var proto = _stage._listener.Tls is null ? "http" : "https";
+            headers.Set("X-Forwarded-Proto", proto);
             if (head.Authority.Length > 0) headers.Set("X-Forwarded-Host", head.Authority);
             if (settings.AddForwardedHeader)
             {
                 var forClient = client.Contains(':') ? "\"[" + client + "]\"" : client;
-                var forwarded = "for=" + forClient + ";proto=http" + (head.Authority.Length > 0 ? ";host=\"" + head.Authority + "\"" : "");
+                var forwarded = "for=" + forClient + ";proto=" + proto + (head.Authority.Length > 0 ? ";host=\"" + head.Authority + "\"" : "");
                 var existing = headers.Get("Forwarded");
                 headers.Set("Forwarded", existing is null ? forwarded : existing + ", " + forwarded);
             }

@@ -19,6 +19,7 @@ using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Runtime;
 using Proxy.Actors.Tcp;
+using Proxy.Actors.Tls;
 using Proxy.Actors.Transport;
 using Proxy.Node.Admin;
 using Proxy.Node.Demo;
@@ -66,6 +67,7 @@ public sealed class ProxyNode : IAsyncDisposable
     {
         var bound = new Dictionary<string, Socket>();
         var boundTcp = new Dictionary<string, Socket>();
+        var certificates = new Dictionary<string, CertificateStore>();
         AdminServer? admin = null;
         DemoBackend? demo = null;
         var readiness = new NodeReadiness();
@@ -74,6 +76,8 @@ public sealed class ProxyNode : IAsyncDisposable
         try
         {
             if (settings.DemoBackend is { } demoAddress) demo = DemoBackend.Start(EndpointParser.Parse(demoAddress));
+            foreach (var listener in settings.Listeners.Where(l => l.Tls is not null))
+                certificates[listener.Name] = LoadCertificates(listener);
             foreach (var listener in settings.Listeners)
                 bound[listener.Name] = SocketListenerSource.Bind(EndpointParser.Parse(listener.Address));
             foreach (var route in settings.TcpRoutes)
@@ -84,6 +88,7 @@ public sealed class ProxyNode : IAsyncDisposable
         catch
         {
             foreach (var s in bound.Values.Concat(boundTcp.Values)) s.Dispose();
+            foreach (var c in certificates.Values) c.Dispose();
             if (admin is not null) await admin.DisposeAsync().ConfigureAwait(false);
             demo?.Dispose();
             throw;
@@ -144,8 +149,8 @@ public sealed class ProxyNode : IAsyncDisposable
                     foreach (var (name, forwarder) in forwarders) system.ActorOf(ForwardAgent.Props(forwarder), "forward-" + name);
                     var listeners = new List<IActorRef>();
                     foreach (var listener in settings.Listeners)
-                        listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport),
-                            "listener-" + listener.Name));
+                        listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport,
+                            certificates.GetValueOrDefault(listener.Name)), "listener-" + listener.Name));
                     foreach (var route in settings.TcpRoutes)
                         listeners.Add(system.ActorOf(TcpRouteActor.Props(route, runtime, boundTcp[route.Name]), "tcp-route-" + route.Name));
                     readiness.ListenersBound = true;
@@ -186,6 +191,19 @@ public sealed class ProxyNode : IAsyncDisposable
             demo?.Dispose();
         }, TaskScheduler.Default);
         return new ProxyNode(host, system, listenerEndpoints, admin, runtime, demo);
+    }
+
+    /// <summary>Loads a TLS listener's certificates at start, so a bad PEM file fails the start with its name.</summary>
+    private static CertificateStore LoadCertificates(ListenerSettings listener)
+    {
+        try
+        {
+            return new CertificateStore(listener.Tls!);
+        }
+        catch (Exception e) when (e is global::System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
+        {
+            throw new InvalidOperationException($"listener {listener.Name}: TLS certificate could not be loaded: {e.Message}", e);
+        }
     }
 
     /// <summary>The <c>backend-pool</c> shard region on every node (role <c>proxy</c>): one entity per pool,

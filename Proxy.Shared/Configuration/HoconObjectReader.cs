@@ -77,7 +77,12 @@ internal sealed class HoconObjectReader
     public IList<HoconValue>? List(string key)
     {
         if (Raw(key) is not { } v) return null;
-        if (HoconValues.IsList(v)) return v.GetArray();
+        if (HoconValues.IsList(v))
+        {
+            var items = v.GetArray();
+            // Akka's HOCON parser reads "[ ]" as a list holding one empty value: that is an empty list.
+            return items.Count == 1 && items[0].IsEmpty ? [] : items;
+        }
         _problems.Add(new ConfigProblem(PathOf(key), $"expected a list, got {HoconValues.Describe(v)}"));
         return null;
     }

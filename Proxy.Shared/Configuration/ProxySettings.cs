@@ -52,6 +52,8 @@ public sealed record ListenerSettings
     public int MaxConnections { get; init; } = 20_000;
     /// <summary>Forward mode only: which targets and upstream proxies may be reached.</summary>
     public ForwardGuardSettings Guard { get; init; } = new();
+    /// <summary>TLS termination (E1); null = plain HTTP.</summary>
+    public TlsSettings? Tls { get; init; }
 }
 
 public sealed record AdminSettings

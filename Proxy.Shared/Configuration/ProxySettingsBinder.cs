@@ -66,6 +66,41 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
         return settings;
     }
 
+    private TlsSettings? BindTls(HoconObjectReader listener)
+    {
+        var r = listener.Object("tls", "{ certificates = [ { cert = \"site.crt.pem\", key = \"site.key.pem\" } ] }");
+        if (r is null) return null;
+        var certificates = new List<CertificateSettings>();
+        if (r.List("certificates") is { } items)
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                var path = $"{r.PathOf("certificates")}[{i}]";
+                var c = HoconObjectReader.For(items[i], path, problems, "{ cert = \"site.crt.pem\", key = \"site.key.pem\", names = [ \"example.com\" ] }");
+                if (c is null)
+                {
+                    certificates.Add(new CertificateSettings { Cert = "", Key = "" });
+                    continue;
+                }
+                certificates.Add(new CertificateSettings
+                {
+                    Cert = c.String("cert") ?? "",
+                    Key = c.String("key") ?? "",
+                    Names = c.StringOrList("names") ?? [],
+                });
+                c.ReportUnknownKeys();
+            }
+        }
+        var defaults = new TlsSettings();
+        var settings = new TlsSettings
+        {
+            Certificates = certificates,
+            ReloadInterval = r.Duration("reload-interval") ?? defaults.ReloadInterval,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
     private List<TcpRouteSettings> BindTcpRoutes(HoconObjectReader proxy)
     {
         var result = new List<TcpRouteSettings>();
@@ -73,8 +108,6 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
         if (items is null) return result;
         for (var i = 0; i < items.Count; i++)
         {
-            // HOCON reads "[ ]" as one empty element.
-            if (items.Count == 1 && items[i].IsEmpty) break;
             var path = $"{proxy.PathOf("tcp-routes")}[{i}]";
             var r = HoconObjectReader.For(items[i], path, problems, "{ name = pg, listen = \"0.0.0.0:5432\", pool = postgres }");
             if (r is null)
@@ -139,7 +172,6 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
                 result.Add(new ListenerSettings { Name = "", Address = "" });
                 continue;
             }
-            r.Accept("tls"); // bound by the TLS feature
             var defaults = new ListenerSettings { Name = "", Address = "" };
             result.Add(new ListenerSettings
             {
@@ -154,6 +186,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
                     AllowUpstreams = r.StringOrList("allow-upstreams") ?? [],
                     DenyUpstreams = r.StringOrList("deny-upstreams") ?? [],
                 },
+                Tls = BindTls(r),
             });
             r.ReportUnknownKeys();
         }

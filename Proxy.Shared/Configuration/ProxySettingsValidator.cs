@@ -63,6 +63,7 @@ public static class ProxySettingsValidator
             if (listener.MaxConnections < 1)
                 problems.Add(new($"{path}.max-connections", $"must be at least 1, got {listener.MaxConnections}"));
             ValidateGuard(listener, path, problems);
+            if (listener.Tls is { } tls) ValidateTls(tls, $"{path}.tls", problems);
         }
     }
 
@@ -84,6 +85,24 @@ public static class ProxySettingsValidator
                 if (!Forwarding.AddressGuard.IsValidEntry(entries[j], out var error))
                     problems.Add(new($"{path}.{key}[{j}]", error));
         }
+    }
+
+    private static void ValidateTls(TlsSettings tls, string path, List<ConfigProblem> problems)
+    {
+        if (tls.Certificates.Count == 0)
+            problems.Add(new($"{path}.certificates", "no certificates: add at least one { cert = \"…pem\", key = \"…pem\" }"));
+        for (var i = 0; i < tls.Certificates.Count; i++)
+        {
+            var c = tls.Certificates[i];
+            var at = $"{path}.certificates[{i}]";
+            foreach (var (key, file) in new[] { ("cert", c.Cert), ("key", c.Key) })
+            {
+                // Whether the files exist and parse is checked when the node loads them (it fails the start, naming them).
+                if (string.IsNullOrWhiteSpace(file)) problems.Add(new($"{at}.{key}", "missing PEM file path"));
+            }
+        }
+        if (tls.ReloadInterval < TimeSpan.FromMilliseconds(100))
+            problems.Add(new($"{path}.reload-interval", "must be at least 100ms"));
     }
 
     private static void ValidateTcpRoutes(ProxySettings settings, List<ConfigProblem> problems)

@@ -86,3 +86,33 @@ public sealed class TcpRouteSettingsTests
     public void BadTcpRoutes_AreReportedAtTheirPath(string route, string expected) =>
         Assert.Equal([expected], Problems(Config(extra: $"tcp-routes = [ {route} ]")));
 }
+
+public sealed class TlsSettingsTests
+{
+    [Fact]
+    public void TlsBlock_IsBound()
+    {
+        var listener = LoadValid(Config(listeners: """[ { name = s, address = "127.0.0.1:0", tls { reload-interval = 5s, certificates = [ { cert = "a.pem", key = "a.key", names = [ "a.test", "*.a.test" ] }, { cert = "b.pem", key = "b.key" } ] } } ]""")).Listeners[0];
+        Assert.Equal(new TlsSettings
+        {
+            ReloadInterval = TimeSpan.FromSeconds(5),
+            Certificates =
+            [
+                new CertificateSettings { Cert = "a.pem", Key = "a.key", Names = ["a.test", "*.a.test"] },
+                new CertificateSettings { Cert = "b.pem", Key = "b.key" },
+            ],
+        }, listener.Tls);
+    }
+
+    [Theory]
+    [InlineData("tls { certificates = [ ] }", "proxy.listeners[0].tls.certificates: no certificates")]
+    [InlineData("tls { certificates = [ { cert = \"a.pem\" } ] }", "proxy.listeners[0].tls.certificates[0].key: missing PEM file path")]
+    [InlineData("tls { reload-interval = 10ms, certificates = [ { cert = a, key = b } ] }", "proxy.listeners[0].tls.reload-interval: must be at least 100ms")]
+    [InlineData("tls { certificates = [ { cert = a, key = b, passphrase = x } ] }", "proxy.listeners[0].tls.certificates[0].passphrase: unknown key 'passphrase'")]
+    public void BadTlsBlocks_AreReportedAtTheirPath(string tls, string expected)
+    {
+        var problems = Problems(Config(listeners: $$"""[ { name = s, address = "127.0.0.1:0", {{tls}} } ]"""));
+        Assert.Single(problems);
+        Assert.StartsWith(expected, problems[0]);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Proxy.Node.Hosting;
+using Proxy.Tests.Integration.Support;
+using Xunit;
+
+namespace Proxy.Tests.Integration.Forwarding;
+
+/// <summary>E1: TLS termination on a listener, certificates chosen by SNI, reloaded when their files change.</summary>
+public sealed class TlsTerminationSpec : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("proxy-tls-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private Task<ProxyNode> StartNode(int backendPort, TestCertificates.Pem a, TestCertificates.Pem b) => TestNode.StartAsync(
+        TestNode.PoolFor(backendPort),
+        $$""", tls { reload-interval = 200ms, certificates = [ { cert = "{{a.CertPath}}", key = "{{a.KeyPath}}" }, { cert = "{{b.CertPath}}", key = "{{b.KeyPath}}" } ] }""");
+
+    private static async Task<(SslStream Stream, X509Certificate2 Certificate)> Handshake(ProxyNode node, string? serverName)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(node.Public());
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        X509Certificate2? seen = null;
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = serverName ?? "",
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                seen = new X509Certificate2(certificate!);
+                return true;
+            },
+        });
+        return (ssl, seen!);
+    }
+
+    private static async Task<string> Get(SslStream ssl, string host, bool close)
+    {
+        await ssl.WriteAsync(Encoding.ASCII.GetBytes($"GET /tls HTTP/1.1\r\nHost: {host}\r\n{(close ? "Connection: close\r\n" : "")}\r\n"));
+        var buffer = new byte[16384];
+        var text = new StringBuilder();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!text.ToString().Contains("\r\n\r\n") || !ResponseComplete(text.ToString()))
+        {
+            var n = await ssl.ReadAsync(buffer, cts.Token);
+            if (n == 0) break;
+            text.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+        return text.ToString();
+    }
+
+    private static bool ResponseComplete(string text)
+    {
+        var head = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var lengthAt = text.IndexOf("Content-Length: ", StringComparison.OrdinalIgnoreCase);
+        if (head < 0 || lengthAt < 0 || lengthAt > head) return head >= 0;
+        var end = text.IndexOf("\r\n", lengthAt, StringComparison.Ordinal);
+        var length = int.Parse(text[(lengthAt + 16)..end]);
+        return text.Length - (head + 4) >= length;
+    }
+
+    [Fact]
+    public async Task TwoServerNames_GetTwoCertificates_TheDefaultCoversTheRest_AndRequestsAreProxiedWithHttpsForwarded()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("over tls"));
+        var a = TestCertificates.Write(_dir, "a", "a.test");
+        var b = TestCertificates.Write(_dir, "b", "b.test", "*.b.test");
+        await using var node = await StartNode(backend.Port, a, b);
+
+        var (sslA, certA) = await Handshake(node, "a.test");
+        var (sslB, certB) = await Handshake(node, "api.b.test");
+        var (sslD, certD) = await Handshake(node, "unknown.test");
+        Assert.Equal(a.Certificate.Thumbprint, certA.Thumbprint);
+        Assert.Equal(b.Certificate.Thumbprint, certB.Thumbprint);
+        Assert.Equal(a.Certificate.Thumbprint, certD.Thumbprint);
+        Assert.True(sslA.SslProtocol >= SslProtocols.Tls12);
+
+        var response = await Get(sslB, "api.b.test", close: false);
+        Assert.StartsWith("HTTP/1.1 200", response);
+        Assert.EndsWith("over tls", response);
+        Assert.Contains("X-Forwarded-Proto: https", backend.Requests.Single().Head);
+        await sslA.DisposeAsync();
+        await sslB.DisposeAsync();
+        await sslD.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task CurlWithResolve_SeesADifferentCertificatePerName()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("curl"));
+        var a = TestCertificates.Write(_dir, "a", "a.test");
+        var b = TestCertificates.Write(_dir, "b", "b.test");
+        await using var node = await StartNode(backend.Port, a, b);
+        var port = node.Public().Port;
+        foreach (var (name, expected) in new[] { ("a.test", "a.test"), ("b.test", "b.test") })
+        {
+            var info = new ProcessStartInfo("curl", ["-sS", "-v", "--cacert", expected == "a.test" ? a.CertPath : b.CertPath,
+                "--resolve", $"{name}:{port}:127.0.0.1", $"https://{name}:{port}/"])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            using var curl = Process.Start(info)!;
+            var stdout = await curl.StandardOutput.ReadToEndAsync();
+            var stderr = await curl.StandardError.ReadToEndAsync();
+            await curl.WaitForExitAsync();
+            Assert.True(curl.ExitCode == 0, stderr);
+            Assert.Equal("curl", stdout);
+            Assert.Contains($"CN={expected}", stderr.Replace(" = ", "=").Replace("CN = ", "CN="));
+        }
+    }
+
+    [Fact]
+    public async Task AReplacedCertificate_IsServedToNewHandshakes_WhileAnOpenConnectionKeepsWorking()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("still"));
+        var a = TestCertificates.Write(_dir, "a", "a.test");
+        var b = TestCertificates.Write(_dir, "b", "b.test");
+        await using var node = await StartNode(backend.Port, a, b);
+
+        var (open, before) = await Handshake(node, "a.test");
+        Assert.Equal(a.Certificate.Thumbprint, before.Thumbprint);
+        Assert.StartsWith("HTTP/1.1 200", await Get(open, "a.test", close: false));
+
+        var renewed = TestCertificates.Write(_dir, "a", "a.test");
+        Assert.NotEqual(a.Certificate.Thumbprint, renewed.Certificate.Thumbprint);
+        await Eventually.Holds(async () =>
+        {
+            var (probe, seen) = await Handshake(node, "a.test");
+            await probe.DisposeAsync();
+            return seen.Thumbprint == renewed.Certificate.Thumbprint;
+        }, TimeSpan.FromSeconds(10), "a new handshake gets the renewed certificate");
+
+        // The connection opened before the change was not dropped.
+        Assert.StartsWith("HTTP/1.1 200", await Get(open, "a.test", close: true));
+        await open.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task PlainHttpOrGarbage_OnATlsListener_IsClosed_AndTheListenerKeepsServing()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("ok"));
+        var a = TestCertificates.Write(_dir, "a", "a.test");
+        var b = TestCertificates.Write(_dir, "b", "b.test");
+        await using var node = await StartNode(backend.Port, a, b);
+        using (var plain = new RawClient(node.Public()))
+        {
+            plain.Send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+            var answer = await plain.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+            Assert.DoesNotContain("HTTP/1.1 200", answer);
+        }
+        var (ssl, _) = await Handshake(node, "a.test");
+        Assert.StartsWith("HTTP/1.1 200", await Get(ssl, "a.test", close: true));
+        await ssl.DisposeAsync();
+        Assert.DoesNotContain(backend.Requests, r => r.RequestLine.StartsWith("GET / "));
+    }
+
+    [Fact]
+    public async Task AMissingOrInvalidCertificate_FailsTheStartWithItsName()
+    {
+        var a = TestCertificates.Write(_dir, "a", "a.test");
+        var broken = Path.Combine(_dir, "broken.crt.pem");
+        await File.WriteAllTextAsync(broken, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestNode.StartAsync(TestNode.PoolFor(1),
+            $$""", tls { certificates = [ { cert = "{{broken}}", key = "{{a.KeyPath}}" } ] }"""));
+        Assert.Contains("TLS certificate could not be loaded", error.Message);
+
+        var missing = await Assert.ThrowsAsync<InvalidOperationException>(() => TestNode.StartAsync(TestNode.PoolFor(1),
+            $$""", tls { certificates = [ { cert = "{{_dir}}/nope.pem", key = "{{a.KeyPath}}" } ] }"""));
+        Assert.Contains("TLS certificate could not be loaded", missing.Message);
+        Assert.Contains("nope.pem", missing.Message);
+    }
+}
