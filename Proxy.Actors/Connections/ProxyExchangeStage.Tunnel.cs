@@ -86,6 +86,12 @@ public sealed partial class ProxyExchangeStage
         private void BeginUpgradeTunnel(HttpResponseHead head)
         {
             var conn = _conn!;
+            if (conn.Tls is not null)
+            {
+                // The splice works on sockets; an upgrade over a TLS backend connection is not spliced (yet).
+                RespondUpstreamError(502, "protocol upgrades to https:// backends are not supported");
+                return;
+            }
             _conn = null;
             _backend?.RecordSuccess(_attemptStart);
             var leftover = conn.Buffered > 0 ? conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered).ToArray() : [];

@@ -563,9 +563,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             ValueTask<int> send;
             try
             {
-                send = _segments.Count == 1
-                    ? _conn!.Socket.SendAsync(_segments[0].AsMemory(), SocketFlags.None)
-                    : new ValueTask<int>(_conn!.Socket.SendAsync(_segments, SocketFlags.None));
+                send = _conn!.SendAsync(_segments);
             }
             catch (Exception)
             {
@@ -712,7 +710,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             ValueTask<int> read;
             try
             {
-                read = conn.Socket.ReceiveAsync(conn.Buffer.AsMemory(conn.ReadEnd), SocketFlags.None);
+                read = conn.ReceiveAsync(conn.Buffer.AsMemory(conn.ReadEnd));
             }
             catch (Exception)
             {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Proxy.Actors.Tls;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.LoadBalancing;
 using Proxy.Shared.Pools;
@@ -20,10 +21,11 @@ public sealed class Backend : LoadBalancedBackend
     private int _lastReportedInFlight = -1;
     private volatile int _trialLimit;
 
-    public Backend(BackendSettings settings, UpstreamConnectionSettings connections)
+    public Backend(BackendSettings settings, UpstreamConnectionSettings connections, UpstreamTls? tls = null)
         : base(settings.Address, settings.Weight)
     {
         Settings = settings;
+        Tls = settings.Tls ? tls ?? new UpstreamTls(new UpstreamTlsSettings()) : null;
         EndPoint = IPAddress.TryParse(settings.Host, out var ip)
             ? new IPEndPoint(ip, settings.Port)
             : new DnsEndPoint(settings.Host, settings.Port);
@@ -31,6 +33,8 @@ public sealed class Backend : LoadBalancedBackend
     }
 
     public BackendSettings Settings { get; }
+    /// <summary>How to verify this backend's certificate; null for plain HTTP.</summary>
+    public UpstreamTls? Tls { get; }
     public EndPoint EndPoint { get; }
     public UpstreamConnectionPool Connections { get; }
 

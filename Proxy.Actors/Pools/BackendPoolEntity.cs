@@ -25,11 +25,13 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
     private readonly HashSet<string> _probing = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _version;
+    private readonly Tls.UpstreamTls? _tls;
 
     public BackendPoolEntity(string poolId, PoolSettings? settings)
     {
         _poolId = poolId;
         _model = settings is null ? null : new BackendPoolModel(settings);
+        _tls = settings is not null && settings.Backends.Any(b => b.Tls) ? new Tls.UpstreamTls(settings.Tls) : null;
 
         Recover<IBackendPoolEvent>(e => _model?.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
@@ -151,7 +153,7 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
             // One probe per backend at a time: a slow backend is not probed by a pile of overlapping requests.
             if (!_probing.Add(backend.Address)) continue;
             var address = backend.Address;
-            HealthProber.ProbeAsync(backend, health).ContinueWith(
+            HealthProber.ProbeAsync(backend, health, _tls).ContinueWith(
                 t => self.Tell(new ProbeResult(address, t.IsCompletedSuccessfully && t.Result)),
                 TaskContinuationOptions.ExecuteSynchronously);
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using Proxy.Actors.Tls;
 using Proxy.Shared.Configuration;
 
 namespace Proxy.Actors.Pools;
@@ -22,15 +23,18 @@ public static class HealthProber
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    public static async Task<bool> ProbeAsync(BackendSettings backend, HealthCheckSettings health)
+    /// <param name="tls">The pool's verification rules for an https:// backend (its probes use them too).</param>
+    public static async Task<bool> ProbeAsync(BackendSettings backend, HealthCheckSettings health, UpstreamTls? tls = null)
     {
         var host = backend.Host.Contains(':') ? "[" + backend.Host + "]" : backend.Host;
         using var cts = new CancellationTokenSource(health.Timeout);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{host}:{backend.Port}{health.Path}");
+            var scheme = backend.Tls ? "https" : "http";
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{scheme}://{host}:{backend.Port}{health.Path}");
             request.Headers.UserAgent.ParseAdd("akka-proxy-health/1");
-            using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token)
+            var client = backend.Tls && tls is not null ? tls.ProbeClient : Client;
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token)
                 .ConfigureAwait(false);
             return (int)response.StatusCode is >= 200 and < 400 && response.StatusCode != HttpStatusCode.SwitchingProtocols;
         }

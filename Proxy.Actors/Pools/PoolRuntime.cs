@@ -1,3 +1,4 @@
+using Proxy.Actors.Tls;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.LoadBalancing;
 
@@ -16,8 +17,11 @@ public sealed class PoolRuntime : IDisposable
         Settings = settings;
         Name = settings.Name;
         Backends = new Backend[settings.Backends.Count];
+        // Read once per pool (its CA file, if any); a bad file fails the node's start.
+        var tls = settings.Backends.Any(b => b.Tls) ? new UpstreamTls(settings.Tls) : null;
         for (var i = 0; i < Backends.Length; i++)
-            Backends[i] = new Backend(settings.Backends[i], settings.Connections);
+            Backends[i] = new Backend(settings.Backends[i], settings.Connections, tls);
+        Tls = tls;
         Policy = LoadBalancingPolicies.Create(settings.Policy);
         Budget = new RetryBudget(settings.Retries.Budget);
         var statuses = new bool[600];
@@ -31,6 +35,8 @@ public sealed class PoolRuntime : IDisposable
     public Backend[] Backends { get; }
     public ILoadBalancingPolicy Policy { get; }
     public RetryBudget Budget { get; }
+    /// <summary>Verification of the pool's https:// backends (null when it has none).</summary>
+    public UpstreamTls? Tls { get; }
     /// <summary>Indexed by status code: whether an idempotent request is retried on it.</summary>
     public bool[] RetryStatuses { get; }
 

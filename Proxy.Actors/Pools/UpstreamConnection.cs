@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace Proxy.Actors.Pools;
@@ -10,15 +11,43 @@ public sealed class UpstreamConnection : IDisposable
 {
     private const int InitialBuffer = 16 * 1024;
 
-    public UpstreamConnection(Socket socket, Backend backend)
+    public UpstreamConnection(Socket socket, Backend backend, SslStream? tls = null)
     {
         Socket = socket;
         Backend = backend;
+        Tls = tls;
         Buffer = new byte[InitialBuffer];
     }
 
     public Socket Socket { get; }
     public Backend Backend { get; }
+    /// <summary>The TLS session to an <c>https://</c> backend; null for plain HTTP.</summary>
+    public SslStream? Tls { get; }
+
+    /// <summary>Sends the segments in order (one gathered socket write, or one TLS write per segment).</summary>
+    public ValueTask<int> SendAsync(IList<ArraySegment<byte>> segments)
+    {
+        if (Tls is null)
+            return segments.Count == 1
+                ? Socket.SendAsync(segments[0].AsMemory(), SocketFlags.None)
+                : new ValueTask<int>(Socket.SendAsync(segments, SocketFlags.None));
+        return SendTlsAsync(segments);
+    }
+
+    private async ValueTask<int> SendTlsAsync(IList<ArraySegment<byte>> segments)
+    {
+        var total = 0;
+        // Copied: the caller reuses its segment list once this returns a pending task.
+        foreach (var segment in segments.ToArray())
+        {
+            await Tls!.WriteAsync(segment.AsMemory()).ConfigureAwait(false);
+            total += segment.Count;
+        }
+        return total;
+    }
+
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer) =>
+        Tls is null ? Socket.ReceiveAsync(buffer, SocketFlags.None) : Tls.ReadAsync(buffer);
 
     /// <summary>Bytes read but not yet consumed are Buffer[ReadStart..ReadEnd).</summary>
     public byte[] Buffer { get; private set; }
@@ -49,6 +78,7 @@ public sealed class UpstreamConnection : IDisposable
 
     public void Dispose()
     {
+        Tls?.Dispose();
         try
         {
             Socket.Shutdown(SocketShutdown.Both);

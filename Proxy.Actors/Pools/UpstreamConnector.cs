@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace Proxy.Actors.Pools;
@@ -12,7 +13,19 @@ public static class UpstreamConnector
         try
         {
             await socket.ConnectAsync(backend.EndPoint, cts.Token).ConfigureAwait(false);
-            return new UpstreamConnection(socket, backend);
+            if (backend.Tls is not { } tls) return new UpstreamConnection(socket, backend);
+            // https:// backend: the handshake counts against the same connect timeout.
+            var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: true);
+            try
+            {
+                await ssl.AuthenticateAsClientAsync(tls.ClientOptions(backend.Settings.Host), cts.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                ssl.Dispose();
+                throw;
+            }
+            return new UpstreamConnection(socket, backend, ssl);
         }
         catch (OperationCanceledException)
         {

@@ -105,6 +105,19 @@ public sealed record PoolSettings
     public OutlierSettings Outlier { get; init; } = new();
     /// <summary>What the consistent-hash policy hashes.</summary>
     public HashKeySettings HashKey { get; init; } = new();
+    /// <summary>How <c>https://</c> backends are verified (E1).</summary>
+    public UpstreamTlsSettings Tls { get; init; } = new();
+}
+
+/// <summary>A pool's <c>tls { verify, ca-file, server-name }</c> for its <c>https://</c> backends.</summary>
+public sealed record UpstreamTlsSettings
+{
+    /// <summary>Validate the backend's certificate (chain and name). Off only for tests and trusted networks.</summary>
+    public bool Verify { get; init; } = true;
+    /// <summary>PEM file of the CA(s) to trust instead of the system store (e.g. a private CA).</summary>
+    public string? CaFile { get; init; }
+    /// <summary>SNI and the name the certificate must carry; default: the backend's host.</summary>
+    public string? ServerName { get; init; }
 }
 
 /// <summary>P2: an HTTP GET to each backend every interval; thresholds of consecutive results flip health.</summary>
@@ -157,6 +170,8 @@ public sealed record BackendSettings
     public required string Host { get; init; }
     public required int Port { get; init; }
     public int Weight { get; init; } = 1;
+    /// <summary>Written <c>https://host:port</c>: the proxy speaks TLS to it (the pool's <c>tls</c> block verifies it).</summary>
+    public bool Tls { get; init; }
 }
 
 public sealed record PoolTimeouts

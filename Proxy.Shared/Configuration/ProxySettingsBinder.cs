@@ -282,9 +282,25 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             Breaker = BindBreaker(r, defaults.Breaker),
             Outlier = BindOutlier(r, defaults.Outlier),
             HashKey = BindHashKey(r) ?? defaults.HashKey,
+            Tls = BindUpstreamTls(r),
         };
         r.ReportUnknownKeys();
         return pool;
+    }
+
+    private UpstreamTlsSettings BindUpstreamTls(HoconObjectReader pool)
+    {
+        var defaults = new UpstreamTlsSettings();
+        var r = pool.Object("tls", "{ verify = on, ca-file = \"ca.pem\", server-name = \"backend.internal\" }");
+        if (r is null) return defaults;
+        var settings = new UpstreamTlsSettings
+        {
+            Verify = r.Switch("verify") ?? defaults.Verify,
+            CaFile = r.String("ca-file") is { Length: > 0 } ca ? ca : null,
+            ServerName = r.String("server-name") is { Length: > 0 } name ? name : null,
+        };
+        r.ReportUnknownKeys();
+        return settings;
     }
 
     private HealthCheckSettings? BindHealth(HoconObjectReader pool)
@@ -411,17 +427,18 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
     private BackendSettings Backend(string address, int weight, string? path)
     {
         var text = address.Trim();
-        const string Http = "http://";
+        const string Http = "http://", Https = "https://";
+        var tls = false;
         if (text.StartsWith(Http, StringComparison.OrdinalIgnoreCase))
             text = text[Http.Length..].TrimEnd('/');
-        else if (text.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        else if (text.StartsWith(Https, StringComparison.OrdinalIgnoreCase))
         {
-            if (path is not null) problems.Add(new ConfigProblem(path, "https backends are not supported yet"));
-            return new BackendSettings { Address = address, Host = "", Port = 0, Weight = weight };
+            text = text[Https.Length..].TrimEnd('/');
+            tls = true;
         }
 
         if (HostPort.TryParse(text, 1, out var hostPort, out var error))
-            return new BackendSettings { Address = hostPort.ToString(), Host = hostPort.Host, Port = hostPort.Port, Weight = weight };
+            return new BackendSettings { Address = hostPort.ToString(), Host = hostPort.Host, Port = hostPort.Port, Weight = weight, Tls = tls };
         if (path is not null && address.Length > 0)
             problems.Add(new ConfigProblem(path, error));
         return new BackendSettings { Address = address, Host = "", Port = 0, Weight = weight };

@@ -124,7 +124,9 @@ public static class ProxySettingsValidator
             else if (listen.Port != 0 && !taken.Add(Normalize(listen)))
                 problems.Add(new($"{path}.listen", $"address '{route.Listen}' is already used by a listener, the admin listener or another tcp route"));
             if (string.IsNullOrWhiteSpace(route.Pool)) problems.Add(new($"{path}.pool", "missing pool"));
-            else if (!settings.Pools.ContainsKey(route.Pool)) problems.Add(new($"{path}.pool", $"no pool named '{route.Pool}'"));
+            else if (!settings.Pools.TryGetValue(route.Pool, out var pool)) problems.Add(new($"{path}.pool", $"no pool named '{route.Pool}'"));
+            else if (pool.Backends.Any(b => b.Tls))
+                problems.Add(new($"{path}.pool", $"pool '{route.Pool}' has https:// backends; a TCP route splices bytes and cannot speak TLS to them"));
             if (route.IdleTimeout <= TimeSpan.Zero)
                 problems.Add(new($"{path}.idle-timeout", "must be greater than 0"));
         }

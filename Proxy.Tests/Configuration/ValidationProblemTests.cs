@@ -78,7 +78,7 @@ public class ValidationProblemTests
     [InlineData("\"backend-without-port\"", "proxy.pools.api.backends[0]: expected host:port, got 'backend-without-port'")]
     [InlineData("{ address = \"10.0.0.1:99999\" }", "proxy.pools.api.backends[0].address: port must be a number from 1 to 65535, got '99999'")]
     [InlineData("{ weight = 2 }", "proxy.pools.api.backends[0].address: missing address")]
-    [InlineData("\"https://secure.internal:443\"", "proxy.pools.api.backends[0]: https backends are not supported yet")]
+    [InlineData("\"https://secure.internal\"", "proxy.pools.api.backends[0]: expected host:port, got 'secure.internal'")]
     public void BadBackendAddress_IsReportedWithItsPath(string backend, string expected) =>
         Assert.Equal([expected], Problems(Config(pools: $$"""api { backends = [ {{backend}} ] }""")));
 

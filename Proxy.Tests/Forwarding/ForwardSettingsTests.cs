@@ -115,4 +115,20 @@ public sealed class TlsSettingsTests
         Assert.Single(problems);
         Assert.StartsWith(expected, problems[0]);
     }
+
+    [Fact]
+    public void HttpsBackends_AndThePoolsTlsBlock_AreBound()
+    {
+        var pool = LoadValid(Config(pools: """api { backends = [ "https://10.0.0.1:8443", "http://10.0.0.2:80" ], tls { ca-file = "ca.pem", server-name = "api.internal", verify = on } }""")).Pools["api"];
+        Assert.True(pool.Backends[0].Tls);
+        Assert.Equal("10.0.0.1:8443", pool.Backends[0].Address);
+        Assert.False(pool.Backends[1].Tls);
+        Assert.Equal(new UpstreamTlsSettings { CaFile = "ca.pem", ServerName = "api.internal", Verify = true }, pool.Tls);
+    }
+
+    [Fact]
+    public void ATcpRouteToAPoolOfHttpsBackends_IsRefused() =>
+        Assert.Equal(["proxy.tcp-routes[0].pool: pool 'api' has https:// backends; a TCP route splices bytes and cannot speak TLS to them"],
+            Problems(Config(pools: """api { backends = [ "https://10.0.0.1:8443" ] }""",
+                extra: """tcp-routes = [ { name = t, listen = "127.0.0.1:0", pool = api } ]""")));
 }

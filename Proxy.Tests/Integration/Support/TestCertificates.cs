@@ -27,4 +27,28 @@ public static class TestCertificates
         File.Move(certPath + ".tmp", certPath, overwrite: true);
         return new Pem(certPath, keyPath, certificate);
     }
+
+    /// <summary>A CA (PEM cert at <c>ca.crt.pem</c>) and a server certificate it signed for the names and 127.0.0.1.</summary>
+    public static (string CaPath, X509Certificate2 Server) WriteCaAndServer(string directory, params string[] names)
+    {
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=Proxy Test CA", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var caPath = Path.Combine(directory, "ca.crt.pem");
+        File.WriteAllText(caPath, ca.ExportCertificatePem());
+
+        var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={names[0]}", serverKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in names) san.AddDnsName(name);
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var signed = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(12), [1, 2, 3, 4]);
+        var server = signed.CopyWithPrivateKey(serverKey);
+        return (caPath, server);
+    }
 }
