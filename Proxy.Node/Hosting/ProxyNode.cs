@@ -159,6 +159,9 @@ public sealed class ProxyNode : IAsyncDisposable
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
+                    if (settings.RateLimits.Count > 0)
+                        system.Log.Warning("proxy.rate-limits: {0} limit(s) configured and validated, but this build does not enforce them yet",
+                            settings.RateLimits.Count);
                     GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);
                 })
                 .AddStartup((system, _) =>

@@ -24,8 +24,6 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
 
     public ProxySettings Bind(HoconObjectReader proxy)
     {
-        // Sections owned by later features: accepted so configs written for them load today.
-        proxy.Accept("rate-limits");
         var defaults = new ProxySettings();
         var settings = new ProxySettings
         {
@@ -44,6 +42,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             Persistence = BindPersistence(proxy),
             Forward = BindForward(proxy),
             TcpRoutes = BindTcpRoutes(proxy),
+            RateLimits = BindRateLimits(proxy),
         };
         proxy.ReportUnknownKeys();
         return settings;
@@ -64,6 +63,76 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
         };
         r.ReportUnknownKeys();
         return settings;
+    }
+
+    private static readonly (string Name, RateLimiting.RateLimitStore Store)[] Stores =
+        [("cluster", RateLimiting.RateLimitStore.Cluster), ("redis", RateLimiting.RateLimitStore.Redis)];
+
+    private static readonly (string Name, RateLimiting.StoreFailureMode Mode)[] FailureModes =
+        [("allow", RateLimiting.StoreFailureMode.Allow), ("deny", RateLimiting.StoreFailureMode.Deny)];
+
+    private List<RateLimiting.RateLimitSettings> BindRateLimits(HoconObjectReader proxy)
+    {
+        var result = new List<RateLimiting.RateLimitSettings>();
+        var items = proxy.List("rate-limits");
+        if (items is null) return result;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var path = $"{proxy.PathOf("rate-limits")}[{i}]";
+            var r = HoconObjectReader.For(items[i], path, problems, "{ name = per-ip, key = client-ip, rate = \"100/s\" }");
+            if (r is null) continue;
+            var rate = RateOf(r, "rate", required: true) ?? new RateLimiting.RateSpec(1, TimeSpan.FromSeconds(1));
+            var limit = new RateLimiting.RateLimitSettings
+            {
+                Name = r.String("name") ?? "",
+                Key = BindLimitKey(r),
+                Rate = rate,
+                Burst = r.Int("burst") ?? rate.Count,
+                Store = Choice(r, "store", Stores) ?? RateLimiting.RateLimitStore.Cluster,
+                Routes = r.StringOrList("routes") ?? [],
+                PerRoute = r.Switch("per-route") ?? false,
+                OnStoreFailure = Choice(r, "on-store-failure", FailureModes) ?? RateLimiting.StoreFailureMode.Allow,
+                Quota = RateOf(r, "quota", required: false),
+                ApiKeyHeader = r.String("api-key-header") ?? "X-API-Key",
+            };
+            result.Add(limit);
+            r.ReportUnknownKeys();
+        }
+        return result;
+    }
+
+    private RateLimiting.RateSpec? RateOf(HoconObjectReader r, string key, bool required)
+    {
+        var text = r.String(key);
+        if (text is null)
+        {
+            if (required) problems.Add(new ConfigProblem(r.PathOf(key), "missing, e.g. \"100/s\" or \"6000/min\""));
+            return null;
+        }
+        if (RateLimiting.RateSpec.TryParse(text, out var error, out var rate)) return rate;
+        problems.Add(new ConfigProblem(r.PathOf(key), error));
+        return null;
+    }
+
+    /// <summary><c>key = client-ip</c>, <c>"header:NAME"</c>, <c>route</c>, <c>api-key</c>, or a list of them (combined).</summary>
+    private List<RateLimiting.RateLimitKeyPart> BindLimitKey(HoconObjectReader r)
+    {
+        var parts = new List<RateLimiting.RateLimitKeyPart>();
+        var texts = r.StringOrList("key") ?? ["client-ip"];
+        foreach (var raw in texts)
+        {
+            var text = raw.Trim();
+            if (text == "client-ip") parts.Add(new(RateLimiting.RateLimitKeyKind.ClientIp));
+            else if (text == "route") parts.Add(new(RateLimiting.RateLimitKeyKind.Route));
+            else if (text == "api-key") parts.Add(new(RateLimiting.RateLimitKeyKind.ApiKey));
+            else if (text.StartsWith("header:", StringComparison.Ordinal) && text.Length > 7 &&
+                     text[7..].All(c => c < 128 && Http.HttpSyntax.IsTokenChar((byte)c)))
+                parts.Add(new(RateLimiting.RateLimitKeyKind.Header, text[7..]));
+            else
+                problems.Add(new ConfigProblem(r.PathOf("key"),
+                    $"unknown key part '{text}' (use client-ip, header:NAME, route, api-key, or a list of them)"));
+        }
+        return parts.Count == 0 ? [new(RateLimiting.RateLimitKeyKind.ClientIp)] : parts;
     }
 
     private TlsSettings? BindTls(HoconObjectReader listener)

@@ -14,6 +14,7 @@ public static class ProxySettingsValidator
         ValidateAdmin(settings, problems);
         ValidateForward(settings.Forward, problems);
         ValidateTcpRoutes(settings, problems);
+        ValidateRateLimits(settings, problems);
         foreach (var (name, pool) in settings.Pools)
             PoolSettingsValidator.Validate(name, pool, $"proxy.pools.{name}", problems);
         RouteSettingsValidator.Validate(settings.Routes, settings.Pools, problems);
@@ -103,6 +104,26 @@ public static class ProxySettingsValidator
         }
         if (tls.ReloadInterval < TimeSpan.FromMilliseconds(100))
             problems.Add(new($"{path}.reload-interval", "must be at least 100ms"));
+    }
+
+    private static void ValidateRateLimits(ProxySettings settings, List<ConfigProblem> problems)
+    {
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var routes = settings.Routes.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < settings.RateLimits.Count; i++)
+        {
+            var limit = settings.RateLimits[i];
+            var path = $"proxy.rate-limits[{i}]";
+            if (string.IsNullOrWhiteSpace(limit.Name)) problems.Add(new($"{path}.name", "missing name"));
+            else if (!names.TryAdd(limit.Name, i))
+                problems.Add(new($"{path}.name", $"duplicate rate limit name '{limit.Name}' (also proxy.rate-limits[{names[limit.Name]}])"));
+            if (limit.Burst < 1) problems.Add(new($"{path}.burst", $"must be at least 1, got {limit.Burst}"));
+            for (var j = 0; j < limit.Routes.Count; j++)
+                if (!routes.Contains(limit.Routes[j]))
+                    problems.Add(new($"{path}.routes[{j}]", $"no route named '{limit.Routes[j]}'"));
+            if (limit.Quota is { } quota && quota.Per < TimeSpan.FromDays(1))
+                problems.Add(new($"{path}.quota", $"a quota is per day or per month (got {quota}); use rate for shorter windows"));
+        }
     }
 
     private static void ValidateTcpRoutes(ProxySettings settings, List<ConfigProblem> problems)
