@@ -338,9 +338,26 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 return;
             }
             _pool = pool;
+            _limitVerdict = null;
+            if (snapshot.Limiter is { } limiter && limiter.For(route.Name) is { Length: > 0 } limits)
+            {
+                _limits = limits;
+                _limitIndex = 0;
+                _phase = Phase.Connecting;
+                CheckNextLimit();
+                return;
+            }
+            ContinueAfterLimits();
+        }
+
+        /// <summary>The request passed its rate limits (or has none): on to a backend.</summary>
+        private void ContinueAfterLimits()
+        {
+            var head = _request!;
+            var pool = _pool!;
             pool.Budget.RecordRequest();
             _idempotent = head.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
-            PrepareUpstreamHead(head, snapshot.Settings);
+            PrepareUpstreamHead(head, Snapshot.Settings);
             _phase = Phase.Connecting;
             StartAttempt(avoid: null);
         }
@@ -837,6 +854,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             HopByHopHeaders.Strip(headers);
             var via = headers.Get("Via");
             headers.Set("Via", via is null ? ViaValue(head.Version) : via + ", " + ViaValue(head.Version));
+            if (_limitVerdict is { } verdict) AddRateLimitHeaders(headers, verdict);
 
             _clientFraming = head.Framing switch
             {
@@ -1049,7 +1067,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         }
 
         /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces.</summary>
-        private void RespondLocal(int status, string reason, bool close, bool log = true)
+        private void RespondLocal(int status, string reason, bool close, bool log = true, HttpHeaderList? extra = null)
         {
             _status = status;
             _error = reason;
@@ -1060,6 +1078,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var headers = new HttpHeaderList(4);
             headers.Add("Content-Type", "text/plain; charset=utf-8");
             headers.Add("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (extra is not null)
+                for (var i = 0; i < extra.Count; i++) headers.Add(extra[i].Key, extra[i].Value);
             if (_closeAfterResponse) headers.Add("Connection", "close");
             else if (_request?.Version == 10) headers.Add("Connection", "keep-alive");
             var headOnly = _request?.Method == "HEAD";

@@ -1,4 +1,5 @@
 using Proxy.Actors.Forwarding;
+using Proxy.Actors.Limits;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Configuration;
@@ -11,8 +12,9 @@ namespace Proxy.Actors.Connections;
 public sealed class RuntimeSnapshot
 {
     public RuntimeSnapshot(ProxySettings settings, RouteTable routes, IReadOnlyDictionary<string, PoolRuntime> pools,
-        IReadOnlyDictionary<string, ForwardRuntime>? forwarders = null)
+        IReadOnlyDictionary<string, ForwardRuntime>? forwarders = null, LimiterRuntime? limiter = null)
     {
+        Limiter = limiter;
         Settings = settings;
         Routes = routes;
         Pools = pools;
@@ -32,6 +34,8 @@ public sealed class RuntimeSnapshot
     /// <summary>Per forward-mode listener, by listener name.</summary>
     public IReadOnlyDictionary<string, ForwardRuntime> Forwarders { get; }
     public HttpLimits Limits { get; }
+    /// <summary>Rate limits (L2 leases); null when none are configured.</summary>
+    public LimiterRuntime? Limiter { get; }
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Proxy.Shared.Cluster;
 using Proxy.Shared.Pools;
+using Proxy.Shared.RateLimiting;
 
 namespace Proxy.Actors.Serialization;
 
@@ -26,6 +27,8 @@ public static class ClusterMessageManifests
         (typeof(BackendDrained), "pool.ev.drained"),
         (typeof(BackendUndrained), "pool.ev.undrained"),
         (typeof(BackendWeightChanged), "pool.ev.weight-changed"),
+        (typeof(AcquireLease), "limit.acquire-lease"),
+        (typeof(LeaseGrant), "limit.lease-grant"),
     ];
 
     private static readonly Dictionary<Type, string> ManifestByType = new();

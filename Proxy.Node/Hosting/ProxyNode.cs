@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging;
 using Proxy.Actors.Admin;
 using Proxy.Actors.Connections;
 using Proxy.Actors.Forwarding;
+using Proxy.Actors.Limits;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Runtime;
@@ -99,7 +100,9 @@ public sealed class ProxyNode : IAsyncDisposable
         foreach (var (name, pool) in settings.Pools) pools[name] = new PoolRuntime(pool);
         var forwarders = settings.Listeners.Where(l => l.Mode == ListenerMode.Forward)
             .ToDictionary(l => l.Name, l => new ForwardRuntime(l, settings.Forward));
-        var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders), accessLog);
+        var limiter = settings.RateLimits.Count > 0 ? new LimiterRuntime(settings.RateLimits, settings.Routes.Select(r => r.Name)) : null;
+        var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter),
+            accessLog);
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
         foreach (var (name, socket) in boundTcp) listenerEndpoints["tcp:" + name] = (IPEndPoint)socket.LocalEndPoint!;
 
@@ -159,9 +162,14 @@ public sealed class ProxyNode : IAsyncDisposable
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
-                    if (settings.RateLimits.Count > 0)
-                        system.Log.Warning("proxy.rate-limits: {0} limit(s) configured and validated, but this build does not enforce them yet",
-                            settings.RateLimits.Count);
+                    var rateLimiters = StartRateLimiterRegion(system, settings);
+                    if (limiter is not null)
+                    {
+                        limiter.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString());
+                        system.ActorOf(LimiterAgent.Props(limiter), "limiter");
+                    }
+                    foreach (var l in settings.RateLimits.Where(l => l.Store != Proxy.Shared.RateLimiting.RateLimitStore.Cluster || l.Quota is not null))
+                        system.Log.Warning("rate limit {0}: the redis store and quotas are not enforced by this build yet; the limit is inactive", l.Name);
                     GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);
                 })
                 .AddStartup((system, _) =>
@@ -194,6 +202,21 @@ public sealed class ProxyNode : IAsyncDisposable
             demo?.Dispose();
         }, TaskScheduler.Default);
         return new ProxyNode(host, system, listenerEndpoints, admin, runtime, demo);
+    }
+
+    /// <summary>The <c>rate-limiter</c> shard region on every node (role <c>proxy</c>): one entity per limit and key
+    /// value; entities passivate themselves when idle (a bucket that would have refilled needs no memory).</summary>
+    private static IActorRef StartRateLimiterRegion(ActorSystem system, ProxySettings settings)
+    {
+        var limits = settings.RateLimits.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        var shardingSettings = ClusterShardingSettings.Create(system)
+            .WithRole("proxy")
+            .WithRememberEntities(false)
+            .WithStateStoreMode(StateStoreMode.DData)
+            .WithPassivateIdleAfter(TimeSpan.Zero);
+        return ClusterSharding.Get(system).Start(RateLimiterMessageExtractor.RegionName,
+            id => RateLimiterEntity.Props(id, limits[RateLimiterMessageExtractor.LimitOf(id)]), shardingSettings,
+            new RateLimiterMessageExtractor(maxShards: 100));
     }
 
     /// <summary>Loads a TLS listener's certificates at start, so a bad PEM file fails the start with its name.</summary>

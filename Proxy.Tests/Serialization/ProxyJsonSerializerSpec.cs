@@ -6,6 +6,7 @@ using Akka.Serialization;
 using Proxy.Actors.Serialization;
 using Proxy.Shared.Cluster;
 using Proxy.Shared.Pools;
+using Proxy.Shared.RateLimiting;
 using Xunit;
 
 namespace Proxy.Tests.Serialization;
@@ -35,6 +36,9 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
         new BackendDrained("127.0.0.1:9001"),
         new BackendUndrained("127.0.0.1:9001"),
         new BackendWeightChanged("127.0.0.1:9002", 3),
+        new AcquireLease("per-ip/10.0.0.7", "node-2", 12, 3),
+        new LeaseGrant("per-ip/10.0.0.7", 12, 1000, 38, 0, 240),
+        new LeaseGrant("per-ip/10.0.0.7", 0, 1000, 0, 20, 1000),
     ];
 
     public ProxyJsonSerializerSpec() : base(ProxySerializationHocon.Config.WithFallback(ClusterSharding.DefaultConfig()), "serialization")

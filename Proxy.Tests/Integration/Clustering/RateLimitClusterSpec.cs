@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net;
+using Proxy.Tests.Integration.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Proxy.Tests.Integration.Clustering;
+
+/// <summary>L1/L2: rate limits enforced through the sharded RateLimiter entities and the nodes' leases.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class RateLimitClusterSpec(ITestOutputHelper output)
+{
+    private static string Config(int backendPort, string limit) => $$"""
+        pools { main { backends = [ "127.0.0.1:{{backendPort}}" ] } }
+        routes = [ { name = default, pool = main } ]
+        rate-limits = [ {{limit}} ]
+        """;
+
+    private static HttpClient Client() => new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 16 })
+    {
+        Timeout = TimeSpan.FromSeconds(10),
+    };
+
+    private static async Task<HttpResponseMessage> Get(HttpClient client, Uri node, string clientId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node, "/x"));
+        request.Headers.Add("X-Client", clientId);
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task OverTheLimit_Is429WithRetryAfter_AndEveryAnswerCarriesRateLimitHeaders_PerKey()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("fine"));
+        await using var cluster = await TestCluster.StartAsync(1,
+            Config(backend.Port, """{ name = per-client, key = "header:X-Client", rate = "5/min", burst = 5 }"""));
+        using var client = Client();
+        var node = cluster[0].BaseUri();
+        for (var i = 0; i < 5; i++)
+        {
+            using var ok = await Get(client, node, "alice");
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            Assert.Equal("5", ok.Headers.GetValues("RateLimit-Limit").Single());
+            Assert.True(long.Parse(ok.Headers.GetValues("RateLimit-Remaining").Single()) <= 5);
+        }
+        using var limited = await Get(client, node, "alice");
+        Assert.Equal((HttpStatusCode)429, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        Assert.Equal("0", limited.Headers.GetValues("RateLimit-Remaining").Single());
+        Assert.Contains("rate limit 'per-client' exceeded", await limited.Content.ReadAsStringAsync());
+
+        using var other = await Get(client, node, "bob");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Equal(6, backend.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ALimitSentRoundRobinThroughThreeNodes_AdmitsBetween80And110PercentOfTheAllowedCount()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("fine"));
+        await using var cluster = await TestCluster.StartAsync(3,
+            Config(backend.Port, """{ name = per-client, key = "header:X-Client", rate = "50/s", burst = 50 }"""));
+        using var client = Client();
+        var nodes = Enumerable.Range(0, 3).Select(i => cluster[i].BaseUri()).ToArray();
+        // Warm the nodes' connections (another key), so the measured window is about the limit.
+        foreach (var n in nodes) (await Get(client, n, "warm-up")).Dispose();
+
+        var admitted = 0;
+        var limited = 0;
+        var watch = Stopwatch.StartNew();
+        var duration = TimeSpan.FromSeconds(3);
+        var workers = Enumerable.Range(0, 6).Select(async w =>
+        {
+            var i = w;
+            while (watch.Elapsed < duration)
+            {
+                using var response = await Get(client, nodes[i++ % 3], "carol");
+                if (response.StatusCode == HttpStatusCode.OK) Interlocked.Increment(ref admitted);
+                else if ((int)response.StatusCode == 429) Interlocked.Increment(ref limited);
+                else Assert.Fail($"unexpected {(int)response.StatusCode}");
+            }
+        }).ToArray();
+        await Task.WhenAll(workers);
+        var elapsed = watch.Elapsed.TotalSeconds;
+        var allowed = 50 + 50 * elapsed;
+        output.WriteLine($"admitted {admitted}, limited {limited} in {elapsed:0.00} s; allowed {allowed:0}; ratio {admitted / allowed:0.00}");
+        Assert.True(limited > 0, "the load must exceed the limit for this test to mean anything");
+        Assert.InRange(admitted, 0.8 * allowed, 1.1 * allowed);
+    }
+}
