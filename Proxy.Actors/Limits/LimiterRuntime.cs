@@ -19,6 +19,7 @@ public sealed class LimiterRuntime
     private readonly ConcurrentDictionary<string, LeaseSlot> _slots = new(StringComparer.Ordinal);
     private readonly IReadOnlyDictionary<string, RateLimitSettings[]> _byRoute;
     private readonly RateLimitSettings[] _everyRoute;
+    private readonly ConcurrentDictionary<string, Counters> _counters = new(StringComparer.Ordinal);
     private IActorRef _region = ActorRefs.Nobody;
     private string _node = "";
     private long _lastStoreWarning;
@@ -44,6 +45,29 @@ public sealed class LimiterRuntime
 
     public int TrackedKeys => _slots.Count;
 
+    /// <summary>O3: this node's decisions per limit since start, and the keys it tracks now.</summary>
+    public IReadOnlyList<LimitCounters> Snapshot(IEnumerable<string> limits)
+    {
+        var keys = _slots.Keys.GroupBy(RateLimiterMessageExtractor.LimitOf).ToDictionary(g => g.Key, g => g.Count());
+        return limits.Select(l => _counters.TryGetValue(l, out var c)
+            ? new LimitCounters(l, Interlocked.Read(ref c.Allowed), Interlocked.Read(ref c.Rejected), keys.GetValueOrDefault(l))
+            : new LimitCounters(l, 0, 0, keys.GetValueOrDefault(l))).ToList();
+    }
+
+    private sealed class Counters
+    {
+        public long Allowed;
+        public long Rejected;
+    }
+
+    private LimitVerdict Count(LimitVerdict verdict)
+    {
+        var counters = _counters.GetOrAdd(verdict.Limit.Name, static _ => new Counters());
+        if (verdict.Allowed) Interlocked.Increment(ref counters.Allowed);
+        else Interlocked.Increment(ref counters.Rejected);
+        return verdict;
+    }
+
     /// <summary>The limits on a route (those without a route list apply to all).</summary>
     public RateLimitSettings[] For(string? route) =>
         route is not null && _byRoute.TryGetValue(route, out var limits) ? limits : _everyRoute;
@@ -56,9 +80,9 @@ public sealed class LimiterRuntime
         if (slot.TryTake(now))
         {
             if (slot.ShouldRefill(now)) _ = RefillAsync(slot, entityId, now);
-            return ValueTask.FromResult(slot.Allowed());
+            return ValueTask.FromResult(Count(slot.Allowed()));
         }
-        if (now < slot.DeniedUntil) return ValueTask.FromResult(slot.Denied(now));
+        if (now < slot.DeniedUntil) return ValueTask.FromResult(Count(slot.Denied(now)));
         return SlowAsync(slot, entityId, now);
     }
 
@@ -70,11 +94,10 @@ public sealed class LimiterRuntime
         }
         catch (Exception)
         {
-            return OnStoreFailure(slot.Limit, entityId);
+            return Count(OnStoreFailure(slot.Limit, entityId));
         }
         var after = Environment.TickCount64;
-        if (slot.TryTake(after)) return slot.Allowed();
-        return slot.Denied(after);
+        return Count(slot.TryTake(after) ? slot.Allowed() : slot.Denied(after));
     }
 
     private Task RefillAsync(LeaseSlot slot, string entityId, long now)

@@ -30,6 +30,13 @@ public sealed class RateLimiterEntity : ReceiveActor
         Context.SetReceiveTimeout(refill < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : refill > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : refill);
 
         Receive<AcquireLease>(OnAcquire);
+        Receive<GetLimitKeyState>(_ =>
+        {
+            var now = DateTime.UtcNow;
+            var holders = _nodes.Where(n => now - n.Value <= TimeSpan.FromMilliseconds(LeaseMs)).Select(n => n.Key)
+                .Order(StringComparer.Ordinal).ToList();
+            Sender.Tell(new LimitKeyState(_entityId, _bucket.Available(now.Ticks), _bucket.Burst, holders));
+        });
         Receive<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
     }
 

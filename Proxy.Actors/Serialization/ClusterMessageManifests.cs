@@ -29,6 +29,10 @@ public static class ClusterMessageManifests
         (typeof(BackendWeightChanged), "pool.ev.weight-changed"),
         (typeof(AcquireLease), "limit.acquire-lease"),
         (typeof(LeaseGrant), "limit.lease-grant"),
+        (typeof(GetLimitKeyState), "limit.get-key-state"),
+        (typeof(LimitKeyState), "limit.key-state"),
+        (typeof(GetLimiterStats), "limit.get-stats"),
+        (typeof(LimiterStats), "limit.stats"),
     ];
 
     private static readonly Dictionary<Type, string> ManifestByType = new();

@@ -11,9 +11,10 @@ public sealed class AdminApi
 {
     private volatile Attached? _attached;
 
-    public sealed record Attached(ClusterAdminQueries Cluster, PoolAdminQueries Pools);
+    public sealed record Attached(ClusterAdminQueries Cluster, PoolAdminQueries Pools, LimitAdminQueries Limits);
 
     public Attached? Current => _attached;
 
-    public void Attach(ClusterAdminQueries cluster, PoolAdminQueries pools) => _attached = new Attached(cluster, pools);
+    public void Attach(ClusterAdminQueries cluster, PoolAdminQueries pools, LimitAdminQueries limits) =>
+        _attached = new Attached(cluster, pools, limits);
 }

@@ -93,6 +93,9 @@ public sealed class AdminServer : IAsyncDisposable
         group.MapPost("/pools/{pool}/weight", (string pool, string? backend, string? value) =>
             RunAsync(api, a => a.Pools.WeightAsync(pool, backend, value)));
 
+        group.MapGet("/limits", () => RunAsync(api, a => a.Limits.ListAsync()));
+        group.MapGet("/limits/{name}", (string name, string? key) => RunAsync(api, a => a.Limits.GetAsync(name, key)));
+
         // Inside the group, so an unknown API path without a token is refused like the others.
         group.MapFallback((HttpRequest request) => Results.Json(
             new ErrorView($"no admin endpoint {request.Method} {request.Path} (see pbm --help)"), AdminJson.Options,

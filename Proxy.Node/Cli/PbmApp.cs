@@ -63,6 +63,9 @@ public static class PbmApp
             config.AddCommand<BackendDrainCommand>("drain").WithData("drain")
                 .WithDescription("Stop new requests to a backend on every node (persisted)").WithExample("drain", "api", "127.0.0.1:9001");
             config.AddCommand<BackendDrainCommand>("undrain").WithData("undrain").WithDescription("Undo drain (persisted)");
+            config.AddCommand<LimitsCommand>("limits").WithDescription("Rate limits: rate, burst, store, keys, allowed/rejected cluster-wide");
+            config.AddCommand<LimitKeyCommand>("limit").WithDescription("One key of a limit: tokens left and lease holders")
+                .WithExample("limit", "per-ip", "10.0.0.7");
             config.AddCommand<BackendWeightCommand>("weight").WithDescription("Set a backend's weight on every node (persisted)")
                 .WithExample("weight", "api", "127.0.0.1:9001", "5");
         });

@@ -55,3 +55,13 @@ public sealed class WeightSettings : BackendSettings
     [Description("0 to 1000 (0 keeps it out of weighted picks)")]
     public string Weight { get; set; } = "";
 }
+
+public sealed class LimitKeySettings : PbmSettings
+{
+    [CommandArgument(0, "<LIMIT>")]
+    public string Limit { get; set; } = "";
+
+    [CommandArgument(1, "<KEY>")]
+    [Description("The key value (e.g. a client address; with per-route: ROUTE|VALUE)")]
+    public string Key { get; set; } = "";
+}

@@ -150,6 +150,13 @@ public sealed class ProxyNode : IAsyncDisposable
                     var backendPools = StartBackendPoolRegion(system, settings);
                     foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool, backendPools), "pool-" + name);
                     foreach (var (name, forwarder) in forwarders) system.ActorOf(ForwardAgent.Props(forwarder), "forward-" + name);
+                    // Limits are attached before any listener accepts, so no request sees a limiter without its region.
+                    var rateLimiters = StartRateLimiterRegion(system, settings);
+                    if (limiter is not null)
+                    {
+                        limiter.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString());
+                        system.ActorOf(LimiterAgent.Props(limiter, settings.RateLimits.Select(l => l.Name).ToList()), "limiter");
+                    }
                     var listeners = new List<IActorRef>();
                     foreach (var listener in settings.Listeners)
                         listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport,
@@ -158,16 +165,11 @@ public sealed class ProxyNode : IAsyncDisposable
                         listeners.Add(system.ActorOf(TcpRouteActor.Props(route, runtime, boundTcp[route.Name]), "tcp-route-" + route.Name));
                     readiness.ListenersBound = true;
                     adminApi.Attach(new ClusterAdminQueries(system, AdminQueryTimeout),
-                        new PoolAdminQueries(settings, backendPools, AdminQueryTimeout));
+                        new PoolAdminQueries(settings, backendPools, AdminQueryTimeout),
+                        new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout));
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
-                    var rateLimiters = StartRateLimiterRegion(system, settings);
-                    if (limiter is not null)
-                    {
-                        limiter.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString());
-                        system.ActorOf(LimiterAgent.Props(limiter), "limiter");
-                    }
                     foreach (var l in settings.RateLimits.Where(l => l.Store != Proxy.Shared.RateLimiting.RateLimitStore.Cluster || l.Quota is not null))
                         system.Log.Warning("rate limit {0}: the redis store and quotas are not enforced by this build yet; the limit is inactive", l.Name);
                     GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);

@@ -56,3 +56,14 @@ public static class AdminJson
     /// <summary>Web defaults: camelCase names, case-insensitive reading.</summary>
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 }
+
+/// <summary><c>limits</c>: every rate limit with its cluster-wide decision counts.</summary>
+/// <param name="Unanswered">Members whose counters did not arrive in time (their counts are missing from the sums).</param>
+public sealed record LimitList(IReadOnlyList<LimitSummary> Limits, IReadOnlyList<string> Unanswered);
+
+/// <param name="Keys">Keys with lease state on the nodes now (summed over nodes).</param>
+public sealed record LimitSummary(string Name, string Rate, long Burst, string Store, string OnStoreFailure, long Keys, long Allowed,
+    long Rejected);
+
+/// <summary><c>limit NAME KEY</c>: the key's bucket and the nodes holding leases on it.</summary>
+public sealed record LimitKeyView(string Limit, string Key, long Remaining, long Burst, IReadOnlyList<string> LeaseHolders);

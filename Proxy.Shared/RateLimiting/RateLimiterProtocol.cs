@@ -22,3 +22,20 @@ public sealed record AcquireLease(string EntityId, string Node, long Wanted, lon
 /// </summary>
 public sealed record LeaseGrant(string EntityId, long Granted, long ValidForMs, long Remaining, long RetryAfterMs, long ResetMs)
     : IClusterMessage;
+
+/// <summary>Admin: a key's bucket and the nodes holding leases on it (<c>pbm limit NAME KEY</c>).</summary>
+public sealed record GetLimitKeyState(string EntityId) : IRateLimiterCommand;
+
+/// <param name="LeaseHolders">Nodes that took a lease within the last lease period.</param>
+public sealed record LimitKeyState(string EntityId, long Available, long Burst, IReadOnlyList<string> LeaseHolders) : IClusterMessage;
+
+/// <summary>Admin: a node's limiter counters (sent to every node's <c>/user/limiter</c>; summed for the cluster).</summary>
+public sealed record GetLimiterStats : IClusterMessage
+{
+    public static readonly GetLimiterStats Instance = new();
+}
+
+public sealed record LimiterStats(string Node, IReadOnlyList<LimitCounters> Limits) : IClusterMessage;
+
+/// <param name="Keys">Keys this node holds lease state for now.</param>
+public sealed record LimitCounters(string Limit, long Allowed, long Rejected, int Keys);

@@ -69,7 +69,7 @@ public sealed class PbmCliSpec(AdminClusterFixture fixture) : IClassFixture<Admi
     {
         var regions = Json(await Pbm("cluster", "sharding", "regions", "--json"));
         Assert.Equal(["regions"], Names(regions));
-        Assert.Equal(["backend-pool"], regions.GetProperty("regions").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["backend-pool", "rate-limiter"], regions.GetProperty("regions").EnumerateArray().Select(r => r.GetString()));
 
         var regionStats = Json(await Pbm("--json", "cluster", "sharding", "region-stats", "backend-pool"));
         Assert.Equal(["type", "regions", "failed"], Names(regionStats));

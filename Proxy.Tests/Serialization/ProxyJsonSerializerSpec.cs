@@ -39,6 +39,10 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
         new AcquireLease("per-ip/10.0.0.7", "node-2", 12, 3),
         new LeaseGrant("per-ip/10.0.0.7", 12, 1000, 38, 0, 240),
         new LeaseGrant("per-ip/10.0.0.7", 0, 1000, 0, 20, 1000),
+        new GetLimitKeyState("per-ip/10.0.0.7"),
+        new LimitKeyState("per-ip/10.0.0.7", 12, 50, ["akka.tcp://proxy@127.0.0.1:4053"]),
+        GetLimiterStats.Instance,
+        new LimiterStats("akka.tcp://proxy@127.0.0.1:4054", [new LimitCounters("per-ip", 1200, 34, 17), new LimitCounters("api", 0, 0, 0)]),
     ];
 
     public ProxyJsonSerializerSpec() : base(ProxySerializationHocon.Config.WithFallback(ClusterSharding.DefaultConfig()), "serialization")
@@ -111,6 +115,18 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
             var backReport = (ReportOutcomes)back;
             Assert.Equal(report.Backends, backReport.Backends);
             Assert.Equal(report with { Backends = backReport.Backends }, backReport);
+        }
+        else if (message is LimitKeyState key)
+        {
+            var backKey = (LimitKeyState)back;
+            Assert.Equal(key.LeaseHolders, backKey.LeaseHolders);
+            Assert.Equal(key with { LeaseHolders = backKey.LeaseHolders }, backKey);
+        }
+        else if (message is LimiterStats stats)
+        {
+            var backStats = (LimiterStats)back;
+            Assert.Equal(stats.Limits, backStats.Limits);
+            Assert.Equal(stats with { Limits = backStats.Limits }, backStats);
         }
         else
         {

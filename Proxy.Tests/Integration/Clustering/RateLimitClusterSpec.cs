@@ -11,6 +11,7 @@ namespace Proxy.Tests.Integration.Clustering;
 public sealed class RateLimitClusterSpec(ITestOutputHelper output)
 {
     private static string Config(int backendPort, string limit) => $$"""
+        admin { token = "limits-token" }
         pools { main { backends = [ "127.0.0.1:{{backendPort}}" ] } }
         routes = [ { name = default, pool = main } ]
         rate-limits = [ {{limit}} ]
@@ -155,5 +156,54 @@ public sealed class RateLimitClusterSpec(ITestOutputHelper output)
         output.WriteLine($"admitted {admitted} in {elapsed:0.00} s with a node leaving at 1.5 s; allowed {allowed:0}; ratio {admitted / allowed:0.00}");
         // A hand-off may re-create the bucket full once: at most one more burst.
         Assert.InRange(admitted, 0.7 * allowed, 1.1 * allowed + 50);
+    }
+
+    private static async Task<System.Text.Json.JsonElement> Pbm(TestCluster cluster, int node, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await Proxy.Node.Cli.PbmApp.RunAsync(["--host", $"127.0.0.1:{cluster[node].Admin.Port}", "--json", .. args], stdout, stderr,
+            new Dictionary<string, string?> { ["PROXY_ADMIN_TOKEN"] = "limits-token" });
+        Assert.True(code == 0, stderr.ToString());
+        return System.Text.Json.JsonDocument.Parse(stdout.ToString()).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task PbmLimits_SumsDecisionsOverTheCluster_AndPbmLimit_ShowsABucketAndItsLeaseHolders()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("fine"));
+        await using var cluster = await TestCluster.StartAsync(2,
+            Config(backend.Port, """{ name = per-client, key = "header:X-Client", rate = "10/min", burst = 6 }"""));
+        using var client = Client();
+        var ok = 0;
+        var rejected = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            using var r = await Get(client, cluster[i % 2].BaseUri(), "frank");
+            if (r.StatusCode == HttpStatusCode.OK) ok++;
+            else rejected++;
+        }
+        Assert.Equal(6, ok);
+
+        var limits = await Pbm(cluster, 1, "limits");
+        var limit = limits.GetProperty("limits").EnumerateArray().Single();
+        Assert.Equal("per-client", limit.GetProperty("name").GetString());
+        Assert.Equal("10/min", limit.GetProperty("rate").GetString());
+        Assert.Equal("cluster", limit.GetProperty("store").GetString());
+        Assert.Equal(ok, limit.GetProperty("allowed").GetInt64());
+        Assert.Equal(rejected, limit.GetProperty("rejected").GetInt64());
+        Assert.Equal(2, limit.GetProperty("keys").GetInt64()); // one key, tracked on both nodes
+        Assert.Empty(limits.GetProperty("unanswered").EnumerateArray());
+
+        var key = await Pbm(cluster, 0, "limit", "per-client", "frank");
+        Assert.Equal(6, key.GetProperty("burst").GetInt64());
+        Assert.InRange(key.GetProperty("remaining").GetInt64(), 0, 1);
+        Assert.NotEmpty(key.GetProperty("leaseHolders").EnumerateArray());
+
+        var stderr = new StringWriter();
+        var code = await Proxy.Node.Cli.PbmApp.RunAsync(["--host", $"127.0.0.1:{cluster[0].Admin.Port}", "limit", "nope", "x"], new StringWriter(), stderr,
+            new Dictionary<string, string?> { ["PROXY_ADMIN_TOKEN"] = "limits-token" });
+        Assert.Equal(1, code);
+        Assert.Contains("no rate limit named 'nope'", stderr.ToString());
     }
 }
