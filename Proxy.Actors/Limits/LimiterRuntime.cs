@@ -88,16 +88,23 @@ public sealed class LimiterRuntime
 
     private async ValueTask<LimitVerdict> SlowAsync(LeaseSlot slot, string entityId, long now)
     {
-        try
+        // Concurrent requests of a hot key may spend a fresh lease before this one gets a token: while the
+        // entity still has tokens (it did not say when to retry), fetch again; deny only on its word.
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            await RefillAsync(slot, entityId, now).ConfigureAwait(false);
+            try
+            {
+                await RefillAsync(slot, entityId, now).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                return Count(OnStoreFailure(slot.Limit, entityId));
+            }
+            now = Environment.TickCount64;
+            if (slot.TryTake(now)) return Count(slot.Allowed());
+            if (now < slot.DeniedUntil) break;
         }
-        catch (Exception)
-        {
-            return Count(OnStoreFailure(slot.Limit, entityId));
-        }
-        var after = Environment.TickCount64;
-        return Count(slot.TryTake(after) ? slot.Allowed() : slot.Denied(after));
+        return Count(slot.Denied(now));
     }
 
     private Task RefillAsync(LeaseSlot slot, string entityId, long now)
