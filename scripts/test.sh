@@ -44,9 +44,11 @@ SQL
 
 command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 # Integration tests talk to real sockets; curl helps when debugging them. tinyproxy is the real upstream
-# proxy of the forward-proxy specs (Proxy.Tests/Integration/Forwarding).
+# proxy of the forward-proxy specs (Proxy.Tests/Integration/Forwarding); redis-server the Redis store of the
+# rate-limit specs (each spec starts its own server on a port of its own, and stops it).
 ensure_pkg curl
 ensure_pkg tinyproxy
+ensure_pkg redis-server
 if [ "${PROXY_TEST_POSTGRES:-}" != off ] && ! setup_postgres; then
   echo "test.sh: no PostgreSQL could be started here; its persistence specs will be skipped" >&2
 fi

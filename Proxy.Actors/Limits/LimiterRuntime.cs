@@ -20,23 +20,25 @@ public sealed class LimiterRuntime
     private readonly IReadOnlyDictionary<string, RateLimitSettings[]> _byRoute;
     private readonly RateLimitSettings[] _everyRoute;
     private readonly ConcurrentDictionary<string, Counters> _counters = new(StringComparer.Ordinal);
-    private IActorRef _region = ActorRefs.Nobody;
+    private ILeaseStore? _cluster;
+    private ILeaseStore? _redis;
     private string _node = "";
     private long _lastStoreWarning;
 
     public LimiterRuntime(IReadOnlyList<RateLimitSettings> limits, IEnumerable<string> routes)
     {
-        // Enforced here: the cluster store. (Redis and quotas are separate stores.)
-        var active = limits.Where(l => l.Store == RateLimitStore.Cluster && l.Quota is null).ToArray();
+        // Quotas are enforced elsewhere (a persisted long window); rates are enforced here, in either store.
+        var active = limits.Where(l => l.Quota is null).ToArray();
         _everyRoute = active.Where(l => l.Routes.Count == 0).ToArray();
         _byRoute = routes.Distinct(StringComparer.Ordinal).ToDictionary(r => r,
             r => active.Where(l => l.Routes.Count == 0 || l.Routes.Contains(r)).ToArray(), StringComparer.Ordinal);
     }
 
     /// <summary>Set once the node's actors run (requests only arrive after that).</summary>
-    public void Attach(IActorRef region, string node)
+    public void Attach(IActorRef region, string node, ILeaseStore? redis = null)
     {
-        _region = region;
+        _cluster = new ClusterLeaseStore(region, AskTimeout);
+        _redis = redis;
         _node = node;
     }
 
@@ -113,13 +115,16 @@ public sealed class LimiterRuntime
         {
             if (slot.Pending is { IsCompleted: false } pending) return pending;
             var (wanted, unused) = slot.NextRequest(now);
-            return slot.Pending = RequestAsync(slot, new AcquireLease(entityId, _node, wanted, unused));
+            var store = slot.Limit.Store == RateLimitStore.Redis ? _redis : _cluster;
+            return slot.Pending = store is null
+                ? Task.FromException(new InvalidOperationException("no store"))
+                : RequestAsync(slot, store, new AcquireLease(entityId, _node, wanted, unused));
         }
     }
 
-    private async Task RequestAsync(LeaseSlot slot, AcquireLease request)
+    private static async Task RequestAsync(LeaseSlot slot, ILeaseStore store, AcquireLease request)
     {
-        var grant = await _region.Ask<LeaseGrant>(request, AskTimeout).ConfigureAwait(false);
+        var grant = await store.AcquireAsync(slot.Limit, request).ConfigureAwait(false);
         slot.Apply(grant, Environment.TickCount64);
     }
 
@@ -128,7 +133,7 @@ public sealed class LimiterRuntime
         var now = Environment.TickCount64;
         var last = Interlocked.Read(ref _lastStoreWarning);
         if (now - last > 10_000 && Interlocked.CompareExchange(ref _lastStoreWarning, now, last) == last)
-            StoreFailed?.Invoke($"rate limit {limit.Name}: the cluster store did not answer within {AskTimeout.TotalSeconds:0} s " +
+            StoreFailed?.Invoke($"rate limit {limit.Name}: the {(limit.Store == RateLimitStore.Redis ? "redis" : "cluster")} store did not answer " +
                                 $"(key {entityId}); on-store-failure = {(limit.OnStoreFailure == StoreFailureMode.Allow ? "allow" : "deny")} applies");
         return limit.OnStoreFailure == StoreFailureMode.Allow
             ? new LimitVerdict(true, limit, 0, 0, 0)

@@ -101,6 +101,10 @@ public sealed class ProxyNode : IAsyncDisposable
         var forwarders = settings.Listeners.Where(l => l.Mode == ListenerMode.Forward)
             .ToDictionary(l => l.Name, l => new ForwardRuntime(l, settings.Forward));
         var limiter = settings.RateLimits.Count > 0 ? new LimiterRuntime(settings.RateLimits, settings.Routes.Select(r => r.Name)) : null;
+        // Connects in the background (AbortOnConnectFail off): a Redis that is down does not stop the node.
+        var redisStore = settings.RateLimits.Any(l => l.Store == Proxy.Shared.RateLimiting.RateLimitStore.Redis) && settings.Redis is { } redis
+            ? new RedisLeaseStore(redis)
+            : null;
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter),
             accessLog);
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
@@ -154,7 +158,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     var rateLimiters = StartRateLimiterRegion(system, settings);
                     if (limiter is not null)
                     {
-                        limiter.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString());
+                        limiter.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString(), redisStore);
                         system.ActorOf(LimiterAgent.Props(limiter, settings.RateLimits.Select(l => l.Name).ToList()), "limiter");
                     }
                     var listeners = new List<IActorRef>();
@@ -170,8 +174,8 @@ public sealed class ProxyNode : IAsyncDisposable
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
-                    foreach (var l in settings.RateLimits.Where(l => l.Store != Proxy.Shared.RateLimiting.RateLimitStore.Cluster || l.Quota is not null))
-                        system.Log.Warning("rate limit {0}: the redis store and quotas are not enforced by this build yet; the limit is inactive", l.Name);
+                    foreach (var l in settings.RateLimits.Where(l => l.Quota is not null))
+                        system.Log.Warning("rate limit {0}: quotas are not enforced by this build yet; the limit is inactive", l.Name);
                     GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);
                 })
                 .AddStartup((system, _) =>
@@ -200,6 +204,7 @@ public sealed class ProxyNode : IAsyncDisposable
         _ = system.WhenTerminated.ContinueWith(_ =>
         {
             accessLog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            redisStore?.Dispose();
             admin.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
             demo?.Dispose();
         }, TaskScheduler.Default);

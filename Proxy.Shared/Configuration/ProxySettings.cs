@@ -23,6 +23,8 @@ public sealed record ProxySettings
     /// <summary>Where the node keeps its files (the SQLite journal by default); relative to the working directory.</summary>
     public string DataDir { get; init; } = "data";
     public PersistenceSettings Persistence { get; init; } = new();
+    /// <summary>Redis connection string (StackExchange.Redis syntax) for limits with <c>store = redis</c>.</summary>
+    public string? Redis { get; init; }
     /// <summary>L1–L4: rate limits and quotas, by key, on routes.</summary>
     public IReadOnlyList<RateLimiting.RateLimitSettings> RateLimits { get; init; } = [];
     /// <summary>E3: raw TCP listeners spliced to a pool's backends.</summary>

@@ -43,6 +43,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             Forward = BindForward(proxy),
             TcpRoutes = BindTcpRoutes(proxy),
             RateLimits = BindRateLimits(proxy),
+            Redis = proxy.String("redis") is { Length: > 0 } redis ? redis : null,
         };
         proxy.ReportUnknownKeys();
         return settings;

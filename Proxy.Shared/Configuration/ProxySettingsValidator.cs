@@ -121,6 +121,8 @@ public static class ProxySettingsValidator
             for (var j = 0; j < limit.Routes.Count; j++)
                 if (!routes.Contains(limit.Routes[j]))
                     problems.Add(new($"{path}.routes[{j}]", $"no route named '{limit.Routes[j]}'"));
+            if (limit.Store == RateLimiting.RateLimitStore.Redis && settings.Redis is null)
+                problems.Add(new($"{path}.store", "store = redis needs proxy.redis (or PROXY_REDIS), e.g. \"127.0.0.1:6379\""));
             if (limit.Quota is { } quota && quota.Per < TimeSpan.FromDays(1))
                 problems.Add(new($"{path}.quota", $"a quota is per day or per month (got {quota}); use rate for shorter windows"));
         }

@@ -10,6 +10,7 @@ public sealed class RateLimitSettingsTests
     public void ALimit_IsBoundWithEveryField()
     {
         var limit = LoadValid(Config(extra: """
+            redis = "127.0.0.1:6379"
             rate-limits = [ { name = per-user, key = [ "header:X-User", route ], rate = "6000/min", burst = 50, store = redis,
                               routes = [ default ], per-route = on, on-store-failure = deny, quota = "100000/day", api-key-header = X-Key } ]
             """)).RateLimits.Single();
@@ -49,6 +50,7 @@ public sealed class RateLimitSettingsTests
     [InlineData("{ name = l, rate = \"5/s\", on-store-failure = maybe }", "proxy.rate-limits[0].on-store-failure: unknown on-store-failure 'maybe' (valid: allow, deny)")]
     [InlineData("{ name = l, rate = \"5/s\", quota = \"100/h\" }", "proxy.rate-limits[0].quota: a quota is per day or per month (got 100/h); use rate for shorter windows")]
     [InlineData("{ rate = \"5/s\" }", "proxy.rate-limits[0].name: missing name")]
+    [InlineData("{ name = l, rate = \"5/s\", store = redis }", "proxy.rate-limits[0].store: store = redis needs proxy.redis (or PROXY_REDIS), e.g. \"127.0.0.1:6379\"")]
     public void BadLimits_AreReportedAtTheirPath(string limit, string expected) =>
         Assert.Equal([expected], Problems(Config(extra: $"rate-limits = [ {limit} ]")));
 }
