@@ -53,6 +53,8 @@ public sealed partial class ProxyExchangeStage
                 headers.Add("Retry-After", verdict.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture));
                 AddRateLimitHeaders(headers, verdict);
                 var status = verdict.Reason?.Contains("unavailable", StringComparison.Ordinal) == true ? 503 : 429;
+                if (status == 429 && verdict.Limit.Store == RateLimitStore.Quota)
+                    verdict = verdict with { Reason = $"quota of rate limit '{verdict.Limit.Name}' ({verdict.Limit.Rate}) is used up" };
                 RespondLocal(status, verdict.Reason ?? "rate limit exceeded", close: _request!.HasBody, extra: headers);
                 return false;
             }

@@ -15,6 +15,7 @@ namespace Proxy.Actors.Limits;
 public sealed class LimiterRuntime
 {
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(1);
+    private const string QuotaSlotPrefix = "quota:";
 
     private readonly ConcurrentDictionary<string, LeaseSlot> _slots = new(StringComparer.Ordinal);
     private readonly IReadOnlyDictionary<string, RateLimitSettings[]> _byRoute;
@@ -22,22 +23,24 @@ public sealed class LimiterRuntime
     private readonly ConcurrentDictionary<string, Counters> _counters = new(StringComparer.Ordinal);
     private ILeaseStore? _cluster;
     private ILeaseStore? _redis;
+    private ILeaseStore? _quota;
     private string _node = "";
     private long _lastStoreWarning;
 
     public LimiterRuntime(IReadOnlyList<RateLimitSettings> limits, IEnumerable<string> routes)
     {
-        // Quotas are enforced elsewhere (a persisted long window); rates are enforced here, in either store.
-        var active = limits.Where(l => l.Quota is null).ToArray();
+        // A limit with a quota is two checks: its rate (cluster or Redis) and its quota (persisted long window).
+        var active = limits.SelectMany(l => l.QuotaCheck() is { } quota ? new[] { l, quota } : new[] { l }).ToArray();
         _everyRoute = active.Where(l => l.Routes.Count == 0).ToArray();
         _byRoute = routes.Distinct(StringComparer.Ordinal).ToDictionary(r => r,
             r => active.Where(l => l.Routes.Count == 0 || l.Routes.Contains(r)).ToArray(), StringComparer.Ordinal);
     }
 
     /// <summary>Set once the node's actors run (requests only arrive after that).</summary>
-    public void Attach(IActorRef region, string node, ILeaseStore? redis = null)
+    public void Attach(IActorRef region, string node, ILeaseStore? redis = null, IActorRef? quotaRegion = null)
     {
         _cluster = new ClusterLeaseStore(region, AskTimeout);
+        _quota = quotaRegion is null ? null : new ClusterLeaseStore(quotaRegion, AskTimeout);
         _redis = redis;
         _node = node;
     }
@@ -50,7 +53,8 @@ public sealed class LimiterRuntime
     /// <summary>O3: this node's decisions per limit since start, and the keys it tracks now.</summary>
     public IReadOnlyList<LimitCounters> Snapshot(IEnumerable<string> limits)
     {
-        var keys = _slots.Keys.GroupBy(RateLimiterMessageExtractor.LimitOf).ToDictionary(g => g.Key, g => g.Count());
+        var keys = _slots.Keys.Where(k => !k.StartsWith(QuotaSlotPrefix, StringComparison.Ordinal))
+            .GroupBy(RateLimiterMessageExtractor.LimitOf).ToDictionary(g => g.Key, g => g.Count());
         return limits.Select(l => _counters.TryGetValue(l, out var c)
             ? new LimitCounters(l, Interlocked.Read(ref c.Allowed), Interlocked.Read(ref c.Rejected), keys.GetValueOrDefault(l))
             : new LimitCounters(l, 0, 0, keys.GetValueOrDefault(l))).ToList();
@@ -76,7 +80,9 @@ public sealed class LimiterRuntime
 
     public ValueTask<LimitVerdict> CheckAsync(RateLimitSettings limit, string entityId)
     {
-        var slot = _slots.GetOrAdd(entityId, static (_, l) => new LeaseSlot(l), limit);
+        // A limit's rate and its quota share the entity id (different regions), not the node's lease slot.
+        var slotKey = limit.Store == RateLimitStore.Quota ? QuotaSlotPrefix + entityId : entityId;
+        var slot = _slots.GetOrAdd(slotKey, static (_, l) => new LeaseSlot(l), limit);
         var now = Environment.TickCount64;
         slot.LastUsed = now;
         if (slot.TryTake(now))
@@ -115,7 +121,12 @@ public sealed class LimiterRuntime
         {
             if (slot.Pending is { IsCompleted: false } pending) return pending;
             var (wanted, unused) = slot.NextRequest(now);
-            var store = slot.Limit.Store == RateLimitStore.Redis ? _redis : _cluster;
+            var store = slot.Limit.Store switch
+            {
+                RateLimitStore.Redis => _redis,
+                RateLimitStore.Quota => _quota,
+                _ => _cluster,
+            };
             return slot.Pending = store is null
                 ? Task.FromException(new InvalidOperationException("no store"))
                 : RequestAsync(slot, store, new AcquireLease(entityId, _node, wanted, unused));
@@ -133,7 +144,7 @@ public sealed class LimiterRuntime
         var now = Environment.TickCount64;
         var last = Interlocked.Read(ref _lastStoreWarning);
         if (now - last > 10_000 && Interlocked.CompareExchange(ref _lastStoreWarning, now, last) == last)
-            StoreFailed?.Invoke($"rate limit {limit.Name}: the {(limit.Store == RateLimitStore.Redis ? "redis" : "cluster")} store did not answer " +
+            StoreFailed?.Invoke($"rate limit {limit.Name}: the {limit.Store.ToString().ToLowerInvariant()} store did not answer " +
                                 $"(key {entityId}); on-store-failure = {(limit.OnStoreFailure == StoreFailureMode.Allow ? "allow" : "deny")} applies");
         return limit.OnStoreFailure == StoreFailureMode.Allow
             ? new LimitVerdict(true, limit, 0, 0, 0)

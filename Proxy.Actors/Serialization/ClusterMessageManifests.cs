@@ -33,6 +33,8 @@ public static class ClusterMessageManifests
         (typeof(LimitKeyState), "limit.key-state"),
         (typeof(GetLimiterStats), "limit.get-stats"),
         (typeof(LimiterStats), "limit.stats"),
+        (typeof(QuotaTaken), "quota.ev.taken"),
+        (typeof(QuotaReturned), "quota.ev.returned"),
     ];
 
     private static readonly Dictionary<Type, string> ManifestByType = new();

@@ -158,7 +158,8 @@ public sealed class ProxyNode : IAsyncDisposable
                     var rateLimiters = StartRateLimiterRegion(system, settings);
                     if (limiter is not null)
                     {
-                        limiter.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString(), redisStore);
+                        limiter.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString(), redisStore,
+                            StartQuotaRegion(system, settings));
                         system.ActorOf(LimiterAgent.Props(limiter, settings.RateLimits.Select(l => l.Name).ToList()), "limiter");
                     }
                     var listeners = new List<IActorRef>();
@@ -174,8 +175,6 @@ public sealed class ProxyNode : IAsyncDisposable
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
-                    foreach (var l in settings.RateLimits.Where(l => l.Quota is not null))
-                        system.Log.Warning("rate limit {0}: quotas are not enforced by this build yet; the limit is inactive", l.Name);
                     GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);
                 })
                 .AddStartup((system, _) =>
@@ -223,6 +222,20 @@ public sealed class ProxyNode : IAsyncDisposable
             .WithPassivateIdleAfter(TimeSpan.Zero);
         return ClusterSharding.Get(system).Start(RateLimiterMessageExtractor.RegionName,
             id => RateLimiterEntity.Props(id, limits[RateLimiterMessageExtractor.LimitOf(id)]), shardingSettings,
+            new RateLimiterMessageExtractor(maxShards: 100));
+    }
+
+    /// <summary>The <c>quota</c> shard region (L4): one persistent entity per limit with a quota and key value.</summary>
+    private static IActorRef StartQuotaRegion(ActorSystem system, ProxySettings settings)
+    {
+        var quotas = settings.RateLimits.Where(l => l.Quota is not null).ToDictionary(l => l.Name, l => l.QuotaCheck()!, StringComparer.Ordinal);
+        var shardingSettings = ClusterShardingSettings.Create(system)
+            .WithRole("proxy")
+            .WithRememberEntities(false)
+            .WithStateStoreMode(StateStoreMode.DData)
+            .WithPassivateIdleAfter(TimeSpan.Zero);
+        return ClusterSharding.Get(system).Start("quota",
+            id => QuotaEntity.Props(id, quotas[RateLimiterMessageExtractor.LimitOf(id)]), shardingSettings,
             new RateLimiterMessageExtractor(maxShards: 100));
     }
 

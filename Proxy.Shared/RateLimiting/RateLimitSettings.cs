@@ -1,6 +1,7 @@
 namespace Proxy.Shared.RateLimiting;
 
-public enum RateLimitStore { Cluster, Redis }
+/// <summary>Where buckets live. <c>Quota</c> is internal: the persisted long window of a limit's <c>quota</c>.</summary>
+public enum RateLimitStore { Cluster, Redis, Quota }
 
 /// <summary>What a limit does when its store cannot answer (Redis down, entity unreachable).</summary>
 public enum StoreFailureMode { Allow, Deny }
@@ -46,4 +47,9 @@ public sealed record RateLimitSettings
         OnStoreFailure == other.OnStoreFailure && Quota == other.Quota && ApiKeyHeader == other.ApiKeyHeader;
 
     public override int GetHashCode() => HashCode.Combine(Name, Rate, Burst, Store);
+
+    /// <summary>The quota part of this limit as a check of its own (store <see cref="RateLimitStore.Quota"/>).</summary>
+    public RateLimitSettings? QuotaCheck() => Quota is { } quota
+        ? this with { Rate = quota, Burst = quota.Count, Store = RateLimitStore.Quota, Quota = null }
+        : null;
 }

@@ -39,3 +39,11 @@ public sealed record LimiterStats(string Node, IReadOnlyList<LimitCounters> Limi
 
 /// <param name="Keys">Keys this node holds lease state for now.</param>
 public sealed record LimitCounters(string Limit, long Allowed, long Rejected, int Keys);
+
+/// <summary>L4: events of a quota entity (persisted): tokens taken in a window, and unused ones handed back.</summary>
+public interface IQuotaEvent : IClusterMessage;
+
+/// <param name="Window">Start of the window (UTC day or month) the tokens count against.</param>
+public sealed record QuotaTaken(DateTime Window, long Tokens) : IQuotaEvent;
+
+public sealed record QuotaReturned(DateTime Window, long Tokens) : IQuotaEvent;

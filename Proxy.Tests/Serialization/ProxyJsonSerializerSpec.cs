@@ -42,6 +42,8 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
         new GetLimitKeyState("per-ip/10.0.0.7"),
         new LimitKeyState("per-ip/10.0.0.7", 12, 50, ["akka.tcp://proxy@127.0.0.1:4053"]),
         GetLimiterStats.Instance,
+        new QuotaTaken(new DateTime(2026, 11, 29, 0, 0, 0, DateTimeKind.Utc), 12),
+        new QuotaReturned(new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc), 3),
         new LimiterStats("akka.tcp://proxy@127.0.0.1:4054", [new LimitCounters("per-ip", 1200, 34, 17), new LimitCounters("api", 0, 0, 0)]),
     ];
 

@@ -206,4 +206,40 @@ public sealed class RateLimitClusterSpec(ITestOutputHelper output)
         Assert.Equal(1, code);
         Assert.Contains("no rate limit named 'nope'", stderr.ToString());
     }
+
+    [Fact]
+    public async Task AQuota_RefusesOnceUsedUp_UntilTheWindowEnds_AndSurvivesARestartOfEveryNode()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("fine"));
+        await using var cluster = await TestCluster.StartAsync(2,
+            Config(backend.Port, """{ name = daily, key = "header:X-Client", rate = "1000/s", quota = "5/day" }"""));
+        using var client = Client();
+        var ok = 0;
+        for (var i = 0; i < 8; i++)
+        {
+            using var r = await Get(client, cluster[i % 2].BaseUri(), "mallory");
+            if (r.StatusCode == HttpStatusCode.OK) ok++;
+            else
+            {
+                Assert.Equal((HttpStatusCode)429, r.StatusCode);
+                Assert.Contains("quota of rate limit 'daily' (5/day) is used up", await r.Content.ReadAsStringAsync());
+                var untilMidnight = DateTime.UtcNow.Date.AddDays(1) - DateTime.UtcNow;
+                Assert.InRange(r.Headers.RetryAfter!.Delta!.Value, untilMidnight - TimeSpan.FromMinutes(1), untilMidnight + TimeSpan.FromMinutes(1));
+            }
+        }
+        Assert.Equal(5, ok);
+
+        // Every node stops, then all start again: the usage comes back from the journal.
+        await cluster.StopNodeAsync(0);
+        await cluster.StopNodeAsync(1);
+        await cluster.AddNodeAsync(slot: 0);
+        await cluster.AddNodeAsync(slot: 1);
+        for (var i = 0; i < 4; i++)
+        {
+            using var r = await Get(client, cluster[i % 2].BaseUri(), "mallory");
+            Assert.Equal((HttpStatusCode)429, r.StatusCode);
+        }
+        using var fresh = await Get(client, cluster[0].BaseUri(), "niaj");
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+    }
 }
