@@ -27,8 +27,17 @@ public sealed class LimiterRuntime
     private string _node = "";
     private long _lastStoreWarning;
 
-    public LimiterRuntime(IReadOnlyList<RateLimitSettings> limits, IEnumerable<string> routes)
+    private readonly Prometheus.Counter? _decisions;
+    private readonly Prometheus.Counter? _storeFailures;
+
+    /// <param name="metrics">The node's metrics (O3): decisions by limit and outcome, store failures by limit and store.</param>
+    public LimiterRuntime(IReadOnlyList<RateLimitSettings> limits, IEnumerable<string> routes, Prometheus.IMetricFactory? metrics = null)
     {
+        _decisions = metrics?.CreateCounter("proxy_rate_limit_decisions_total", "Rate limit decisions on this node.",
+            new Prometheus.CounterConfiguration { LabelNames = ["limit", "decision"] });
+        _storeFailures = metrics?.CreateCounter("proxy_rate_limit_store_failures_total",
+            "Decisions made by on-store-failure because the limit's store did not answer.",
+            new Prometheus.CounterConfiguration { LabelNames = ["limit", "store"] });
         // A limit with a quota is two checks: its rate (cluster or Redis) and its quota (persisted long window).
         var active = limits.SelectMany(l => l.QuotaCheck() is { } quota ? new[] { l, quota } : new[] { l }).ToArray();
         _everyRoute = active.Where(l => l.Routes.Count == 0).ToArray();
@@ -60,17 +69,28 @@ public sealed class LimiterRuntime
             : new LimitCounters(l, 0, 0, keys.GetValueOrDefault(l))).ToList();
     }
 
-    private sealed class Counters
+    private sealed class Counters(Prometheus.Counter? decisions, string limit)
     {
         public long Allowed;
         public long Rejected;
+        // The labelled children are looked up once per limit, not per request.
+        public readonly Prometheus.Counter.Child? AllowedMetric = decisions?.WithLabels(limit, "allowed");
+        public readonly Prometheus.Counter.Child? RejectedMetric = decisions?.WithLabels(limit, "rejected");
     }
 
     private LimitVerdict Count(LimitVerdict verdict)
     {
-        var counters = _counters.GetOrAdd(verdict.Limit.Name, static _ => new Counters());
-        if (verdict.Allowed) Interlocked.Increment(ref counters.Allowed);
-        else Interlocked.Increment(ref counters.Rejected);
+        var counters = _counters.GetOrAdd(verdict.Limit.Name, static (name, d) => new Counters(d, name), _decisions);
+        if (verdict.Allowed)
+        {
+            Interlocked.Increment(ref counters.Allowed);
+            counters.AllowedMetric?.Inc();
+        }
+        else
+        {
+            Interlocked.Increment(ref counters.Rejected);
+            counters.RejectedMetric?.Inc();
+        }
         return verdict;
     }
 
@@ -141,6 +161,7 @@ public sealed class LimiterRuntime
 
     private LimitVerdict OnStoreFailure(RateLimitSettings limit, string entityId)
     {
+        _storeFailures?.WithLabels(limit.Name, limit.Store.ToString().ToLowerInvariant()).Inc();
         var now = Environment.TickCount64;
         var last = Interlocked.Read(ref _lastStoreWarning);
         if (now - last > 10_000 && Interlocked.CompareExchange(ref _lastStoreWarning, now, last) == last)

@@ -7,13 +7,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Proxy.Actors.Admin;
+using Prometheus;
 using Proxy.Shared.Admin;
 
 namespace Proxy.Node.Admin;
 
 /// <summary>
 /// The admin listener (O1, O2) on its own port, served by Kestrel: <c>/health</c> and <c>/ready</c> for probes
-/// (no token), and the JSON admin API under <c>/api</c> (Bearer token, <see cref="AdminTokenFilter"/>) that
+/// and <c>/metrics</c> for Prometheus (no token), and the JSON admin API under <c>/api</c> (Bearer token, <see cref="AdminTokenFilter"/>) that
 /// <c>pbm</c> talks to. Control-plane traffic only, kept apart from the data plane's listeners.
 /// </summary>
 public sealed class AdminServer : IAsyncDisposable
@@ -30,7 +31,7 @@ public sealed class AdminServer : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
 
     public static async Task<AdminServer> StartAsync(IPEndPoint endpoint, string? token, NodeReadiness readiness, AdminApi api,
-        LogLevel logLevel, CancellationToken cancellationToken)
+        Prometheus.CollectorRegistry metrics, LogLevel logLevel, CancellationToken cancellationToken)
     {
         // The empty builder reads no environment (ASPNETCORE_URLS and friends cannot move the admin port).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -55,6 +56,8 @@ public sealed class AdminServer : IAsyncDisposable
         var app = builder.Build();
         app.UseRouting();
         MapProbes(app, readiness);
+        // O3: Prometheus text format, no token (like the probes; the admin listener is loopback by default).
+        app.MapMetrics("/metrics", metrics);
         MapApi(app, api, new AdminTokenFilter(token, app.Logger));
         app.MapFallback(() => Results.Text("not found\n", "text/plain", statusCode: StatusCodes.Status404NotFound));
 

@@ -73,6 +73,8 @@ public sealed class ProxyNode : IAsyncDisposable
         DemoBackend? demo = null;
         var readiness = new NodeReadiness();
         var adminApi = new AdminApi();
+        // O3: one registry per node (in-process test clusters run several nodes), served at the admin's /metrics.
+        var metrics = Prometheus.Metrics.NewCustomRegistry();
         var logLevel = ToLogLevel(settings.LogLevel);
         try
         {
@@ -84,7 +86,7 @@ public sealed class ProxyNode : IAsyncDisposable
             foreach (var route in settings.TcpRoutes)
                 boundTcp[route.Name] = SocketListenerSource.Bind(EndpointParser.Parse(route.Listen));
             admin = await AdminServer.StartAsync(EndpointParser.Parse(settings.Admin.Address), settings.AdminToken, readiness,
-                adminApi, logLevel, cancellationToken).ConfigureAwait(false);
+                adminApi, metrics, logLevel, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -100,7 +102,9 @@ public sealed class ProxyNode : IAsyncDisposable
         foreach (var (name, pool) in settings.Pools) pools[name] = new PoolRuntime(pool);
         var forwarders = settings.Listeners.Where(l => l.Mode == ListenerMode.Forward)
             .ToDictionary(l => l.Name, l => new ForwardRuntime(l, settings.Forward));
-        var limiter = settings.RateLimits.Count > 0 ? new LimiterRuntime(settings.RateLimits, settings.Routes.Select(r => r.Name)) : null;
+        var limiter = settings.RateLimits.Count > 0
+            ? new LimiterRuntime(settings.RateLimits, settings.Routes.Select(r => r.Name), Prometheus.Metrics.WithCustomRegistry(metrics))
+            : null;
         // Connects in the background (AbortOnConnectFail off): a Redis that is down does not stop the node.
         var redisStore = settings.RateLimits.Any(l => l.Store == Proxy.Shared.RateLimiting.RateLimitStore.Redis) && settings.Redis is { } redis
             ? new RedisLeaseStore(redis)

@@ -195,6 +195,16 @@ public sealed class RateLimitClusterSpec(ITestOutputHelper output)
         Assert.Equal(2, limit.GetProperty("keys").GetInt64()); // one key, tracked on both nodes
         Assert.Empty(limits.GetProperty("unanswered").EnumerateArray());
 
+        // O3: the same decisions as Prometheus counters on each node's admin listener (no token needed).
+        double Sum(string metrics, string decision) => metrics.Split('\n')
+            .Where(l => l.StartsWith("proxy_rate_limit_decisions_total{", StringComparison.Ordinal) && l.Contains($"decision=\"{decision}\"") &&
+                        l.Contains("limit=\"per-client\""))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        using var plain = new HttpClient();
+        var scraped = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => plain.GetStringAsync($"http://127.0.0.1:{cluster[i].Admin.Port}/metrics")));
+        Assert.Equal(ok, scraped.Sum(m => Sum(m, "allowed")));
+        Assert.Equal(rejected, scraped.Sum(m => Sum(m, "rejected")));
+
         var key = await Pbm(cluster, 0, "limit", "per-client", "frank");
         Assert.Equal(6, key.GetProperty("burst").GetInt64());
         Assert.InRange(key.GetProperty("remaining").GetInt64(), 0, 1);
