@@ -208,7 +208,15 @@ public sealed class RateLimitClusterSpec(ITestOutputHelper output)
         var key = await Pbm(cluster, 0, "limit", "per-client", "frank");
         Assert.Equal(6, key.GetProperty("burst").GetInt64());
         Assert.InRange(key.GetProperty("remaining").GetInt64(), 0, 1);
-        Assert.NotEmpty(key.GetProperty("leaseHolders").EnumerateArray());
+        // A lease lives 1 s: right after a request of a fresh key, its node holds one (polled: the machine may be busy).
+        var attempt = 0;
+        await Eventually.Holds(async () =>
+        {
+            var fresh = $"grace-{attempt++}";
+            (await Get(client, cluster[1].BaseUri(), fresh)).Dispose();
+            var view = await Pbm(cluster, 0, "limit", "per-client", fresh);
+            return view.GetProperty("leaseHolders").EnumerateArray().Any(h => h.GetString() == cluster.AddressOf(1));
+        }, TimeSpan.FromSeconds(15), "the node that served a fresh key holds a lease on it");
 
         var stderr = new StringWriter();
         var code = await Proxy.Node.Cli.PbmApp.RunAsync(["--host", $"127.0.0.1:{cluster[0].Admin.Port}", "limit", "nope", "x"], new StringWriter(), stderr,

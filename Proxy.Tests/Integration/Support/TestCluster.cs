@@ -95,6 +95,9 @@ public sealed class TestCluster : IAsyncDisposable
         }), timeout, $"{count} members Up on every node");
     }
 
+    /// <summary>Node <paramref name="i"/>'s cluster address, as members and lease holders are named.</summary>
+    public string AddressOf(int i) => Cluster.Get(this[i].System).SelfAddress.ToString();
+
     /// <summary>The backend as node <paramref name="i"/> decides with it right now (no network involved).</summary>
     public Backend BackendOn(int i, string pool, string address) =>
         this[i].Runtime.Current.Pools[pool].Backends.Single(b => b.Address == address);
