@@ -233,9 +233,11 @@ public sealed class LimiterRuntime
         {
             lock (this)
             {
-                var stillValid = now < Volatile.Read(ref _expiresAt) ? Math.Max(0, Volatile.Read(ref _tokens)) : 0;
-                Volatile.Write(ref _tokens, stillValid + grant.Granted);
-                Volatile.Write(ref _granted, stillValid + grant.Granted);
+                // Added, never overwritten: a request that took a token while this grant was on its way stays
+                // counted (an expired lease's tokens were already taken out and handed back by NextRequest).
+                var total = Interlocked.Add(ref _tokens, grant.Granted);
+                var stillValid = Math.Max(0, total - grant.Granted);
+                Volatile.Write(ref _granted, Math.Max(0, total));
                 Volatile.Write(ref _spent, 0);
                 _grantedAt = now;
                 Volatile.Write(ref _expiresAt, now + grant.ValidForMs);
