@@ -80,6 +80,9 @@ public sealed class LimiterRuntime
 
     private LimitVerdict Count(LimitVerdict verdict)
     {
+        // A limit with a quota is checked twice per request: count the request once (the rate check), and the
+        // quota check only when it is the one that refuses.
+        if (verdict.Limit.Store == RateLimitStore.Quota && verdict.Allowed) return verdict;
         var counters = _counters.GetOrAdd(verdict.Limit.Name, static (name, d) => new Counters(d, name), _decisions);
         if (verdict.Allowed)
         {
