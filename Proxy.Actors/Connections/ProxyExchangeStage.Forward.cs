@@ -65,16 +65,9 @@ public sealed partial class ProxyExchangeStage
 
             var headers = head.Headers;
             headers.Remove(forward.Settings.Header);
-            var upgrade = head.IsUpgrade && !head.HasBody ? headers.Get("Upgrade") : null;
-            HopByHopHeaders.Strip(headers); // includes the client's Proxy-Authorization and Proxy-Connection
-            if (upgrade is not null)
-            {
-                headers.Add("Connection", "Upgrade");
-                headers.Add("Upgrade", upgrade);
-            }
+            StripHopByHop(head); // includes the client's Proxy-Authorization and Proxy-Connection
             headers.Remove("Expect");
-            var via = headers.Get("Via");
-            headers.Set("Via", via is null ? ViaValue(head.Version) : via + ", " + ViaValue(head.Version));
+            AppendVia(headers, head.Version);
             if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
             if (proxy!.ProxyAuthorization is { } credentials) headers.Add("Proxy-Authorization", credentials);
             _phase = Phase.Connecting;

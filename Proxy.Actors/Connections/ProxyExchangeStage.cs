@@ -366,14 +366,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void PrepareUpstreamHead(HttpRequestHead head, ProxySettings settings)
         {
             var headers = head.Headers;
-            var upgrade = head.IsUpgrade && !head.HasBody ? headers.Get("Upgrade") : null;
-            HopByHopHeaders.Strip(headers);
-            // E2: the protocol switch is end to end for us (we splice after the 101), so its fields go on.
-            if (upgrade is not null)
-            {
-                headers.Add("Connection", "Upgrade");
-                headers.Add("Upgrade", upgrade);
-            }
+            StripHopByHop(head);
             // The proxy answers 100-continue itself once the backend connection is ready.
             headers.Remove("Expect");
             var client = _clientAddress;
@@ -389,13 +382,30 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 var existing = headers.Get("Forwarded");
                 headers.Set("Forwarded", existing is null ? forwarded : existing + ", " + forwarded);
             }
-            var via = headers.Get("Via");
-            headers.Set("Via", via is null ? ViaValue(head.Version) : via + ", " + ViaValue(head.Version));
+            AppendVia(headers, head.Version);
             if (head.Version == 10 && head.Authority.Length == 0) return;
             if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
         }
 
         private static string ViaValue(int version) => version == 10 ? "1.0 akka-proxy" : "1.1 akka-proxy";
+
+        private static void AppendVia(HttpHeaderList headers, int version)
+        {
+            var via = headers.Get("Via");
+            headers.Set("Via", via is null ? ViaValue(version) : via + ", " + ViaValue(version));
+        }
+
+        /// <summary>Hop-by-hop removal for a request (reverse and forward alike). A protocol switch the client asks
+        /// for is end to end for us (E2: we splice after the 101), so its Upgrade fields go on.</summary>
+        private static void StripHopByHop(HttpRequestHead head)
+        {
+            var headers = head.Headers;
+            var upgrade = head.IsUpgrade && !head.HasBody ? headers.Get("Upgrade") : null;
+            HopByHopHeaders.Strip(headers);
+            if (upgrade is null) return;
+            headers.Add("Connection", "Upgrade");
+            headers.Add("Upgrade", upgrade);
+        }
 
         private void StartAttempt(Backend? avoid)
         {
@@ -852,8 +862,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var request = _request!;
             var headers = head.Headers;
             HopByHopHeaders.Strip(headers);
-            var via = headers.Get("Via");
-            headers.Set("Via", via is null ? ViaValue(head.Version) : via + ", " + ViaValue(head.Version));
+            AppendVia(headers, head.Version);
             if (_limitVerdict is { } verdict) AddRateLimitHeaders(headers, verdict);
 
             _clientFraming = head.Framing switch

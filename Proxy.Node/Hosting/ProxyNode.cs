@@ -219,25 +219,28 @@ public sealed class ProxyNode : IAsyncDisposable
     private static IActorRef StartRateLimiterRegion(ActorSystem system, ProxySettings settings)
     {
         var limits = settings.RateLimits.ToDictionary(l => l.Name, StringComparer.Ordinal);
-        var shardingSettings = ClusterShardingSettings.Create(system)
-            .WithRole("proxy")
-            .WithRememberEntities(false)
-            .WithStateStoreMode(StateStoreMode.DData)
-            .WithPassivateIdleAfter(TimeSpan.Zero);
+        var shardingSettings = EntitySharding(system);
         return ClusterSharding.Get(system).Start(RateLimiterMessageExtractor.RegionName,
             id => RateLimiterEntity.Props(id, limits[RateLimiterMessageExtractor.LimitOf(id)]), shardingSettings,
             new RateLimiterMessageExtractor(maxShards: 100));
     }
 
+    /// <summary>
+    /// Sharding settings of every region of ours: role <c>proxy</c>, ddata state store, no remembered entities,
+    /// and no passivation by sharding (pool entities run health checks; limiter and quota entities passivate
+    /// themselves when idle).
+    /// </summary>
+    private static ClusterShardingSettings EntitySharding(ActorSystem system) => ClusterShardingSettings.Create(system)
+        .WithRole("proxy")
+        .WithRememberEntities(false)
+        .WithStateStoreMode(StateStoreMode.DData)
+        .WithPassivateIdleAfter(TimeSpan.Zero);
+
     /// <summary>The <c>quota</c> shard region (L4): one persistent entity per limit with a quota and key value.</summary>
     private static IActorRef StartQuotaRegion(ActorSystem system, ProxySettings settings)
     {
         var quotas = settings.RateLimits.Where(l => l.Quota is not null).ToDictionary(l => l.Name, l => l.QuotaCheck()!, StringComparer.Ordinal);
-        var shardingSettings = ClusterShardingSettings.Create(system)
-            .WithRole("proxy")
-            .WithRememberEntities(false)
-            .WithStateStoreMode(StateStoreMode.DData)
-            .WithPassivateIdleAfter(TimeSpan.Zero);
+        var shardingSettings = EntitySharding(system);
         return ClusterSharding.Get(system).Start("quota",
             id => QuotaEntity.Props(id, quotas[RateLimiterMessageExtractor.LimitOf(id)]), shardingSettings,
             new RateLimiterMessageExtractor(maxShards: 100));
@@ -260,11 +263,7 @@ public sealed class ProxyNode : IAsyncDisposable
     /// cluster-wide, never passivated (it runs the pool's health checks).</summary>
     private static IActorRef StartBackendPoolRegion(ActorSystem system, ProxySettings settings)
     {
-        var shardingSettings = ClusterShardingSettings.Create(system)
-            .WithRole("proxy")
-            .WithRememberEntities(false)
-            .WithStateStoreMode(StateStoreMode.DData)
-            .WithPassivateIdleAfter(TimeSpan.Zero);
+        var shardingSettings = EntitySharding(system);
         return ClusterSharding.Get(system).Start(BackendPoolMessageExtractor.RegionName,
             id => BackendPoolEntity.Props(id, settings.Pools.GetValueOrDefault(id)), shardingSettings,
             new BackendPoolMessageExtractor(maxShards: 30));
