@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Proxy.Shared.Configuration;
+using Proxy.Tests.Integration.Support;
 using Xunit;
 using YamlDotNet.RepresentationModel;
 
@@ -13,7 +14,7 @@ namespace Proxy.Tests.Configuration;
 /// </summary>
 public sealed partial class ComposeFileSpec
 {
-    private static readonly string Root = RepoRoot();
+    private static readonly string Root = Repository.Root;
     private static readonly YamlMappingNode Services = LoadServices();
 
     private static YamlMappingNode LoadServices()
@@ -104,12 +105,5 @@ public sealed partial class ComposeFileSpec
         Assert.Equal(postgres["POSTGRES_USER"], db["Username"]);
         Assert.Equal(postgres["POSTGRES_PASSWORD"], db["Password"]);
         Assert.StartsWith("redis:", env["PROXY_REDIS"]);
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Proxy.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }

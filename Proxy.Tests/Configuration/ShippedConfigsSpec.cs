@@ -1,4 +1,5 @@
 using Proxy.Shared.Configuration;
+using Proxy.Tests.Integration.Support;
 using Xunit;
 
 namespace Proxy.Tests.Configuration;
@@ -8,7 +9,7 @@ public sealed class ShippedConfigsSpec
 {
     public static TheoryData<string> Files()
     {
-        var root = RepoRoot();
+        var root = Repository.Root;
         var data = new TheoryData<string> { Path.Combine(root, "cluster.hocon") };
         foreach (var file in Directory.GetFiles(Path.Combine(root, "examples"), "*.hocon")) data.Add(file);
         return data;
@@ -20,12 +21,5 @@ public sealed class ShippedConfigsSpec
     {
         var result = ProxyConfigLoader.Load(file, new Dictionary<string, string?>());
         Assert.True(result.IsValid, string.Join("\n", result.Problems));
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Proxy.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }

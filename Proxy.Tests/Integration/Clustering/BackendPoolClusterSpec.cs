@@ -192,15 +192,8 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
 
     private const string AdminToken = "cluster-spec-token";
 
-    private static async Task<JsonElement> Pbm(TestCluster cluster, int node, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await PbmApp.RunAsync(["--host", $"127.0.0.1:{cluster[node].Admin.Port}", "--json", .. args], stdout, stderr,
-            new Dictionary<string, string?> { ["PROXY_ADMIN_TOKEN"] = AdminToken });
-        Assert.True(code == 0, $"pbm {string.Join(' ', args)} on node {node}: {stderr}");
-        return JsonDocument.Parse(stdout.ToString()).RootElement.Clone();
-    }
+    private static Task<JsonElement> Pbm(TestCluster cluster, int node, params string[] args) =>
+        cluster.PbmJsonAsync(node, AdminToken, args);
 
     private static JsonElement BackendIn(JsonElement pool, string address) =>
         pool.GetProperty("backends").EnumerateArray().Single(b => b.GetProperty("address").GetString() == address);

@@ -17,20 +17,10 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
     private readonly string _runDir = Path.Combine(Path.GetTempPath(), $"proxy-cluster-{Guid.NewGuid():N}");
     private readonly Dictionary<string, string> _env = new();
 
-    private static string Root
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Proxy.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-        }
-    }
-
     private static string NodeBin()
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        return Path.Combine(Root, "Proxy.Node", "bin", testBin.Parent!.Name, testBin.Name, "Proxy.Node");
+        return Path.Combine(Repository.Root, "Proxy.Node", "bin", testBin.Parent!.Name, testBin.Name, "Proxy.Node");
     }
 
     /// <summary>A base port such that base..base+count-1 are all free on 127.0.0.1 right now.</summary>
@@ -62,12 +52,12 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
 
     private async Task<(int Code, string Out, string Err)> Script(string name, params string[] args)
     {
-        var info = new ProcessStartInfo(Path.Combine(Root, "scripts", name), args)
+        var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", name), args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Root,
+            WorkingDirectory = Repository.Root,
         };
         foreach (var (k, v) in _env) info.Environment[k] = v;
         info.Environment.Remove("PROXY_ADMIN_TOKEN");
@@ -156,7 +146,7 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
     {
         if (File.Exists(Path.Combine(_runDir, "pids")))
         {
-            var info = new ProcessStartInfo(Path.Combine(Root, "scripts", "cluster-down.sh")) { UseShellExecute = false };
+            var info = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "cluster-down.sh")) { UseShellExecute = false };
             info.Environment["PROXY_CLUSTER_DIR"] = _runDir;
             using var p = Process.Start(info)!;
             p.WaitForExit(60_000);

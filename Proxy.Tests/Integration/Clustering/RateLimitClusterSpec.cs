@@ -158,15 +158,8 @@ public sealed class RateLimitClusterSpec(ITestOutputHelper output)
         Assert.InRange(admitted, 0.7 * allowed, 1.1 * allowed + 50);
     }
 
-    private static async Task<System.Text.Json.JsonElement> Pbm(TestCluster cluster, int node, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await Proxy.Node.Cli.PbmApp.RunAsync(["--host", $"127.0.0.1:{cluster[node].Admin.Port}", "--json", .. args], stdout, stderr,
-            new Dictionary<string, string?> { ["PROXY_ADMIN_TOKEN"] = "limits-token" });
-        Assert.True(code == 0, stderr.ToString());
-        return System.Text.Json.JsonDocument.Parse(stdout.ToString()).RootElement.Clone();
-    }
+    private static Task<System.Text.Json.JsonElement> Pbm(TestCluster cluster, int node, params string[] args) =>
+        cluster.PbmJsonAsync(node, "limits-token", args);
 
     [Fact]
     public async Task PbmLimits_SumsDecisionsOverTheCluster_AndPbmLimit_ShowsABucketAndItsLeaseHolders()

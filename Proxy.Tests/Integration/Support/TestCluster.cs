@@ -95,6 +95,17 @@ public sealed class TestCluster : IAsyncDisposable
         }), timeout, $"{count} members Up on every node");
     }
 
+    /// <summary>Runs <c>pbm --json ARGS</c> against node <paramref name="i"/>'s admin listener; asserts it succeeded.</summary>
+    public async Task<System.Text.Json.JsonElement> PbmJsonAsync(int i, string token, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await Proxy.Node.Cli.PbmApp.RunAsync(["--host", $"127.0.0.1:{this[i].Admin.Port}", "--json", .. args], stdout, stderr,
+            new Dictionary<string, string?> { ["PROXY_ADMIN_TOKEN"] = token });
+        Xunit.Assert.True(code == 0, $"pbm {string.Join(' ', args)} on node {i}: {stderr}");
+        return System.Text.Json.JsonDocument.Parse(stdout.ToString()).RootElement.Clone();
+    }
+
     /// <summary>Node <paramref name="i"/>'s cluster address, as members and lease holders are named.</summary>
     public string AddressOf(int i) => Cluster.Get(this[i].System).SelfAddress.ToString();
 
