@@ -61,7 +61,7 @@ public sealed partial class ProxyExchangeStage
             _forwardBackend = backend;
             _pool = forward.Pool;
             _pool.Budget.RecordRequest();
-            _idempotent = head.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+            _mayResend = RetrySafety.MayResend(head, forward.Settings.Retries.NonIdempotent);
 
             var headers = head.Headers;
             headers.Remove(forward.Settings.Header);

@@ -108,7 +108,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private bool _connReused;
         private int _attempt;
         private int _staleRetries;
-        private bool _idempotent;
+        /// <summary>The request may be sent again once written (idempotent, Idempotency-Key, or opted in).</summary>
+        private bool _mayResend;
         private bool _bodyStarted;
         private bool _requestSent;
         private bool _requestFullyRead;
@@ -356,7 +357,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var head = _request!;
             var pool = _pool!;
             pool.Budget.RecordRequest();
-            _idempotent = head.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+            _mayResend = RetrySafety.MayResend(head, _route!.RetryNonIdempotent ?? pool.Settings.Retries.NonIdempotent);
             PrepareUpstreamHead(head, Snapshot.Settings);
             _phase = Phase.Connecting;
             StartAttempt(avoid: null);
@@ -840,7 +841,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             if (head.Status >= 500) RecordFailure();
             else _backend!.RecordSuccess(_attemptStart);
-            if (pool.RetryStatuses[head.Status] && _idempotent && !_request!.HasBody &&
+            if (pool.RetryStatuses[head.Status] && _mayResend && !_request!.HasBody &&
                 _attempt < pool.Settings.Retries.Attempts)
             {
                 var failed = _backend!;
@@ -1044,8 +1045,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var backend = _backend!;
             var reused = _connReused;
             ReleaseUpstream(reusable: false);
-            // A kept-alive connection the backend had closed: nothing was processed, try a fresh connection.
-            if (reused && _response is null && (!_bodyStarted || _idempotent && !_request!.HasBody) && _staleRetries < 2)
+            // A kept-alive connection that failed before any response byte: the backend may have closed it just as
+            // it was rented, or may have processed the request. Once, on a fresh connection, and only for a
+            // request that may be sent again and whose body is still in hand (RFC 9112 §9.3.1.1).
+            if (reused && _response is null && _mayResend && (!_request!.HasBody || !_bodyStarted) && _staleRetries < 1)
             {
                 _staleRetries++;
                 _bodyStarted = false;
@@ -1055,7 +1058,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             if (_response is null) RecordFailure();
             ReleaseBackend();
-            if (_response is null && _idempotent && !_bodyStarted && TryScheduleRetry(backend)) return;
+            if (_response is null && _mayResend && !_bodyStarted && TryScheduleRetry(backend)) return;
             if (_response is null && _status == 0)
             {
                 RespondUpstreamError(502, reason);

@@ -29,6 +29,7 @@ public sealed class ForwardRuntime : IDisposable
             Timeouts = settings.Timeouts,
             Retries = settings.Retries,
             Connections = settings.Connections,
+            Limits = settings.Limits,
         });
     }
 

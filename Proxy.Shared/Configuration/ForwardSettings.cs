@@ -15,6 +15,8 @@ public sealed record ForwardSettings
     public RetrySettings Retries { get; init; } = new() { Attempts = 1, Statuses = [502, 503] };
     /// <summary>Per upstream proxy: max open connections from this node and the idle timeout of pooled ones.</summary>
     public UpstreamConnectionSettings Connections { get; init; } = new() { MaxPerBackend = 256 };
+    /// <summary>Limits on the response heads upstream proxies send.</summary>
+    public ResponseLimitSettings Limits { get; init; } = new();
     /// <summary>Distinct upstream proxies a node keeps pools for; idle ones are dropped first, then new ones get 503.</summary>
     public int MaxUpstreams { get; init; } = 1024;
 }

@@ -27,6 +27,7 @@ internal static class PoolSettingsValidator
         }
 
         ValidateTransport(pool.Timeouts, pool.Retries, pool.Connections, path, problems);
+        ValidateResponseLimits(pool.Limits, path, problems);
 
         if (pool.Health is { } health)
         {
@@ -57,6 +58,7 @@ internal static class PoolSettingsValidator
     {
         ProxySettingsValidator.NotNegative(timeouts.Connect, $"{path}.timeouts.connect", problems);
         ProxySettingsValidator.NotNegative(timeouts.Response, $"{path}.timeouts.response", problems);
+        ProxySettingsValidator.AtLeast(timeouts.Send, TimeSpan.FromMilliseconds(1), $"{path}.timeouts.send", problems);
 
         ProxySettingsValidator.AtLeast(retries.Attempts, 0, $"{path}.retries.attempts", problems);
         for (var i = 0; i < retries.Statuses.Count; i++)
@@ -70,5 +72,12 @@ internal static class PoolSettingsValidator
 
         ProxySettingsValidator.AtLeast(connections.MaxPerBackend, 0, $"{path}.connections.max-per-backend", problems);
         ProxySettingsValidator.NotNegative(connections.IdleTimeout, $"{path}.connections.idle-timeout", problems);
+    }
+
+    /// <summary>The response-head limits of a pool or of <c>proxy.forward</c>.</summary>
+    public static void ValidateResponseLimits(ResponseLimitSettings limits, string path, List<ConfigProblem> problems)
+    {
+        ProxySettingsValidator.AtLeast(limits.MaxHeadBytes, 256, $"{path}.limits.max-head-size", problems);
+        ProxySettingsValidator.AtLeast(limits.MaxHeaders, 1, $"{path}.limits.max-headers", problems);
     }
 }

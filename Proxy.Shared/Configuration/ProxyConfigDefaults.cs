@@ -22,6 +22,7 @@ public static class ProxyConfigDefaults
           timeouts {
             request-head = 10s
             idle = 75s
+            client-send = 60s
           }
           shutdown-deadline = 15s
           forwarded-header = off

@@ -90,6 +90,8 @@ public sealed record TimeoutSettings
     public TimeSpan RequestHead { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Idle keep-alive time between requests.</summary>
     public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(75);
+    /// <summary>A client that takes no response bytes for this long is cut off (nginx's <c>send_timeout</c>).</summary>
+    public TimeSpan ClientSend { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 public enum LoadBalancingPolicyKind { RoundRobin, WeightedRoundRobin, LeastRequests, PowerOfTwo, ConsistentHash, Random }
@@ -111,6 +113,16 @@ public sealed record PoolSettings
     public HashKeySettings HashKey { get; init; } = new();
     /// <summary>How <c>https://</c> backends are verified (E1).</summary>
     public UpstreamTlsSettings Tls { get; init; } = new();
+    /// <summary>Limits on the response heads this pool's backends send.</summary>
+    public ResponseLimitSettings Limits { get; init; } = new();
+}
+
+/// <summary>A pool's <c>limits { max-head-size, max-headers }</c>: a response head over either is a 502.</summary>
+public sealed record ResponseLimitSettings
+{
+    /// <summary>Status line and header section together, in bytes.</summary>
+    public int MaxHeadBytes { get; init; } = 64 * 1024;
+    public int MaxHeaders { get; init; } = 100;
 }
 
 /// <summary>A pool's <c>tls { verify, ca-file, server-name }</c> for its <c>https://</c> backends.</summary>
@@ -181,8 +193,12 @@ public sealed record BackendSettings
 public sealed record PoolTimeouts
 {
     public TimeSpan Connect { get; init; } = TimeSpan.FromSeconds(2);
-    /// <summary>Time from the request sent to the first byte of the response head.</summary>
+    /// <summary>Time waiting for the backend: from the request sent to the response head, and between two reads
+    /// of the response body (nginx's <c>proxy_read_timeout</c>). Time waiting for a slow client does not count.</summary>
     public TimeSpan Response { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>A write to the backend that makes no progress for this long fails the request (nginx's
+    /// <c>proxy_send_timeout</c>): 504, or an abort once the response has begun.</summary>
+    public TimeSpan Send { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 public sealed record RetrySettings
@@ -194,6 +210,10 @@ public sealed record RetrySettings
     /// <summary>Retries allowed as a fraction of requests (0.2 = 20%).</summary>
     public double Budget { get; init; } = 0.2;
     public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(25);
+    /// <summary>Also retry requests whose method is not idempotent (POST, PATCH, …) after they were sent, as
+    /// nginx's <c>proxy_next_upstream non_idempotent</c>. Off: only idempotent methods and requests carrying
+    /// <c>Idempotency-Key</c> are retried once written (RFC 9110 §9.2.2, RFC 9112 §9.3.1.1).</summary>
+    public bool NonIdempotent { get; init; }
 }
 
 public sealed record UpstreamConnectionSettings
@@ -210,6 +230,8 @@ public sealed record RouteSettings
     public required string Name { get; init; }
     public RouteMatch Match { get; init; } = new();
     public required string Pool { get; init; }
+    /// <summary>The route's <c>retries { non-idempotent }</c>; null = the pool's setting.</summary>
+    public bool? RetryNonIdempotent { get; init; }
 }
 
 public sealed record RouteMatch

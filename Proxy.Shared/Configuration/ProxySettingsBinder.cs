@@ -210,6 +210,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             Timeouts = BindPoolTimeouts(r, defaults.Timeouts),
             Retries = BindRetries(r, defaults.Retries),
             Connections = BindConnections(r, defaults.Connections),
+            Limits = BindResponseLimits(r),
             MaxUpstreams = r.Int("max-upstreams") ?? defaults.MaxUpstreams,
         };
         r.ReportUnknownKeys();
@@ -310,12 +311,13 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
     private TimeoutSettings BindTimeouts(HoconObjectReader proxy)
     {
         var defaults = new TimeoutSettings();
-        var r = proxy.Object("timeouts", "{ request-head = 10s, idle = 75s }");
+        var r = proxy.Object("timeouts", "{ request-head = 10s, idle = 75s, client-send = 60s }");
         if (r is null) return defaults;
         var settings = new TimeoutSettings
         {
             RequestHead = r.Duration("request-head") ?? defaults.RequestHead,
             Idle = r.Duration("idle") ?? defaults.Idle,
+            ClientSend = r.Duration("client-send") ?? defaults.ClientSend,
         };
         r.ReportUnknownKeys();
         return settings;
@@ -353,6 +355,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             Outlier = BindOutlier(r, defaults.Outlier),
             HashKey = BindHashKey(r) ?? defaults.HashKey,
             Tls = BindUpstreamTls(r),
+            Limits = BindResponseLimits(r),
         };
         r.ReportUnknownKeys();
         return pool;
@@ -516,12 +519,13 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
 
     private PoolTimeouts BindPoolTimeouts(HoconObjectReader pool, PoolTimeouts defaults)
     {
-        var r = pool.Object("timeouts", "{ connect = 2s, response = 30s }");
+        var r = pool.Object("timeouts", "{ connect = 2s, response = 30s, send = 60s }");
         if (r is null) return defaults;
         var settings = new PoolTimeouts
         {
             Connect = r.Duration("connect") ?? defaults.Connect,
             Response = r.Duration("response") ?? defaults.Response,
+            Send = r.Duration("send") ?? defaults.Send,
         };
         r.ReportUnknownKeys();
         return settings;
@@ -537,6 +541,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             Statuses = BindStatuses(r) ?? defaults.Statuses,
             Budget = r.Fraction("budget") ?? defaults.Budget,
             BackoffBase = r.Duration("backoff") ?? defaults.BackoffBase,
+            NonIdempotent = r.Switch("non-idempotent") ?? defaults.NonIdempotent,
         };
         r.ReportUnknownKeys();
         return settings;
@@ -590,10 +595,34 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
                 Name = r.String("name") ?? "",
                 Match = BindMatch(r),
                 Pool = r.String("pool") ?? "",
+                RetryNonIdempotent = BindRouteRetries(r),
             });
             r.ReportUnknownKeys();
         }
         return result;
+    }
+
+    private static bool? BindRouteRetries(HoconObjectReader route)
+    {
+        var r = route.Object("retries", "{ non-idempotent = on }");
+        if (r is null) return null;
+        var value = r.Switch("non-idempotent");
+        r.ReportUnknownKeys();
+        return value;
+    }
+
+    private ResponseLimitSettings BindResponseLimits(HoconObjectReader pool)
+    {
+        var defaults = new ResponseLimitSettings();
+        var r = pool.Object("limits", "{ max-head-size = 64k, max-headers = 100 }");
+        if (r is null) return defaults;
+        var settings = new ResponseLimitSettings
+        {
+            MaxHeadBytes = r.IntByteSize("max-head-size") ?? defaults.MaxHeadBytes,
+            MaxHeaders = r.Int("max-headers") ?? defaults.MaxHeaders,
+        };
+        r.ReportUnknownKeys();
+        return settings;
     }
 
     private RouteMatch BindMatch(HoconObjectReader route)

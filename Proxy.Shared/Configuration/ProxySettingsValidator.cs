@@ -21,6 +21,7 @@ public static class ProxySettingsValidator
         ValidateLimits(settings.Limits, problems);
         NotNegative(settings.Timeouts.RequestHead, "proxy.timeouts.request-head", problems);
         NotNegative(settings.Timeouts.Idle, "proxy.timeouts.idle", problems);
+        AtLeast(settings.Timeouts.ClientSend, TimeSpan.FromMilliseconds(1), "proxy.timeouts.client-send", problems);
         NotNegative(settings.ShutdownDeadline, "proxy.shutdown-deadline", problems);
         if (string.IsNullOrWhiteSpace(settings.AccessLog.Target))
             problems.Add(new("proxy.access-log.target", "target is empty (use stdout or a file path)"));
@@ -164,6 +165,7 @@ public static class ProxySettingsValidator
         if (forward.DefaultUpstream is not null && !Forwarding.UpstreamProxy.TryParse(forward.DefaultUpstream, out _, out var upstreamError))
             problems.Add(new("proxy.forward.default-upstream", "the value " + upstreamError));
         PoolSettingsValidator.ValidateTransport(forward.Timeouts, forward.Retries, forward.Connections, "proxy.forward", problems);
+        PoolSettingsValidator.ValidateResponseLimits(forward.Limits, "proxy.forward", problems);
         if (forward.MaxUpstreams < 1)
             problems.Add(new("proxy.forward.max-upstreams", $"must be at least 1, got {forward.MaxUpstreams}"));
     }

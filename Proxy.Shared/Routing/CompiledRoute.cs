@@ -29,6 +29,7 @@ public sealed class CompiledRoute
         Name = settings.Name;
         PoolName = settings.Pool;
         Index = index;
+        RetryNonIdempotent = settings.RetryNonIdempotent;
 
         var match = settings.Match ?? new RouteMatch();
         _methods = ToArrayOrNull(match.Methods);
@@ -49,6 +50,9 @@ public sealed class CompiledRoute
 
     /// <summary>The pool requests matching this route are sent to.</summary>
     public string PoolName { get; }
+
+    /// <summary>The route's <c>retries.non-idempotent</c>; null = the pool decides.</summary>
+    public bool? RetryNonIdempotent { get; }
 
     /// <summary>Position in the configured order (0 is tried first).</summary>
     public int Index { get; }

@@ -98,7 +98,7 @@ public class ValidationProblemTests
     [InlineData("limits { max-body-size = -1 }", "proxy.limits.max-body-size: must not be negative (0 = unlimited), got -1")]
     [InlineData("forwarded-header = maybe", "proxy.forwarded-header: expected on or off, got 'maybe'")]
     [InlineData("access-log { enabled = sometimes }", "proxy.access-log.enabled: expected on or off, got 'sometimes'")]
-    [InlineData("timeouts = 5s", "proxy.timeouts: expected an object like { request-head = 10s, idle = 75s }, got '5s'")]
+    [InlineData("timeouts = 5s", "proxy.timeouts: expected an object like { request-head = 10s, idle = 75s, client-send = 60s }, got '5s'")]
     [InlineData("demo-backend = \"nope\"", "proxy.demo-backend: expected host:port, got 'nope'")]
     public void BadValue_IsReportedWithItsPath(string extra, string expected) =>
         Assert.Equal([expected], Problems(Config(extra: extra)));
