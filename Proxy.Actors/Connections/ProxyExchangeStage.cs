@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Akka.Event;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
@@ -66,11 +67,19 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         Tunnel,
     }
 
-    private enum DeadlineKind { None, HeadOrIdle, Response, TunnelIdle }
+    private enum DeadlineKind
+    {
+        None,
+        HeadOrIdle,
+        /// <summary>Waiting for the backend: its response head, or the next bytes of its body.</summary>
+        Response,
+        /// <summary>Waiting for the client to take response bytes already read.</summary>
+        ClientSend,
+        TunnelIdle,
+    }
 
     private static readonly object TimeoutTimer = new();
     private static readonly object RetryTimer = new();
-    private const int MaxResponseHead = 64 * 1024;
 
     private sealed partial class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
     {
@@ -126,6 +135,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private bool _responseDone;
         private long _startTimestamp;
         private long _attemptStart;
+        /// <summary>When the current attempt's response head arrived (Stopwatch); 0 once its outcome is recorded.</summary>
+        private long _answeredAt;
+        /// <summary>Environment.TickCount64 by which a pending upstream write must complete; 0 = none pending.</summary>
+        private long _sendDeadline;
         private long _bytesIn;
         private long _bytesOut;
         private int _status;
@@ -263,6 +276,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             // The client socket is gone: abandon the exchange; PostStop closes the upstream connection.
             if (_phase is Phase.Forwarding or Phase.ResponseBody or Phase.Connecting)
             {
+                SettleSuccess();
                 _error ??= "client closed";
                 LogExchange(_status == 0 ? 499 : _status);
             }
@@ -306,6 +320,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _awaitingEndPart = false;
             _response = null;
             _responseDone = false;
+            _answeredAt = 0;
             _closeAfterResponse = !head.KeepAlive || _draining || _clientInputClosed ||
                 // An Upgrade the backend refuses cannot go back to HTTP: the decoder already treats what
                 // follows as the tunnel's bytes (E2).
@@ -403,6 +418,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var headers = head.Headers;
             var upgrade = head.IsUpgrade && !head.HasBody ? headers.Get("Upgrade") : null;
             HopByHopHeaders.Strip(headers);
+            // Trailers go on only in a chunked body (the request is sent with the framing it came with).
+            if (!head.Chunked) headers.Remove("Trailer");
             if (upgrade is null) return;
             headers.Add("Connection", "Upgrade");
             headers.Add("Upgrade", upgrade);
@@ -598,13 +615,21 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 send = ValueTask.FromException<int>(new SocketException((int)SocketError.ConnectionReset));
             }
             _pendingSend = send;
-            if (send.IsCompleted) OnUpstreamSent();
-            else send.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_upstreamSentContinuation);
+            if (send.IsCompleted)
+            {
+                OnUpstreamSent();
+                return;
+            }
+            // The backend is not taking bytes right now: it has timeouts.send to make room.
+            _sendDeadline = Environment.TickCount64 + SendTimeoutMs;
+            if (_sendDeadline < _timerFiresAt) ArmTimeout(SendTimeoutMs);
+            send.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_upstreamSentContinuation);
         }
 
         private void OnUpstreamSent()
         {
             _sending = false;
+            _sendDeadline = 0;
             var failed = false;
             try
             {
@@ -628,7 +653,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 if (_request!.HasBody)
                 {
                     _bodyStarted = true;
-                    if (_request.ExpectContinue) Emit(ResponseContinuePart.Instance);
+                    if (_request.ExpectContinue) Emit(ResponseInterimPart.Continue);
                     PullBody();
                     return;
                 }
@@ -643,6 +668,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         }
 
         private long ResponseTimeoutMs => (long)_pool!.Settings.Timeouts.Response.TotalMilliseconds;
+        private long SendTimeoutMs => (long)_pool!.Settings.Timeouts.Send.TotalMilliseconds;
+        private long ClientSendTimeoutMs => (long)Snapshot.Settings.Timeouts.ClientSend.TotalMilliseconds;
 
         private void PullBody()
         {
@@ -689,6 +716,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             if (_request!.Chunked)
             {
+                if (trailers is not null) TrailerFields.RemoveDisallowed(trailers);
                 _writer.ResetWrittenCount();
                 Http1Writer.WriteLastChunk(_writer, trailers);
                 _segments.Clear();
@@ -729,7 +757,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void StartRead()
         {
             var conn = _conn!;
-            if (!conn.MakeRoom(MaxResponseHead))
+            if (!conn.MakeRoom(_pool!.Settings.Limits.MaxHeadBytes))
             {
                 RespondUpstreamError(502, "upstream response head too large");
                 return;
@@ -776,17 +804,16 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             if (n <= 0)
             {
-                if (_upstreamFraming == BodyFraming.UntilClose)
+                // Only a clean FIN ends a close-delimited body (RFC 9112 §8): after a reset or receive error the
+                // client must not see a complete response.
+                if (n == 0 && _upstreamFraming == BodyFraming.UntilClose)
                 {
                     EndResponse(null, upstreamReusable: false);
                     return;
                 }
-                _error = "upstream closed the connection mid-body";
-                LogExchange(_status);
-                FailStage(new IOException(_error));
+                FailResponseBody(n == 0 ? "upstream closed the connection mid-body" : "upstream connection reset mid-body");
                 return;
             }
-            if (_deadlineKind == DeadlineKind.Response) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
             DeliverBody();
         }
 
@@ -796,8 +823,9 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             while (true)
             {
                 var span = conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered);
-                var status = Http1ResponseParser.TryParse(span, _request!.Method == "HEAD", MaxResponseHead,
-                    Snapshot.Limits.MaxHeaders, out var head, out var consumed, out _);
+                var limits = _pool!.Settings.Limits;
+                var status = Http1ResponseParser.TryParse(span, _request!.Method == "HEAD", limits.MaxHeadBytes,
+                    limits.MaxHeaders, out var head, out var consumed, out var error);
                 if (status == ParseStatus.Incomplete)
                 {
                     StartRead();
@@ -805,28 +833,42 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 }
                 if (status == ParseStatus.Invalid)
                 {
-                    RespondUpstreamError(502, "malformed response from upstream");
+                    RespondUpstreamError(502, "malformed response from upstream", error.Reason);
                     return;
                 }
                 conn.ReadStart += consumed;
-                if (head!.IsInterim || head.Status == 101)
+                if (head!.Status == 101)
                 {
-                    // 1xx interim responses are consumed here; the client got its own 100 Continue.
-                    if (head.Status == 101)
+                    if (_request.IsUpgrade && !_request.HasBody)
                     {
-                        if (_request.IsUpgrade && !_request.HasBody)
-                        {
-                            BeginUpgradeTunnel(head);
-                            return;
-                        }
-                        RespondUpstreamError(502, "unexpected protocol switch from upstream");
+                        BeginUpgradeTunnel(head);
                         return;
                     }
+                    RespondUpstreamError(502, "unexpected protocol switch from upstream");
+                    return;
+                }
+                if (head.IsInterim)
+                {
+                    ForwardInterim(head);
                     continue;
                 }
                 OnResponseHead(head);
                 return;
             }
+        }
+
+        /// <summary>
+        /// A proxy forwards 1xx responses it did not ask for (RFC 9110 §15.2) to HTTP/1.1 clients; HTTP/1.0 clients
+        /// cannot take them. A 100 for a request that sent <c>Expect: 100-continue</c> is the proxy's to give (the
+        /// backend never saw the expectation), so the backend's is dropped.
+        /// </summary>
+        private void ForwardInterim(HttpResponseHead head)
+        {
+            var request = _request!;
+            if (request.Version < 11 || head.Status == 100 && request.ExpectContinue) return;
+            HopByHopHeaders.Strip(head.Headers);
+            AppendVia(head.Headers, head.Version);
+            Emit(new ResponseInterimPart { Status = head.Status, Reason = head.Reason, Headers = head.Headers });
         }
 
         private void OnResponseHead(HttpResponseHead head)
@@ -839,8 +881,9 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 RespondUpstreamError(502, $"upstream proxy {proxy.Display} refused the credentials ({head.Status})");
                 return;
             }
+            // A 5xx is the backend's failure at once; anything else is a success only once its body arrived whole.
             if (head.Status >= 500) RecordFailure();
-            else _backend!.RecordSuccess(_attemptStart);
+            else _answeredAt = Stopwatch.GetTimestamp();
             if (pool.RetryStatuses[head.Status] && _mayResend && !_request!.HasBody &&
                 _attempt < pool.Settings.Retries.Attempts)
             {
@@ -855,7 +898,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
             _response = head;
             _status = head.Status;
-            _deadlineKind = DeadlineKind.None;
+            SetDeadline(DeadlineKind.ClientSend, ClientSendTimeoutMs);
             _upstreamFraming = head.Framing;
             _responseRemaining = head.ContentLength;
             if (head.Framing == BodyFraming.Chunked) _responseChunks.Reset();
@@ -872,6 +915,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 BodyFraming.ContentLength => BodyFraming.ContentLength,
                 _ => request.Version == 11 ? BodyFraming.Chunked : BodyFraming.UntilClose,
             };
+            // Trailers reach the client only in a chunked body: elsewhere, announcing them would be false.
+            if (_clientFraming != BodyFraming.Chunked) headers.Remove("Trailer");
             if (_clientFraming == BodyFraming.UntilClose || !RequestBodyComplete) _closeAfterResponse = true;
             if (_closeAfterResponse) headers.Add("Connection", "close");
             else if (request.Version == 10) headers.Add("Connection", "keep-alive");
@@ -885,9 +930,9 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             // Body bytes that came with the head leave with it in one write.
             var body = TakeBody(out var complete, out var trailers, out var bad);
-            if (bad)
+            if (bad is not null)
             {
-                RespondUpstreamError(502, "malformed response body from upstream");
+                RespondUpstreamError(502, "malformed response body from upstream", bad);
                 return;
             }
             Emit(new ResponseHeadPart
@@ -905,7 +950,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private void ContinueResponseBody()
         {
-            if (_conn!.Buffered > 0)
+            if (_conn is null) return;
+            if (_conn.Buffered > 0)
             {
                 DeliverBody();
                 return;
@@ -917,11 +963,9 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void DeliverBody()
         {
             var data = TakeBody(out var complete, out var trailers, out var bad);
-            if (bad)
+            if (bad is not null)
             {
-                _error = "malformed response body from upstream";
-                LogExchange(_status);
-                FailStage(new IOException(_error));
+                FailResponseBody("malformed response body from upstream: " + bad);
                 return;
             }
             if (!data.IsEmpty) Emit(new ResponseBodyPart(data));
@@ -930,16 +974,40 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 EndResponse(trailers, upstreamReusable: _response!.KeepAlive);
                 return;
             }
-            if (data.IsEmpty) StartRead();
+            if (data.IsEmpty)
+            {
+                SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
+                StartRead();
+                return;
+            }
+            // What was read now waits for the client: until it takes it, the client's clock runs, not the backend's.
+            SetDeadline(DeadlineKind.ClientSend, ClientSendTimeoutMs);
+        }
+
+        /// <summary>
+        /// The backend broke its response after the head (reset, early close, bad chunk, silence): the client
+        /// connection is aborted without the end of the body, and the backend is charged with the failure.
+        /// </summary>
+        private void FailResponseBody(string reason)
+        {
+            if (_answeredAt != 0 && _backend is not null)
+            {
+                _answeredAt = 0;
+                RecordFailure();
+            }
+            _error = reason;
+            LogExchange(_status);
+            FailStage(new IOException(reason));
         }
 
         /// <summary>Takes as much decoded body as the buffer holds (copied out: the buffer is reused).</summary>
-        private ByteString TakeBody(out bool complete, out HttpHeaderList? trailers, out bool bad)
+        /// <param name="bad">Why the chunked framing is invalid; null while it is fine.</param>
+        private ByteString TakeBody(out bool complete, out HttpHeaderList? trailers, out string? bad)
         {
             var conn = _conn!;
             complete = false;
             trailers = null;
-            bad = false;
+            bad = null;
             switch (_upstreamFraming)
             {
                 case BodyFraming.ContentLength:
@@ -966,10 +1034,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     while (conn.Buffered > 0)
                     {
                         var span = conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered);
-                        var step = _responseChunks.Decode(span, out var consumed, out var offset, out var length, out _);
+                        var step = _responseChunks.Decode(span, out var consumed, out var offset, out var length, out var error);
                         if (step == ChunkStep.Invalid)
                         {
-                            bad = true;
+                            bad = error.Reason;
                             return ByteString.Empty;
                         }
                         if (step == ChunkStep.Data)
@@ -983,6 +1051,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                         {
                             complete = true;
                             trailers = _responseChunks.Trailers;
+                            if (trailers is not null) TrailerFields.RemoveDisallowed(trailers);
                             break;
                         }
                     }
@@ -998,6 +1067,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void EndResponse(HttpHeaderList? trailers, bool upstreamReusable, bool emitEnd = true)
         {
             _responseDone = true;
+            SettleSuccess();
             // Reuse only a connection whose exchange finished cleanly on both sides.
             var reusable = upstreamReusable && _conn is not null && _conn.Buffered == 0 && !_sending &&
                            (_requestSent || !_request!.HasBody);
@@ -1069,20 +1139,24 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             FailStage(new IOException(reason));
         }
 
-        private void RespondUpstreamError(int status, string reason)
+        /// <param name="detail">What exactly went wrong (the parser's reason): logged, not sent to the client.</param>
+        private void RespondUpstreamError(int status, string reason, string? detail = null)
         {
             // Still holding the backend without an answer from it: its failure (timeout, malformed head).
             if (_response is null && _backend is not null) RecordFailure();
+            if (detail is not null)
+                Log.Warning("Upstream {0} sent a malformed response: {1}", _upstreamAddress ?? "?", detail);
             ReleaseUpstream(reusable: false);
             ReleaseBackend();
-            RespondLocal(status, reason, close: !RequestBodyComplete || _closeAfterResponse);
+            RespondLocal(status, reason, close: !RequestBodyComplete || _closeAfterResponse, detail: detail);
         }
 
         /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces.</summary>
-        private void RespondLocal(int status, string reason, bool close, bool log = true, HttpHeaderList? extra = null)
+        private void RespondLocal(int status, string reason, bool close, bool log = true, HttpHeaderList? extra = null,
+            string? detail = null)
         {
             _status = status;
-            _error = reason;
+            _error = detail is null ? reason : reason + ": " + detail;
             _deadlineKind = DeadlineKind.None;
             if (close || !RequestBodyComplete) _closeAfterResponse = true;
             var text = HttpStatusText.Get(status);
@@ -1126,6 +1200,14 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _conn = null;
             if (reusable && !_reading && !_sending) conn.Backend.Connections.Return(conn);
             else conn.Backend.Connections.Discard(conn);
+        }
+
+        /// <summary>The response arrived whole (or the client gave up on it): the backend answered well.</summary>
+        private void SettleSuccess()
+        {
+            if (_answeredAt == 0 || _backend is null) return;
+            _backend.RecordSuccess(_attemptStart, _answeredAt);
+            _answeredAt = 0;
         }
 
         /// <summary>Counts a failure of the current attempt's backend for the cluster, and has it reported now.</summary>
@@ -1180,10 +1262,27 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             if (_deadline < _timerFiresAt) ArmTimeout(inMs);
         }
 
+        /// <summary>Schedules the one timer for <paramref name="inMs"/> from now, unless it already fires sooner (several
+        /// deadlines share it; when it fires, every pending deadline is checked and the timer re-armed for the next).</summary>
         private void ArmTimeout(long inMs)
         {
-            _timerFiresAt = Environment.TickCount64 + inMs;
+            var at = Environment.TickCount64 + inMs;
+            if (at >= _timerFiresAt) return;
+            _timerFiresAt = at;
             ScheduleOnce(TimeoutTimer, TimeSpan.FromMilliseconds(Math.Max(1, inMs)));
+        }
+
+        /// <summary>A write to the backend made no progress for timeouts.send.</summary>
+        private void OnSendTimedOut()
+        {
+            _sendDeadline = 0;
+            const string reason = "upstream did not take the request in time";
+            if (_response is null && _status == 0)
+            {
+                RespondUpstreamError(504, reason);
+                return;
+            }
+            FailResponseBody(reason);
         }
 
         protected override void OnTimer(object timerKey)
@@ -1195,6 +1294,15 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             _timerFiresAt = long.MaxValue;
             var now = Environment.TickCount64;
+            if (_sendDeadline != 0)
+            {
+                if (now >= _sendDeadline)
+                {
+                    OnSendTimedOut();
+                    return;
+                }
+                ArmTimeout(_sendDeadline - now);
+            }
             switch (_deadlineKind)
             {
                 case DeadlineKind.HeadOrIdle when _phase == Phase.AwaitHead:
@@ -1233,7 +1341,17 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                         RespondUpstreamError(504, "upstream response timed out");
                         return;
                     }
-                    _error = "upstream response body timed out";
+                    FailResponseBody("upstream response body timed out");
+                    return;
+                case DeadlineKind.ClientSend when _phase == Phase.ResponseBody:
+                    if (now < _deadline)
+                    {
+                        ArmTimeout(_deadline - now);
+                        return;
+                    }
+                    // The client stopped reading: its fault, not the backend's.
+                    SettleSuccess();
+                    _error = "client did not read the response in time";
                     LogExchange(_status);
                     FailStage(new TimeoutException(_error));
                     return;

@@ -65,8 +65,8 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
                     Http1Writer.WriteLastChunk(_writer, end.Trailers);
                     Push(_stage.Out, Take());
                     return;
-                case ResponseContinuePart:
-                    Push(_stage.Out, ContinueBytes);
+                case ResponseInterimPart interim:
+                    Push(_stage.Out, ReferenceEquals(interim, ResponseInterimPart.Continue) ? ContinueBytes : EncodeInterim(interim));
                     return;
             }
         }
@@ -92,6 +92,15 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
                 Http1Writer.WriteLastChunk(_writer, null);
                 _chunked = false;
             }
+            return Take();
+        }
+
+        private ByteString EncodeInterim(ResponseInterimPart interim)
+        {
+            _writer.ResetWrittenCount();
+            Http1Writer.WriteStatusLine(_writer, interim.Status, interim.Reason);
+            if (interim.Headers is not null) Http1Writer.WriteHeaders(_writer, interim.Headers);
+            Http1Writer.WriteEndOfHead(_writer);
             return Take();
         }
 

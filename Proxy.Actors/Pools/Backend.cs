@@ -51,10 +51,11 @@ public sealed class Backend : LoadBalancedBackend
     /// <summary>Whether a picked backend may take one more request now (the half-open trial limit).</summary>
     public bool AcceptsTrial => _trialLimit == 0 || InFlight < _trialLimit;
 
-    /// <summary>An answer below 500 arrived <paramref name="startedAt"/> (a Stopwatch timestamp) after the attempt began.</summary>
-    public void RecordSuccess(long startedAt)
+    /// <summary>An answer below 500 arrived whole; its head came at <paramref name="answeredAt"/> (a Stopwatch timestamp,
+    /// now when 0), <paramref name="startedAt"/> being when the attempt began.</summary>
+    public void RecordSuccess(long startedAt, long answeredAt = 0)
     {
-        Interlocked.Add(ref _latencyTicks, Stopwatch.GetTimestamp() - startedAt);
+        Interlocked.Add(ref _latencyTicks, (answeredAt == 0 ? Stopwatch.GetTimestamp() : answeredAt) - startedAt);
         Interlocked.Increment(ref _successes);
         Volatile.Write(ref _trailingFailures, 0);
     }

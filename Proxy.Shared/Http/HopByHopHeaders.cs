@@ -2,13 +2,14 @@ namespace Proxy.Shared.Http;
 
 /// <summary>
 /// Connection-specific fields a proxy must not forward (RFC 9110 §7.6.1), plus any field the message's own
-/// <c>Connection</c> header names.
+/// <c>Connection</c> header names. <c>Trailer</c> is end to end since RFC 9110 (§6.6.2): the exchange drops
+/// it only where the message it forwards carries no trailers (a body that is not chunked).
 /// </summary>
 public static class HopByHopHeaders
 {
     private static readonly string[] Names =
     [
-        "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer",
+        "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE",
         "Transfer-Encoding", "Upgrade",
     ];
 

@@ -67,6 +67,8 @@ public static class Http1ResponseParser
         if (sectionStatus == ParseStatus.Invalid) return ParseStatus.Invalid;
 
         long contentLength = -1;
+        var contentLengthFields = 0;
+        var contentLengthList = false;
         string? transferEncoding = null;
         string? connection = null;
         for (var i = 0; i < headers.Count; i++)
@@ -74,12 +76,26 @@ public static class Http1ResponseParser
             var (name, value) = headers[i];
             if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
-                if (!Http1RequestParser.TryMergeContentLength(value, ref contentLength, out error)) return ParseStatus.Invalid;
+                contentLengthFields++;
+                contentLengthList |= value.Contains(',');
+                if (!Http1RequestParser.TryMergeContentLength(value, ref contentLength, out _))
+                {
+                    error = HttpParseError.BadRequest(EveryItemIsALength(value)
+                        ? "two different Content-Length values"
+                        : $"invalid Content-Length '{value}'");
+                    return ParseStatus.Invalid;
+                }
             }
             else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
                 transferEncoding = transferEncoding is null ? value : transferEncoding + ", " + value;
             else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
                 connection = connection is null ? value : connection + ", " + value;
+        }
+        if (contentLengthFields > 1 || contentLengthList)
+        {
+            // RFC 9110 §8.6: identical repeated values may be taken as one; the client gets one valid field.
+            headers.Remove("Content-Length");
+            headers.Add("Content-Length", contentLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         var keepAlive = version == 11
@@ -96,13 +112,20 @@ public static class Http1ResponseParser
                 error = HttpParseError.BadRequest("response has both Content-Length and Transfer-Encoding");
                 return ParseStatus.Invalid;
             }
-            if (IsChunkedFinal(transferEncoding))
-                framing = BodyFraming.Chunked;
-            else
+            if (version == 10)
             {
-                framing = BodyFraming.UntilClose;
-                keepAlive = false;
+                // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+                error = HttpParseError.BadRequest("HTTP/1.0 response with Transfer-Encoding");
+                return ParseStatus.Invalid;
             }
+            if (!IsChunkedOnly(transferEncoding))
+            {
+                // A coding we do not decode may not be dropped (RFC 9112 §6.1), and relaying it unlabelled would
+                // hand the client bytes it cannot read: the response is refused, as nginx does.
+                error = HttpParseError.BadRequest($"unsupported Transfer-Encoding '{transferEncoding}' (only chunked)");
+                return ParseStatus.Invalid;
+            }
+            framing = BodyFraming.Chunked;
         }
         else if (contentLength >= 0)
             framing = contentLength == 0 ? BodyFraming.None : BodyFraming.ContentLength;
@@ -130,11 +153,16 @@ public static class Http1ResponseParser
     private static bool HttpRequestParserVersion(ReadOnlySpan<byte> v, out int version) =>
         Http1RequestParser.TryParseVersion(v, out version, out _);
 
-    private static bool IsChunkedFinal(string te)
+    private static bool EveryItemIsALength(string value)
     {
-        var span = te.AsSpan().TrimEnd(" \t");
-        var comma = span.LastIndexOf(',');
-        var last = (comma < 0 ? span : span[(comma + 1)..]).Trim(" \t");
-        return last.Equals("chunked", StringComparison.OrdinalIgnoreCase);
+        foreach (var range in value.AsSpan().Split(','))
+        {
+            var alone = -1L;
+            if (!Http1RequestParser.TryMergeContentLength(value[range], ref alone, out _)) return false;
+        }
+        return true;
     }
+
+    private static bool IsChunkedOnly(string te) =>
+        te.AsSpan().Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase);
 }

@@ -66,8 +66,17 @@ public sealed class ResponseEndPart : ResponsePart
     public HttpHeaderList? Trailers { get; }
 }
 
-/// <summary>An interim <c>100 Continue</c> for a request that sent <c>Expect: 100-continue</c>.</summary>
-public sealed class ResponseContinuePart : ResponsePart
+/// <summary>
+/// An interim (1xx) response before the final one: the proxy's own <c>100 Continue</c> for a request that sent
+/// <c>Expect: 100-continue</c>, or one a backend sent (<c>103 Early Hints</c>, …), which a proxy forwards to
+/// HTTP/1.1 clients (RFC 9110 §15.2).
+/// </summary>
+public sealed class ResponseInterimPart : ResponsePart
 {
-    public static readonly ResponseContinuePart Instance = new();
+    public static readonly ResponseInterimPart Continue = new() { Status = 100, Reason = "Continue" };
+
+    public required int Status { get; init; }
+    public string Reason { get; init; } = string.Empty;
+    /// <summary>Null for the proxy's own 100 Continue.</summary>
+    public HttpHeaderList? Headers { get; init; }
 }

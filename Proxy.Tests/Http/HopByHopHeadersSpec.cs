@@ -30,7 +30,6 @@ public class HopByHopHeadersSpec
     [InlineData("Proxy-Authenticate")]
     [InlineData("Proxy-Authorization")]
     [InlineData("TE")]
-    [InlineData("Trailer")]
     [InlineData("Transfer-Encoding")]
     [InlineData("Upgrade")]
     [InlineData("connection")]
@@ -44,6 +43,16 @@ public class HopByHopHeadersSpec
         HopByHopHeaders.Strip(headers);
 
         Assert.Equal([("Host", "a.test"), ("Accept", "*/*")], Fields(headers));
+    }
+
+    [Fact]
+    public void Trailer_is_end_to_end_and_stays()
+    {
+        var headers = Headers(("Trailer", "X-Checksum"), ("Accept", "*/*"));
+
+        HopByHopHeaders.Strip(headers);
+
+        Assert.Equal([("Trailer", "X-Checksum"), ("Accept", "*/*")], Fields(headers));
     }
 
     [Fact]
