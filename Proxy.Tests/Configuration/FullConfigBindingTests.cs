@@ -17,7 +17,7 @@ public class FullConfigBindingTests
           admin { address = "127.0.0.1:9200", token = ${?PROXY_ADMIN_TOKEN} }
           access-log { enabled = off, target = "/var/log/proxy/access.log" }
           limits { max-head-size = 32k, max-headers = 50, max-uri-size = 4KiB, max-body-size = 10MB }
-          timeouts { request-head = 5s, idle = 2m }
+          timeouts { request-head = 5s, idle = 2m, client-send = 20s }
           shutdown-deadline = 30s
           demo-backend = "127.0.0.1:9000"
           forwarded-header = on
@@ -28,8 +28,9 @@ public class FullConfigBindingTests
               health  { path = "/healthz", interval = 2s, timeout = 1s, healthy = 2, unhealthy = 3 }
               breaker { failures = 5, open-for = 10s, half-open-trials = 3 }
               hash-key { header = X-User }
-              timeouts { connect = 1s, response = 15s }
-              retries { attempts = 3, statuses = [502, 503], budget = 20%, backoff = 50ms }
+              timeouts { connect = 1s, response = 15s, send = 10s }
+              retries { attempts = 3, statuses = [502, 503], budget = 20%, backoff = 50ms, non-idempotent = on }
+              limits { max-head-size = 16k, max-headers = 40 }
               connections { max-per-backend = 256, idle-timeout = 30s }
             }
             static {
@@ -51,7 +52,7 @@ public class FullConfigBindingTests
               }
               pool = static
             }
-            { name = exact, match { path = "/health", method = GET }, pool = static }
+            { name = exact, match { path = "/health", method = GET }, pool = static, retries { non-idempotent = off } }
             { name = default, pool = api }
           ]
           rate-limits = [ { name = per-ip, key = client-ip, rate = "100/s", burst = 200, store = cluster, routes = [api] } ]
@@ -88,7 +89,10 @@ public class FullConfigBindingTests
         var settings = Settings();
         Assert.Equal(new AccessLogSettings { Enabled = false, Target = "/var/log/proxy/access.log" }, settings.AccessLog);
         Assert.Equal(new LimitsSettings { MaxHeadBytes = 32 * 1024, MaxHeaders = 50, MaxUriBytes = 4096, MaxBodyBytes = 10_000_000 }, settings.Limits);
-        Assert.Equal(new TimeoutSettings { RequestHead = TimeSpan.FromSeconds(5), Idle = TimeSpan.FromMinutes(2) }, settings.Timeouts);
+        Assert.Equal(new TimeoutSettings
+        {
+            RequestHead = TimeSpan.FromSeconds(5), Idle = TimeSpan.FromMinutes(2), ClientSend = TimeSpan.FromSeconds(20),
+        }, settings.Timeouts);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.ShutdownDeadline);
         Assert.Equal("127.0.0.1:9000", settings.DemoBackend);
         Assert.True(settings.AddForwardedHeader);
@@ -107,7 +111,12 @@ public class FullConfigBindingTests
                 new BackendSettings { Address = "[::1]:9003", Host = "::1", Port = 9003, Weight = 1 },
             ],
             api.Backends);
-        Assert.Equal(new PoolTimeouts { Connect = TimeSpan.FromSeconds(1), Response = TimeSpan.FromSeconds(15) }, api.Timeouts);
+        Assert.Equal(new PoolTimeouts
+        {
+            Connect = TimeSpan.FromSeconds(1), Response = TimeSpan.FromSeconds(15), Send = TimeSpan.FromSeconds(10),
+        }, api.Timeouts);
+        Assert.True(api.Retries.NonIdempotent);
+        Assert.Equal(new ResponseLimitSettings { MaxHeadBytes = 16 * 1024, MaxHeaders = 40 }, api.Limits);
         Assert.Equal(3, api.Retries.Attempts);
         Assert.Equal([502, 503], api.Retries.Statuses);
         Assert.Equal(0.2, api.Retries.Budget, 6);
@@ -130,6 +139,8 @@ public class FullConfigBindingTests
         Assert.Equal(0.5, pool.Retries.Budget, 6);
         Assert.Equal(new RetrySettings().Attempts, pool.Retries.Attempts);
         Assert.Equal(new PoolTimeouts(), pool.Timeouts);
+        Assert.False(pool.Retries.NonIdempotent);
+        Assert.Equal(new ResponseLimitSettings(), pool.Limits);
         Assert.Equal(new UpstreamConnectionSettings(), pool.Connections);
         Assert.Null(pool.Health);
         Assert.Equal(new BreakerSettings(), pool.Breaker);
@@ -155,6 +166,8 @@ public class FullConfigBindingTests
 
         Assert.Equal("/health", routes[2].Match.Path);
         Assert.Equal(["GET"], routes[2].Match.Methods);
+        Assert.False(routes[2].RetryNonIdempotent);
+        Assert.Null(routes[0].RetryNonIdempotent);
     }
 
     [Fact]

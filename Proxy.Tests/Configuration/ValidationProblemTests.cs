@@ -105,6 +105,7 @@ public class ValidationProblemTests
 
     [Theory]
     [InlineData("timeouts { idle = -5s }", "proxy.timeouts.idle: must not be negative, got -5s")]
+    [InlineData("timeouts { client-send = 0s }", "proxy.timeouts.client-send: must be at least 1ms, got 0s")]
     [InlineData("shutdown-deadline = -250ms", "proxy.shutdown-deadline: must not be negative, got -250ms")]
     public void NegativeTopLevelTimeout_IsReported(string extra, string expected) =>
         Assert.Equal([expected], Problems(Config(extra: extra)));
@@ -122,8 +123,20 @@ public class ValidationProblemTests
     [InlineData("retries { statuses = [502, 600] }", "proxy.pools.api.retries.statuses[1]: status must be from 100 to 599, got 600")]
     [InlineData("retries { statuses = [99] }", "proxy.pools.api.retries.statuses[0]: status must be from 100 to 599, got 99")]
     [InlineData("retries { statuses = [bad-gateway] }", "proxy.pools.api.retries.statuses[0]: expected a whole number, got 'bad-gateway'")]
+    [InlineData("retries { non-idempotent = maybe }", "proxy.pools.api.retries.non-idempotent: expected on or off, got 'maybe'")]
+    [InlineData("timeouts { send = 0s }", "proxy.pools.api.timeouts.send: must be at least 1ms, got 0s")]
+    [InlineData("timeouts { send = forever }", "proxy.pools.api.timeouts.send: expected a duration like 10s, 250ms or 2m, got 'forever'")]
+    [InlineData("limits { max-headers = 0 }", "proxy.pools.api.limits.max-headers: must be at least 1, got 0")]
+    [InlineData("limits { max-head-size = 100 }", "proxy.pools.api.limits.max-head-size: must be at least 256, got 100")]
+    [InlineData("limits { max-body-size = 1m }", "proxy.pools.api.limits.max-body-size: unknown key 'max-body-size'")]
     public void BadPoolSetting_IsReportedWithItsPath(string setting, string expected) =>
         Assert.Equal([expected], Problems(Config(pools: $$"""api { backends = [ "127.0.0.1:9001" ], {{setting}} }""")));
+
+    [Theory]
+    [InlineData("retries { non-idempotent = sometimes }", "proxy.routes[0].retries.non-idempotent: expected on or off, got 'sometimes'")]
+    [InlineData("retries { attempts = 3 }", "proxy.routes[0].retries.attempts: unknown key 'attempts'")]
+    public void BadRouteRetries_AreReportedWithTheirPath(string setting, string expected) =>
+        Assert.Equal([expected], Problems(Config(routes: $"[ {{ name = r, pool = api, {setting} }} ]")));
 
     [Fact]
     public void RouteWithoutName_IsReportedWithItsPath() =>
