@@ -43,9 +43,12 @@ public sealed class ResponseFramingSpec : IDisposable
     private const string Get11 = "GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
     private const string Get10 = "GET /x HTTP/1.0\r\nHost: h\r\n\r\n";
 
-    private Task<string> AccessLogHolds(string text) => Eventually.Holds(
-            () => File.Exists(_accessLog) && File.ReadAllText(_accessLog).Contains(text), Wait, $"the access log says '{text}'")
-        .ContinueWith(_ => File.ReadAllText(_accessLog));
+    /// <summary>Waits until an access-log line's <c>error</c> field (JSON, so read decoded) contains <paramref name="text"/>.</summary>
+    private Task AccessLogHolds(string text) => Eventually.Holds(
+        () => File.Exists(_accessLog) && File.ReadAllLines(_accessLog).Any(line =>
+            System.Text.Json.JsonDocument.Parse(line).RootElement.TryGetProperty("error", out var error) &&
+            error.GetString()!.Contains(text, StringComparison.Ordinal)),
+        Wait, $"the access log says '{text}'");
 
     [Fact]
     public async Task AResetDuringACloseDelimitedBody_AbortsTheClientWithoutTheLastChunk_AndIsLoggedAsAnError()

@@ -18,7 +18,7 @@ public sealed class UpstreamTimeoutSpec : IDisposable
 
     public void Dispose() => File.Delete(_accessLog);
 
-    private Task<ProxyNode> StartNode(int port, string poolTimeouts, string clientSend = "60s") => TestNode.StartAsync($$"""
+    private Task<ProxyNode> StartNode(int port, string poolTimeouts, string? clientSend = null) => TestNode.StartAsync($$"""
         pools {
           main {
             backends = [ "127.0.0.1:{{port}}" ]
@@ -27,7 +27,7 @@ public sealed class UpstreamTimeoutSpec : IDisposable
           }
         }
         routes = [ { name = default, pool = main } ]
-        timeouts { client-send = {{clientSend}} }
+        {{(clientSend is null ? "" : $"timeouts {{ client-send = {clientSend} }}")}}
         access-log { enabled = on, target = "{{_accessLog}}" }
         """);
 
