@@ -137,6 +137,31 @@ public sealed class ScriptedConnection : IDisposable
         while (await FillAsync()) _buffer.Clear();
     }
 
+    /// <summary>Sends a FIN (no more bytes from the backend) but keeps reading.</summary>
+    public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
+
+    /// <summary>Whether the proxy closed its side within <paramref name="timeout"/> (bytes it sends meanwhile are dropped).</summary>
+    public async Task<bool> ClosedByProxyWithinAsync(TimeSpan timeout)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            while (await _socket.ReceiveAsync(_chunk, SocketFlags.None, deadline.Token) > 0)
+            {
+            }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true; // reset by the proxy
+        }
+    }
+
     /// <summary>Closes with a TCP reset (RST) instead of a FIN.</summary>
     public void Reset()
     {

@@ -60,6 +60,29 @@ public sealed class IdleConnectionSpec
         Assert.DoesNotContain(answers, a => a.Contains("POISON"));
     }
 
+    [Theory]
+    [InlineData("fin")]
+    [InlineData("bytes")]
+    public async Task ARestingConnectionTheBackendClosesOrWritesTo_IsClosedWithoutWaitingForItsNextUse(string disturbance)
+    {
+        var closedByProxy = new TaskCompletionSource<bool>();
+        await using var backend = new ScriptedBackend(async connection =>
+        {
+            if (await connection.ReadRequestAsync() is null) return;
+            await connection.WriteAsync(RawBackend.Ok("hi"));
+            await connection.DelayAsync(100);
+            if (disturbance == "fin") connection.ShutdownSend();
+            else await connection.WriteAsync(Poison);
+            closedByProxy.TrySetResult(await connection.ClosedByProxyWithinAsync(TimeSpan.FromSeconds(3)));
+        });
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port));
+
+        Assert.EndsWith("hi", await Ask(node, "GET", "/once"));
+
+        // No further request is sent: only a watch on the resting connection can notice.
+        Assert.True(await closedByProxy.Task.WaitAsync(Wait), "the proxy kept the disturbed connection open");
+    }
+
     [Fact]
     public async Task ABackendThatClosesAfterEachResponseWithoutSayingSo_AnswersEveryRequest()
     {
