@@ -454,6 +454,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         {
             _backend = backend;
             _attemptStart = Stopwatch.GetTimestamp();
+            _answeredAt = 0;
             _upstreamAddress = backend.Address;
             backend.BeginRequest();
             if (backend.Connections.TryRent(out var conn))
@@ -888,6 +889,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 _attempt < pool.Settings.Retries.Attempts)
             {
                 var failed = _backend!;
+                // A retried status below 500 was still an answer: the backend is credited before it is left.
+                SettleSuccess();
                 ReleaseUpstream(reusable: false);
                 ReleaseBackend();
                 if (TryScheduleRetry(failed)) return;
@@ -1198,6 +1201,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var conn = _conn;
             if (conn is null) return;
             _conn = null;
+            // A write still pending on a released connection fails with it; no send deadline applies any more.
+            _sendDeadline = 0;
             if (reusable && !_reading && !_sending) conn.Backend.Connections.Return(conn);
             else conn.Backend.Connections.Discard(conn);
         }
@@ -1276,6 +1281,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void OnSendTimedOut()
         {
             _sendDeadline = 0;
+            if (_conn is null || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
             const string reason = "upstream did not take the request in time";
             if (_response is null && _status == 0)
             {

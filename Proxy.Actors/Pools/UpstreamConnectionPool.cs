@@ -5,40 +5,35 @@ namespace Proxy.Actors.Pools;
 
 /// <summary>
 /// The node's keep-alive connections to one backend (D7): LIFO reuse so hot connections stay warm, a cap on
-/// open connections, idle eviction, and a watch on every resting connection so that one the backend closed or
-/// wrote to while idle is closed at once and never used. Lock-free: exchanges on many threads rent and return
-/// concurrently.
+/// open connections, idle eviction, and a check on every rent so a connection the backend closed or wrote to
+/// while idle is never used. Lock-free: exchanges on many threads rent and return concurrently.
 /// </summary>
 public sealed class UpstreamConnectionPool : IDisposable
 {
     private readonly ConcurrentStack<UpstreamConnection> _idle = new();
-    private readonly Action<UpstreamConnection> _onDisturbed;
     private readonly int _maxOpen;
     private int _open;
     private volatile bool _disposed;
 
-    public UpstreamConnectionPool(int maxOpen)
-    {
-        _maxOpen = maxOpen <= 0 ? int.MaxValue : maxOpen;
-        _onDisturbed = Discard;
-    }
+    public UpstreamConnectionPool(int maxOpen) => _maxOpen = maxOpen <= 0 ? int.MaxValue : maxOpen;
 
     public int Open => Volatile.Read(ref _open);
     public int Idle => _idle.Count;
 
     /// <summary>
-    /// Takes a resting connection that is still quiet. Its idle watch (<see cref="UpstreamConnection.StartIdleWatch"/>)
-    /// closes a connection the moment the backend writes, closes or resets it; one non-blocking poll here also
-    /// catches bytes whose completion the watch has not handled yet. A response read from such a connection would
-    /// be some other exchange's (response queue poisoning). Bytes that arrive after this check are read as the
-    /// response whatever the design (HTTP/1.1 cannot tell them apart).
+    /// Takes an idle connection that is still quiet; any other is closed on the way. Every connection is checked
+    /// with one non-blocking poll, however briefly it rested: a byte, FIN or RST that arrived while it was idle
+    /// means the backend closed it or wrote something no request asked for, and a response read from it would
+    /// be some other exchange's (response queue poisoning). The poll is one syscall per reuse, and
+    /// <see cref="EvictIdle"/> (every second) polls resting connections so closed ones do not linger. A zero-byte
+    /// read kept pending on every resting connection (nginx, Go) closes no smaller window — bytes that arrive
+    /// after this check are read as the response either way — and was measured at +15–25 % node CPU per request
+    /// (docs/BENCHMARKS.md).
     /// </summary>
     public bool TryRent(out UpstreamConnection connection)
     {
         while (_idle.TryPop(out connection!))
         {
-            // Closed by its watch already (and counted then): just drop it from the stack.
-            if (!connection.TryClaim()) continue;
             if (IsQuiet(connection)) return true;
             Discard(connection);
         }
@@ -71,7 +66,6 @@ public sealed class UpstreamConnectionPool : IDisposable
         connection.ReadStart = connection.ReadEnd = 0;
         connection.IdleSince = Environment.TickCount64;
         _idle.Push(connection);
-        connection.StartIdleWatch(_onDisturbed);
     }
 
     public void Discard(UpstreamConnection connection)
@@ -92,12 +86,8 @@ public sealed class UpstreamConnectionPool : IDisposable
         for (var i = n - 1; i >= 0; i--)
         {
             var c = taken[i];
-            if (c.IdleSince >= cutoff)
-            {
-                _idle.Push(c);
-                continue;
-            }
-            if (c.TryClaim()) Discard(c);
+            if (c.IdleSince < cutoff || !IsQuiet(c)) Discard(c);
+            else _idle.Push(c);
         }
     }
 
@@ -117,7 +107,6 @@ public sealed class UpstreamConnectionPool : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        while (_idle.TryPop(out var c))
-            if (c.TryClaim()) Discard(c);
+        while (_idle.TryPop(out var c)) Discard(c);
     }
 }

@@ -79,7 +79,7 @@ public sealed class IdleConnectionSpec
 
         Assert.EndsWith("hi", await Ask(node, "GET", "/once"));
 
-        // No further request is sent: only a watch on the resting connection can notice.
+        // No further request is sent: the pool's sweep of resting connections must notice.
         Assert.True(await closedByProxy.Task.WaitAsync(Wait), "the proxy kept the disturbed connection open");
     }
 
