@@ -82,7 +82,7 @@ public static class Http1ResponseParser
                 {
                     error = HttpParseError.BadRequest(EveryItemIsALength(value)
                         ? "two different Content-Length values"
-                        : $"invalid Content-Length '{value}'");
+                        : $"invalid Content-Length '{Excerpt(value)}'");
                     return ParseStatus.Invalid;
                 }
             }
@@ -122,7 +122,7 @@ public static class Http1ResponseParser
             {
                 // A coding we do not decode may not be dropped (RFC 9112 §6.1), and relaying it unlabelled would
                 // hand the client bytes it cannot read: the response is refused, as nginx does.
-                error = HttpParseError.BadRequest($"unsupported Transfer-Encoding '{transferEncoding}' (only chunked)");
+                error = HttpParseError.BadRequest($"unsupported Transfer-Encoding '{Excerpt(transferEncoding)}' (only chunked)");
                 return ParseStatus.Invalid;
             }
             framing = BodyFraming.Chunked;
@@ -162,6 +162,9 @@ public static class Http1ResponseParser
         }
         return true;
     }
+
+    /// <summary>A backend's value as quoted in a reason (logs): at most 64 characters.</summary>
+    private static string Excerpt(string value) => value.Length <= 64 ? value : value[..64] + "...";
 
     private static bool IsChunkedOnly(string te) =>
         te.AsSpan().Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase);

@@ -105,6 +105,14 @@ public class Http1ResponseParserSpec
         Assert.Equal(reason, Invalid(raw).Reason);
     }
 
+    [Fact]
+    public void A_long_value_is_quoted_in_the_reason_only_in_part()
+    {
+        var reason = Invalid($"HTTP/1.1 200 OK\r\nTransfer-Encoding: {new string('x', 5000)}\r\n\r\n").Reason;
+
+        Assert.Equal($"unsupported Transfer-Encoding '{new string('x', 64)}...' (only chunked)", reason);
+    }
+
     [Theory]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n")]
