@@ -95,11 +95,7 @@ public sealed class ScriptedConnection : IDisposable
     /// <summary>Reads one request (head and Content-Length body); null when the proxy closed the connection.</summary>
     public async Task<ReceivedRequest?> ReadRequestAsync()
     {
-        int headEnd;
-        while ((headEnd = IndexOf("\r\n\r\n"u8)) < 0)
-            if (!await FillAsync()) return null;
-        var head = Encoding.Latin1.GetString(_buffer.GetRange(0, headEnd + 4).ToArray());
-        _buffer.RemoveRange(0, headEnd + 4);
+        if (await ReadHeadAsync() is not { } head) return null;
         var length = 0;
         foreach (var line in head.Split("\r\n"))
             if (line.StartsWith("content-length:", StringComparison.OrdinalIgnoreCase))
@@ -115,14 +111,20 @@ public sealed class ScriptedConnection : IDisposable
     /// <summary>Reads only the request head and records it; the body (if any) is left unread in the socket.</summary>
     public async Task<ReceivedRequest?> ReadHeadOnlyAsync()
     {
+        if (await ReadHeadAsync() is not { } head) return null;
+        var request = new ReceivedRequest(head, []);
+        _log.Enqueue(request);
+        return request;
+    }
+
+    private async Task<string?> ReadHeadAsync()
+    {
         int headEnd;
         while ((headEnd = IndexOf("\r\n\r\n"u8)) < 0)
             if (!await FillAsync()) return null;
         var head = Encoding.Latin1.GetString(_buffer.GetRange(0, headEnd + 4).ToArray());
         _buffer.RemoveRange(0, headEnd + 4);
-        var request = new ReceivedRequest(head, []);
-        _log.Enqueue(request);
-        return request;
+        return head;
     }
 
     public Task WriteAsync(string text) => WriteAsync(Encoding.Latin1.GetBytes(text));
