@@ -29,6 +29,7 @@ public sealed class HttpsBackendSpec : IAsyncLifetime
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration().UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.UseHttps(server)));
         var app = builder.Build();
+        app.MapGet("/connection", (HttpContext ctx) => Results.Text(ctx.Connection.Id));
         app.MapFallback((HttpContext ctx) => Results.Text($"secure {ctx.Request.Method} {ctx.Request.Path} https={ctx.Request.IsHttps}"));
         await app.StartAsync();
         _port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
@@ -71,6 +72,22 @@ public sealed class HttpsBackendSpec : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.Equal($"secure GET /over-tls/{i} https=True", body);
         }
+    }
+
+    [Fact]
+    public async Task SequentialRequests_ReuseOneTlsConnection()
+    {
+        // TLS 1.3 sends session tickets after the handshake: they must not make a resting connection look disturbed.
+        await using var node = await StartNode($$"""tls { ca-file = "{{_caPath}}" }""");
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var (status, id) = await Get(node, "/connection");
+            Assert.Equal(HttpStatusCode.OK, status);
+            ids.Add(id);
+            await Task.Delay(50);
+        }
+        Assert.Single(ids.Distinct());
     }
 
     [Fact]
