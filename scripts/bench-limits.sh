@@ -52,7 +52,7 @@ proxy {
   data-dir = "$WORK_DIR/data"
 }
 CONF
-  start_bg "node$i" env PROXY_HOSTNAME=127.0.0.1 PROXY_PORT=$((BASE + 30 + i)) PROXY_SEEDS="127.0.0.1:$((BASE + 31))" \
+  start_bg "node$i" env PROXY_HOSTNAME=127.0.0.1 PROXY_PORT=$((BASE + 30 + i)) PROXY_SEEDS="127.0.0.1:$((BASE + 31)),127.0.0.1:$((BASE + 32)),127.0.0.1:$((BASE + 33))" \
     dotnet "$(NODE_DLL)" --config "$WORK_DIR/node$i.hocon"
 done
 for i in 1 2 3; do

@@ -75,7 +75,11 @@ fail() {
 start backend-a "$bin" demo-backend --listen "127.0.0.1:$backend_base" --name backend-a
 start backend-b "$bin" demo-backend --listen "127.0.0.1:$((backend_base + 1))" --name backend-b
 
-seed="127.0.0.1:$remoting_base"
+# Every node lists every node as a seed, in the same order. Akka lets only the first seed of the list form a
+# new cluster, and only when no other seed answers: a restarted node 1 then finds nodes 2..N and joins them.
+# With node 1 alone as the seed, a restarted node 1 would form a second cluster beside the running one.
+seeds=""
+for i in $(seq 1 "$count"); do seeds="${seeds:+$seeds,}127.0.0.1:$((remoting_base + i - 1))"; done
 for i in $(seq 1 "$count"); do
   PROXY_LISTEN="127.0.0.1:$((http_base + i - 1))" \
   PROXY_ADMIN_ADDRESS="127.0.0.1:$((admin_base + i - 1))" \
@@ -83,7 +87,7 @@ for i in $(seq 1 "$count"); do
   PROXY_BACKEND_B="127.0.0.1:$((backend_base + 1))" \
   PROXY_HOSTNAME=127.0.0.1 \
   PROXY_PORT="$((remoting_base + i - 1))" \
-  PROXY_SEEDS="$seed" \
+  PROXY_SEEDS="$seeds" \
   PROXY_DATA_DIR="$run_dir/data" \
   PROXY_ADMIN_TOKEN_FILE="" \
   PROXY_ADMIN_TOKEN="$(cat "$token_file")" \

@@ -79,14 +79,14 @@ public sealed partial class ComposeFileSpec
         ContainerPortPublishedFor(node, admin.Port);
         Assert.Equal("test-value", settings.Admin.Token);
 
-        // Remoting: advertised as the service name, seeds are nodes of this file at their remoting ports.
+        // Remoting: advertised as the service name, seeds are nodes of this file at their remoting ports. Every
+        // node lists every node, in one order: with fewer, a restarted first seed forms a second cluster.
         Assert.Equal(node, env["PROXY_PUBLIC_HOSTNAME"]);
         Assert.Equal(node, ((YamlScalarNode)Service(node)["hostname"]).Value);
-        foreach (var seed in env["PROXY_SEEDS"]!.Split(',').Select(Parse))
-        {
-            Assert.Contains(seed.Host, NodeNames());
+        var seeds = env["PROXY_SEEDS"]!.Split(',').Select(Parse).ToList();
+        Assert.Equal(NodeNames(), seeds.Select(s => s.Host));
+        foreach (var seed in seeds)
             Assert.Equal(seed.Port.ToString(), Environment(seed.Host)["PROXY_PORT"]);
-        }
 
         // The pool's backends are the demo backend services at the port their command listens on.
         foreach (var backend in settings.Pools["demo"].Backends.Select(b => Parse(b.Address)))

@@ -119,6 +119,67 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
         Assert.True(IsFree(http) && IsFree(admin) && IsFree(backends));
     }
 
+    [Fact]
+    public async Task RestartingTheFirstSeedNode_RejoinsTheRunningCluster_AndAChangeAfterItIsSeenEverywhere()
+    {
+        var taken = new HashSet<int>();
+        var admin = FreeRange(3, taken);
+        _env["PROXY_NODE_BIN"] = NodeBin();
+        _env["PROXY_CLUSTER_DIR"] = _runDir;
+        _env["PROXY_CLUSTER_HTTP_BASE"] = FreeRange(3, taken).ToString();
+        _env["PROXY_CLUSTER_ADMIN_BASE"] = admin.ToString();
+        _env["PROXY_CLUSTER_REMOTING_BASE"] = FreeRange(3, taken).ToString();
+        _env["PROXY_CLUSTER_BACKEND_BASE"] = FreeRange(2, taken).ToString();
+        var up = await Script("cluster-up.sh", "3");
+        Assert.True(up.Code == 0, up.Err);
+
+        // SIGTERM node 1 (the first seed) and start it again exactly as cluster-up.sh did: same command, same
+        // environment, same address.
+        var pidsFile = Path.Combine(_runDir, "pids");
+        var node1 = int.Parse(File.ReadAllLines(pidsFile).Single(l => l.StartsWith("node-1 ", StringComparison.Ordinal)).Split(' ')[1]);
+        var command = File.ReadAllText($"/proc/{node1}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var environment = File.ReadAllText($"/proc/{node1}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e.Split('=', 2)).ToDictionary(e => e[0], e => e[1]);
+        using (var old = Process.GetProcessById(node1))
+        {
+            Process.Start("kill", ["-TERM", node1.ToString()])!.WaitForExit();
+            await old.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        }
+        var restart = new ProcessStartInfo(command[0], command[1..]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        restart.Environment.Clear();
+        foreach (var (k, v) in environment) restart.Environment[k] = v;
+        using var restarted = Process.Start(restart)!;
+        restarted.BeginOutputReadLine();
+        restarted.BeginErrorReadLine();
+        await File.AppendAllTextAsync(pidsFile, $"node-1 {restarted.Id}\n"); // cluster-down.sh stops it too
+
+        // Through the restarted node and through the others: one cluster of three, all Up.
+        for (var i = 0; i < 3; i++)
+        {
+            var host = $"127.0.0.1:{admin + i}";
+            await Eventually.Holds(async () =>
+            {
+                var show = await Script("pbm", "--host", host, "--json", "cluster", "show");
+                if (show.Code != 0) return false;
+                var members = JsonDocument.Parse(show.Out).RootElement.GetProperty("members").EnumerateArray().ToList();
+                return members.Count == 3 && members.All(m => m.GetProperty("status").GetString() == "Up");
+            }, TimeSpan.FromSeconds(60), $"pbm through {host} shows one cluster of 3 Up members");
+        }
+
+        // A change made through the restarted node is applied once and seen through the last node.
+        var pool = await Script("pbm", "--host", $"127.0.0.1:{admin + 2}", "--json", "pool", "demo");
+        Assert.True(pool.Code == 0, pool.Err);
+        var backend = JsonDocument.Parse(pool.Out).RootElement.GetProperty("backends")[0].GetProperty("address").GetString()!;
+        var weight = await Script("pbm", "--host", $"127.0.0.1:{admin}", "weight", "demo", backend, "7");
+        Assert.True(weight.Code == 0, weight.Out + weight.Err);
+        await Eventually.Holds(async () =>
+        {
+            var seen = await Script("pbm", "--host", $"127.0.0.1:{admin + 2}", "--json", "pool", "demo");
+            return seen.Code == 0 && JsonDocument.Parse(seen.Out).RootElement.GetProperty("backends").EnumerateArray()
+                .Any(b => b.GetProperty("address").GetString() == backend && b.GetProperty("weight").GetInt32() == 7);
+        }, TimeSpan.FromSeconds(15), "node 3 sees the weight set through the restarted node 1");
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("ten")]
