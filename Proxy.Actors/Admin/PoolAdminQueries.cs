@@ -52,11 +52,14 @@ public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, T
         try
         {
             var result = await region.Ask<AdminChangeResult>(command(known.Address), timeout).ConfigureAwait(false);
+            if (result.JournalFailed) return new AdminResult(503, new ErrorView(result.Message));
             return new AdminResult(result.Ok ? 200 : 409, new ChangeView(result.Ok, pool, result.Address, result.Message, result.Version));
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
-            return new AdminResult(504, new ErrorView($"pool '{pool}' did not confirm within {timeout.TotalSeconds:0} s; the change may still apply"));
+            // No answer at all (the entity is moving or its node is unreachable): neither applied nor refused is known.
+            return new AdminResult(504, new ErrorView(
+                $"pool '{pool}' did not answer within {timeout.TotalSeconds:0} s; not confirmed: check with 'pbm pool {pool}' before repeating it"));
         }
     }
 

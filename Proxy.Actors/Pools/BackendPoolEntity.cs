@@ -24,6 +24,8 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<IActorRef, string> _subscribers = new();
     private readonly HashSet<string> _probing = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    // Who waits for each admin change still being written, in the order they were persisted.
+    private readonly Queue<(IActorRef ReplyTo, string Address)> _awaitingJournal = new();
     private long _version;
     private readonly Tls.UpstreamTls? _tls;
 
@@ -125,13 +127,36 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
         }
         var @event = toEvent(known);
         var replyTo = Sender;
+        _awaitingJournal.Enqueue((replyTo, known));
         Persist(@event, e =>
         {
+            _awaitingJournal.Dequeue();
             var changed = _model.Apply(e);
             if (changed) Publish("admin: " + what);
             _log.Info("Pool {0}: backend {1} {2} (admin)", _poolId, known, what);
             replyTo.Tell(new AdminChangeResult(_poolId, known, true, changed ? $"{known} {what}" : $"{known} already {what}", _version));
         });
+    }
+
+    /// <summary>The journal could not write an admin change (the entity stops; sharding starts it again on the next
+    /// message): whoever waits for it, and for any change queued behind it, hears that nothing was applied.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        RefuseAwaitingChanges(cause);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        RefuseAwaitingChanges(cause);
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    private void RefuseAwaitingChanges(Exception cause)
+    {
+        var reason = "not applied: journal write failed: " + (cause.InnerException ?? cause).Message;
+        while (_awaitingJournal.TryDequeue(out var waiting))
+            waiting.ReplyTo.Tell(new AdminChangeResult(_poolId, waiting.Address, false, reason, _version, JournalFailed: true));
     }
 
     private PoolState CurrentState() => _model!.ToState(_incarnation, _version, DateTime.UtcNow);

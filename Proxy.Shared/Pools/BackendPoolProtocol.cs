@@ -40,8 +40,10 @@ public sealed record UndrainBackend(string Pool, string Address) : IBackendPoolC
 /// <summary>Admin: change a backend's weight (persisted; 0 keeps it out of weighted picks).</summary>
 public sealed record SetBackendWeight(string Pool, string Address, int Weight) : IBackendPoolCommand;
 
-/// <summary>The entity's answer to an admin change.</summary>
-public sealed record AdminChangeResult(string Pool, string Address, bool Ok, string Message, long Version) : IClusterMessage;
+/// <summary>The entity's answer to an admin change. <paramref name="JournalFailed"/>: the change was refused by the
+/// journal (not applied anywhere), as opposed to refused for its content.</summary>
+public sealed record AdminChangeResult(string Pool, string Address, bool Ok, string Message, long Version, bool JournalFailed = false)
+    : IClusterMessage;
 
 /// <summary>
 /// The pool as the cluster knows it, pushed by the entity to every node's PoolAgent. <paramref name="Incarnation"/>

@@ -27,6 +27,7 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
         new UndrainBackend("api", "127.0.0.1:9001"),
         new SetBackendWeight("api", "127.0.0.1:9002", 250),
         new AdminChangeResult("api", "127.0.0.1:9001", true, "drained", 42),
+        new AdminChangeResult("api", "127.0.0.1:9001", false, "not applied: journal write failed: locked", 42, JournalFailed: true),
         new PoolState("api", "3fa2c1b0d9e4", 42,
         [
             new BackendState("127.0.0.1:9001", true, BreakerState.Closed, false, 1, false, 4, 0.01, 12.25),

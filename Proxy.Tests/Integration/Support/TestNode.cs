@@ -9,9 +9,10 @@ public static class TestNode
 {
     /// <summary>
     /// <paramref name="proxyBody"/> is the inside of <c>proxy { }</c> without listeners/admin, which are added on
-    /// port 0 (listener "public", reverse).
+    /// port 0 (listener "public", reverse). <paramref name="dataDir"/>: the node's data directory (its SQLite
+    /// journal); a fresh one when null.
     /// </summary>
-    public static async Task<ProxyNode> StartAsync(string proxyBody, string? listenerExtra = null)
+    public static async Task<ProxyNode> StartAsync(string proxyBody, string? listenerExtra = null, string? dataDir = null)
     {
         var hocon = $$"""
             proxy {
@@ -19,7 +20,7 @@ public static class TestNode
               admin { address = "127.0.0.1:0" }
               access-log { enabled = off }
               log-level = warning
-              data-dir = {{TestDataDirectory.Hocon(TestDataDirectory.Create())}}
+              data-dir = {{TestDataDirectory.Hocon(dataDir ?? TestDataDirectory.Create())}}
               {{proxyBody}}
             }
             """;
