@@ -14,6 +14,24 @@ public sealed class NodeReadiness
     /// <summary>Serving traffic (health): not yet shutting down.</summary>
     public bool Healthy => !_stopping;
 
-    /// <summary>Ready for traffic: listeners bound, cluster member Up, not stopping.</summary>
-    public bool Ready => _listenersBound && _memberUp && !_stopping;
+    /// <summary>Whether every pool has its state from the cluster (null: no pools to wait for).</summary>
+    public Pools.ClusterStateGate? ClusterState { get; set; }
+
+    /// <summary>Ready for traffic: listeners bound, cluster member Up, every pool's cluster state applied, not stopping.</summary>
+    public bool Ready => _listenersBound && _memberUp && ClusterState?.HasAllState != false && !_stopping;
+
+    /// <summary>Why the node is not ready, for <c>/ready</c>'s body; null when it is.</summary>
+    public string? NotReadyReason
+    {
+        get
+        {
+            if (_stopping) return "shutting down";
+            if (!_listenersBound) return "listeners not started";
+            if (!_memberUp) return "not an Up cluster member";
+            if (ClusterState is { HasAllState: false } gate)
+                return "no cluster state yet for pool(s) " + string.Join(", ", gate.Missing) +
+                       (gate.Open.IsCompleted ? " (serving with the config's defaults)" : " (listeners wait for it)");
+            return null;
+        }
+    }
 }

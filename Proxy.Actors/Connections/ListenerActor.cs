@@ -64,6 +64,10 @@ public sealed class ListenerActor : ReceiveActor
         _address = listenSocket.LocalEndPoint?.ToString() ?? settings.Address;
 
         Receive<StreamInit>(_ => Sender.Tell(new StreamAck()));
+        Receive<OpenGate>(_ =>
+        {
+            if (_accepting) StartAccepting(); // not when shutdown began while waiting
+        });
         Receive<Accepted>(a =>
         {
             OnAccepted(a.Socket);
@@ -110,6 +114,23 @@ public sealed class ListenerActor : ReceiveActor
         _materializer = Context.Materializer(settings, namePrefix: "conn");
         _certificates?.AttachLog(_log);
         BuildConnectionGraphs();
+        // C2: connections wait in the socket's backlog until the node has the cluster's state of its pools.
+        if (_runtime.ClusterState?.Open is { IsCompleted: false } open)
+        {
+            _log.Info("Listener {0} on {1} waits for the cluster's pool state before accepting", _settings.Name, _address);
+            open.PipeTo(Self, success: () => OpenGate.Instance);
+            return;
+        }
+        StartAccepting();
+    }
+
+    private sealed record OpenGate
+    {
+        public static readonly OpenGate Instance = new();
+    }
+
+    private void StartAccepting()
+    {
         if (_transport == ListenerTransport.AkkaIo)
         {
             StartAkkaIo();

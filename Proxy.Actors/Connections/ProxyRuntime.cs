@@ -47,11 +47,16 @@ public sealed class ProxyRuntime
     private volatile RuntimeSnapshot _current;
     private volatile bool _draining;
 
-    public ProxyRuntime(RuntimeSnapshot initial, AccessLog accessLog)
+    public ProxyRuntime(RuntimeSnapshot initial, AccessLog accessLog, ClusterStateGate? clusterState = null)
     {
         _current = initial;
         AccessLog = accessLog;
+        ClusterState = clusterState;
     }
+
+    /// <summary>Opens when every pool has its state from the cluster (or the startup timeout passed): listeners
+    /// accept only from then on. Null: nothing to wait for.</summary>
+    public ClusterStateGate? ClusterState { get; }
 
     public RuntimeSnapshot Current => _current;
     public AccessLog AccessLog { get; }

@@ -27,10 +27,13 @@ public sealed class PoolAgent : ReceiveActor, IWithTimers
     private PoolState? _state;
 
     /// <param name="region">The <c>backend-pool</c> shard region (or its proxy); null runs the pool node-locally.</param>
-    public PoolAgent(PoolRuntime pool, IActorRef? region)
+    private readonly ClusterStateGate? _gate;
+
+    public PoolAgent(PoolRuntime pool, IActorRef? region, ClusterStateGate? gate = null)
     {
         _pool = pool;
         _region = region;
+        _gate = gate;
         _node = Cluster.Get(Context.System).SelfAddress.ToString();
         foreach (var b in pool.Backends) _byAddress[b.Address] = b;
 
@@ -56,8 +59,8 @@ public sealed class PoolAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(PoolRuntime pool, IActorRef? region = null) =>
-        Akka.Actor.Props.Create(() => new PoolAgent(pool, region));
+    public static Props Props(PoolRuntime pool, IActorRef? region = null, ClusterStateGate? gate = null) =>
+        Akka.Actor.Props.Create(() => new PoolAgent(pool, region, gate));
 
     protected override void PreStart()
     {
@@ -96,6 +99,7 @@ public sealed class PoolAgent : ReceiveActor, IWithTimers
                     : $"out of use (healthy={b.Healthy}, breaker={b.Breaker}, drained={b.Drained}, ejected={b.Ejected})");
             backend.Available = b.Usable;
         }
+        _gate?.StateReceived(_pool.Name);
     }
 
     private void Report()

@@ -44,8 +44,10 @@ public sealed class TcpRouteActor : ReceiveActor
         _listenSocket = listenSocket;
         // Graceful shutdown (GracefulShutdown treats TCP routes like listeners): stop accepting, then wait for
         // the open splices to end (each ends when both sides closed, or at its idle timeout).
+        Receive<OpenGate>(_ => StartAccepting());
         Receive<StopAccepting>(_ =>
         {
+            _stopped = true;
             _accepting?.Shutdown();
             Sender.Tell(new StoppedAccepting(_route.Name));
         });
@@ -70,11 +72,30 @@ public sealed class TcpRouteActor : ReceiveActor
         _materializer = Context.Materializer();
         _self = Self;
         _log.Info("TCP route {0} on {1} -> pool {2}", _route.Name, _listenSocket.LocalEndPoint, _route.Pool);
+        // C2: as HTTP listeners, accept only once the pools have the cluster's state (connections wait in the backlog).
+        if (_runtime.ClusterState?.Open is { IsCompleted: false } open)
+        {
+            open.PipeTo(Self, success: () => OpenGate.Instance);
+            return;
+        }
+        StartAccepting();
+    }
+
+    private sealed record OpenGate
+    {
+        public static readonly OpenGate Instance = new();
+    }
+
+    private void StartAccepting()
+    {
+        if (_stopped) return; // shutdown began while waiting for the cluster's state
         _accepting = Source.FromGraph(new SocketListenerSource(_listenSocket))
             .ViaMaterialized(KillSwitches.Single<Socket>(), Keep.Right)
             .To(Sink.ForEach<Socket>(client => _ = ServeAsync(client)))
             .Run(_materializer);
     }
+
+    private bool _stopped;
 
     private async Task ServeAsync(Socket client)
     {

@@ -73,7 +73,7 @@ public sealed class AdminServer : IAsyncDisposable
             : Results.Text("stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapMethods("/ready", getOrHead, () => readiness.Ready
             ? Results.Text("ready\n")
-            : Results.Text("not ready\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            : Results.Text($"not ready: {readiness.NotReadyReason}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
     }
 
     private static void MapApi(WebApplication app, AdminApi api, AdminTokenFilter tokenFilter)

@@ -109,8 +109,11 @@ public sealed class ProxyNode : IAsyncDisposable
         var redisStore = settings.RateLimits.Any(l => l.Store == Proxy.Shared.RateLimiting.RateLimitStore.Redis) && settings.Redis is { } redis
             ? new RedisLeaseStore(redis)
             : null;
+        // C2: listeners accept once every pool's agent has the cluster's state of it (bounded by startup.state-timeout).
+        var clusterState = new ClusterStateGate(pools.Keys);
+        readiness.ClusterState = clusterState;
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter),
-            accessLog);
+            accessLog, clusterState);
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
         foreach (var (name, socket) in boundTcp) listenerEndpoints["tcp:" + name] = (IPEndPoint)socket.LocalEndPoint!;
 
@@ -156,7 +159,11 @@ public sealed class ProxyNode : IAsyncDisposable
                 .WithActors((system, registry) =>
                 {
                     var backendPools = StartBackendPoolRegion(system, settings);
-                    foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool, backendPools), "pool-" + name);
+                    foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool, backendPools, clusterState), "pool-" + name);
+                    clusterState.ExpireAfter(settings.Startup.StateTimeout, missing => system.Log.Warning(
+                        "No cluster state for pool(s) {0} within startup.state-timeout ({1}); serving with the config's defaults " +
+                        "(drains, weights and health unknown) and not ready until it arrives", string.Join(", ", missing),
+                        settings.Startup.StateTimeout));
                     foreach (var (name, forwarder) in forwarders) system.ActorOf(ForwardAgent.Props(forwarder), "forward-" + name);
                     // Limits are attached before any listener accepts, so no request sees a limiter without its region.
                     var rateLimiters = StartRateLimiterRegion(system, settings);

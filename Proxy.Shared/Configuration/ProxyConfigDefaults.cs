@@ -24,6 +24,9 @@ public static class ProxyConfigDefaults
             idle = 75s
             client-send = 60s
           }
+          startup {
+            state-timeout = 10s
+          }
           shutdown-deadline = 15s
           forwarded-header = off
         }

@@ -10,6 +10,8 @@ public sealed record ProxySettings
     public AccessLogSettings AccessLog { get; init; } = new();
     public LimitsSettings Limits { get; init; } = new();
     public TimeoutSettings Timeouts { get; init; } = new();
+    /// <summary>How a node starts serving (C2).</summary>
+    public StartupSettings Startup { get; init; } = new();
     /// <summary>Deadline for in-flight requests on SIGTERM/SIGINT before the node leaves anyway.</summary>
     public TimeSpan ShutdownDeadline { get; init; } = TimeSpan.FromSeconds(15);
     /// <summary>When set, the node starts a small built-in HTTP backend on this address (newcomer demo).</summary>
@@ -81,6 +83,14 @@ public sealed record LimitsSettings
     public int MaxUriBytes { get; init; } = 8 * 1024;
     /// <summary>0 = unlimited.</summary>
     public long MaxBodyBytes { get; init; }
+}
+
+/// <summary><c>proxy.startup</c>: listeners accept once every pool has its state from the cluster.</summary>
+public sealed record StartupSettings
+{
+    /// <summary>How long listeners wait for the pools' cluster state; past it the node serves with the config's
+    /// defaults and is not ready until the state arrives. 0 = do not wait.</summary>
+    public TimeSpan StateTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Client-side timeouts.</summary>

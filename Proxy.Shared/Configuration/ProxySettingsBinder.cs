@@ -34,6 +34,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             AccessLog = BindAccessLog(proxy),
             Limits = BindLimits(proxy),
             Timeouts = BindTimeouts(proxy),
+            Startup = BindStartup(proxy),
             ShutdownDeadline = proxy.Duration("shutdown-deadline") ?? defaults.ShutdownDeadline,
             DemoBackend = proxy.String("demo-backend"),
             AddForwardedHeader = proxy.Switch("forwarded-header") ?? defaults.AddForwardedHeader,
@@ -304,6 +305,16 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             MaxUriBytes = r.IntByteSize("max-uri-size") ?? defaults.MaxUriBytes,
             MaxBodyBytes = r.ByteSize("max-body-size") ?? defaults.MaxBodyBytes,
         };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private StartupSettings BindStartup(HoconObjectReader proxy)
+    {
+        var defaults = new StartupSettings();
+        var r = proxy.Object("startup", "{ state-timeout = 10s }");
+        if (r is null) return defaults;
+        var settings = new StartupSettings { StateTimeout = r.Duration("state-timeout") ?? defaults.StateTimeout };
         r.ReportUnknownKeys();
         return settings;
     }

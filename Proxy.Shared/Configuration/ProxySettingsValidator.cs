@@ -22,6 +22,7 @@ public static class ProxySettingsValidator
         NotNegative(settings.Timeouts.RequestHead, "proxy.timeouts.request-head", problems);
         NotNegative(settings.Timeouts.Idle, "proxy.timeouts.idle", problems);
         AtLeast(settings.Timeouts.ClientSend, TimeSpan.FromMilliseconds(1), "proxy.timeouts.client-send", problems);
+        NotNegative(settings.Startup.StateTimeout, "proxy.startup.state-timeout", problems);
         NotNegative(settings.ShutdownDeadline, "proxy.shutdown-deadline", problems);
         if (string.IsNullOrWhiteSpace(settings.AccessLog.Target))
             problems.Add(new("proxy.access-log.target", "target is empty (use stdout or a file path)"));

@@ -106,6 +106,7 @@ public class ValidationProblemTests
     [Theory]
     [InlineData("timeouts { idle = -5s }", "proxy.timeouts.idle: must not be negative, got -5s")]
     [InlineData("timeouts { client-send = 0s }", "proxy.timeouts.client-send: must be at least 1ms, got 0s")]
+    [InlineData("startup { state-timeout = -1s }", "proxy.startup.state-timeout: must not be negative, got -1s")]
     [InlineData("shutdown-deadline = -250ms", "proxy.shutdown-deadline: must not be negative, got -250ms")]
     public void NegativeTopLevelTimeout_IsReported(string extra, string expected) =>
         Assert.Equal([expected], Problems(Config(extra: extra)));

@@ -190,6 +190,43 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
             TimeSpan.FromSeconds(5), "every node uses the backend again");
     }
 
+    [Fact]
+    public async Task ARestartedNode_ServesOnlyWithTheClustersState_SoItSendsNothingToADrainedBackend()
+    {
+        await using var a = await ControllableBackend.StartAsync("a");
+        await using var b = await ControllableBackend.StartAsync("b");
+        await using var cluster = await TestCluster.StartAsync(2, Pool(a, b, ""));
+        await WaitForStateOnEveryNode(cluster, 2);
+        var region = ClusterSharding.Get(cluster[0].System).ShardRegion(BackendPoolMessageExtractor.RegionName);
+        Assert.True((await region.Ask<AdminChangeResult>(new DrainBackend("main", b.Address), TimeSpan.FromSeconds(10))).Ok);
+        await Eventually.Holds(() => Enumerable.Range(0, 2).All(i => !cluster.BackendOn(i, "main", b.Address).Available),
+            TimeSpan.FromSeconds(3), "every node stops using the drained backend");
+        var host = await cluster.EntityHostAsync("main");
+        var other = 1 - host;
+        await cluster.StopNodeAsync(other);
+        var drainedBefore = b.Requests;
+
+        // Traffic to the restarted node from the moment its listener is bound, before it joined.
+        Task<List<string>>? traffic = null;
+        await cluster.AddNodeAsync(slot: other, onStarted: node => traffic = Task.Run(async () =>
+        {
+            var answers = new List<string>();
+            using var client = Client();
+            for (var r = 0; r < 40; r++)
+            {
+                using var response = await client.GetAsync(node.BaseUri() + "x");
+                answers.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+            return answers;
+        }));
+        var answers = await traffic!;
+
+        output.WriteLine(string.Join(", ", answers.GroupBy(x => x).Select(g => $"{g.Key} x{g.Count()}")));
+        Assert.All(answers, x => Assert.Equal("200 a", x));
+        Assert.Equal(drainedBefore, b.Requests);
+        Assert.Contains("ready", await new HttpClient().GetStringAsync($"http://127.0.0.1:{cluster[other].Admin.Port}/ready"));
+    }
+
     private const string AdminToken = "cluster-spec-token";
 
     private static Task<JsonElement> Pbm(TestCluster cluster, int node, params string[] args) =>

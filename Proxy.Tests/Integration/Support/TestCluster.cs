@@ -67,11 +67,13 @@ public sealed class TestCluster : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Starts one more node (or restarts node <paramref name="slot"/>) that joins through the running ones.</summary>
-    public async Task<ProxyNode> AddNodeAsync(int? slot = null)
+    /// <summary>Starts one more node (or restarts node <paramref name="slot"/>) that joins through the running ones.
+    /// <paramref name="onStarted"/> runs as soon as the node started, before it is known to be Up.</summary>
+    public async Task<ProxyNode> AddNodeAsync(int? slot = null, Action<ProxyNode>? onStarted = null)
     {
         var seeds = Running.Select(n => Cluster.Get(n.System).SelfAddress).Select(a => $"{a.Host}:{a.Port}").ToList();
         var node = await StartNodeAsync(seeds);
+        onStarted?.Invoke(node);
         if (slot is { } s) _nodes[s] = node;
         else _nodes.Add(node);
         await WaitForMembersUpAsync(Running.Count(), TimeSpan.FromSeconds(30));
