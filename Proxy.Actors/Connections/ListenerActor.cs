@@ -240,7 +240,9 @@ public sealed class ListenerActor : ReceiveActor
     /// <summary>Whether a new connection may start (accepting, under max-connections, not draining); counts it.</summary>
     private bool Admit()
     {
-        if (!_accepting || _open.Count >= _settings.MaxConnections || _runtime.Draining)
+        // While the node drains, connections are still accepted until the listener stops (their responses carry
+        // Connection: close): load balancers need the drain delay to move away.
+        if (!_accepting || _open.Count >= _settings.MaxConnections)
         {
             _refused++;
             return false;

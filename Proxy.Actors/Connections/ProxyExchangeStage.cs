@@ -321,7 +321,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _response = null;
             _responseDone = false;
             _answeredAt = 0;
-            _closeAfterResponse = !head.KeepAlive || _draining || _clientInputClosed ||
+            // The node may have begun draining since this connection opened: every response then says Connection: close.
+            _closeAfterResponse = !head.KeepAlive || _draining || _runtime.Draining || _clientInputClosed ||
                 // An Upgrade the backend refuses cannot go back to HTTP: the decoder already treats what
                 // follows as the tunnel's bytes (E2).
                 head.IsUpgrade && !head.HasBody;

@@ -11,8 +11,10 @@ public static class NodeHocon
     /// <remarks>For SQLite persistence this creates the data directory (<see cref="PersistenceHocon.Create(ProxySettings)"/>).</remarks>
     public static Config Defaults(ProxySettings settings)
     {
-        // service-requests-done holds the drain: it must outlast the shutdown deadline.
-        var drain = (int)settings.ShutdownDeadline.TotalSeconds + 5;
+        // before-service-unbind holds the drain delay and service-requests-done the in-flight drain: each phase
+        // must outlast what it waits for.
+        var drainDelay = (int)settings.Shutdown.DrainDelay.TotalSeconds + 5;
+        var drain = (int)settings.Shutdown.Timeout.TotalSeconds + 5;
         return ConfigurationFactory.ParseString($$"""
             proxy-connection-dispatcher {
               type = Dispatcher
@@ -33,6 +35,7 @@ public static class NodeHocon
                 exit-clr = off
                 run-by-clr-shutdown-hook = on
                 phases {
+                  before-service-unbind { timeout = {{drainDelay}}s }
                   service-unbind { timeout = 5s }
                   service-requests-done { timeout = {{drain}}s }
                 }

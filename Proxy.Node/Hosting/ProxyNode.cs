@@ -127,7 +127,7 @@ public sealed class ProxyNode : IAsyncDisposable
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         }
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownDeadline + TimeSpan.FromSeconds(20));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Shutdown.DrainDelay + settings.Shutdown.Timeout + TimeSpan.FromSeconds(20));
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(logLevel);
         // Node logs go to stderr: stdout carries the JSON access log only.
@@ -186,7 +186,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
-                    GracefulShutdown.Register(system, listeners, runtime, readiness, settings.ShutdownDeadline);
+                    GracefulShutdown.Register(system, listeners, runtime, readiness, settings.Shutdown);
                 })
                 .AddStartup((system, _) =>
                 {

@@ -27,7 +27,10 @@ public static class ProxyConfigDefaults
           startup {
             state-timeout = 10s
           }
-          shutdown-deadline = 15s
+          shutdown {
+            drain-delay = 5s
+            timeout = 15s
+          }
           forwarded-header = off
         }
         """;

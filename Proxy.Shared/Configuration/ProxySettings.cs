@@ -12,8 +12,8 @@ public sealed record ProxySettings
     public TimeoutSettings Timeouts { get; init; } = new();
     /// <summary>How a node starts serving (C2).</summary>
     public StartupSettings Startup { get; init; } = new();
-    /// <summary>Deadline for in-flight requests on SIGTERM/SIGINT before the node leaves anyway.</summary>
-    public TimeSpan ShutdownDeadline { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>D6: how a node drains on SIGTERM/SIGINT.</summary>
+    public ShutdownSettings Shutdown { get; init; } = new();
     /// <summary>When set, the node starts a small built-in HTTP backend on this address (newcomer demo).</summary>
     public string? DemoBackend { get; init; }
     /// <summary>Add an RFC 7239 <c>Forwarded</c> header besides X-Forwarded-*.</summary>
@@ -83,6 +83,15 @@ public sealed record LimitsSettings
     public int MaxUriBytes { get; init; } = 8 * 1024;
     /// <summary>0 = unlimited.</summary>
     public long MaxBodyBytes { get; init; }
+}
+
+/// <summary><c>proxy.shutdown</c>: on SIGTERM <c>/ready</c> turns 503 at once; listeners keep accepting for
+/// <see cref="DrainDelay"/> (responses carry <c>Connection: close</c>) so load balancers move away; then they stop,
+/// idle connections close, in-flight requests get up to <see cref="Timeout"/>, and the node leaves the cluster.</summary>
+public sealed record ShutdownSettings
+{
+    public TimeSpan DrainDelay { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary><c>proxy.startup</c>: listeners accept once every pool has its state from the cluster.</summary>

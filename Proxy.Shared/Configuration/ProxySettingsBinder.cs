@@ -35,7 +35,7 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             Limits = BindLimits(proxy),
             Timeouts = BindTimeouts(proxy),
             Startup = BindStartup(proxy),
-            ShutdownDeadline = proxy.Duration("shutdown-deadline") ?? defaults.ShutdownDeadline,
+            Shutdown = BindShutdown(proxy),
             DemoBackend = proxy.String("demo-backend"),
             AddForwardedHeader = proxy.Switch("forwarded-header") ?? defaults.AddForwardedHeader,
             LogLevel = BindLogLevel(proxy) ?? defaults.LogLevel,
@@ -304,6 +304,22 @@ internal sealed class ProxySettingsBinder(List<ConfigProblem> problems)
             MaxHeaders = r.Int("max-headers") ?? defaults.MaxHeaders,
             MaxUriBytes = r.IntByteSize("max-uri-size") ?? defaults.MaxUriBytes,
             MaxBodyBytes = r.ByteSize("max-body-size") ?? defaults.MaxBodyBytes,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private ShutdownSettings BindShutdown(HoconObjectReader proxy)
+    {
+        if (proxy.Raw("shutdown-deadline") is not null)
+            problems.Add(new ConfigProblem(proxy.PathOf("shutdown-deadline"), "renamed: write shutdown { timeout = 15s } (and drain-delay)"));
+        var defaults = new ShutdownSettings();
+        var r = proxy.Object("shutdown", "{ drain-delay = 5s, timeout = 15s }");
+        if (r is null) return defaults;
+        var settings = new ShutdownSettings
+        {
+            DrainDelay = r.Duration("drain-delay") ?? defaults.DrainDelay,
+            Timeout = r.Duration("timeout") ?? defaults.Timeout,
         };
         r.ReportUnknownKeys();
         return settings;

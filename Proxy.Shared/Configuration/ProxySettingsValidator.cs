@@ -23,7 +23,8 @@ public static class ProxySettingsValidator
         NotNegative(settings.Timeouts.Idle, "proxy.timeouts.idle", problems);
         AtLeast(settings.Timeouts.ClientSend, TimeSpan.FromMilliseconds(1), "proxy.timeouts.client-send", problems);
         NotNegative(settings.Startup.StateTimeout, "proxy.startup.state-timeout", problems);
-        NotNegative(settings.ShutdownDeadline, "proxy.shutdown-deadline", problems);
+        NotNegative(settings.Shutdown.DrainDelay, "proxy.shutdown.drain-delay", problems);
+        NotNegative(settings.Shutdown.Timeout, "proxy.shutdown.timeout", problems);
         if (string.IsNullOrWhiteSpace(settings.AccessLog.Target))
             problems.Add(new("proxy.access-log.target", "target is empty (use stdout or a file path)"));
         if (string.IsNullOrWhiteSpace(settings.DataDir))

@@ -89,7 +89,7 @@ public class ConfigLoaderTests
         Assert.Equal(expected.AccessLog, settings.AccessLog);
         Assert.Equal(expected.Limits, settings.Limits);
         Assert.Equal(expected.Timeouts, settings.Timeouts);
-        Assert.Equal(expected.ShutdownDeadline, settings.ShutdownDeadline);
+        Assert.Equal(expected.Shutdown, settings.Shutdown);
         Assert.Equal(expected.AddForwardedHeader, settings.AddForwardedHeader);
         Assert.Null(settings.DemoBackend);
         Assert.Null(settings.AdminToken);
@@ -106,7 +106,10 @@ public class ConfigLoaderTests
         Assert.Equal(new LimitsSettings().MaxHeaders, defaults.GetInt("proxy.limits.max-headers"));
         Assert.Equal(new TimeoutSettings().Idle, defaults.GetTimeSpan("proxy.timeouts.idle"));
         Assert.Equal(new TimeoutSettings().RequestHead, defaults.GetTimeSpan("proxy.timeouts.request-head"));
-        Assert.Equal(new ProxySettings().ShutdownDeadline, defaults.GetTimeSpan("proxy.shutdown-deadline"));
+        Assert.Equal(new ShutdownSettings().Timeout, defaults.GetTimeSpan("proxy.shutdown.timeout"));
+        Assert.Equal(new ShutdownSettings().DrainDelay, defaults.GetTimeSpan("proxy.shutdown.drain-delay"));
+        Assert.Equal(new StartupSettings().StateTimeout, defaults.GetTimeSpan("proxy.startup.state-timeout"));
+        Assert.Equal(new TimeoutSettings().ClientSend, defaults.GetTimeSpan("proxy.timeouts.client-send"));
         Assert.True(defaults.GetBoolean("proxy.access-log.enabled"));
         Assert.Equal("stdout", defaults.GetString("proxy.access-log.target"));
     }

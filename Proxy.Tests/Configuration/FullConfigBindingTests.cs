@@ -18,7 +18,7 @@ public class FullConfigBindingTests
           access-log { enabled = off, target = "/var/log/proxy/access.log" }
           limits { max-head-size = 32k, max-headers = 50, max-uri-size = 4KiB, max-body-size = 10MB }
           timeouts { request-head = 5s, idle = 2m, client-send = 20s }
-          shutdown-deadline = 30s
+          shutdown { drain-delay = 2s, timeout = 30s }
           demo-backend = "127.0.0.1:9000"
           forwarded-header = on
           pools {
@@ -93,7 +93,7 @@ public class FullConfigBindingTests
         {
             RequestHead = TimeSpan.FromSeconds(5), Idle = TimeSpan.FromMinutes(2), ClientSend = TimeSpan.FromSeconds(20),
         }, settings.Timeouts);
-        Assert.Equal(TimeSpan.FromSeconds(30), settings.ShutdownDeadline);
+        Assert.Equal(new ShutdownSettings { DrainDelay = TimeSpan.FromSeconds(2), Timeout = TimeSpan.FromSeconds(30) }, settings.Shutdown);
         Assert.Equal("127.0.0.1:9000", settings.DemoBackend);
         Assert.True(settings.AddForwardedHeader);
     }

@@ -90,7 +90,8 @@ public class ValidationProblemTests
     [Theory]
     [InlineData("timeouts { idle = soon }", "proxy.timeouts.idle: expected a duration like 10s, 250ms or 2m, got 'soon'")]
     [InlineData("timeouts { request-head = 10 parsecs }", "proxy.timeouts.request-head: expected a duration like 10s, 250ms or 2m, got '10 parsecs'")]
-    [InlineData("shutdown-deadline = [1]", "proxy.shutdown-deadline: expected a duration, got a list")]
+    [InlineData("shutdown { timeout = [1] }", "proxy.shutdown.timeout: expected a duration, got a list")]
+    [InlineData("shutdown-deadline = 15s", "proxy.shutdown-deadline: renamed: write shutdown { timeout = 15s } (and drain-delay)")]
     [InlineData("limits { max-head-size = big }", "proxy.limits.max-head-size: expected a size like 64k, 8KiB or 10MB, got 'big'")]
     [InlineData("limits { max-uri-size = 4G }", "proxy.limits.max-uri-size: size 4294967296 is too large (at most 2147483647 bytes)")]
     [InlineData("limits { max-headers = many }", "proxy.limits.max-headers: expected a whole number, got 'many'")]
@@ -107,7 +108,8 @@ public class ValidationProblemTests
     [InlineData("timeouts { idle = -5s }", "proxy.timeouts.idle: must not be negative, got -5s")]
     [InlineData("timeouts { client-send = 0s }", "proxy.timeouts.client-send: must be at least 1ms, got 0s")]
     [InlineData("startup { state-timeout = -1s }", "proxy.startup.state-timeout: must not be negative, got -1s")]
-    [InlineData("shutdown-deadline = -250ms", "proxy.shutdown-deadline: must not be negative, got -250ms")]
+    [InlineData("shutdown { timeout = -250ms }", "proxy.shutdown.timeout: must not be negative, got -250ms")]
+    [InlineData("shutdown { drain-delay = -1s }", "proxy.shutdown.drain-delay: must not be negative, got -1s")]
     public void NegativeTopLevelTimeout_IsReported(string extra, string expected) =>
         Assert.Equal([expected], Problems(Config(extra: extra)));
 

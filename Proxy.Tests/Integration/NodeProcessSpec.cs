@@ -80,7 +80,7 @@ public sealed class NodeProcessSpec
         });
         var port = PortFinder.Free();
         var admin = PortFinder.Free();
-        await using var node = NodeProcess.Start(Config(port, admin, backend.Port, "shutdown-deadline = 10s"));
+        await using var node = NodeProcess.Start(Config(port, admin, backend.Port, "shutdown { drain-delay = 0s, timeout = 10s }"));
         await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(30));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
 
@@ -108,6 +108,62 @@ public sealed class NodeProcessSpec
         Assert.Equal("finished", await inFlight);
         Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("All connections drained", node.Stderr);
+    }
+
+    [Fact]
+    public async Task Sigterm_TurnsReadyTo503AtOnce_KeepsServingWithConnectionCloseForTheDrainDelay_AndLosesNoRequest()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("ok"));
+        var port = PortFinder.Free();
+        var admin = PortFinder.Free();
+        await using var node = NodeProcess.Start(Config(port, admin, backend.Port, "shutdown { drain-delay = 3s, timeout = 5s }"));
+        await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(30));
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+
+        // A client that honours Connection: close, as a load balancer's pool does; it moves away once /ready
+        // says 503 (here: 1 s after the signal, well inside the drain delay).
+        var failures = 0;
+        var afterSignal = new List<bool>(); // Connection: close on each response after SIGTERM
+        long signalledAt = long.MaxValue / 2; // Environment.TickCount64 when SIGTERM was sent (far future until then)
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
+        var traffic = Task.Run(async () =>
+        {
+            var until = Environment.TickCount64 + 20_000;
+            while (Environment.TickCount64 < until && Environment.TickCount64 < Interlocked.Read(ref signalledAt) + 1000)
+            {
+                try
+                {
+                    using var response = await client.GetAsync($"http://127.0.0.1:{port}/x");
+                    if (response.StatusCode != HttpStatusCode.OK) failures++;
+                    if (Environment.TickCount64 > Interlocked.Read(ref signalledAt)) afterSignal.Add(response.Headers.ConnectionClose == true);
+                }
+                catch (HttpRequestException)
+                {
+                    failures++;
+                }
+                await Task.Delay(20);
+            }
+        });
+        await Task.Delay(500);
+        Interlocked.Exchange(ref signalledAt, Environment.TickCount64);
+        node.SendSigterm();
+        await Eventually.Holds(async () =>
+        {
+            try
+            {
+                return (await probe.GetAsync($"http://127.0.0.1:{admin}/ready")).StatusCode == HttpStatusCode.ServiceUnavailable;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(1), "/ready turns 503 as soon as SIGTERM is handled");
+        await traffic;
+
+        Assert.Equal(0, failures);
+        Assert.NotEmpty(afterSignal);
+        Assert.All(afterSignal.Skip(1), Assert.True); // the first may have been answered before the signal was handled
+        Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
     private static string Config(int port, int admin, int backend, string extra) => $$"""

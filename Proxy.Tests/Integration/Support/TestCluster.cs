@@ -51,6 +51,7 @@ public sealed class TestCluster : IAsyncDisposable
               admin { address = "127.0.0.1:0" }
               access-log { enabled = off }
               log-level = warning
+              shutdown { drain-delay = 0s }
               data-dir = {{TestDataDirectory.Hocon(_dataDir)}}
               {{_proxyBody}}
             }

@@ -20,6 +20,7 @@ public static class TestNode
               admin { address = "127.0.0.1:0" }
               access-log { enabled = off }
               log-level = warning
+              shutdown { drain-delay = 0s }
               data-dir = {{TestDataDirectory.Hocon(dataDir ?? TestDataDirectory.Create())}}
               {{proxyBody}}
             }
