@@ -130,9 +130,12 @@ public class ConfigLoaderTests
     }
 
     [Fact]
-    public void EnvironmentOverride_MapsUnderscoresToDashes() =>
-        Assert.Equal(TimeSpan.FromSeconds(2),
-            LoadValid(Config(), ("PROXY__TIMEOUTS__REQUEST_HEAD", "2s"), ("PROXY__SHUTDOWN_DEADLINE", "1s")).Timeouts.RequestHead);
+    public void EnvironmentOverride_MapsUnderscoresToDashes()
+    {
+        var settings = LoadValid(Config(), ("PROXY__TIMEOUTS__REQUEST_HEAD", "2s"), ("PROXY__SHUTDOWN__DRAIN_DELAY", "1s"));
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.Timeouts.RequestHead);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.Shutdown.DrainDelay);
+    }
 
     [Fact]
     public void EnvironmentOverride_TakesAddressesAndUrlsAsPlainStrings()
