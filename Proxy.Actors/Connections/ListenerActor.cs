@@ -27,8 +27,12 @@ public sealed class ListenerActor : ReceiveActor
     private sealed record StreamAck;
     private sealed record StreamDone;
 
-    private static readonly byte[] Busy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
+    private const string BusyReason = "listener at max-connections";
+
+    private static readonly byte[] Busy = System.Text.Encoding.ASCII.GetBytes(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+        ("503 Service Unavailable: " + BusyReason + "\n").Length + "\r\nConnection: close\r\n\r\n" +
+        "503 Service Unavailable: " + BusyReason + "\n");
 
     /// <summary>Dispatcher the node configures for connection streams.</summary>
     public const string ConnectionDispatcher = "proxy-connection-dispatcher";
@@ -162,7 +166,8 @@ public sealed class ListenerActor : ReceiveActor
     {
         if (!Admit())
         {
-            RefuseQuietly(socket);
+            LogRefused(ClientAddress(socket.RemoteEndPoint));
+            Refuse(socket);
             return;
         }
         var client = ClientAddress(socket.RemoteEndPoint);
@@ -205,6 +210,7 @@ public sealed class ListenerActor : ReceiveActor
     {
         if (!Admit())
         {
+            LogRefused(ClientAddress(connection.RemoteAddress));
             connection.Flow.RunWith(Source.Single(ByteString.FromBytes(Busy)), Sink.Ignore<ByteString>(), _materializer!);
             return;
         }
@@ -255,7 +261,18 @@ public sealed class ListenerActor : ReceiveActor
         ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString()
         : "unknown";
 
-    private static void RefuseQuietly(Socket socket)
+    /// <summary>A refused connection is answered before its request is read: the access log has no method or path.</summary>
+    private void LogRefused(string client)
+    {
+        if (!_runtime.AccessLog.Enabled) return;
+        _runtime.AccessLog.Write(new Logging.AccessLogEntry
+        {
+            Time = DateTime.UtcNow, Client = client, Method = "-", Host = "-", Path = "-", Status = 503,
+            BytesOut = Busy.Length, Error = "refused: " + BusyReason + " (" + _settings.Name + ")",
+        });
+    }
+
+    private static void Refuse(Socket socket)
     {
         try
         {

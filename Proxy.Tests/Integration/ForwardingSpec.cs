@@ -229,10 +229,12 @@ public sealed class ForwardingSpec
     }
 
     [Fact]
-    public async Task MaxConnections_RefusesTheExcessCleanly()
+    public async Task MaxConnections_RefusesTheExcessCleanly_WithAReasonAndAnAccessLogLine()
     {
         await using var backend = new RawBackend();
-        await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port), ", max-connections = 2");
+        var log = Path.Combine(Path.GetTempPath(), $"refused-access-{Guid.NewGuid():N}.log");
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port) +
+            $"\naccess-log {{ enabled = on, target = \"{log}\" }}", ", max-connections = 2");
         using var a = new RawClient(node.Public());
         using var b = new RawClient(node.Public());
         a.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -242,6 +244,10 @@ public sealed class ForwardingSpec
         using var c = new RawClient(node.Public());
         var refused = await c.ReadUntilClosedAsync(Wait);
         Assert.StartsWith("HTTP/1.1 503", refused);
+        Assert.EndsWith("\r\n\r\n503 Service Unavailable: listener at max-connections\n", refused);
+        await Eventually.Holds(() => File.Exists(log) && File.ReadAllText(log).Contains("refused: listener at max-connections (public)"),
+            Wait, "the refusal has an access-log line");
+        File.Delete(log);
     }
 
     [Fact]
