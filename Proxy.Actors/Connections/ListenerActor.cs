@@ -27,12 +27,20 @@ public sealed class ListenerActor : ReceiveActor
     private sealed record StreamAck;
     private sealed record StreamDone;
 
-    private const string BusyReason = "listener at max-connections";
+    private const string AtLimit = "listener at max-connections";
+    private const string Stopping = "listener stopping";
+    private static readonly byte[] AtLimitResponse = Refusal(AtLimit);
+    private static readonly byte[] StoppingResponse = Refusal(Stopping);
 
-    private static readonly byte[] Busy = System.Text.Encoding.ASCII.GetBytes(
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-        ("503 Service Unavailable: " + BusyReason + "\n").Length + "\r\nConnection: close\r\n\r\n" +
-        "503 Service Unavailable: " + BusyReason + "\n");
+    private static byte[] Refusal(string reason)
+    {
+        var body = "503 Service Unavailable: " + reason + "\n";
+        return System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+            "Content-Length: " + body.Length + "\r\nConnection: close\r\n\r\n" + body);
+    }
+
+    /// <summary>The refusal for a connection <see cref="Admit"/> turned away, and why.</summary>
+    private (byte[] Response, string Reason) RefusalNow => _accepting ? (AtLimitResponse, AtLimit) : (StoppingResponse, Stopping);
 
     /// <summary>Dispatcher the node configures for connection streams.</summary>
     public const string ConnectionDispatcher = "proxy-connection-dispatcher";
@@ -166,8 +174,9 @@ public sealed class ListenerActor : ReceiveActor
     {
         if (!Admit())
         {
-            LogRefused(ClientAddress(socket.RemoteEndPoint));
-            Refuse(socket);
+            var (response, reason) = RefusalNow;
+            LogRefused(ClientAddress(socket.RemoteEndPoint), reason, response.Length);
+            Refuse(socket, response);
             return;
         }
         var client = ClientAddress(socket.RemoteEndPoint);
@@ -210,8 +219,9 @@ public sealed class ListenerActor : ReceiveActor
     {
         if (!Admit())
         {
-            LogRefused(ClientAddress(connection.RemoteAddress));
-            connection.Flow.RunWith(Source.Single(ByteString.FromBytes(Busy)), Sink.Ignore<ByteString>(), _materializer!);
+            var (response, reason) = RefusalNow;
+            LogRefused(ClientAddress(connection.RemoteAddress), reason, response.Length);
+            connection.Flow.RunWith(Source.Single(ByteString.FromBytes(response)), Sink.Ignore<ByteString>(), _materializer!);
             return;
         }
         var client = ClientAddress(connection.RemoteAddress);
@@ -243,7 +253,7 @@ public sealed class ListenerActor : ReceiveActor
         handle.Closed.ContinueWith(_ => self.Tell(new Closed(handle)), TaskContinuationOptions.ExecuteSynchronously);
     }
 
-    /// <summary>Whether a new connection may start (accepting, under max-connections, not draining); counts it.</summary>
+    /// <summary>Whether a new connection may start (still accepting, under max-connections); counts it.</summary>
     private bool Admit()
     {
         // While the node drains, connections are still accepted until the listener stops (their responses carry
@@ -262,22 +272,22 @@ public sealed class ListenerActor : ReceiveActor
         : "unknown";
 
     /// <summary>A refused connection is answered before its request is read: the access log has no method or path.</summary>
-    private void LogRefused(string client)
+    private void LogRefused(string client, string reason, int bytesOut)
     {
         if (!_runtime.AccessLog.Enabled) return;
         _runtime.AccessLog.Write(new Logging.AccessLogEntry
         {
             Time = DateTime.UtcNow, Client = client, Method = "-", Host = "-", Path = "-", Status = 503,
-            BytesOut = Busy.Length, Error = "refused: " + BusyReason + " (" + _settings.Name + ")",
+            BytesOut = bytesOut, Error = "refused: " + reason + " (" + _settings.Name + ")",
         });
     }
 
-    private static void Refuse(Socket socket)
+    private static void Refuse(Socket socket, byte[] response)
     {
         try
         {
             socket.Blocking = false;
-            socket.Send(Busy, SocketFlags.None, out _);
+            socket.Send(response, SocketFlags.None, out _);
             socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception)

@@ -26,9 +26,10 @@ public sealed class PoolAgent : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private PoolState? _state;
 
-    /// <param name="region">The <c>backend-pool</c> shard region (or its proxy); null runs the pool node-locally.</param>
     private readonly ClusterStateGate? _gate;
 
+    /// <param name="region">The <c>backend-pool</c> shard region (or its proxy); null runs the pool node-locally.</param>
+    /// <param name="gate">Told when the first state from the pool's entity is applied (listeners wait for it).</param>
     public PoolAgent(PoolRuntime pool, IActorRef? region, ClusterStateGate? gate = null)
     {
         _pool = pool;
