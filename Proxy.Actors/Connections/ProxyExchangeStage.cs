@@ -624,7 +624,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             // The backend is not taking bytes right now: it has timeouts.send to make room.
             _sendDeadline = Environment.TickCount64 + SendTimeoutMs;
-            if (_sendDeadline < _timerFiresAt) ArmTimeout(SendTimeoutMs);
+            ArmTimeout(SendTimeoutMs);
             send.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_upstreamSentContinuation);
         }
 
@@ -813,7 +813,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     EndResponse(null, upstreamReusable: false);
                     return;
                 }
-                FailResponseBody(n == 0 ? "upstream closed the connection mid-body" : "upstream connection reset mid-body");
+                AbortResponse(n == 0 ? "upstream closed the connection mid-body" : "upstream connection reset mid-body", backendAtFault: true);
                 return;
             }
             DeliverBody();
@@ -969,7 +969,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var data = TakeBody(out var complete, out var trailers, out var bad);
             if (bad is not null)
             {
-                FailResponseBody("malformed response body from upstream: " + bad);
+                AbortResponse("malformed response body from upstream: " + bad, backendAtFault: true);
                 return;
             }
             if (!data.IsEmpty) Emit(new ResponseBodyPart(data));
@@ -989,12 +989,14 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         }
 
         /// <summary>
-        /// The backend broke its response after the head (reset, early close, bad chunk, silence): the client
-        /// connection is aborted without the end of the body, and the backend is charged with the failure.
+        /// The response cannot be finished once it began: the client connection is aborted without the end of the
+        /// body. When the backend broke it (reset, early close, bad chunk, silence) the backend is charged with the
+        /// failure; when the client stopped reading, the backend's answer counts as the success it was.
         /// </summary>
-        private void FailResponseBody(string reason)
+        private void AbortResponse(string reason, bool backendAtFault)
         {
-            if (_answeredAt != 0 && _backend is not null)
+            if (!backendAtFault) SettleSuccess();
+            else if (_answeredAt != 0 && _backend is not null)
             {
                 _answeredAt = 0;
                 RecordFailure();
@@ -1265,7 +1267,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         {
             _deadlineKind = kind;
             _deadline = Environment.TickCount64 + inMs;
-            if (_deadline < _timerFiresAt) ArmTimeout(inMs);
+            ArmTimeout(inMs);
         }
 
         /// <summary>Schedules the one timer for <paramref name="inMs"/> from now, unless it already fires sooner (several
@@ -1289,7 +1291,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 RespondUpstreamError(504, reason);
                 return;
             }
-            FailResponseBody(reason);
+            AbortResponse(reason, backendAtFault: true);
         }
 
         protected override void OnTimer(object timerKey)
@@ -1348,7 +1350,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                         RespondUpstreamError(504, "upstream response timed out");
                         return;
                     }
-                    FailResponseBody("upstream response body timed out");
+                    AbortResponse("upstream response body timed out", backendAtFault: true);
                     return;
                 case DeadlineKind.ClientSend when _phase == Phase.ResponseBody:
                     if (now < _deadline)
@@ -1356,11 +1358,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                         ArmTimeout(_deadline - now);
                         return;
                     }
-                    // The client stopped reading: its fault, not the backend's.
-                    SettleSuccess();
-                    _error = "client did not read the response in time";
-                    LogExchange(_status);
-                    FailStage(new TimeoutException(_error));
+                    AbortResponse("client did not read the response in time", backendAtFault: false);
                     return;
                 default:
                     // No deadline pending: the next state change re-arms the timer.
