@@ -76,7 +76,7 @@ public sealed class ListenerActor : ReceiveActor
         _address = listenSocket.LocalEndPoint?.ToString() ?? settings.Address;
 
         Receive<StreamInit>(_ => Sender.Tell(new StreamAck()));
-        Receive<OpenGate>(_ =>
+        Receive<Pools.ClusterStateGate.Opened>(_ =>
         {
             if (_accepting) StartAccepting(); // not when shutdown began while waiting
         });
@@ -127,18 +127,12 @@ public sealed class ListenerActor : ReceiveActor
         _certificates?.AttachLog(_log);
         BuildConnectionGraphs();
         // C2: connections wait in the socket's backlog until the node has the cluster's state of its pools.
-        if (_runtime.ClusterState?.Open is { IsCompleted: false } open)
+        if (_runtime.ClusterState?.IsOpenElseTell(Self) == false)
         {
             _log.Info("Listener {0} on {1} waits for the cluster's pool state before accepting", _settings.Name, _address);
-            open.PipeTo(Self, success: () => OpenGate.Instance);
             return;
         }
         StartAccepting();
-    }
-
-    private sealed record OpenGate
-    {
-        public static readonly OpenGate Instance = new();
     }
 
     private void StartAccepting()

@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace Proxy.Actors.Pools;
 
 /// <summary>
@@ -24,6 +26,21 @@ public sealed class ClusterStateGate
 
     /// <summary>Completes when listeners may accept: every pool has state, or the timeout passed.</summary>
     public Task Open => _open.Task;
+
+    /// <summary>What <see cref="IsOpenElseTell"/> sends once the gate opens.</summary>
+    public sealed record Opened
+    {
+        public static readonly Opened Instance = new();
+    }
+
+    /// <summary>For an actor about to accept connections: true when it may start now; otherwise it is sent
+    /// <see cref="Opened"/> once the gate opens (its connections wait in the socket backlog meanwhile).</summary>
+    public bool IsOpenElseTell(IActorRef actor)
+    {
+        if (_open.Task.IsCompleted) return true;
+        _open.Task.PipeTo(actor, success: () => Opened.Instance);
+        return false;
+    }
 
     /// <summary>Every pool has had its state from the cluster.</summary>
     public bool HasAllState => _allState;

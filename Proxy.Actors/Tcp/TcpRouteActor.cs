@@ -44,7 +44,7 @@ public sealed class TcpRouteActor : ReceiveActor
         _listenSocket = listenSocket;
         // Graceful shutdown (GracefulShutdown treats TCP routes like listeners): stop accepting, then wait for
         // the open splices to end (each ends when both sides closed, or at its idle timeout).
-        Receive<OpenGate>(_ => StartAccepting());
+        Receive<ClusterStateGate.Opened>(_ => StartAccepting());
         Receive<StopAccepting>(_ =>
         {
             _stopped = true;
@@ -73,17 +73,8 @@ public sealed class TcpRouteActor : ReceiveActor
         _self = Self;
         _log.Info("TCP route {0} on {1} -> pool {2}", _route.Name, _listenSocket.LocalEndPoint, _route.Pool);
         // C2: as HTTP listeners, accept only once the pools have the cluster's state (connections wait in the backlog).
-        if (_runtime.ClusterState?.Open is { IsCompleted: false } open)
-        {
-            open.PipeTo(Self, success: () => OpenGate.Instance);
-            return;
-        }
+        if (_runtime.ClusterState?.IsOpenElseTell(Self) == false) return;
         StartAccepting();
-    }
-
-    private sealed record OpenGate
-    {
-        public static readonly OpenGate Instance = new();
     }
 
     private void StartAccepting()
