@@ -44,6 +44,18 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
         Eventually.Holds(() => Enumerable.Range(0, count).All(i => cluster[i].Runtime.Current.Pools["main"].Backends.All(b => b.ClusterState is not null)),
             TimeSpan.FromSeconds(15), "every node received the pool's state");
 
+    /// <summary>Drains <paramref name="b"/> through node 0's region and waits until the first <paramref name="count"/>
+    /// nodes stop using it; returns the region.</summary>
+    private static async Task<IActorRef> DrainOnEveryNode(TestCluster cluster, int count, ControllableBackend b)
+    {
+        var region = ClusterSharding.Get(cluster[0].System).ShardRegion(BackendPoolMessageExtractor.RegionName);
+        var result = await region.Ask<AdminChangeResult>(new DrainBackend("main", b.Address), TimeSpan.FromSeconds(10));
+        Assert.True(result.Ok, result.Message);
+        await Eventually.Holds(() => Enumerable.Range(0, count).All(i => !cluster.BackendOn(i, "main", b.Address).Available),
+            TimeSpan.FromSeconds(3), "every node stops using the drained backend");
+        return region;
+    }
+
     [Fact]
     public async Task ThreeNodes_FormOneCluster_AndEveryNodeGetsThePoolState()
     {
@@ -168,11 +180,7 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
         await using var cluster = await TestCluster.StartAsync(3, Pool(a, b, ""));
         await WaitForStateOnEveryNode(cluster, 3);
 
-        var region = ClusterSharding.Get(cluster[0].System).ShardRegion(BackendPoolMessageExtractor.RegionName);
-        var result = await region.Ask<AdminChangeResult>(new DrainBackend("main", b.Address), TimeSpan.FromSeconds(10));
-        Assert.True(result.Ok, result.Message);
-        await Eventually.Holds(() => Enumerable.Range(0, 3).All(i => !cluster.BackendOn(i, "main", b.Address).Available),
-            TimeSpan.FromSeconds(3), "every node stops using the drained backend");
+        var region = await DrainOnEveryNode(cluster, 3, b);
         using var client = Client();
         for (var r = 0; r < 6; r++) Assert.Equal("200 a", await Get(client, cluster, r % 3));
 
@@ -197,10 +205,7 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
         await using var b = await ControllableBackend.StartAsync("b");
         await using var cluster = await TestCluster.StartAsync(2, Pool(a, b, ""));
         await WaitForStateOnEveryNode(cluster, 2);
-        var region = ClusterSharding.Get(cluster[0].System).ShardRegion(BackendPoolMessageExtractor.RegionName);
-        Assert.True((await region.Ask<AdminChangeResult>(new DrainBackend("main", b.Address), TimeSpan.FromSeconds(10))).Ok);
-        await Eventually.Holds(() => Enumerable.Range(0, 2).All(i => !cluster.BackendOn(i, "main", b.Address).Available),
-            TimeSpan.FromSeconds(3), "every node stops using the drained backend");
+        await DrainOnEveryNode(cluster, 2, b);
         var host = await cluster.EntityHostAsync("main");
         var other = 1 - host;
         await cluster.StopNodeAsync(other);

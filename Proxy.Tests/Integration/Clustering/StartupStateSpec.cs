@@ -1,6 +1,4 @@
 using System.Net;
-using Proxy.Node.Hosting;
-using Proxy.Shared.Configuration;
 using Proxy.Tests.Integration.Support;
 using Xunit;
 
@@ -16,23 +14,13 @@ public sealed class StartupStateSpec
     public async Task ANodeThatCannotJoin_ServesWithTheDefaultsAfterTheStateTimeout_AndIsNotReady()
     {
         await using var backend = new RawBackend(_ => RawBackend.Ok("defaults"));
-        var hocon = $$"""
-            proxy {
-              listeners = [ { name = public, address = "127.0.0.1:0", mode = reverse } ]
-              admin { address = "127.0.0.1:0" }
-              access-log { enabled = off }
-              log-level = error
-              data-dir = {{TestDataDirectory.Hocon(TestDataDirectory.Create())}}
-              startup { state-timeout = 1s }
-              pools { main { backends = [ "127.0.0.1:{{backend.Port}}" ] } }
-              routes = [ { name = default, pool = main } ]
-            }
-            """;
-        var loaded = ProxyConfigLoader.LoadText(hocon, new Dictionary<string, string?>());
-        Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
         // Its only seed is a port nobody listens on: it never joins, so no pool entity can answer it.
-        await using var node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!,
-            new NodeOptions { Port = 0, HandleSignals = false, Seeds = [$"127.0.0.1:{PortFinder.Free()}"] });
+        await using var node = await TestNode.StartAsync($$"""
+            log-level = error
+            startup { state-timeout = 1s }
+            pools { main { backends = [ "127.0.0.1:{{backend.Port}}" ] } }
+            routes = [ { name = default, pool = main } ]
+            """, seeds: [$"127.0.0.1:{PortFinder.Free()}"]);
 
         using var client = new RawClient(node.Public());
         client.Send("GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");

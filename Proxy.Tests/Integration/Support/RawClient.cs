@@ -19,9 +19,28 @@ public sealed class RawClient : IDisposable
     public void Send(byte[] bytes) => _socket.Send(bytes);
 
     /// <summary>Reads until the peer closes or <paramref name="timeout"/> passes; returns everything read.</summary>
-    public async Task<string> ReadUntilClosedAsync(TimeSpan timeout)
+    /// <param name="requireClose">Throw <see cref="TimeoutException"/> when the peer did not close in time.</param>
+    public async Task<string> ReadUntilClosedAsync(TimeSpan timeout, bool requireClose = false)
     {
         var result = new MemoryStream();
+        var closed = await ReceiveUntilClosedAsync(timeout, (buffer, n) => result.Write(buffer, 0, n));
+        if (requireClose && !closed) throw new TimeoutException($"the peer did not close within {timeout}");
+        return Encoding.Latin1.GetString(result.ToArray());
+    }
+
+    /// <summary>Counts the bytes until the peer closes (for bodies of many megabytes); throws when it does not
+    /// close within <paramref name="timeout"/>.</summary>
+    public async Task<long> CountUntilClosedAsync(TimeSpan timeout)
+    {
+        long total = 0;
+        if (!await ReceiveUntilClosedAsync(timeout, (_, n) => total += n))
+            throw new TimeoutException($"the peer did not close within {timeout}");
+        return total;
+    }
+
+    /// <returns>True when the peer closed (FIN or reset), false when the timeout passed first.</returns>
+    private async Task<bool> ReceiveUntilClosedAsync(TimeSpan timeout, Action<byte[], int> received)
+    {
         var buffer = new byte[65536];
         using var cts = new CancellationTokenSource(timeout);
         try
@@ -29,13 +48,18 @@ public sealed class RawClient : IDisposable
             while (true)
             {
                 var n = await _socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
-                if (n == 0) break;
-                result.Write(buffer, 0, n);
+                if (n == 0) return true;
+                received(buffer, n);
             }
         }
-        catch (OperationCanceledException) { }
-        catch (SocketException) { }
-        return Encoding.Latin1.GetString(result.ToArray());
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
     }
 
     /// <summary>Reads until <paramref name="count"/> complete responses with Content-Length bodies arrived.</summary>

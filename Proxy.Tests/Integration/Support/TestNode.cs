@@ -10,9 +10,10 @@ public static class TestNode
     /// <summary>
     /// <paramref name="proxyBody"/> is the inside of <c>proxy { }</c> without listeners/admin, which are added on
     /// port 0 (listener "public", reverse). <paramref name="dataDir"/>: the node's data directory (its SQLite
-    /// journal); a fresh one when null.
+    /// journal); a fresh one when null. <paramref name="seeds"/>: <c>host:port</c> of nodes to join; none = its own cluster.
     /// </summary>
-    public static async Task<ProxyNode> StartAsync(string proxyBody, string? listenerExtra = null, string? dataDir = null)
+    public static async Task<ProxyNode> StartAsync(string proxyBody, string? listenerExtra = null, string? dataDir = null,
+        IReadOnlyList<string>? seeds = null)
     {
         var hocon = $$"""
             proxy {
@@ -28,7 +29,7 @@ public static class TestNode
         var loaded = ProxyConfigLoader.LoadText(hocon, new Dictionary<string, string?>());
         if (!loaded.IsValid) throw new InvalidOperationException(string.Join("\n", loaded.Problems));
         return await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!,
-            new NodeOptions { Port = 0, HandleSignals = false });
+            new NodeOptions { Port = 0, HandleSignals = false, Seeds = seeds ?? [] });
     }
 
     public static IPEndPoint Public(this ProxyNode node) => node.Listeners["public"];

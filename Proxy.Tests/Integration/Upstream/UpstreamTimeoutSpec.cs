@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using Proxy.Node.Hosting;
 using Proxy.Tests.Integration.Support;
 using Xunit;
@@ -50,22 +49,21 @@ public sealed class UpstreamTimeoutSpec : IDisposable
         await using var node = await StartNode(backend.Port, "response = 3s, send = 1s");
         const int size = 8 * 1024 * 1024;
 
-        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(node.Public());
-        var sending = Task.Run(async () =>
+        using var client = new RawClient(node.Public());
+        var sending = Task.Run(() =>
         {
             try
             {
-                await client.SendAsync(Encoding.ASCII.GetBytes($"POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: {size}\r\n\r\n"), SocketFlags.None);
+                client.Send($"POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: {size}\r\n\r\n");
                 var chunk = new byte[64 * 1024];
-                for (var sent = 0; sent < size; sent += chunk.Length) await client.SendAsync(chunk, SocketFlags.None);
+                for (var sent = 0; sent < size; sent += chunk.Length) client.Send(chunk);
             }
             catch (SocketException)
             {
                 // The proxy answered and closed the connection before the body was through.
             }
         });
-        var response = await ReadUntilClosed(client, Wait);
+        var response = await client.ReadUntilClosedAsync(Wait, requireClose: true);
 
         Assert.StartsWith("HTTP/1.1 504", response);
         Assert.Contains("upstream did not take the request in time", response);
@@ -94,13 +92,12 @@ public sealed class UpstreamTimeoutSpec : IDisposable
     {
         await using var backend = BigAnswer();
         await using var node = await StartNode(backend.Port, "response = 1s");
-        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(node.Public());
-        await client.SendAsync(Encoding.ASCII.GetBytes("GET /big HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"), SocketFlags.None);
+        using var client = new RawClient(node.Public());
+        client.Send("GET /big HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
 
         // The client takes nothing for 2.5 s, more than twice the backend's read timeout.
         await Task.Delay(2500);
-        var received = await CountUntilClosed(client, Wait);
+        var received = await client.CountUntilClosedAsync(Wait);
 
         Assert.True(received > BigBody, $"received {received} bytes, expected the {BigBody}-byte body and its head");
     }
@@ -110,49 +107,15 @@ public sealed class UpstreamTimeoutSpec : IDisposable
     {
         await using var backend = BigAnswer();
         await using var node = await StartNode(backend.Port, "response = 30s", clientSend: "1s");
-        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(node.Public());
-        await client.SendAsync(Encoding.ASCII.GetBytes("GET /big HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"), SocketFlags.None);
+        using var client = new RawClient(node.Public());
+        client.Send("GET /big HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
 
         await Task.Delay(3000);
-        var received = await CountUntilClosed(client, Wait);
+        var received = await client.CountUntilClosedAsync(Wait);
 
         Assert.True(received < BigBody, $"received {received} bytes: the connection was not cut");
         await Eventually.Holds(() => File.Exists(_accessLog) && File.ReadAllText(_accessLog).Contains("client did not read the response in time"),
             Wait, "the access log blames the client");
         Assert.DoesNotContain("upstream response body timed out", File.ReadAllText(_accessLog));
-    }
-
-    private static async Task<string> ReadUntilClosed(Socket socket, TimeSpan timeout)
-    {
-        var text = new StringBuilder();
-        var buffer = new byte[65536];
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            int n;
-            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token)) > 0)
-                text.Append(Encoding.Latin1.GetString(buffer, 0, n));
-        }
-        catch (SocketException)
-        {
-        }
-        return text.ToString();
-    }
-
-    private static async Task<long> CountUntilClosed(Socket socket, TimeSpan timeout)
-    {
-        long total = 0;
-        var buffer = new byte[256 * 1024];
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            int n;
-            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token)) > 0) total += n;
-        }
-        catch (SocketException)
-        {
-        }
-        return total;
     }
 }
