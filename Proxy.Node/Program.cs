@@ -53,10 +53,19 @@ public static class Program
             return ExitInvalidConfig;
         }
 
+        var optionProblems = new List<string>();
+        var options = NodeOptions.FromEnvironment(environment, optionProblems);
+        if (optionProblems.Count > 0)
+        {
+            Console.Error.WriteLine("invalid node environment:");
+            foreach (var problem in optionProblems) Console.Error.WriteLine("  " + problem);
+            return ExitInvalidConfig;
+        }
+
         ProxyNode node;
         try
         {
-            node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!, NodeOptions.FromEnvironment(environment));
+            node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!, options);
         }
         catch (Exception e)
         {

@@ -2,9 +2,9 @@
 # Start a local cluster: N proxy nodes (default 3) on loopback, joined into one Akka cluster, in front of two
 # demo backends. Everything it starts is recorded so scripts/cluster-down.sh stops exactly that.
 #   scripts/cluster-up.sh [N]
-# Ports (node i = 1..N): public listener 8080+i-1, admin 9110+i-1, remoting 4053+i-1; backends 9001, 9002.
-# Move them with PROXY_CLUSTER_HTTP_BASE, PROXY_CLUSTER_ADMIN_BASE, PROXY_CLUSTER_REMOTING_BASE,
-# PROXY_CLUSTER_BACKEND_BASE. Run directory (token, shared data dir, logs, pids): .cluster/ or PROXY_CLUSTER_DIR.
+# Ports (node i = 1..N): public listener 8080+i-1, admin 9110+i-1, remoting 4053+i-1, cluster management
+# (bootstrap) 8558+i-1; backends 9001, 9002. Move them with PROXY_CLUSTER_HTTP_BASE, PROXY_CLUSTER_ADMIN_BASE,
+# PROXY_CLUSTER_REMOTING_BASE, PROXY_CLUSTER_MANAGEMENT_BASE, PROXY_CLUSTER_BACKEND_BASE. Run directory (token, shared data dir, logs, pids): .cluster/ or PROXY_CLUSTER_DIR.
 # Config of every node: examples/cluster.hocon (the same file the Compose cluster uses).
 # PROXY_NODE_BIN runs an already built Proxy.Node instead of building Release (the tests do).
 set -euo pipefail
@@ -17,6 +17,7 @@ run_dir="${PROXY_CLUSTER_DIR:-$root/.cluster}"
 http_base="${PROXY_CLUSTER_HTTP_BASE:-8080}"
 admin_base="${PROXY_CLUSTER_ADMIN_BASE:-9110}"
 remoting_base="${PROXY_CLUSTER_REMOTING_BASE:-4053}"
+management_base="${PROXY_CLUSTER_MANAGEMENT_BASE:-8558}"
 backend_base="${PROXY_CLUSTER_BACKEND_BASE:-9001}"
 bin="${PROXY_NODE_BIN:-$root/Proxy.Node/bin/Release/net10.0/Proxy.Node}"
 pids_file="$run_dir/pids"
@@ -35,7 +36,7 @@ fi
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 ports=()
 for i in $(seq 1 "$count"); do
-  ports+=("$((http_base + i - 1))" "$((admin_base + i - 1))" "$((remoting_base + i - 1))")
+  ports+=("$((http_base + i - 1))" "$((admin_base + i - 1))" "$((remoting_base + i - 1))" "$((management_base + i - 1))")
 done
 ports+=("$backend_base" "$((backend_base + 1))")
 for p in "${ports[@]}"; do
@@ -75,11 +76,12 @@ fail() {
 start backend-a "$bin" demo-backend --listen "127.0.0.1:$backend_base" --name backend-a
 start backend-b "$bin" demo-backend --listen "127.0.0.1:$((backend_base + 1))" --name backend-b
 
-# Every node lists every node as a seed, in the same order. Akka lets only the first seed of the list form a
-# new cluster, and only when no other seed answers: a restarted node 1 then finds nodes 2..N and joins them.
-# With node 1 alone as the seed, a restarted node 1 would form a second cluster beside the running one.
-seeds=""
-for i in $(seq 1 "$count"); do seeds="${seeds:+$seeds,}127.0.0.1:$((remoting_base + i - 1))"; done
+# Cluster Bootstrap with config discovery: every node knows every node's management endpoint and needs all N
+# of them found before the cluster can form. Any node that finds a running cluster at a contact point joins
+# it, so a restarted node (the first one included) rejoins instead of forming a second cluster; a new cluster
+# forms only when all N answer that they are in none, and then only the lowest-addressed node forms it.
+contact_points=""
+for i in $(seq 1 "$count"); do contact_points="${contact_points:+$contact_points,}127.0.0.1:$((management_base + i - 1))"; done
 for i in $(seq 1 "$count"); do
   PROXY_LISTEN="127.0.0.1:$((http_base + i - 1))" \
   PROXY_ADMIN_ADDRESS="127.0.0.1:$((admin_base + i - 1))" \
@@ -87,7 +89,8 @@ for i in $(seq 1 "$count"); do
   PROXY_BACKEND_B="127.0.0.1:$((backend_base + 1))" \
   PROXY_HOSTNAME=127.0.0.1 \
   PROXY_PORT="$((remoting_base + i - 1))" \
-  PROXY_SEEDS="$seeds" \
+  PROXY_MANAGEMENT_PORT="$((management_base + i - 1))" \
+  PROXY_CONTACT_POINTS="$contact_points" \
   PROXY_DATA_DIR="$run_dir/data" \
   PROXY_ADMIN_TOKEN_FILE="" \
   PROXY_ADMIN_TOKEN="$(cat "$token_file")" \

@@ -2,7 +2,8 @@ using Proxy.Actors.Transport;
 
 namespace Proxy.Node.Hosting;
 
-/// <summary>Process-level options of a node: remoting address and seeds (from PROXY_HOSTNAME/PUBLIC_HOSTNAME/PORT/SEEDS).</summary>
+/// <summary>Process-level options of a node: remoting address and cluster formation (PROXY_HOSTNAME, PROXY_PUBLIC_HOSTNAME,
+/// PROXY_PORT, PROXY_SEEDS or PROXY_DISCOVERY and its variables).</summary>
 public sealed record NodeOptions
 {
     public string Hostname { get; init; } = "127.0.0.1";
@@ -18,15 +19,22 @@ public sealed record NodeOptions
     /// <summary>Listener transport (PROXY_TRANSPORT=sockets|akka-io); akka-io exists for benchmark comparison.</summary>
     public ListenerTransport Transport { get; init; } = ListenerTransport.Sockets;
 
-    public static NodeOptions FromEnvironment(IReadOnlyDictionary<string, string?> env)
+    /// <summary>How the node finds its cluster: itself, a seed list, or Cluster Bootstrap (PROXY_DISCOVERY, PROXY_CONTACT_POINTS…).</summary>
+    public ClusterFormation Formation { get; init; } = new();
+
+    /// <summary>Reads the process options; every mistake is a problem naming its variable (the node exits with 2).</summary>
+    public static NodeOptions FromEnvironment(IReadOnlyDictionary<string, string?> env, List<string> problems)
     {
         var options = new NodeOptions();
         if (env.TryGetValue("PROXY_HOSTNAME", out var host) && !string.IsNullOrWhiteSpace(host))
             options = options with { Hostname = host.Trim() };
         if (env.TryGetValue("PROXY_PUBLIC_HOSTNAME", out var publicHost) && !string.IsNullOrWhiteSpace(publicHost))
             options = options with { PublicHostname = publicHost.Trim() };
-        if (env.TryGetValue("PROXY_PORT", out var port) && int.TryParse(port, out var p))
-            options = options with { Port = p };
+        if (env.TryGetValue("PROXY_PORT", out var port) && !string.IsNullOrWhiteSpace(port))
+        {
+            if (int.TryParse(port, out var p) && p is >= 0 and <= 65535) options = options with { Port = p };
+            else problems.Add($"PROXY_PORT: '{port.Trim()}' is not a port (0-65535)");
+        }
         if (env.TryGetValue("PROXY_SEEDS", out var seeds) && !string.IsNullOrWhiteSpace(seeds))
             options = options with
             {
@@ -34,6 +42,6 @@ public sealed record NodeOptions
             };
         if (env.TryGetValue("PROXY_TRANSPORT", out var transport) && transport == "akka-io")
             options = options with { Transport = ListenerTransport.AkkaIo };
-        return options;
+        return options with { Formation = ClusterFormation.FromEnvironment(env, options.Seeds.Count > 0, problems) };
     }
 }

@@ -70,6 +70,7 @@ public sealed class ProxyNode : IAsyncDisposable
         var boundTcp = new Dictionary<string, Socket>();
         var certificates = new Dictionary<string, CertificateStore>();
         AdminServer? admin = null;
+        BootstrapEndpoint? bootstrap = null;
         DemoBackend? demo = null;
         var readiness = new NodeReadiness();
         var adminApi = new AdminApi();
@@ -85,6 +86,9 @@ public sealed class ProxyNode : IAsyncDisposable
                 bound[listener.Name] = SocketListenerSource.Bind(EndpointParser.Parse(listener.Address));
             foreach (var route in settings.TcpRoutes)
                 boundTcp[route.Name] = SocketListenerSource.Bind(EndpointParser.Parse(route.Listen));
+            if (options.Formation.UsesBootstrap)
+                bootstrap = await BootstrapEndpoint.StartAsync(EndpointParser.Parse($"{options.Hostname}:{options.Formation.ManagementPort}"),
+                    cancellationToken).ConfigureAwait(false);
             admin = await AdminServer.StartAsync(EndpointParser.Parse(settings.Admin.Address), settings.AdminToken, readiness,
                 adminApi, metrics, logLevel, cancellationToken).ConfigureAwait(false);
         }
@@ -93,6 +97,7 @@ public sealed class ProxyNode : IAsyncDisposable
             foreach (var s in bound.Values.Concat(boundTcp.Values)) s.Dispose();
             foreach (var c in certificates.Values) c.Dispose();
             if (admin is not null) await admin.DisposeAsync().ConfigureAwait(false);
+            if (bootstrap is not null) await bootstrap.DisposeAsync().ConfigureAwait(false);
             demo?.Dispose();
             throw;
         }
@@ -141,12 +146,13 @@ public sealed class ProxyNode : IAsyncDisposable
 
         builder.Services.AddAkka("proxy", (akka, _) =>
         {
+            options.Formation.AddBootstrap(akka, options.Hostname, options.PublicHostname ?? options.Hostname);
             akka.AddHocon(hocon.WithFallback(NodeHocon.Defaults(settings)), HoconAddMode.Prepend)
                 .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
                 .WithClustering(new ClusterOptions
                 {
                     Roles = ["proxy"],
-                    SeedNodes = options.Seeds.Count == 0
+                    SeedNodes = options.Formation.Method != ClusterJoinMethod.Seeds
                         ? null
                         : options.Seeds.Select(s => $"akka.tcp://proxy@{s}").ToArray(),
                 })
@@ -193,8 +199,9 @@ public sealed class ProxyNode : IAsyncDisposable
                     var cluster = Cluster.Get(system);
                     cluster.RegisterOnMemberUp(() => readiness.MemberUp = true);
                     cluster.RegisterOnMemberRemoved(() => readiness.MemberUp = false);
-                    // No seeds: form a one-node cluster, so later issues add cluster behaviour, not plumbing.
-                    if (options.Seeds.Count == 0) cluster.Join(cluster.SelfAddress);
+                    // Neither seeds nor discovery: form a one-node cluster at once (scripts/run.sh).
+                    if (options.Formation.Method == ClusterJoinMethod.Self) cluster.Join(cluster.SelfAddress);
+                    bootstrap?.StartBootstrap(system, options.PublicHostname ?? options.Hostname);
                 });
         });
 
@@ -207,6 +214,7 @@ public sealed class ProxyNode : IAsyncDisposable
         {
             foreach (var s in bound.Values.Concat(boundTcp.Values)) s.Dispose();
             await admin.DisposeAsync().ConfigureAwait(false);
+            if (bootstrap is not null) await bootstrap.DisposeAsync().ConfigureAwait(false);
             demo?.Dispose();
             throw;
         }
@@ -216,6 +224,7 @@ public sealed class ProxyNode : IAsyncDisposable
             accessLog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             redisStore?.Dispose();
             admin.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
+            bootstrap?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             demo?.Dispose();
         }, TaskScheduler.Default);
         return new ProxyNode(host, system, listenerEndpoints, admin, runtime, demo);

@@ -79,14 +79,20 @@ public sealed partial class ComposeFileSpec
         ContainerPortPublishedFor(node, admin.Port);
         Assert.Equal("test-value", settings.Admin.Token);
 
-        // Remoting: advertised as the service name, seeds are nodes of this file at their remoting ports. Every
-        // node lists every node, in one order: with fewer, a restarted first seed forms a second cluster.
+        // Remoting is advertised as the service name; the cluster forms by Cluster Bootstrap over config
+        // discovery: every node lists every node of this file at its management port, and all are required.
         Assert.Equal(node, env["PROXY_PUBLIC_HOSTNAME"]);
         Assert.Equal(node, ((YamlScalarNode)Service(node)["hostname"]).Value);
-        var seeds = env["PROXY_SEEDS"]!.Split(',').Select(Parse).ToList();
-        Assert.Equal(NodeNames(), seeds.Select(s => s.Host));
-        foreach (var seed in seeds)
-            Assert.Equal(seed.Port.ToString(), Environment(seed.Host)["PROXY_PORT"]);
+        Assert.False(env.ContainsKey("PROXY_SEEDS"));
+        var problems = new List<string>();
+        var formation = Proxy.Node.Hosting.NodeOptions.FromEnvironment(env, problems).Formation;
+        Assert.Empty(problems);
+        Assert.Equal(Proxy.Node.Hosting.ClusterJoinMethod.BootstrapConfig, formation.Method);
+        var contactPoints = formation.ContactPoints.Select(Parse).ToList();
+        Assert.Equal(NodeNames(), contactPoints.Select(c => c.Host));
+        Assert.Equal(NodeNames().Count(), formation.RequiredContactPoints);
+        foreach (var point in contactPoints)
+            Assert.Equal(point.Port.ToString(), Environment(point.Host)["PROXY_MANAGEMENT_PORT"]);
 
         // The pool's backends are the demo backend services at the port their command listens on.
         foreach (var backend in settings.Pools["demo"].Backends.Select(b => Parse(b.Address)))

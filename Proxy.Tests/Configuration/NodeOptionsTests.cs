@@ -8,7 +8,7 @@ public sealed class NodeOptionsTests
     [Fact]
     public void Defaults_AreALoopbackNodeThatFormsItsOwnCluster()
     {
-        var options = NodeOptions.FromEnvironment(new Dictionary<string, string?>());
+        var options = NodeOptions.FromEnvironment(new Dictionary<string, string?>(), []);
         Assert.Equal("127.0.0.1", options.Hostname);
         Assert.Null(options.PublicHostname);
         Assert.Equal(4053, options.Port);
@@ -24,10 +24,64 @@ public sealed class NodeOptionsTests
             ["PROXY_PUBLIC_HOSTNAME"] = " node2 ",
             ["PROXY_PORT"] = "4060",
             ["PROXY_SEEDS"] = "node1:4053, node2:4053,",
-        });
+        }, []);
         Assert.Equal("0.0.0.0", options.Hostname);
         Assert.Equal("node2", options.PublicHostname);
         Assert.Equal(4060, options.Port);
         Assert.Equal(["node1:4053", "node2:4053"], options.Seeds);
+    }
+
+    private static (NodeOptions Options, List<string> Problems) Read(params (string Name, string Value)[] env)
+    {
+        var problems = new List<string>();
+        var options = NodeOptions.FromEnvironment(env.ToDictionary(e => e.Name, e => (string?)e.Value), problems);
+        return (options, problems);
+    }
+
+    [Fact]
+    public void NoSeedsAndNoDiscovery_FormsItsOwnCluster_AndSeedsAloneUseTheSeedList()
+    {
+        Assert.Equal(ClusterJoinMethod.Self, Read().Options.Formation.Method);
+        Assert.Equal(ClusterJoinMethod.Seeds, Read(("PROXY_SEEDS", "a:1,b:2")).Options.Formation.Method);
+    }
+
+    [Fact]
+    public void ContactPoints_MeanConfigDiscovery_RequiringEveryListedNode()
+    {
+        var (options, problems) = Read(("PROXY_CONTACT_POINTS", "127.0.0.1:8558, 127.0.0.1:8559,127.0.0.1:8560"), ("PROXY_MANAGEMENT_PORT", "8559"));
+        Assert.Empty(problems);
+        Assert.Equal(ClusterJoinMethod.BootstrapConfig, options.Formation.Method);
+        Assert.Equal(["127.0.0.1:8558", "127.0.0.1:8559", "127.0.0.1:8560"], options.Formation.ContactPoints);
+        Assert.Equal(3, options.Formation.RequiredContactPoints);
+        Assert.Equal(8559, options.Formation.ManagementPort);
+    }
+
+    [Fact]
+    public void Kubernetes_ReadsItsSelectorNamespaceAndRequiredCount()
+    {
+        var (options, problems) = Read(("PROXY_DISCOVERY", "kubernetes"), ("PROXY_K8S_LABEL_SELECTOR", "app=edge"),
+            ("PROXY_K8S_NAMESPACE", "proxies"), ("PROXY_REQUIRED_CONTACT_POINTS", "3"));
+        Assert.Empty(problems);
+        Assert.Equal(ClusterJoinMethod.BootstrapKubernetes, options.Formation.Method);
+        Assert.Equal("app=edge", options.Formation.KubernetesSelector);
+        Assert.Equal("proxies", options.Formation.KubernetesNamespace);
+        Assert.Equal(3, options.Formation.RequiredContactPoints);
+        Assert.Equal(ClusterFormation.DefaultManagementPort, options.Formation.ManagementPort);
+    }
+
+    [Theory]
+    [InlineData("PROXY_DISCOVERY=dns", "PROXY_DISCOVERY: 'dns' is not a discovery method; valid: config, kubernetes")]
+    [InlineData("PROXY_DISCOVERY=config", "PROXY_CONTACT_POINTS: required with PROXY_DISCOVERY=config")]
+    [InlineData("PROXY_CONTACT_POINTS=node1", "PROXY_CONTACT_POINTS: 'node1' is not host:port")]
+    [InlineData("PROXY_CONTACT_POINTS=a:1,b:2|PROXY_SEEDS=a:4053", "PROXY_SEEDS: not used with PROXY_DISCOVERY/PROXY_CONTACT_POINTS")]
+    [InlineData("PROXY_CONTACT_POINTS=a:1,b:2|PROXY_REQUIRED_CONTACT_POINTS=3", "PROXY_REQUIRED_CONTACT_POINTS: 3 is more than the 2 listed")]
+    [InlineData("PROXY_CONTACT_POINTS=a:1|PROXY_REQUIRED_CONTACT_POINTS=0", "PROXY_REQUIRED_CONTACT_POINTS: '0' is not a whole number of 1 or more")]
+    [InlineData("PROXY_CONTACT_POINTS=a:1|PROXY_MANAGEMENT_PORT=http", "PROXY_MANAGEMENT_PORT: 'http' is not a port")]
+    [InlineData("PROXY_DISCOVERY=kubernetes|PROXY_CONTACT_POINTS=a:1", "PROXY_CONTACT_POINTS: only read with PROXY_DISCOVERY=config")]
+    [InlineData("PROXY_PORT=4o53", "PROXY_PORT: '4o53' is not a port")]
+    public void FormationMistakes_NameTheirVariable(string env, string problem)
+    {
+        var (_, problems) = Read(env.Split('|').Select(e => e.Split('=', 2)).Select(e => (e[0], e[1])).ToArray());
+        Assert.Contains(problems, p => p.StartsWith(problem, StringComparison.Ordinal));
     }
 }

@@ -29,6 +29,21 @@ public sealed class NodeProcessSpec
     }
 
     [Fact]
+    public async Task AClusterFormationMistakeInTheEnvironment_RefusesToStartWithExitCode2NamingTheVariable()
+    {
+        await using var node = NodeProcess.Start("""
+            proxy {
+              listeners = [ { name = public, address = "127.0.0.1:0" } ]
+              pools { api { backends = [ { address = "127.0.0.1:9" } ] } }
+              routes = [ { name = r, pool = api } ]
+            }
+            """, new Dictionary<string, string> { ["PROXY_DISCOVERY"] = "config", ["PROXY_SEEDS"] = "127.0.0.1:4053" });
+        Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("PROXY_CONTACT_POINTS: required with PROXY_DISCOVERY=config", node.Stderr);
+        Assert.Contains("PROXY_SEEDS: not used with PROXY_DISCOVERY/PROXY_CONTACT_POINTS", node.Stderr);
+    }
+
+    [Fact]
     public async Task MissingConfigFile_ExitsWith2()
     {
         await using var node = NodeProcess.StartWithArgs(["--config", "/nonexistent/cluster.hocon"]);

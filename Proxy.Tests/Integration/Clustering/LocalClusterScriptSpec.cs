@@ -85,6 +85,7 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
         _env["PROXY_CLUSTER_HTTP_BASE"] = http.ToString();
         _env["PROXY_CLUSTER_ADMIN_BASE"] = admin.ToString();
         _env["PROXY_CLUSTER_REMOTING_BASE"] = remoting.ToString();
+        _env["PROXY_CLUSTER_MANAGEMENT_BASE"] = FreeRange(2, taken).ToString();
         _env["PROXY_CLUSTER_BACKEND_BASE"] = backends.ToString();
 
         var up = await Script("cluster-up.sh", "2");
@@ -119,8 +120,12 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
         Assert.True(IsFree(http) && IsFree(admin) && IsFree(backends));
     }
 
+    /// <summary>C1: Cluster Bootstrap (config discovery, as cluster-up.sh sets it). Each node in turn, the first
+    /// one included, is stopped with SIGTERM and started again exactly as cluster-up.sh started it: every member
+    /// sees one cluster of three and the pool has one entity; a weight set through the restarted node is seen by
+    /// every node; after a full restart of the cluster the last weight is still there.</summary>
     [Fact]
-    public async Task RestartingTheFirstSeedNode_RejoinsTheRunningCluster_AndAChangeAfterItIsSeenEverywhere()
+    public async Task RestartingEachNodeInTurn_RejoinsTheRunningCluster_AndEveryChangeIsSeenEverywhereAndSurvivesAFullRestart()
     {
         var taken = new HashSet<int>();
         var admin = FreeRange(3, taken);
@@ -129,31 +134,64 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
         _env["PROXY_CLUSTER_HTTP_BASE"] = FreeRange(3, taken).ToString();
         _env["PROXY_CLUSTER_ADMIN_BASE"] = admin.ToString();
         _env["PROXY_CLUSTER_REMOTING_BASE"] = FreeRange(3, taken).ToString();
+        _env["PROXY_CLUSTER_MANAGEMENT_BASE"] = FreeRange(3, taken).ToString();
         _env["PROXY_CLUSTER_BACKEND_BASE"] = FreeRange(2, taken).ToString();
         var up = await Script("cluster-up.sh", "3");
         Assert.True(up.Code == 0, up.Err);
-
-        // SIGTERM node 1 (the first seed) and start it again exactly as cluster-up.sh did: same command, same
-        // environment, same address.
         var pidsFile = Path.Combine(_runDir, "pids");
-        var node1 = int.Parse(File.ReadAllLines(pidsFile).Single(l => l.StartsWith("node-1 ", StringComparison.Ordinal)).Split(' ')[1]);
-        var command = File.ReadAllText($"/proc/{node1}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        var environment = File.ReadAllText($"/proc/{node1}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
-            .Select(e => e.Split('=', 2)).ToDictionary(e => e[0], e => e[1]);
-        using (var old = Process.GetProcessById(node1))
+        var pool = await Script("pbm", "--host", $"127.0.0.1:{admin + 2}", "--json", "pool", "demo");
+        Assert.True(pool.Code == 0, pool.Err);
+        var backend = JsonDocument.Parse(pool.Out).RootElement.GetProperty("backends")[0].GetProperty("address").GetString()!;
+
+        var restarted = new List<Process>();
+        try
         {
-            Process.Start("kill", ["-TERM", node1.ToString()])!.WaitForExit();
-            await old.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+            for (var node = 1; node <= 3; node++)
+            {
+                restarted.Add(await RestartNode(pidsFile, node));
+                await OneClusterOfThreeWithOneEntity(admin);
+                var weight = 4 + node;
+                var set = await Script("pbm", "--host", $"127.0.0.1:{admin + node - 1}", "weight", "demo", backend, weight.ToString());
+                Assert.True(set.Code == 0, set.Out + set.Err);
+                await WeightSeenByEveryNode(admin, backend, weight, $"after restarting node {node}");
+            }
+
+            var down = await Script("cluster-down.sh");
+            Assert.True(down.Code == 0, down.Err);
+            var again = await Script("cluster-up.sh", "3");
+            Assert.True(again.Code == 0, again.Err);
+            await WeightSeenByEveryNode(admin, backend, 7, "after a full restart");
+        }
+        finally
+        {
+            foreach (var p in restarted) p.Dispose();
+        }
+    }
+
+    /// <summary>SIGTERM node N of cluster-up.sh and start it again with the same command and environment.</summary>
+    private static async Task<Process> RestartNode(string pidsFile, int node)
+    {
+        var pid = int.Parse(File.ReadAllLines(pidsFile).Last(l => l.StartsWith($"node-{node} ", StringComparison.Ordinal)).Split(' ')[1]);
+        var command = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var environment = File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e.Split('=', 2)).ToDictionary(e => e[0], e => e[1]);
+        using (var old = Process.GetProcessById(pid))
+        {
+            Process.Start("kill", ["-TERM", pid.ToString()])!.WaitForExit();
+            await old.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(40)).Token);
         }
         var restart = new ProcessStartInfo(command[0], command[1..]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         restart.Environment.Clear();
         foreach (var (k, v) in environment) restart.Environment[k] = v;
-        using var restarted = Process.Start(restart)!;
+        var restarted = Process.Start(restart)!;
         restarted.BeginOutputReadLine();
         restarted.BeginErrorReadLine();
-        await File.AppendAllTextAsync(pidsFile, $"node-1 {restarted.Id}\n"); // cluster-down.sh stops it too
+        await File.AppendAllTextAsync(pidsFile, $"node-{node} {restarted.Id}\n"); // cluster-down.sh stops it too
+        return restarted;
+    }
 
-        // Through the restarted node and through the others: one cluster of three, all Up.
+    private async Task OneClusterOfThreeWithOneEntity(int admin)
+    {
         for (var i = 0; i < 3; i++)
         {
             var host = $"127.0.0.1:{admin + i}";
@@ -165,19 +203,26 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
                 return members.Count == 3 && members.All(m => m.GetProperty("status").GetString() == "Up");
             }, TimeSpan.FromSeconds(60), $"pbm through {host} shows one cluster of 3 Up members");
         }
-
-        // A change made through the restarted node is applied once and seen through the last node.
-        var pool = await Script("pbm", "--host", $"127.0.0.1:{admin + 2}", "--json", "pool", "demo");
-        Assert.True(pool.Code == 0, pool.Err);
-        var backend = JsonDocument.Parse(pool.Out).RootElement.GetProperty("backends")[0].GetProperty("address").GetString()!;
-        var weight = await Script("pbm", "--host", $"127.0.0.1:{admin}", "weight", "demo", backend, "7");
-        Assert.True(weight.Code == 0, weight.Out + weight.Err);
         await Eventually.Holds(async () =>
         {
-            var seen = await Script("pbm", "--host", $"127.0.0.1:{admin + 2}", "--json", "pool", "demo");
-            return seen.Code == 0 && JsonDocument.Parse(seen.Out).RootElement.GetProperty("backends").EnumerateArray()
-                .Any(b => b.GetProperty("address").GetString() == backend && b.GetProperty("weight").GetInt32() == 7);
-        }, TimeSpan.FromSeconds(15), "node 3 sees the weight set through the restarted node 1");
+            var stats = await Script("pbm", "--host", $"127.0.0.1:{admin}", "--json", "cluster", "sharding", "region-stats", "backend-pool");
+            return stats.Code == 0 && JsonDocument.Parse(stats.Out).RootElement.GetProperty("regions").EnumerateArray()
+                .Sum(r => r.GetProperty("entities").GetInt32()) == 1;
+        }, TimeSpan.FromSeconds(30), "the demo pool has one entity in the cluster");
+    }
+
+    private async Task WeightSeenByEveryNode(int admin, string backend, int weight, string when)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var host = $"127.0.0.1:{admin + i}";
+            await Eventually.Holds(async () =>
+            {
+                var seen = await Script("pbm", "--host", host, "--json", "pool", "demo");
+                return seen.Code == 0 && JsonDocument.Parse(seen.Out).RootElement.GetProperty("backends").EnumerateArray()
+                    .Any(b => b.GetProperty("address").GetString() == backend && b.GetProperty("weight").GetInt32() == weight);
+            }, TimeSpan.FromSeconds(30), $"{host} sees weight {weight} {when}");
+        }
     }
 
     [Theory]
