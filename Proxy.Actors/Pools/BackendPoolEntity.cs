@@ -26,7 +26,11 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     // Who waits for each admin change still being written, in the order they were persisted.
     private readonly Queue<(IActorRef ReplyTo, string Address)> _awaitingJournal = new();
+    // Monotonic over hand-offs and restarts: (journal sequence number of the last persisted event) << 32, plus the
+    // decisions published since. Every incarnation persists PoolEntityStarted first, so its epoch is above every
+    // earlier one's; an admin change also moves the epoch. 2^32 decisions per epoch before the bits would overlap.
     private long _version;
+    private int _recoveredChanges;
     private readonly Tls.UpstreamTls? _tls;
 
     public BackendPoolEntity(string poolId, PoolSettings? settings)
@@ -35,7 +39,11 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
         _model = settings is null ? null : new BackendPoolModel(settings);
         _tls = settings is not null && settings.Backends.Any(b => b.Tls) ? new Tls.UpstreamTls(settings.Tls) : null;
 
-        Recover<IBackendPoolEvent>(e => _model?.Apply(e));
+        Recover<IBackendPoolEvent>(e =>
+        {
+            if (e is not PoolEntityStarted) _recoveredChanges++;
+            _model?.Apply(e);
+        });
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<SubscribePool>(OnSubscribe);
@@ -97,14 +105,21 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         if (_model is null) return;
-        _version = 1;
+        // Commands wait (stashed) until the start is journaled, so nobody sees a version of the old epoch.
+        Persist(new PoolEntityStarted(_incarnation), _ => Started());
+    }
+
+    private void Started()
+    {
+        _version = LastSequenceNr << 32;
         Timers.StartPeriodicTimer("tick", Tick.Instance, TickInterval);
-        if (_model.Settings.Health is { } health)
+        if (_model!.Settings.Health is { } health)
         {
             Timers.StartPeriodicTimer("probe", ProbeTick.Instance, health.Interval);
             StartProbes();
         }
-        _log.Info("Pool {0} entity started (incarnation {1}, {2} admin events recovered)", _poolId, _incarnation, LastSequenceNr);
+        _log.Info("Pool {0} entity started (incarnation {1}, {2} admin changes recovered, state version {3})", _poolId, _incarnation,
+            _recoveredChanges, _version);
     }
 
     private void OnSubscribe(SubscribePool s)
@@ -163,7 +178,7 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
 
     private void Publish(string reason)
     {
-        _version++;
+        _version = Math.Max(_version + 1, LastSequenceNr << 32);
         var state = CurrentState();
         _log.Debug("Pool {0}: version {1} ({2}) to {3} nodes", _poolId, _version, reason, _subscribers.Count);
         foreach (var subscriber in _subscribers.Keys) subscriber.Tell(state);

@@ -27,6 +27,7 @@ public static class ClusterMessageManifests
         (typeof(BackendDrained), "pool.ev.drained"),
         (typeof(BackendUndrained), "pool.ev.undrained"),
         (typeof(BackendWeightChanged), "pool.ev.weight-changed"),
+        (typeof(PoolEntityStarted), "pool.ev.entity-started"),
         (typeof(AcquireLease), "limit.acquire-lease"),
         (typeof(LeaseGrant), "limit.lease-grant"),
         (typeof(GetLimitKeyState), "limit.get-key-state"),

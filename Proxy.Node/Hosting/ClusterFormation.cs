@@ -34,6 +34,8 @@ public sealed record ClusterFormation
     public const string DefaultKubernetesSelector = "app=proxy";
     public const string DefaultKubernetesPortName = "management";
 
+    /// <summary>A bootstrap method, or <see cref="ClusterJoinMethod.Self"/> when no discovery is configured
+    /// (<see cref="NodeOptions.JoinMethod"/> then tells seeds from a one-node cluster).</summary>
     public ClusterJoinMethod Method { get; init; } = ClusterJoinMethod.Self;
     /// <summary>Config discovery: every node's management endpoint, "host:port".</summary>
     public IReadOnlyList<string> ContactPoints { get; init; } = [];
@@ -109,7 +111,7 @@ public sealed record ClusterFormation
         var contactPoints = Get("PROXY_CONTACT_POINTS")?
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         if (method is null && contactPoints.Length > 0) method = "config";
-        if (method is null) return new ClusterFormation { Method = hasSeeds ? ClusterJoinMethod.Seeds : ClusterJoinMethod.Self };
+        if (method is null) return new ClusterFormation();
 
         var formation = new ClusterFormation();
         switch (method)

@@ -22,6 +22,9 @@ public sealed record NodeOptions
     /// <summary>How the node finds its cluster: itself, a seed list, or Cluster Bootstrap (PROXY_DISCOVERY, PROXY_CONTACT_POINTS…).</summary>
     public ClusterFormation Formation { get; init; } = new();
 
+    public ClusterJoinMethod JoinMethod => Formation.UsesBootstrap ? Formation.Method
+        : Seeds.Count > 0 ? ClusterJoinMethod.Seeds : ClusterJoinMethod.Self;
+
     /// <summary>Reads the process options; every mistake is a problem naming its variable (the node exits with 2).</summary>
     public static NodeOptions FromEnvironment(IReadOnlyDictionary<string, string?> env, List<string> problems)
     {

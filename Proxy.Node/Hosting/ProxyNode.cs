@@ -152,7 +152,7 @@ public sealed class ProxyNode : IAsyncDisposable
                 .WithClustering(new ClusterOptions
                 {
                     Roles = ["proxy"],
-                    SeedNodes = options.Formation.Method != ClusterJoinMethod.Seeds
+                    SeedNodes = options.JoinMethod != ClusterJoinMethod.Seeds
                         ? null
                         : options.Seeds.Select(s => $"akka.tcp://proxy@{s}").ToArray(),
                 })
@@ -200,7 +200,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     cluster.RegisterOnMemberUp(() => readiness.MemberUp = true);
                     cluster.RegisterOnMemberRemoved(() => readiness.MemberUp = false);
                     // Neither seeds nor discovery: form a one-node cluster at once (scripts/run.sh).
-                    if (options.Formation.Method == ClusterJoinMethod.Self) cluster.Join(cluster.SelfAddress);
+                    if (options.JoinMethod == ClusterJoinMethod.Self) cluster.Join(cluster.SelfAddress);
                     bootstrap?.StartBootstrap(system, options.PublicHostname ?? options.Hostname);
                 });
         });

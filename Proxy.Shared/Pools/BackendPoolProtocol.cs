@@ -75,3 +75,7 @@ public sealed record BackendDrained(string Address) : IBackendPoolEvent;
 public sealed record BackendUndrained(string Address) : IBackendPoolEvent;
 
 public sealed record BackendWeightChanged(string Address, int Weight) : IBackendPoolEvent;
+
+/// <summary>Persisted when a pool's entity starts (after recovery): its sequence number is the epoch of the
+/// state versions this incarnation publishes, so a version never goes back across hand-offs and restarts.</summary>
+public sealed record PoolEntityStarted(string Incarnation) : IBackendPoolEvent;

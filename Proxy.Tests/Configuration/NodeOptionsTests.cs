@@ -41,8 +41,8 @@ public sealed class NodeOptionsTests
     [Fact]
     public void NoSeedsAndNoDiscovery_FormsItsOwnCluster_AndSeedsAloneUseTheSeedList()
     {
-        Assert.Equal(ClusterJoinMethod.Self, Read().Options.Formation.Method);
-        Assert.Equal(ClusterJoinMethod.Seeds, Read(("PROXY_SEEDS", "a:1,b:2")).Options.Formation.Method);
+        Assert.Equal(ClusterJoinMethod.Self, Read().Options.JoinMethod);
+        Assert.Equal(ClusterJoinMethod.Seeds, Read(("PROXY_SEEDS", "a:1,b:2")).Options.JoinMethod);
     }
 
     [Fact]

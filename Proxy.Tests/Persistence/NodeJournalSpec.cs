@@ -22,10 +22,11 @@ public sealed class NodeJournalSpec
         // Nothing listens on these ports and the pool has no health checks: only admin changes move them.
         var body = TestNode.PoolFor(9, 10) + $"\ndata-dir = {TestDataDirectory.Hocon(dataDir)}";
 
+        AdminChangeResult weighted;
         await using (var node = await TestNode.StartAsync(body))
         {
             var drained = await Region(node).Ask<AdminChangeResult>(new DrainBackend("main", "127.0.0.1:9"), AskTimeout);
-            var weighted = await Region(node).Ask<AdminChangeResult>(new SetBackendWeight("main", "127.0.0.1:10", 4), AskTimeout);
+            weighted = await Region(node).Ask<AdminChangeResult>(new SetBackendWeight("main", "127.0.0.1:10", 4), AskTimeout);
             Assert.True(drained.Ok, drained.Message);
             Assert.True(weighted.Ok, weighted.Message);
         }
@@ -36,6 +37,8 @@ public sealed class NodeJournalSpec
         Assert.True(state.Backends.Single(b => b.Address == "127.0.0.1:9").Drained);
         Assert.Equal(4, state.Backends.Single(b => b.Address == "127.0.0.1:10").Weight);
         Assert.False(state.Backends.Single(b => b.Address == "127.0.0.1:10").Drained);
+        // The state version does not start again after the restart: it is above every version seen before.
+        Assert.True(state.Version > weighted.Version, $"version {state.Version} after the restart, {weighted.Version} before");
     }
 
     [Fact]

@@ -37,6 +37,7 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
         new BackendDrained("127.0.0.1:9001"),
         new BackendUndrained("127.0.0.1:9001"),
         new BackendWeightChanged("127.0.0.1:9002", 3),
+        new PoolEntityStarted("3fa2c1b0d9e4"),
         new AcquireLease("per-ip/10.0.0.7", "node-2", 12, 3),
         new LeaseGrant("per-ip/10.0.0.7", 12, 1000, 38, 0, 240),
         new LeaseGrant("per-ip/10.0.0.7", 0, 1000, 0, 20, 1000),
@@ -81,6 +82,7 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [InlineData("pool.ev.drained", typeof(BackendDrained))]
     [InlineData("pool.ev.undrained", typeof(BackendUndrained))]
     [InlineData("pool.ev.weight-changed", typeof(BackendWeightChanged))]
+    [InlineData("pool.ev.entity-started", typeof(PoolEntityStarted))]
     public void PublishedManifest_StillNamesTheSameType(string manifest, Type type)
     {
         Assert.True(ClusterMessageManifests.TryGetType(manifest, out var registered), $"manifest '{manifest}' was removed");

@@ -282,6 +282,8 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
                 cluster.BackendOn(i, "main", a.Address).ClusterState!.Weight == 9),
             TimeSpan.FromSeconds(3), "every node has the drain and the weight");
 
+        var versionBefore = (await Pbm(cluster, survivor, "pool", "main")).GetProperty("version").GetInt64();
+
         // The entity's node leaves; while the shard moves, the survivors never see the backend undrained.
         var stop = cluster.StopNodeAsync(host);
         var others = Enumerable.Range(0, 3).Where(i => i != host).ToList();
@@ -297,6 +299,8 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
         var pool = await Pbm(cluster, survivor, "pool", "main");
         Assert.True(BackendIn(pool, b.Address).GetProperty("drained").GetBoolean());
         Assert.Equal(9, BackendIn(pool, a.Address).GetProperty("weight").GetInt32());
+        // C6: the new incarnation's versions continue above the old one's.
+        Assert.True(pool.GetProperty("version").GetInt64() > versionBefore, $"version {pool.GetProperty("version")} after the hand-off, {versionBefore} before");
         var newHost = -1;
         await Eventually.Holds(async () => others.Contains(newHost = await cluster.EntityHostAsync("main")), TimeSpan.FromSeconds(10),
             "the sharding statistics show the entity on a survivor");
