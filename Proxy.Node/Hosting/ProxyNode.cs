@@ -144,6 +144,7 @@ public sealed class ProxyNode : IAsyncDisposable
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
             o.LogToStandardErrorThreshold = LogLevel.Trace);
 
+        var plannedLeaves = new PlannedLeaves();
         builder.Services.AddAkka("proxy", (akka, _) =>
         {
             options.Formation.AddBootstrap(akka, options.Hostname, options.PublicHostname ?? options.Hostname);
@@ -160,16 +161,13 @@ public sealed class ProxyNode : IAsyncDisposable
                 {
                     l.LogLevel = ToAkkaLevel(logLevel);
                     l.ClearLoggers();
-                    l.AddLoggerFactory();
+                    l.AddLogger<FilteringLoggerFactoryLogger>();
+                    l.WithLogFilter(f => f.Add(new PlannedLeaveLogFilter(plannedLeaves)));
                 })
                 .WithActors((system, registry) =>
                 {
                     var backendPools = StartBackendPoolRegion(system, settings);
                     foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool, backendPools, clusterState), "pool-" + name);
-                    clusterState.ExpireAfter(settings.Startup.StateTimeout, missing => system.Log.Warning(
-                        "No cluster state for pool(s) {0} within startup.state-timeout ({1}); serving with the config's defaults " +
-                        "(drains, weights and health unknown) and not ready until it arrives", string.Join(", ", missing),
-                        settings.Startup.StateTimeout));
                     foreach (var (name, forwarder) in forwarders) system.ActorOf(ForwardAgent.Props(forwarder), "forward-" + name);
                     // Limits are attached before any listener accepts, so no request sees a limiter without its region.
                     var rateLimiters = StartRateLimiterRegion(system, settings);
@@ -192,12 +190,22 @@ public sealed class ProxyNode : IAsyncDisposable
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
+                    system.ActorOf(ClusterMembershipLog.Props(plannedLeaves), "cluster-membership-log");
                     GracefulShutdown.Register(system, listeners, runtime, readiness, settings.Shutdown);
                 })
                 .AddStartup((system, _) =>
                 {
                     var cluster = Cluster.Get(system);
-                    cluster.RegisterOnMemberUp(() => readiness.MemberUp = true);
+                    cluster.RegisterOnMemberUp(() =>
+                    {
+                        readiness.MemberUp = true;
+                        // The wait for the pools' state starts once the node is in the cluster: forming or joining
+                        // it (bootstrap waits for its contact points) is not the entity being late.
+                        clusterState.ExpireAfter(settings.Startup.StateTimeout, missing => system.Log.Warning(
+                            "No cluster state for pool(s) {0} within startup.state-timeout ({1}); serving with the config's defaults " +
+                            "(drains, weights and health unknown) and not ready until it arrives", string.Join(", ", missing),
+                            settings.Startup.StateTimeout));
+                    });
                     cluster.RegisterOnMemberRemoved(() => readiness.MemberUp = false);
                     // Neither seeds nor discovery: form a one-node cluster at once (scripts/run.sh).
                     if (options.JoinMethod == ClusterJoinMethod.Self) cluster.Join(cluster.SelfAddress);
