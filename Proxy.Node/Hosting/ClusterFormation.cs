@@ -49,6 +49,15 @@ public sealed record ClusterFormation
     public string? KubernetesNamespace { get; init; }
     /// <summary>Name of the container port that carries the management endpoint in the pod spec.</summary>
     public string KubernetesPortName { get; init; } = DefaultKubernetesPortName;
+    /// <summary>File with the bearer token for the Kubernetes API (PROXY_K8S_API_TOKEN_PATH); null: the library's
+    /// default, the pod's service-account token.</summary>
+    public string? KubernetesApiTokenPath { get; init; }
+    /// <summary>PROXY_K8S_API_CA_PATH, handed to the library as its api-ca-path; null: the library's default, the
+    /// service-account ca.crt. Note: Akka.Discovery.KubernetesApi 1.5.73 assigns this path to the client's
+    /// <c>ClientCertificateFilePath</c>, which KubernetesClient uses only with a client key, so it does not decide
+    /// which server certificates are trusted: that comes from the in-cluster config (the service-account
+    /// ca.crt) or from a kubeconfig named by KUBECONFIG (certificate-authority-data).</summary>
+    public string? KubernetesApiCaPath { get; init; }
 
     public bool UsesBootstrap => Method is ClusterJoinMethod.BootstrapConfig or ClusterJoinMethod.BootstrapKubernetes;
 
@@ -99,6 +108,9 @@ public sealed record ClusterFormation
                 PodLabelSelector = KubernetesSelector,
                 PodNamespace = KubernetesNamespace,
                 RawIp = true,
+                // Null keeps the library's defaults (the service-account files).
+                ApiTokenPath = KubernetesApiTokenPath,
+                ApiCaPath = KubernetesApiCaPath,
             });
         }
     }
@@ -130,6 +142,8 @@ public sealed record ClusterFormation
                     KubernetesSelector = Get("PROXY_K8S_LABEL_SELECTOR") ?? DefaultKubernetesSelector,
                     KubernetesNamespace = Get("PROXY_K8S_NAMESPACE"),
                     KubernetesPortName = Get("PROXY_K8S_PORT_NAME") ?? DefaultKubernetesPortName,
+                    KubernetesApiTokenPath = Get("PROXY_K8S_API_TOKEN_PATH"),
+                    KubernetesApiCaPath = Get("PROXY_K8S_API_CA_PATH"),
                 };
                 if (contactPoints.Length > 0)
                     problems.Add("PROXY_CONTACT_POINTS: only read with PROXY_DISCOVERY=config; the Kubernetes API lists the pods");

@@ -69,6 +69,36 @@ public sealed class NodeOptionsTests
         Assert.Equal(ClusterFormation.DefaultManagementPort, options.Formation.ManagementPort);
     }
 
+    [Fact]
+    public void Kubernetes_ApiTokenAndCaPaths_DefaultToTheLibrarys_AndAreReadWhenSet()
+    {
+        var (defaults, _) = Read(("PROXY_DISCOVERY", "kubernetes"));
+        Assert.Null(defaults.Formation.KubernetesApiTokenPath);
+        Assert.Null(defaults.Formation.KubernetesApiCaPath);
+        Assert.Equal(ClusterFormation.DefaultKubernetesPortName, defaults.Formation.KubernetesPortName);
+
+        var (options, problems) = Read(("PROXY_DISCOVERY", "kubernetes"), ("PROXY_K8S_API_TOKEN_PATH", " /var/run/proxy/token "),
+            ("PROXY_K8S_API_CA_PATH", "/var/run/proxy/ca.crt"), ("PROXY_K8S_PORT_NAME", "mgmt"));
+        Assert.Empty(problems);
+        Assert.Equal("/var/run/proxy/token", options.Formation.KubernetesApiTokenPath);
+        Assert.Equal("/var/run/proxy/ca.crt", options.Formation.KubernetesApiCaPath);
+        Assert.Equal("mgmt", options.Formation.KubernetesPortName);
+
+        // Blank means unset, as for every other variable.
+        var (blank, _) = Read(("PROXY_DISCOVERY", "kubernetes"), ("PROXY_K8S_API_TOKEN_PATH", " "), ("PROXY_K8S_API_CA_PATH", ""));
+        Assert.Null(blank.Formation.KubernetesApiTokenPath);
+        Assert.Null(blank.Formation.KubernetesApiCaPath);
+    }
+
+    [Fact]
+    public void Kubernetes_ApiPaths_AreNotReadWithConfigDiscovery()
+    {
+        var (options, _) = Read(("PROXY_CONTACT_POINTS", "a:1"), ("PROXY_K8S_API_TOKEN_PATH", "/t"), ("PROXY_K8S_API_CA_PATH", "/c"));
+        Assert.Equal(ClusterJoinMethod.BootstrapConfig, options.Formation.Method);
+        Assert.Null(options.Formation.KubernetesApiTokenPath);
+        Assert.Null(options.Formation.KubernetesApiCaPath);
+    }
+
     [Theory]
     [InlineData("PROXY_DISCOVERY=dns", "PROXY_DISCOVERY: 'dns' is not a discovery method; valid: config, kubernetes")]
     [InlineData("PROXY_DISCOVERY=config", "PROXY_CONTACT_POINTS: required with PROXY_DISCOVERY=config")]
