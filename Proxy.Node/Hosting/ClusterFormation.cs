@@ -1,5 +1,4 @@
 using Akka.Discovery.Config.Hosting;
-using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
 using Akka.Management;
 using Akka.Management.Cluster.Bootstrap;
@@ -49,14 +48,11 @@ public sealed record ClusterFormation
     public string? KubernetesNamespace { get; init; }
     /// <summary>Name of the container port that carries the management endpoint in the pod spec.</summary>
     public string KubernetesPortName { get; init; } = DefaultKubernetesPortName;
-    /// <summary>File with the bearer token for the Kubernetes API (PROXY_K8S_API_TOKEN_PATH); null: the library's
-    /// default, the pod's service-account token.</summary>
+    /// <summary>File with the bearer token for the Kubernetes API, read at every lookup (PROXY_K8S_API_TOKEN_PATH);
+    /// null: the pod's service-account token.</summary>
     public string? KubernetesApiTokenPath { get; init; }
-    /// <summary>PROXY_K8S_API_CA_PATH, handed to the library as its api-ca-path; null: the library's default, the
-    /// service-account ca.crt. Note: Akka.Discovery.KubernetesApi 1.5.73 assigns this path to the client's
-    /// <c>ClientCertificateFilePath</c>, which KubernetesClient uses only with a client key, so it does not decide
-    /// which server certificates are trusted: that comes from the in-cluster config (the service-account
-    /// ca.crt) or from a kubeconfig named by KUBECONFIG (certificate-authority-data).</summary>
+    /// <summary>PEM file of the CA the Kubernetes API's certificate must chain to (PROXY_K8S_API_CA_PATH); null: the
+    /// service account's ca.crt.</summary>
     public string? KubernetesApiCaPath { get; init; }
 
     public bool UsesBootstrap => Method is ClusterJoinMethod.BootstrapConfig or ClusterJoinMethod.BootstrapKubernetes;
@@ -103,16 +99,25 @@ public sealed record ClusterFormation
         }
         else
         {
-            akka.WithKubernetesDiscovery(new KubernetesDiscoveryOptions
-            {
-                PodLabelSelector = KubernetesSelector,
-                PodNamespace = KubernetesNamespace,
-                RawIp = true,
-                // Null keeps the library's defaults (the service-account files).
-                ApiTokenPath = KubernetesApiTokenPath,
-                ApiCaPath = KubernetesApiCaPath,
-            });
+            akka.AddHocon(KubernetesDiscoveryHocon(), HoconAddMode.Prepend);
         }
+    }
+
+    /// <summary>Settings of <see cref="KubernetesPodDiscovery"/>, the default discovery method; unset paths keep its
+    /// defaults (the service-account files, the service account's namespace).</summary>
+    public string KubernetesDiscoveryHocon()
+    {
+        static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var lines = new List<string>
+        {
+            $"akka.discovery.method = {KubernetesPodDiscovery.Method}",
+            $"akka.discovery.{KubernetesPodDiscovery.Method}.class = {Quote(typeof(KubernetesPodDiscovery).AssemblyQualifiedName!)}",
+            $"akka.discovery.{KubernetesPodDiscovery.Method}.pod-label-selector = {Quote(KubernetesSelector)}",
+        };
+        if (KubernetesNamespace is { } ns) lines.Add($"akka.discovery.{KubernetesPodDiscovery.Method}.pod-namespace = {Quote(ns)}");
+        if (KubernetesApiTokenPath is { } token) lines.Add($"akka.discovery.{KubernetesPodDiscovery.Method}.api-token-path = {Quote(token)}");
+        if (KubernetesApiCaPath is { } ca) lines.Add($"akka.discovery.{KubernetesPodDiscovery.Method}.api-ca-path = {Quote(ca)}");
+        return string.Join("\n", lines);
     }
 
     /// <summary>Reads the formation from the environment; every mistake names its variable.</summary>
