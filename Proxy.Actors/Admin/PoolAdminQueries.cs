@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Proxy.Actors.Pools;
 using Proxy.Shared.Admin;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Pools;
@@ -7,29 +8,49 @@ namespace Proxy.Actors.Admin;
 
 /// <summary>
 /// The pool palette of the admin API (<c>pools</c>, <c>pool ID</c>, <c>drain</c>, <c>undrain</c>, <c>weight</c>):
-/// answers come from the pool's cluster entity, so any node answers for the whole cluster. Results are
-/// a status code and a view from Proxy.Shared.Admin; pool and backend names are checked against the config first, so a
-/// typo is a 404 at once rather than an entity that never answers.
+/// answers come from the pool's cluster entity, so any node answers for the whole cluster. While the entity does
+/// not answer (it is moving after its node left or failed), reads answer with this node's last received state,
+/// marked "entity moving, last known state". Results are a status code and a view from Proxy.Shared.Admin; pool and
+/// backend names are checked against the config first, so a typo is a 404 at once rather than an entity that never answers.
 /// </summary>
-public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, TimeSpan timeout)
+public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, TimeSpan timeout,
+    IReadOnlyDictionary<string, PoolRuntime> pools)
 {
+    /// <summary>How long a read waits for the entity when this node has a state to fall back on.</summary>
+    private static readonly TimeSpan ReadTimeoutWithFallback = TimeSpan.FromSeconds(2);
+
     public async Task<AdminResult> ListAsync()
     {
         var states = await Task.WhenAll(settings.Pools.Keys.Order(StringComparer.Ordinal).Select(StateOrNullAsync));
-        var pools = states.Select(s => s.State is { } state
+        var list = states.Select(s => s.State is { } state
             ? new PoolSummary(s.Pool, PolicyName(s.Pool), state.Version, state.Backends.Count, state.Backends.Count(b => b.Usable), true)
-            : new PoolSummary(s.Pool, PolicyName(s.Pool), 0, settings.Pools[s.Pool].Backends.Count, 0, false)).ToList();
-        return new AdminResult(200, new PoolList(pools));
+            : LastKnown(s.Pool) is { } last
+                ? new PoolSummary(s.Pool, PolicyName(s.Pool), last.State.Version, last.State.Backends.Count,
+                    last.State.Backends.Count(b => b.Usable), false, StaleNote(last))
+                : new PoolSummary(s.Pool, PolicyName(s.Pool), 0, settings.Pools[s.Pool].Backends.Count, 0, false)).ToList();
+        return new AdminResult(200, new PoolList(list));
     }
 
     public async Task<AdminResult> GetAsync(string pool)
     {
         if (!settings.Pools.ContainsKey(pool)) return NoPool(pool);
         var (_, state) = await StateOrNullAsync(pool);
+        string? stale = null;
+        if (state is null && LastKnown(pool) is { } last)
+        {
+            state = last.State;
+            stale = StaleNote(last);
+        }
         if (state is null) return new AdminResult(504, new ErrorView($"pool '{pool}' did not answer within {timeout.TotalSeconds:0} s"));
         return new AdminResult(200, new PoolView(pool, PolicyName(pool), state.Version, state.Backends.Select(b => new BackendView(
-            b.Address, b.Healthy, BreakerName(b.Breaker), b.Drained, b.Weight, b.InFlight, b.ErrorRate, b.LatencyMs, b.Ejected)).ToList()));
+            b.Address, b.Healthy, BreakerName(b.Breaker), b.Drained, b.Weight, b.InFlight, b.ErrorRate, b.LatencyMs, b.Ejected)).ToList(),
+            stale));
     }
+
+    private ReceivedPoolState? LastKnown(string pool) => pools.TryGetValue(pool, out var runtime) ? runtime.LastClusterState : null;
+
+    private static string StaleNote(ReceivedPoolState last) =>
+        $"entity moving, last known state (received {(DateTime.UtcNow - last.ReceivedUtc).TotalSeconds:0} s ago)";
 
     public Task<AdminResult> DrainAsync(string pool, string? backend) => ChangeAsync(pool, backend, a => new DrainBackend(pool, a));
 
@@ -67,7 +88,8 @@ public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, T
     {
         try
         {
-            return (pool, await region.Ask<PoolState>(new GetPoolState(pool), timeout).ConfigureAwait(false));
+            var wait = LastKnown(pool) is null ? timeout : ReadTimeoutWithFallback;
+            return (pool, await region.Ask<PoolState>(new GetPoolState(pool), wait).ConfigureAwait(false));
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {

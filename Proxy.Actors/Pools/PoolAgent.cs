@@ -88,6 +88,7 @@ public sealed class PoolAgent : ReceiveActor, IWithTimers
         if (state.Pool != _pool.Name) return;
         if (_state is not null && state.Incarnation == _state.Incarnation && state.Version <= _state.Version) return;
         _state = state;
+        _pool.LastClusterState = new ReceivedPoolState(state, DateTime.UtcNow);
         foreach (var b in state.Backends)
         {
             if (!_byAddress.TryGetValue(b.Address, out var backend)) continue;

@@ -40,6 +40,16 @@ public sealed class PoolRuntime : IDisposable
     /// <summary>Indexed by status code: whether an idempotent request is retried on it.</summary>
     public bool[] RetryStatuses { get; }
 
+    /// <summary>The last state of the pool this node received from the cluster (null before the first), with when it
+    /// arrived; the admin API shows it while the pool's entity moves. Written by the agent only.</summary>
+    public ReceivedPoolState? LastClusterState
+    {
+        get => Volatile.Read(ref _lastClusterState);
+        internal set => Volatile.Write(ref _lastClusterState, value);
+    }
+
+    private ReceivedPoolState? _lastClusterState;
+
     /// <summary>Set by the agent: asks it to report outcomes now rather than at the next interval.</summary>
     internal Action? ReportNow { get; set; }
 
@@ -57,3 +67,6 @@ public sealed class PoolRuntime : IDisposable
         foreach (var b in Backends) b.Connections.Dispose();
     }
 }
+
+/// <summary>A pool state as a node received it.</summary>
+public sealed record ReceivedPoolState(Proxy.Shared.Pools.PoolState State, DateTime ReceivedUtc);

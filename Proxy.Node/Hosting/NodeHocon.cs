@@ -38,13 +38,28 @@ public static class NodeHocon
                   before-service-unbind { timeout = {{drainDelay}}s }
                   service-unbind { timeout = 5s }
                   service-requests-done { timeout = {{drain}}s }
+                  # Waits until the leader has marked this node Exiting and the singletons (the sharding
+                  # coordinators) here have handed over. Shards have already moved (cluster-sharding-shutdown-region)
+                  # and a quarter-second leader tick marks Exiting in well under a second. When the oldest and the
+                  # next oldest leave together, the oldest's coordinators wait for a hand-over request from a node
+                  # that is itself leaving until the removal margin runs out (Akka's default 10 s phase timeout
+                  # was hit): after 1 s the node goes; the new oldest starts the coordinators after its margin.
+                  cluster-exiting { timeout = 1s }
                 }
               }
               cluster {
+                # Leaving -> Exiting -> Removed are leader actions: at the default 1 s tick a planned leave waits
+                # up to a second per step; a quarter of that costs nothing in a cluster of a few nodes.
+                leader-actions-interval = 250ms
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                # A crashed node is unreachable after the failure detector's 3 s pause (heartbeats every 1 s),
+                # downed by the split-brain resolver once membership has been stable for stable-after, and its
+                # singletons (the sharding coordinators) start elsewhere after the same margin. Akka's 20 s
+                # default is sized for clusters of hundreds of nodes; Akka's guidance for a few nodes is ~7 s,
+                # which brings a killed entity host's pools back on a survivor in well under 30 s.
                 split-brain-resolver {
                   active-strategy = keep-majority
-                  stable-after = 20s
+                  stable-after = 7s
                 }
                 run-coordinated-shutdown-when-down = on
                 # Entities (BackendPool, later RateLimiter) live on the proxy nodes, are never passivated

@@ -185,7 +185,7 @@ public sealed class ProxyNode : IAsyncDisposable
                         listeners.Add(system.ActorOf(TcpRouteActor.Props(route, runtime, boundTcp[route.Name]), "tcp-route-" + route.Name));
                     readiness.ListenersBound = true;
                     adminApi.Attach(new ClusterAdminQueries(system, AdminQueryTimeout),
-                        new PoolAdminQueries(settings, backendPools, AdminQueryTimeout),
+                        new PoolAdminQueries(settings, backendPools, AdminQueryTimeout, pools),
                         new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout));
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Proxy.Shared.Admin;
 
@@ -35,12 +36,17 @@ public sealed record ShardStatsEntry(string Shard, string Address, int Entities)
 /// <summary><c>pools</c>.</summary>
 public sealed record PoolList(IReadOnlyList<PoolSummary> Pools);
 
-/// <param name="Version">The entity's state version (0 when the pool did not answer in time).</param>
+/// <param name="Version">The entity's state version (0 when the pool did not answer in time and this node has none).</param>
 /// <param name="Available">Backends nodes may send new requests to.</param>
-public sealed record PoolSummary(string Pool, string Policy, long Version, int Backends, int Available, bool Answered);
+/// <param name="Stale">Set when the entity did not answer (it is moving after its node left or failed) and the
+/// figures are the last state this node received: "entity moving, last known state …". Absent otherwise.</param>
+public sealed record PoolSummary(string Pool, string Policy, long Version, int Backends, int Available, bool Answered,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Stale = null);
 
 /// <summary><c>pool ID</c>.</summary>
-public sealed record PoolView(string Pool, string Policy, long Version, IReadOnlyList<BackendView> Backends);
+/// <param name="Stale">As in <see cref="PoolSummary"/>: the answering node's last known state while the entity moves.</param>
+public sealed record PoolView(string Pool, string Policy, long Version, IReadOnlyList<BackendView> Backends,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Stale = null);
 
 /// <param name="Breaker">closed, open or half-open.</param>
 /// <param name="ErrorRate">Failures / requests over the last ~10 s, all nodes (0–1).</param>

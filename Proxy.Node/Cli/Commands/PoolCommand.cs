@@ -23,6 +23,7 @@ public sealed class PoolCommand(PbmIo io) : PbmCommand<PoolIdSettings>(io)
                     b.InFlight.ToString(CultureInfo.InvariantCulture), (b.ErrorRate * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %",
                     b.LatencyMs.ToString("0.0", CultureInfo.InvariantCulture) + " ms", b.Ejected ? "[red]yes[/]" : "no");
             Io.Console.Write(table);
+            if (pool.Stale is { } stale) Io.Console.MarkupLineInterpolated($"[yellow]{stale}[/]");
         });
     }
 

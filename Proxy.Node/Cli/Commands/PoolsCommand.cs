@@ -15,9 +15,12 @@ public sealed class PoolsCommand(PbmIo io) : PbmCommand<PbmSettings>(io)
             var table = new Table().Border(TableBorder.Rounded).AddColumns("Pool", "Policy", "Backends", "Available", "Version");
             foreach (var p in list.Pools)
                 table.AddRow(Markup.Escape(p.Pool), Markup.Escape(p.Policy), p.Backends.ToString(),
-                    p.Answered ? p.Available.ToString() : "[yellow]no answer[/]", p.Version.ToString());
+                    p.Answered ? p.Available.ToString()
+                        : p.Stale is not null ? $"{p.Available} [yellow](last known)[/]" : "[yellow]no answer[/]", p.Version.ToString());
             Io.Console.Write(table);
             Io.Console.WriteLine($"Count: {list.Pools.Count} pools");
+            foreach (var p in list.Pools.Where(p => p.Stale is not null))
+                Io.Console.MarkupLineInterpolated($"[yellow]{p.Pool}: {p.Stale}[/]");
         });
     }
 }
