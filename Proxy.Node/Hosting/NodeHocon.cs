@@ -75,6 +75,10 @@ public static class NodeHocon
               remote.dot-netty.tcp {
                 maximum-frame-size = 4MB
               }
+              # At the end of a shutdown remoting flushes every association; one to a node that is itself gone
+              # (two nodes leaving together) waited the full 2 s default. What is left to send then is best-effort
+              # gossip of a node already removed.
+              remote.flush-wait-on-shutdown = 500ms
             }
             """)
             .WithFallback(ProxySerializationHocon.Config)
