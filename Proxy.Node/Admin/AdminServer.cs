@@ -117,7 +117,7 @@ public sealed class AdminServer : IAsyncDisposable
         Results.Json(new ErrorView("the node is starting"), AdminJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>The real address Kestrel bound (the configured port may be 0).</summary>
-    private static IPEndPoint BoundEndPoint(WebApplication app, IPEndPoint configured)
+    internal static IPEndPoint BoundEndPoint(WebApplication app, IPEndPoint configured)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
         var first = addresses?.FirstOrDefault();

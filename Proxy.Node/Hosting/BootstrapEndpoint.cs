@@ -8,8 +8,6 @@ using Akka.Management.Cluster.Bootstrap.ContactPoint;
 using Akka.Management.Dsl;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -65,9 +63,7 @@ public sealed class BootstrapEndpoint : IAsyncDisposable
         app.MapGet("/bootstrap/seed-nodes", () => endpoint!.SeedNodes());
         app.MapFallback(() => Results.Text("not found\n", "text/plain", statusCode: StatusCodes.Status404NotFound));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-            .Select(a => new Uri(a).Port).First();
-        endpoint = new BootstrapEndpoint(app, new IPEndPoint(bind.Address, bound));
+        endpoint = new BootstrapEndpoint(app, Admin.AdminServer.BoundEndPoint(app, bind));
         return endpoint;
     }
 
