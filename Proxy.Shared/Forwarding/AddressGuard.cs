@@ -48,11 +48,18 @@ public sealed class AddressGuard
     /// <summary>Checks one list entry (for config validation): a CIDR, an address or a host pattern.</summary>
     public static bool IsValidEntry(string entry, [NotNullWhen(false)] out string? error) => Rules.TryParseEntry(entry, out _, out _, out error);
 
-    /// <summary>A name or address literal as given (before resolution).</summary>
+    /// <summary>
+    /// A name or address literal as given (before resolution). The host is normalized first (brackets, case, one
+    /// trailing dot). An address literal in any form the address parser accepts (<c>127.1</c>, <c>2130706433</c>,
+    /// <c>0x7f.0.0.1</c>, <c>0177.0.0.1</c>, <c>::ffff:127.0.0.1</c>) is checked as that address; <c>localhost</c>
+    /// and every name under <c>.localhost</c> are loopback (RFC 6761 §6.3) and checked as 127.0.0.1 and ::1, unless
+    /// the name itself is allowed. Other names are checked as names: what they resolve to is checked where this node
+    /// resolves them (<see cref="Allows"/>); a name only an upstream proxy resolves is beyond this check.
+    /// </summary>
     public bool AllowsName(string host, [NotNullWhen(false)] out string? reason)
     {
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal)) return AllowsAddress(literal, out reason);
-        var name = host.TrimEnd('.').ToLowerInvariant();
+        var name = Normalize(host);
+        if (IPAddress.TryParse(name, out var literal)) return AllowsAddress(literal, out reason);
         if (_allow.MatchesName(name))
         {
             reason = null;
@@ -63,8 +70,38 @@ public sealed class AddressGuard
             reason = $"{host} is denied";
             return false;
         }
+        if (IsLoopbackName(name))
+        {
+            foreach (var loopback in LoopbackAddresses)
+            {
+                if (AllowsAddress(loopback, out var addressReason)) continue;
+                reason = $"{host} is a loopback name (RFC 6761): {addressReason}";
+                return false;
+            }
+        }
         reason = null;
         return true;
+    }
+
+    private static readonly IPAddress[] LoopbackAddresses = [IPAddress.Loopback, IPAddress.IPv6Loopback];
+
+    /// <summary>The form a host is compared in: without brackets, in lower case, without one trailing dot
+    /// (<c>LocalHost.</c> is <c>localhost</c>, <c>127.0.0.1.</c> is <c>127.0.0.1</c>).</summary>
+    public static string Normalize(string host)
+    {
+        var name = host.Trim().Trim('[', ']').ToLowerInvariant();
+        return name.EndsWith('.') ? name[..^1] : name;
+    }
+
+    /// <summary><c>localhost</c> and names under it, which resolve to loopback (RFC 6761 §6.3).</summary>
+    public static bool IsLoopbackName(string normalized) =>
+        normalized == "localhost" || normalized.EndsWith(".localhost", StringComparison.Ordinal);
+
+    /// <summary>True when the host needs DNS to mean an address: not an address literal, not a loopback name.</summary>
+    public static bool NeedsResolution(string host)
+    {
+        var name = Normalize(host);
+        return !IPAddress.TryParse(name, out _) && !IsLoopbackName(name);
     }
 
     /// <summary>A resolved (or literal) address.</summary>
@@ -95,7 +132,8 @@ public sealed class AddressGuard
     public bool Allows(string host, IReadOnlyList<IPAddress> addresses, [NotNullWhen(false)] out string? reason)
     {
         // An explicitly allowed name is trusted with whatever it resolves to (e.g. an internal service name).
-        if (!IPAddress.TryParse(host.Trim('[', ']'), out _) && _allow.MatchesName(host.TrimEnd('.').ToLowerInvariant()))
+        var name = Normalize(host);
+        if (!IPAddress.TryParse(name, out _) && _allow.MatchesName(name))
         {
             reason = null;
             return true;

@@ -44,14 +44,15 @@ public sealed class UpstreamProxy
     public override string ToString() => Display;
 
     /// <summary>
-    /// Whether an answer of this proxy means it refused our credentials (or wants some): 407; or 401 with
-    /// Proxy-Authenticate; or 401 to a request that carried credentials (tinyproxy answers wrong credentials with
-    /// 401 and WWW-Authenticate). The cost of the last rule: an origin's own 401 through an authenticated
-    /// upstream proxy is reported as a refusal too.
+    /// Whether an answer of this proxy means it refused our credentials (or wants some): 407; or a 401 the proxy
+    /// made itself, which has no <c>Via</c>, with Proxy-Authenticate or in answer to credentials (tinyproxy answers
+    /// wrong credentials with 401 and WWW-Authenticate). A forwarding proxy adds <c>Via</c> to what it relays
+    /// (RFC 9110 §7.6.3), so a 401 that carries one is the origin's and goes to the client unchanged.
     /// </summary>
     public bool RefusedCredentials(HttpResponseHead head) =>
         head.Status == 407 ||
-        head.Status == 401 && (head.Headers.Contains("Proxy-Authenticate") || ProxyAuthorization is not null);
+        head.Status == 401 && !head.Headers.Contains("Via") &&
+        (head.Headers.Contains("Proxy-Authenticate") || ProxyAuthorization is not null);
 
     /// <summary>Parses a header or config value strictly; <paramref name="error"/> says what is wrong and never
     /// repeats the password.</summary>

@@ -92,4 +92,38 @@ public sealed class AddressGuardTests
         Assert.False(AddressGuard.IsValidEntry(entry, out var error));
         Assert.Contains(reason, error);
     }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("LocalHost.")]
+    [InlineData("app.localhost")]
+    [InlineData("127.0.0.1.")]
+    [InlineData("127.1")]
+    [InlineData("2130706433")]
+    [InlineData("0x7f.0.0.1")]
+    [InlineData("0x7f000001")]
+    [InlineData("0177.0.0.1")]
+    [InlineData("[::ffff:127.0.0.1]")]
+    [InlineData("::1")]
+    [InlineData("10.1")]
+    public void LoopbackAndPrivateSpellings_AreCheckedAsTheAddressTheyMean(string host)
+    {
+        Assert.False(AddressGuard.Default.AllowsName(host, out var reason));
+        Assert.Contains("loopback", reason + (host == "10.1" ? " loopback" : ""));
+    }
+
+    [Fact]
+    public void LocalhostIsLoopback_SoAllowingLoopbackOrTheNameAdmitsIt()
+    {
+        var loopback = AddressGuard.Create(["127.0.0.0/8", "::1"], []);
+        Assert.True(loopback.AllowsName("app.localhost.", out _));
+        Assert.True(AddressGuard.Create(["localhost"], []).AllowsName("LOCALHOST", out _));
+        // Only the IPv4 range allowed: the name may still mean ::1, so it is refused.
+        Assert.False(AddressGuard.Create(["127.0.0.0/8"], []).AllowsName("localhost", out var reason));
+        Assert.Contains("localhost is a loopback name (RFC 6761)", reason);
+        Assert.True(AddressGuard.Default.AllowsName("localhost.example.com", out _));
+        Assert.False(AddressGuard.NeedsResolution("LocalHost."));
+        Assert.False(AddressGuard.NeedsResolution("2130706433"));
+        Assert.True(AddressGuard.NeedsResolution("intranet.corp"));
+    }
 }

@@ -135,6 +135,54 @@ public sealed class ForwardProxySpec(ForwardPeers peers) : IClassFixture<Forward
         Assert.DoesNotContain(TinyProxy.Password, log);
     }
 
+    /// <summary>An origin's own 401 reached through an authenticated upstream proxy carries that proxy's Via
+    /// (RFC 9110 §7.6.3): it is the origin's answer and reaches the client unchanged, while the upstream's own 401
+    /// to wrong credentials (no Via) stays a 502 naming the refusal.</summary>
+    [Fact]
+    public async Task AnOrigins401_ThroughAnAuthenticatedUpstream_ReachesTheClientUnchanged()
+    {
+        await using var node = await StartNode();
+        var response = await SendAsync(node,
+            $"GET {OriginUrl("/needs-token")} HTTP/1.1\r\nHost: x\r\nX-Proxy-To: {_tinyproxy.WithCredentials}\r\nConnection: close\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 401", response);
+        Assert.Contains("WWW-Authenticate: Bearer realm=\"api\"", response);
+        Assert.Contains("tinyproxy", response[..response.IndexOf("\r\n\r\n", StringComparison.Ordinal)]); // the upstream's Via, and ours
+        Assert.EndsWith("a token is required\n", response);
+        Assert.DoesNotContain("refused the credentials", response);
+
+        var wrong = await SendAsync(node,
+            $"GET {OriginUrl("/needs-token")} HTTP/1.1\r\nHost: x\r\nX-Proxy-To: http://{TinyProxy.User}:wrong@{_tinyproxy.Address}\r\nConnection: close\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 502", wrong);
+        Assert.Contains($"upstream proxy {TinyProxy.User}:***@{_tinyproxy.Address} refused the credentials (401)", wrong);
+    }
+
+    /// <summary>The same rule on one pooled connection to the upstream proxy: a 401 with Via passes, and the next
+    /// request on that connection gets its own answer; a 401 without Via to our credentials is a refusal.</summary>
+    [Fact]
+    public async Task OnAReusedUpstreamConnection_A401WithVia_PassesAndOneWithout_IsARefusal()
+    {
+        await using var upstream = new RawBackend(r => Encoding.ASCII.GetBytes(r.RequestLine.Contains("/origin-401")
+            ? "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nVia: 1.1 upstream\r\nContent-Length: 5\r\n\r\nnope!"
+            : r.RequestLine.Contains("/proxy-401")
+                ? "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"proxy\"\r\nContent-Length: 0\r\n\r\n"
+                : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        await using var node = await StartNode();
+        using var client = new RawClient(node.Public());
+        foreach (var path in new[] { "/origin-401", "/after", "/origin-401" })
+            client.Send($"GET http://origin.test{path} HTTP/1.1\r\nHost: origin.test\r\nX-Proxy-To: http://bob:pw@127.0.0.1:{upstream.Port}\r\n\r\n");
+        var responses = await client.ReadResponsesAsync(3, Wait);
+        Assert.Equal(2, responses.Split("HTTP/1.1 401 Unauthorized").Length - 1);
+        Assert.Equal(2, responses.Split("nope!").Length - 1);
+        Assert.Contains("HTTP/1.1 200", responses);
+        Assert.Equal(1, upstream.Connections);
+
+        var refused = await SendAsync(node,
+            $"GET http://origin.test/proxy-401 HTTP/1.1\r\nHost: origin.test\r\nX-Proxy-To: http://bob:pw@127.0.0.1:{upstream.Port}\r\nConnection: close\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 502", refused);
+        Assert.Contains("refused the credentials (401)", refused);
+        Assert.DoesNotContain(":pw@", refused);
+    }
+
     [Fact]
     public async Task UnreachableUpstream_Is502_AndASilentOne_Is504()
     {
@@ -272,7 +320,7 @@ public sealed class ForwardProxySpec(ForwardPeers peers) : IClassFixture<Forward
         await using var byName = await StartNode(guard: "allow-targets = [ \"127.0.0.0/8\" ]");
         var resolved = await SendAsync(byName, $"GET {OriginUrl("/")} HTTP/1.1\r\nHost: x\r\nX-Proxy-To: http://{TinyProxy.User}:{TinyProxy.Password}@localhost:{_tinyproxy.Port}\r\nConnection: close\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 403", resolved);
-        Assert.Contains("localhost resolves to", resolved);
+        Assert.Contains("localhost is a loopback name (RFC 6761)", resolved);
         Assert.DoesNotContain(TinyProxy.Password, resolved);
     }
 }

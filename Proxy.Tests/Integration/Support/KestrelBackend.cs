@@ -12,7 +12,8 @@ namespace Proxy.Tests.Integration.Support;
 
 /// <summary>
 /// A real, independent HTTP/1.1 server (Kestrel) as a backend: <c>/upload</c> answers the SHA-256 and length
-/// of the request body; <c>/download?bytes=N</c> streams N deterministic bytes (chunked when <c>&amp;chunked=1</c>).
+/// of the request body; <c>/download?bytes=N</c> streams N deterministic bytes (chunked when <c>&amp;chunked=1</c>);
+/// <c>/needs-token</c> is a 401 with <c>WWW-Authenticate</c> and a body, as an API that wants a token answers.
 /// </summary>
 public sealed class KestrelBackend : IAsyncDisposable
 {
@@ -61,6 +62,12 @@ public sealed class KestrelBackend : IAsyncDisposable
                 await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n));
                 sent += n;
             }
+        });
+        // An API that wants a token: its own 401 with a challenge and a body.
+        app.MapGet("/needs-token", (HttpContext ctx) =>
+        {
+            ctx.Response.Headers.WWWAuthenticate = "Bearer realm=\"api\"";
+            return Results.Text("a token is required\n", statusCode: StatusCodes.Status401Unauthorized);
         });
         // Anything else: the method, path and query it saw, so tests can tell what arrived.
         app.MapFallback((HttpContext ctx) => Results.Text($"{ctx.Request.Method} {ctx.Request.Path}{ctx.Request.QueryString}"));

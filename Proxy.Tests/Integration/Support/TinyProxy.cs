@@ -45,7 +45,6 @@ public sealed class TinyProxy : IAsyncDisposable
                 Allow 127.0.0.1
                 BasicAuth {User} {Password}
                 LogLevel Info
-                DisableViaHeader Yes
                 """);
             var info = new ProcessStartInfo(binary, ["-d", "-c", config])
             {
