@@ -47,6 +47,14 @@ public sealed partial class ProxyExchangeStage
                 RespondLocal(403, "upstream proxy not allowed: " + denied, close: head.HasBody || connect);
                 return;
             }
+            if (proxy is not null && ResolveTargetFirst(head, forward, proxy)) return;
+            ContinueForward(head, forward, proxy);
+        }
+
+        /// <summary>The target and upstream passed the guard: open the tunnel or send the request upstream.</summary>
+        private void ContinueForward(HttpRequestHead head, ForwardRuntime forward, UpstreamProxy? proxy)
+        {
+            var connect = head.Method == "CONNECT";
             if (connect)
             {
                 BeginTunnel(head, forward, proxy);

@@ -37,6 +37,8 @@ public sealed class ForwardRuntime : IDisposable
     public ForwardSettings Settings { get; }
     public AddressGuard TargetGuard { get; }
     public AddressGuard UpstreamGuard { get; }
+    /// <summary><c>resolve-targets = local</c>: target names sent to an upstream proxy are resolved here for the guard.</summary>
+    public bool ResolveTargetsLocally => Listener.Guard.ResolveTargets == TargetResolution.Local;
     public UpstreamProxy? DefaultUpstream { get; }
     public PoolRuntime Pool { get; }
     public int UpstreamCount => _upstreams.Count;

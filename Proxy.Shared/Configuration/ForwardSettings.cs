@@ -28,13 +28,26 @@ public sealed record ForwardGuardSettings
     public IReadOnlyList<string> DenyTargets { get; init; } = [];
     public IReadOnlyList<string> AllowUpstreams { get; init; } = [];
     public IReadOnlyList<string> DenyUpstreams { get; init; } = [];
+    /// <summary>Where a target name sent to an upstream proxy is resolved for the guard (<c>resolve-targets</c>).</summary>
+    public TargetResolution ResolveTargets { get; init; } = TargetResolution.Upstream;
 
     public bool IsEmpty => AllowTargets.Count + DenyTargets.Count + AllowUpstreams.Count + DenyUpstreams.Count == 0;
 
     // Lists compare by content, so settings bound twice from the same config are equal.
     public bool Equals(ForwardGuardSettings? other) =>
         other is not null && AllowTargets.SequenceEqual(other.AllowTargets) && DenyTargets.SequenceEqual(other.DenyTargets) &&
-        AllowUpstreams.SequenceEqual(other.AllowUpstreams) && DenyUpstreams.SequenceEqual(other.DenyUpstreams);
+        AllowUpstreams.SequenceEqual(other.AllowUpstreams) && DenyUpstreams.SequenceEqual(other.DenyUpstreams) &&
+        ResolveTargets == other.ResolveTargets;
 
     public override int GetHashCode() => HashCode.Combine(AllowTargets.Count, DenyTargets.Count, AllowUpstreams.Count, DenyUpstreams.Count);
+}
+
+/// <summary>
+/// <c>upstream</c> (default): a target name sent to an upstream proxy is checked as a name only (the upstream's DNS
+/// may differ from this node's); <c>local</c>: it is also resolved here and refused when any address is denied.
+/// </summary>
+public enum TargetResolution
+{
+    Upstream,
+    Local,
 }

@@ -12,6 +12,9 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
     private static readonly (string Name, ListenerMode Mode)[] Modes =
         [("reverse", ListenerMode.Reverse), ("forward", ListenerMode.Forward)];
 
+    private static readonly (string Name, TargetResolution Resolution)[] Resolutions =
+        [("upstream", TargetResolution.Upstream), ("local", TargetResolution.Local)];
+
     public ProxySettings Bind(HoconObjectReader proxy)
     {
         var defaults = new ProxySettings();
@@ -247,6 +250,7 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
                     DenyTargets = r.StringOrList("deny-targets") ?? [],
                     AllowUpstreams = r.StringOrList("allow-upstreams") ?? [],
                     DenyUpstreams = r.StringOrList("deny-upstreams") ?? [],
+                    ResolveTargets = Choice(r, "resolve-targets", Resolutions) ?? TargetResolution.Upstream,
                 },
                 Tls = BindTls(r),
             });

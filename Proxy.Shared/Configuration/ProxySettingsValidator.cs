@@ -73,6 +73,8 @@ public static class ProxySettingsValidator
 
     private static void ValidateGuard(ListenerSettings listener, string path, List<ConfigProblem> problems)
     {
+        if (listener.Guard.ResolveTargets != TargetResolution.Upstream && listener.Mode != ListenerMode.Forward)
+            problems.Add(new($"{path}.resolve-targets", "only forward listeners (mode = forward) have a target guard"));
         (string Key, IReadOnlyList<string> Entries)[] lists =
         [
             ("allow-targets", listener.Guard.AllowTargets), ("deny-targets", listener.Guard.DenyTargets),

@@ -33,6 +33,14 @@ public sealed class ForwardSettingsTests
     }
 
     [Fact]
+    public void ResolveTargets_IsUpstreamByDefault_AndLocalWhenSet()
+    {
+        var bound = LoadValid(Config(listeners: """[ { name = fwd, address = "127.0.0.1:0", mode = forward, resolve-targets = local } ]"""));
+        Assert.Equal(TargetResolution.Local, bound.Listeners[0].Guard.ResolveTargets);
+        Assert.Equal(TargetResolution.Upstream, LoadValid(Config(listeners: ForwardListener)).Listeners[0].Guard.ResolveTargets);
+    }
+
+    [Fact]
     public void Defaults_AreXProxyTo_NoDefaultUpstream()
     {
         var forward = LoadValid(Config()).Forward;
@@ -58,6 +66,8 @@ public sealed class ForwardSettingsTests
     [InlineData("""[ { name = fwd, address = "127.0.0.1:0", mode = forward, allow-targets = [ "10.0.0.1/8" ] } ]""", "proxy.listeners[0].allow-targets[0]")]
     [InlineData("""[ { name = fwd, address = "127.0.0.1:0", mode = forward, deny-upstreams = [ "a b" ] } ]""", "proxy.listeners[0].deny-upstreams[0]")]
     [InlineData("""[ { name = pub, address = "127.0.0.1:0", allow-targets = [ "10.0.0.0/8" ] } ]""", "proxy.listeners[0].allow-targets: only forward listeners")]
+    [InlineData("""[ { name = pub, address = "127.0.0.1:0", resolve-targets = local } ]""", "proxy.listeners[0].resolve-targets: only forward listeners")]
+    [InlineData("""[ { name = fwd, address = "127.0.0.1:0", mode = forward, resolve-targets = here } ]""", "proxy.listeners[0].resolve-targets")]
     public void BadGuardEntries_AreReportedAtTheirIndex(string listeners, string expected)
     {
         var problems = Problems(Config(listeners: listeners));

@@ -59,4 +59,32 @@ public sealed class TargetGuardSpec(ForwardPeers peers) : IClassFixture<ForwardP
         Assert.StartsWith("HTTP/1.1 200", response);
         Assert.EndsWith("GET /reached", response);
     }
+
+    /// <summary>resolve-targets = local: a name sent to an upstream proxy is resolved here too; one that does not
+    /// resolve here is refused, while by default (upstream) it goes to the upstream, whose DNS decides.</summary>
+    [Theory]
+    [InlineData("upstream", "GET")]
+    [InlineData("local", "GET")]
+    [InlineData("local", "CONNECT")]
+    public async Task ResolveTargetsLocal_RefusesANameThisNodeCannotVouchFor(string resolve, string method)
+    {
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(1),
+            $$""", mode = forward, allow-upstreams = [ "127.0.0.0/8" ], resolve-targets = {{resolve}}""");
+        const string authority = "no-such-host.invalid:80";
+        var request = method == "GET"
+            ? $"GET http://{authority}/ HTTP/1.1\r\nHost: {authority}\r\nX-Proxy-To: {peers.TinyProxy.WithCredentials}\r\nConnection: close\r\n\r\n"
+            : $"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nX-Proxy-To: {peers.TinyProxy.WithCredentials}\r\n\r\n";
+        using var client = new RawClient(node.Public());
+        client.Send(request);
+        var response = await client.ReadUntilClosedAsync(Wait);
+        if (resolve == "local")
+        {
+            Assert.StartsWith("HTTP/1.1 403", response);
+            Assert.Contains("target not allowed: no-such-host.invalid does not resolve here (resolve-targets = local)", response);
+        }
+        else
+        {
+            Assert.DoesNotContain("HTTP/1.1 403", response); // the upstream proxy was asked (and could not resolve it)
+        }
+    }
 }
