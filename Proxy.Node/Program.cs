@@ -67,6 +67,12 @@ public static class Program
         {
             node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!, options);
         }
+        catch (ConfigFileException e)
+        {
+            Console.Error.WriteLine($"invalid configuration ({configPath}):");
+            Console.Error.WriteLine("  " + e.Message);
+            return ExitInvalidConfig;
+        }
         catch (Exception e)
         {
             Console.Error.WriteLine($"failed to start: {e.Message}");

@@ -10,7 +10,8 @@ namespace Proxy.Actors.Tls;
 /// (<c>*.example.com</c> covers one label), then the first certificate as the default. PEM files are checked
 /// every <see cref="TlsSettings.ReloadInterval"/>; a changed pair is loaded and swapped in atomically, so new
 /// handshakes get it while open connections keep the one they negotiated. A pair that fails to load keeps the
-/// previous certificate (and is logged), so a half-written file never takes the listener down.
+/// previous certificate (and is logged), so a half-written file never takes the listener down. Every certificate
+/// after the leaf in the cert file (and any in the key file) is sent with it, in order (<see cref="CertificateChain"/>).
 /// </summary>
 public sealed class CertificateStore : IDisposable
 {
@@ -97,10 +98,14 @@ public sealed class CertificateStore : IDisposable
     {
         var certWritten = File.GetLastWriteTimeUtc(settings.Cert);
         var keyWritten = File.GetLastWriteTimeUtc(settings.Key);
-        var certificate = X509Certificate2.CreateFromPemFile(settings.Cert, settings.Key);
+        var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(settings.Cert), CertificateChain.KeyBlock(settings.Key));
+        var chain = CertificateChain.Read(settings, certificate);
         var names = settings.Names.Count > 0 ? settings.Names : NamesOf(certificate);
-        return new Loaded(settings, SslStreamCertificateContext.Create(certificate, additionalCertificates: null), certificate,
-            names.Select(n => n.TrimEnd('.').ToLowerInvariant()).ToList(), certWritten, keyWritten);
+        // Offline: the chain is what the files hold; nothing is downloaded (AIA) or taken from the user store, so the
+        // same files give the same handshake on every host.
+        var context = SslStreamCertificateContext.Create(certificate, chain, offline: true);
+        return new Loaded(settings, context, certificate, names.Select(n => n.TrimEnd('.').ToLowerInvariant()).ToList(),
+            certWritten, keyWritten);
     }
 
     private static IReadOnlyList<string> NamesOf(X509Certificate2 certificate)

@@ -81,7 +81,7 @@ public sealed class ProxyNode : IAsyncDisposable
         {
             if (settings.DemoBackend is { } demoAddress) demo = DemoBackend.Start(EndpointParser.Parse(demoAddress));
             foreach (var listener in settings.Listeners.Where(l => l.Tls is not null))
-                certificates[listener.Name] = LoadCertificates(listener);
+                certificates[listener.Name] = LoadCertificates(listener, settings.Listeners.ToList().IndexOf(listener));
             foreach (var listener in settings.Listeners)
                 bound[listener.Name] = SocketListenerSource.Bind(EndpointParser.Parse(listener.Address));
             foreach (var route in settings.TcpRoutes)
@@ -270,8 +270,9 @@ public sealed class ProxyNode : IAsyncDisposable
             new RateLimiterMessageExtractor(maxShards: 100));
     }
 
-    /// <summary>Loads a TLS listener's certificates at start, so a bad PEM file fails the start with its name.</summary>
-    private static CertificateStore LoadCertificates(ListenerSettings listener)
+    /// <summary>Loads a TLS listener's certificates at start, so a bad PEM file (or chain) is a config mistake
+    /// naming the listener's path and the file.</summary>
+    private static CertificateStore LoadCertificates(ListenerSettings listener, int index)
     {
         try
         {
@@ -279,7 +280,8 @@ public sealed class ProxyNode : IAsyncDisposable
         }
         catch (Exception e) when (e is global::System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
         {
-            throw new InvalidOperationException($"listener {listener.Name}: TLS certificate could not be loaded: {e.Message}", e);
+            throw new ConfigFileException($"proxy.listeners[{index}].tls.certificates",
+                $"listener {listener.Name}: TLS certificate could not be loaded: {e.Message}", e);
         }
     }
 

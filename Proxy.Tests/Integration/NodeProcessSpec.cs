@@ -44,6 +44,31 @@ public sealed class NodeProcessSpec
     }
 
     [Fact]
+    public async Task ACertificateFileWhoseChainDoesNotLink_IsAConfigMistake_ExitCode2NamingThePathAndFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("proxy-chain-").FullName;
+        try
+        {
+            var (pem, _, _) = TestCertificates.WriteChain(dir, "reversed", (intermediate, root) => [root, intermediate], "x.test");
+            await using var node = NodeProcess.Start($$"""
+                proxy {
+                  listeners = [ { name = public, address = "127.0.0.1:0", tls { certificates = [ { cert = "{{pem.CertPath}}", key = "{{pem.KeyPath}}" } ] } } ]
+                  admin { address = "127.0.0.1:0" }
+                  pools { api { backends = [ { address = "127.0.0.1:9" } ] } }
+                  routes = [ { name = r, pool = api } ]
+                }
+                """);
+            Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("proxy.listeners[0].tls.certificates: listener public: TLS certificate could not be loaded: " + pem.CertPath, node.Stderr);
+            Assert.Contains("is not the issuer of the one before it", node.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task MissingConfigFile_ExitsWith2()
     {
         await using var node = NodeProcess.StartWithArgs(["--config", "/nonexistent/cluster.hocon"]);

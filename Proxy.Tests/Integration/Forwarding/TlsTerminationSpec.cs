@@ -166,13 +166,98 @@ public sealed class TlsTerminationSpec : IDisposable
         var a = TestCertificates.Write(_dir, "a", "a.test");
         var broken = Path.Combine(_dir, "broken.crt.pem");
         await File.WriteAllTextAsync(broken, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestNode.StartAsync(TestNode.PoolFor(1),
+        var error = await Assert.ThrowsAsync<ConfigFileException>(() => TestNode.StartAsync(TestNode.PoolFor(1),
             $$""", tls { certificates = [ { cert = "{{broken}}", key = "{{a.KeyPath}}" } ] }"""));
         Assert.Contains("TLS certificate could not be loaded", error.Message);
 
-        var missing = await Assert.ThrowsAsync<InvalidOperationException>(() => TestNode.StartAsync(TestNode.PoolFor(1),
+        var missing = await Assert.ThrowsAsync<ConfigFileException>(() => TestNode.StartAsync(TestNode.PoolFor(1),
             $$""", tls { certificates = [ { cert = "{{_dir}}/nope.pem", key = "{{a.KeyPath}}" } ] }"""));
         Assert.Contains("TLS certificate could not be loaded", missing.Message);
         Assert.Contains("nope.pem", missing.Message);
+    }
+
+    /// <summary>Point 1 of issue 19: a fullchain.pem (leaf, then intermediate) is sent whole; a client that trusts
+    /// only the root, downloads nothing and uses no store verifies the handshake and sees two certificates; the same
+    /// after the files are replaced with a renewed chain.</summary>
+    [Fact]
+    public async Task AFullChainFile_IsSentWhole_SoAClientTrustingOnlyTheRootVerifiesIt_AlsoAfterAReload()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("chained"));
+        var (pem, root, _) = TestCertificates.WriteChain(_dir, "chain", names: "chain.test");
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port),
+            $$""", tls { reload-interval = 200ms, certificates = [ { cert = "{{pem.CertPath}}", key = "{{pem.KeyPath}}" } ] }""");
+
+        var first = await VerifiedHandshake(node, root);
+        Assert.Equal(2, first.Sent);
+        Assert.Equal(pem.Certificate.Thumbprint, first.Leaf);
+
+        var (renewed, renewedRoot, _) = TestCertificates.WriteChain(_dir, "chain", names: "chain.test");
+        await Eventually.Holds(async () => (await VerifiedHandshake(node, renewedRoot, throwOnError: false)).Leaf == renewed.Certificate.Thumbprint,
+            TimeSpan.FromSeconds(10), "the renewed chain is served and verifies against its root");
+        Assert.Equal(2, (await VerifiedHandshake(node, renewedRoot)).Sent);
+    }
+
+    /// <summary>Some tools put the chain in the key file: it is sent after the leaf as well.</summary>
+    [Fact]
+    public async Task AChainInTheKeyFile_IsSentToo()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("chained"));
+        var (pem, root, intermediate) = TestCertificates.WriteChain(_dir, "keychain", (_, _) => [], "chain.test");
+        await File.AppendAllTextAsync(pem.KeyPath, "\n" + intermediate.ExportCertificatePem() + "\n");
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port),
+            $$""", tls { certificates = [ { cert = "{{pem.CertPath}}", key = "{{pem.KeyPath}}" } ] }""");
+        Assert.Equal(2, (await VerifiedHandshake(node, root)).Sent);
+    }
+
+    private static async Task<(int Sent, string? Leaf)> VerifiedHandshake(ProxyNode node, X509Certificate2 root, bool throwOnError = true)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.Add(root);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(node.Public());
+        await using var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        var sent = 0;
+        string? leaf = null;
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "chain.test",
+                CertificateChainPolicy = policy,
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                {
+                    // Every certificate the server sent (the leaf included) is in the chain's extra store.
+                    sent = chain!.ChainPolicy.ExtraStore.Count;
+                    leaf = new X509Certificate2(certificate!).Thumbprint;
+                    return errors == SslPolicyErrors.None;
+                },
+            });
+        }
+        catch (AuthenticationException) when (!throwOnError)
+        {
+            return (0, null);
+        }
+        return (sent, leaf);
+    }
+
+    [Theory]
+    [InlineData("reversed", "is not the issuer of the one before it")]
+    [InlineData("unrelated", "does not belong to this chain")]
+    public async Task AChainThatDoesNotLink_IsRefusedAtStart_NamingTheFile(string kind, string reason)
+    {
+        var stranger = TestCertificates.Write(_dir, "stranger", "stranger.test").Certificate;
+        var (pem, _, _) = TestCertificates.WriteChain(_dir, "bad", kind == "reversed"
+            ? (intermediate, root) => [root, intermediate]
+            : (intermediate, _) => [intermediate, stranger], "bad.test");
+        var error = await Assert.ThrowsAsync<ConfigFileException>(() => TestNode.StartAsync(TestNode.PoolFor(1),
+            $$""", tls { certificates = [ { cert = "{{pem.CertPath}}", key = "{{pem.KeyPath}}" } ] }"""));
+        Assert.Contains(pem.CertPath, error.Message);
+        Assert.True(error.Message.Contains(reason, StringComparison.Ordinal), error.Message);
+        Assert.Equal("proxy.listeners[0].tls.certificates", error.Path);
     }
 }
