@@ -45,8 +45,10 @@ SQL
 command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 # Integration tests talk to real sockets; curl helps when debugging them. tinyproxy is the real upstream
 # proxy of the forward-proxy specs (Proxy.Tests/Integration/Forwarding); redis-server the Redis store of the
-# rate-limit specs (each spec starts its own server on a port of its own, and stops it).
+# rate-limit specs (each spec starts its own server on a port of its own, and stops it); openssl's s_client
+# checks the TLS listeners' handshakes (chain, ALPN) as operators do.
 ensure_pkg curl
+ensure_pkg openssl
 ensure_pkg tinyproxy
 ensure_pkg redis-server
 if [ "${PROXY_TEST_POSTGRES:-}" != off ] && ! setup_postgres; then

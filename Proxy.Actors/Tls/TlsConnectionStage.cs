@@ -64,6 +64,13 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
             SetHandlers(stage.In, stage.Out, this);
         }
 
+        /// <summary>
+        /// ALPN (RFC 7301): the protocols this listener speaks. A client that offers ALPN without any of them is
+        /// refused with the no_application_protocol alert (§3.2; the defence against cross-protocol attacks such as
+        /// ALPACA); a client that offers none is served HTTP/1.1. HTTP/2 inbound adds h2 here.
+        /// </summary>
+        private static readonly List<SslApplicationProtocol> ListenerProtocols = [SslApplicationProtocol.Http11];
+
         public override void PreStart()
         {
             var certificates = _stage._certificates;
@@ -75,6 +82,7 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
                     ClientCertificateRequired = false,
                     AllowRenegotiation = false,
                     ServerCertificateContext = certificates.Select(hello.ServerName),
+                    ApplicationProtocols = ListenerProtocols,
                 }), null, cts.Token)
                 .ContinueWith(t =>
                 {

@@ -197,6 +197,45 @@ public sealed class TlsTerminationSpec : IDisposable
         Assert.Equal(2, (await VerifiedHandshake(node, renewedRoot)).Sent);
     }
 
+    /// <summary>Point 2 of issue 19, with openssl s_client: ALPN selects http/1.1; a client offering only a protocol
+    /// we do not speak gets the no_application_protocol alert (RFC 7301 §3.2); a client without ALPN is served.</summary>
+    [Fact]
+    public async Task Alpn_SelectsHttp11_RefusesAnUnknownProtocolWithAlert120_AndServesClientsWithoutAlpn()
+    {
+        await using var backend = new RawBackend(_ => RawBackend.Ok("alpn"));
+        var a = TestCertificates.Write(_dir, "a", "a.test");
+        await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port),
+            $$""", tls { certificates = [ { cert = "{{a.CertPath}}", key = "{{a.KeyPath}}" } ] }""");
+
+        var http11 = await SClient(node, "-alpn", "http/1.1");
+        Assert.Contains("ALPN protocol: http/1.1", http11);
+        var unknown = await SClient(node, "-alpn", "foo");
+        Assert.Contains("no application protocol", unknown);
+        Assert.DoesNotContain("ALPN protocol: foo", unknown);
+        var none = await SClient(node);
+        Assert.Contains("No ALPN negotiated", none);
+        Assert.Contains("New, TLSv1.3", none); // the handshake completed
+    }
+
+    /// <summary>openssl s_client against the node's listener, stdin closed; stdout and stderr together.</summary>
+    private static async Task<string> SClient(ProxyNode node, params string[] extra)
+    {
+        var info = new ProcessStartInfo("openssl", ["s_client", "-connect", $"127.0.0.1:{node.Public().Port}", "-servername", "a.test", .. extra])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(timeout.Token);
+        return await stdout + await stderr;
+    }
+
     /// <summary>Some tools put the chain in the key file: it is sent after the leaf as well.</summary>
     [Fact]
     public async Task AChainInTheKeyFile_IsSentToo()
