@@ -12,16 +12,17 @@ namespace Proxy.Actors.Tls;
 /// </summary>
 public static class CertificateChain
 {
-    public static X509Certificate2Collection Read(CertificateSettings settings, X509Certificate2 leaf)
+    /// <param name="certText">The cert file's PEM text; <paramref name="keyText"/> the key file's.</param>
+    public static X509Certificate2Collection Read(CertificateSettings settings, X509Certificate2 leaf, string certText, string keyText)
     {
         var chain = new X509Certificate2Collection();
         var inCert = new X509Certificate2Collection();
-        inCert.ImportFromPemFile(settings.Cert);
+        inCert.ImportFromPem(certText);
         foreach (var c in inCert.Skip(1)) chain.Add(c);
         if (!string.Equals(settings.Key, settings.Cert, StringComparison.Ordinal))
         {
             var inKey = new X509Certificate2Collection();
-            inKey.ImportFromPemFile(settings.Key); // a key file holds no certificate as a rule; some tools add the chain
+            inKey.ImportFromPem(keyText); // a key file holds no certificate as a rule; some tools add the chain
             foreach (var c in inKey)
                 if (c.Thumbprint != leaf.Thumbprint && chain.All(x => x.Thumbprint != c.Thumbprint)) chain.Add(c);
         }
@@ -29,11 +30,10 @@ public static class CertificateChain
         return chain;
     }
 
-    /// <summary>The private key block of a key file (which may also hold certificates, after or before the key).</summary>
-    public static string KeyBlock(string keyFile)
+    /// <summary>The private key block of a key file's text (which may also hold certificates, after or before the key).</summary>
+    public static string KeyBlock(string keyText, string keyFile)
     {
-        var text = File.ReadAllText(keyFile);
-        var rest = text.AsSpan();
+        var rest = keyText.AsSpan();
         while (PemEncoding.TryFind(rest, out var fields))
         {
             var label = rest[fields.Label];

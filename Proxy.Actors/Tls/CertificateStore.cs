@@ -98,8 +98,11 @@ public sealed class CertificateStore : IDisposable
     {
         var certWritten = File.GetLastWriteTimeUtc(settings.Cert);
         var keyWritten = File.GetLastWriteTimeUtc(settings.Key);
-        var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(settings.Cert), CertificateChain.KeyBlock(settings.Key));
-        var chain = CertificateChain.Read(settings, certificate);
+        // Each file is read once: the leaf and its key, then the chain, come from the same text.
+        var certText = File.ReadAllText(settings.Cert);
+        var keyText = settings.Key == settings.Cert ? certText : File.ReadAllText(settings.Key);
+        var certificate = X509Certificate2.CreateFromPem(certText, CertificateChain.KeyBlock(keyText, settings.Key));
+        var chain = CertificateChain.Read(settings, certificate, certText, keyText);
         var names = settings.Names.Count > 0 ? settings.Names : NamesOf(certificate);
         // Offline: the chain is what the files hold; nothing is downloaded (AIA) or taken from the user store, so the
         // same files give the same handshake on every host.

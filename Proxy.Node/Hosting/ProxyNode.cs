@@ -80,8 +80,8 @@ public sealed class ProxyNode : IAsyncDisposable
         try
         {
             if (settings.DemoBackend is { } demoAddress) demo = DemoBackend.Start(EndpointParser.Parse(demoAddress));
-            foreach (var listener in settings.Listeners.Where(l => l.Tls is not null))
-                certificates[listener.Name] = LoadCertificates(listener, settings.Listeners.ToList().IndexOf(listener));
+            for (var i = 0; i < settings.Listeners.Count; i++)
+                if (settings.Listeners[i].Tls is not null) certificates[settings.Listeners[i].Name] = LoadCertificates(settings.Listeners[i], i);
             foreach (var listener in settings.Listeners)
                 bound[listener.Name] = SocketListenerSource.Bind(EndpointParser.Parse(listener.Address));
             foreach (var route in settings.TcpRoutes)
