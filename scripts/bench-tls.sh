@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # TLS termination cost (E1): wrk against our node's TLS listener and its plain listener, and nginx's TLS and
 # plain servers for reference, all in front of the same nginx fixed-response backend, A/B alternating.
-#   scripts/bench-tls.sh [--duration 10s] [--rounds 3] [--conns 64]
+#   scripts/bench-tls.sh [--duration 10s] [--rounds 3] [--conns 64] [--handshakes]
 # A self-signed P-256 certificate is made with openssl for the run. Keep-alive connections, so the figures
-# are mostly record encryption, not handshakes. Ports: BENCH_PORT_BASE (default 19500) +0 backend,
+# are mostly record encryption, not handshakes; --handshakes sends Connection: close instead, so every request
+# is a new connection with a full handshake (wrk does not resume sessions). Ports: BENCH_PORT_BASE (default 19500) +0 backend,
 # +1 nginx plain, +2 nginx TLS, +3 ours plain, +4 ours TLS, +5 our admin.
 # shellcheck source=lib/common.sh
 set -euo pipefail
@@ -13,11 +14,13 @@ source "$ROOT/scripts/lib/common.sh"
 DURATION=10s
 ROUNDS=3
 CONNS=64
+WRK_HEADERS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --conns) CONNS="$2"; shift 2 ;;
+    --handshakes) WRK_HEADERS=(-H "Connection: close"); shift ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
@@ -70,16 +73,16 @@ curl -fsSk -o /dev/null "https://127.0.0.1:$NGINX_TLS/" || die "nginx's TLS list
 TARGETS=("nginx-plain http://127.0.0.1:$NGINX_PLAIN/" "nginx-tls https://127.0.0.1:$NGINX_TLS/"
          "ours-plain http://127.0.0.1:$OURS_PLAIN/" "ours-tls https://127.0.0.1:$OURS_TLS/")
 log "warm-up"
-for t in "${TARGETS[@]}"; do read -r _ url <<<"$t"; wrk -t1 -c"$CONNS" -d5s "$url" >/dev/null 2>&1 || true; done
+for t in "${TARGETS[@]}"; do read -r _ url <<<"$t"; wrk -t1 -c"$CONNS" -d5s "${WRK_HEADERS[@]}" "$url" >/dev/null 2>&1 || true; done
 
-echo "== wrk -t1 -c$CONNS -d$DURATION, $ROUNDS rounds alternating, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "== wrk -t1 -c$CONNS -d$DURATION ${WRK_HEADERS[*]}, $ROUNDS rounds alternating, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%-12s %5s %11s %9s %9s\n' target round "req/s" p50 p99
 declare -A RPS
 for round in $(seq 1 "$ROUNDS"); do
   for t in "${TARGETS[@]}"; do
     read -r name url <<<"$t"
     out="$WORK_DIR/wrk-$name-$round.txt"
-    wrk -t1 -c"$CONNS" -d"$DURATION" --latency "$url" >"$out" 2>&1 || true
+    wrk -t1 -c"$CONNS" -d"$DURATION" --latency "${WRK_HEADERS[@]}" "$url" >"$out" 2>&1 || true
     rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
     printf '%-12s %5s %11s %9s %9s\n' "$name" "$round" "${rps:-0}" "$(awk '$1 == "50%" { print $2 }' "$out")" "$(awk '$1 == "99%" { print $2 }' "$out")"
     RPS[$name]="${RPS[$name]:-} ${rps:-0}"

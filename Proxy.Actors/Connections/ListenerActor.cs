@@ -64,6 +64,7 @@ public sealed class ListenerActor : ReceiveActor
     private Akka.Streams.Dsl.Tcp.ServerBinding? _akkaIoBinding;
 
     private readonly CertificateStore? _certificates;
+    private readonly TlsListenerOptions? _tls;
 
     public ListenerActor(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket,
         ListenerTransport transport = ListenerTransport.Sockets, CertificateStore? certificates = null)
@@ -71,6 +72,8 @@ public sealed class ListenerActor : ReceiveActor
         _transport = transport;
         _certificates = certificates;
         _settings = settings;
+        _tls = certificates is null ? null
+            : new TlsListenerOptions(settings.Name, settings.Tls ?? throw new ArgumentException("a TLS listener needs its tls settings"), certificates);
         _runtime = runtime;
         _listenSocket = listenSocket;
         _address = listenSocket.LocalEndPoint?.ToString() ?? settings.Address;
@@ -125,6 +128,7 @@ public sealed class ListenerActor : ReceiveActor
             settings = settings.WithDispatcher(ConnectionDispatcher);
         _materializer = Context.Materializer(settings, namePrefix: "conn");
         _certificates?.AttachLog(_log);
+        if (_tls is not null) _tls.Log = _log;
         BuildConnectionGraphs();
         // C2: connections wait in the socket's backlog until the node has the cluster's state of its pools.
         if (_runtime.ClusterState?.IsOpenElseTell(Self) == false)
@@ -233,9 +237,9 @@ public sealed class ListenerActor : ReceiveActor
             .Via(new HttpResponseEncoderStage());
         _httpGraph = Flow.FromGraph(Fusing.Aggressive(http));
         // E1: a TLS listener's bytes pass through SslStream (certificate by SNI) instead of the plain socket stage.
-        IGraph<FlowShape<ByteString, ByteString>, Akka.NotUsed> transport = _certificates is null
+        IGraph<FlowShape<ByteString, ByteString>, Akka.NotUsed> transport = _tls is null
             ? new SocketConnectionStage()
-            : new TlsConnectionStage(_certificates, _runtime.Current.Settings.Timeouts.RequestHead);
+            : new TlsConnectionStage(_tls);
         _connectionGraph = RunnableGraph.FromGraph(Fusing.Aggressive(
             Flow.FromGraph(transport).JoinMaterialized(http, Keep.Right)));
     }

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using Akka.Event;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
@@ -10,21 +12,22 @@ namespace Proxy.Actors.Tls;
 
 /// <summary>
 /// E1: the connection stage of a TLS listener, in place of <see cref="Transport.SocketConnectionStage"/>: an
-/// <see cref="SslStream"/> over the accepted socket (TLS 1.2 and 1.3 only, certificate chosen by SNI from the
-/// <see cref="CertificateStore"/>), handshake within the request-head timeout, then plaintext bytes in and out
-/// with one read and one write in flight (backpressure as for plain sockets). SslStream does the TLS work (no
-/// hand-written crypto); reads wait with a zero-byte read so an idle connection holds no buffer.
+/// <see cref="SslStream"/> over the accepted socket (versions, suites and resumption from the listener's
+/// <see cref="TlsListenerOptions"/>, certificate chosen by SNI), handshake within the listener's handshake-timeout,
+/// then plaintext bytes in and out with one read and one write in flight (backpressure as for plain sockets).
+/// SslStream does the TLS work (no hand-written crypto); reads wait with a zero-byte read so an idle connection holds
+/// no buffer. Plain HTTP sent to the port gets a 400 saying so, as nginx answers it, instead of a silent close.
 /// </summary>
 public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteString>>
 {
     private const int ReadSize = 16 * 1024;
-    private readonly CertificateStore _certificates;
-    private readonly TimeSpan _handshakeTimeout;
+    /// <summary>The largest TLS record (RFC 8446 §5.1: 2^14 bytes) with its header.</summary>
+    private const int MaxHelloRecord = 16 * 1024 + ClientHello.RecordHeaderLength;
+    private readonly TlsListenerOptions _options;
 
-    public TlsConnectionStage(CertificateStore certificates, TimeSpan handshakeTimeout)
+    public TlsConnectionStage(TlsListenerOptions options)
     {
-        _certificates = certificates;
-        _handshakeTimeout = handshakeTimeout;
+        _options = options;
         Shape = new FlowShape<ByteString, ByteString>(In, Out);
     }
 
@@ -43,10 +46,12 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
     {
         private readonly TlsConnectionStage _stage;
         private readonly Socket _socket;
+        private readonly PrefixedStream _stream;
         private readonly SslStream _ssl;
         private readonly Action<Task> _onHandshake;
         private readonly Action<Task<int>> _onRead;
         private readonly Action<Task> _onWritten;
+        private readonly Action<Task> _onPlainHttpAnswered;
         private bool _ready;
         private bool _reading;
         private bool _writing;
@@ -57,51 +62,99 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
         {
             _stage = stage;
             _socket = socket;
-            _ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+            _stream = new PrefixedStream(new NetworkStream(socket, ownsSocket: true));
+            _ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
             _onHandshake = GetAsyncCallback<Task>(OnHandshake);
             _onRead = GetAsyncCallback<Task<int>>(OnRead);
             _onWritten = GetAsyncCallback<Task>(OnWritten);
+            _onPlainHttpAnswered = GetAsyncCallback<Task>(_ => CloseAndComplete());
             SetHandlers(stage.In, stage.Out, this);
         }
 
-        /// <summary>
-        /// ALPN (RFC 7301): the protocols this listener speaks. A client that offers ALPN without any of them is
-        /// refused with the no_application_protocol alert (§3.2; the defence against cross-protocol attacks such as
-        /// ALPACA); a client that offers none is served HTTP/1.1. HTTP/2 inbound adds h2 here.
-        /// </summary>
-        private static readonly List<SslApplicationProtocol> ListenerProtocols = [SslApplicationProtocol.Http11];
-
         public override void PreStart()
         {
-            var certificates = _stage._certificates;
-            var cts = new CancellationTokenSource(_stage._handshakeTimeout);
-            // The certificate is chosen per handshake from the client hello's server name (SNI).
-            _ssl.AuthenticateAsServerAsync((_, hello, _, _) => ValueTask.FromResult(new SslServerAuthenticationOptions
+            var options = _stage._options;
+            var cts = new CancellationTokenSource(options.HandshakeTimeout);
+            HandshakeAsync(options, cts.Token).ContinueWith(t =>
+            {
+                cts.Dispose();
+                _onHandshake(t);
+            }, TaskContinuationOptions.ExecuteSynchronously);
+        }
+
+        /// <summary>Reads the client's first TLS record (its hello) and puts it back in front of the stream: it tells
+        /// plain HTTP from TLS, and which versions the client offers (<see cref="ClientHello"/>). Then the handshake,
+        /// with options for those versions and the certificate for the hello's server name (SNI).</summary>
+        private async Task HandshakeAsync(TlsListenerOptions options, CancellationToken cancel)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(MaxHelloRecord);
+            var filled = 0;
+            try
+            {
+                while (true)
                 {
-                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                    ClientCertificateRequired = false,
-                    AllowRenegotiation = false,
-                    ServerCertificateContext = certificates.Select(hello.ServerName),
-                    ApplicationProtocols = ListenerProtocols,
-                }), null, cts.Token)
-                .ContinueWith(t =>
-                {
-                    cts.Dispose();
-                    _onHandshake(t);
-                }, TaskContinuationOptions.ExecuteSynchronously);
+                    var n = await _stream.ReadAsync(buffer.AsMemory(filled), cancel).ConfigureAwait(false);
+                    if (n == 0) throw new IOException("unexpected EOF: the client closed before its hello");
+                    filled += n;
+                    if (filled < ClientHello.RecordHeaderLength && buffer[0] == 0x16) continue;
+                    var need = ClientHello.RecordLength(buffer.AsSpan(0, filled));
+                    if (need == 0 || filled >= Math.Min(need, buffer.Length)) break;
+                }
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
+            var kind = ClientHello.Classify(buffer.AsSpan(0, filled));
+            if (kind is ClientHelloKind.PlainHttp or ClientHelloKind.NotTls)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw new NotTlsException(kind);
+            }
+            _stream.Unread(buffer, filled);
+            await _ssl.AuthenticateAsServerAsync((_, hello, _, _) => ValueTask.FromResult(options.For(kind, hello.ServerName)), null, cancel)
+                .ConfigureAwait(false);
         }
 
         private void OnHandshake(Task handshake)
         {
             if (!handshake.IsCompletedSuccessfully)
             {
-                // Not TLS, no shared protocol or cipher, or too slow: close without a word (no HTTP to answer in).
+                var (failure, detail) = handshake.Exception?.InnerException is NotTlsException notTls
+                    ? notTls.Kind == ClientHelloKind.PlainHttp
+                        ? (TlsHandshakeFailure.PlainHttp, "plain HTTP request")
+                        : (TlsHandshakeFailure.NotTls, "the first bytes are not a TLS record")
+                    : TlsHandshakeFailures.Classify(handshake.IsCanceled ? new OperationCanceledException() : handshake.Exception);
+                LogFailure(failure, detail);
+                if (failure == TlsHandshakeFailure.PlainHttp)
+                {
+                    PlainHttpAnswer.SendAsync(_socket).ContinueWith(_onPlainHttpAnswered, TaskContinuationOptions.ExecuteSynchronously);
+                    return;
+                }
+                // No shared protocol or cipher, not TLS, or too slow: TLS has already sent its alert (if any).
                 CloseAndComplete();
                 return;
             }
             _ready = true;
             if (IsAvailable(_stage.Out)) StartRead();
             Pull(_stage.In);
+        }
+
+        private void LogFailure(TlsHandshakeFailure failure, string detail)
+        {
+            var log = _stage._options.Log;
+            if (log is null || !log.IsDebugEnabled) return;
+            string client;
+            try
+            {
+                client = _socket.RemoteEndPoint?.ToString() ?? "?";
+            }
+            catch (ObjectDisposedException)
+            {
+                client = "?";
+            }
+            log.Debug("TLS handshake on listener {0} from {1} failed: {2} ({3})", _stage._options.Listener, client, failure, detail);
         }
 
         public override void OnPull()

@@ -130,41 +130,6 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
         return parts.Count == 0 ? [new(RateLimiting.RateLimitKeyKind.ClientIp)] : parts;
     }
 
-    private TlsSettings? BindTls(HoconObjectReader listener)
-    {
-        var r = listener.Object("tls", "{ certificates = [ { cert = \"site.crt.pem\", key = \"site.key.pem\" } ] }");
-        if (r is null) return null;
-        var certificates = new List<CertificateSettings>();
-        if (r.List("certificates") is { } items)
-        {
-            for (var i = 0; i < items.Count; i++)
-            {
-                var path = $"{r.PathOf("certificates")}[{i}]";
-                var c = HoconObjectReader.For(items[i], path, problems, "{ cert = \"site.crt.pem\", key = \"site.key.pem\", names = [ \"example.com\" ] }");
-                if (c is null)
-                {
-                    certificates.Add(new CertificateSettings { Cert = "", Key = "" });
-                    continue;
-                }
-                certificates.Add(new CertificateSettings
-                {
-                    Cert = c.String("cert") ?? "",
-                    Key = c.String("key") ?? "",
-                    Names = c.StringOrList("names") ?? [],
-                });
-                c.ReportUnknownKeys();
-            }
-        }
-        var defaults = new TlsSettings();
-        var settings = new TlsSettings
-        {
-            Certificates = certificates,
-            ReloadInterval = r.Duration("reload-interval") ?? defaults.ReloadInterval,
-        };
-        r.ReportUnknownKeys();
-        return settings;
-    }
-
     private List<TcpRouteSettings> BindTcpRoutes(HoconObjectReader proxy)
     {
         var result = new List<TcpRouteSettings>();

@@ -109,7 +109,34 @@ public static class ProxySettingsValidator
         }
         if (tls.ReloadInterval < TimeSpan.FromMilliseconds(100))
             problems.Add(new($"{path}.reload-interval", "must be at least 100ms"));
+        if (tls.HandshakeTimeout < TimeSpan.FromMilliseconds(100) || tls.HandshakeTimeout > TimeSpan.FromMinutes(5))
+            problems.Add(new($"{path}.handshake-timeout", "must be between 100ms and 5m"));
+        ValidateCipherSuites(tls, $"{path}.cipher-suites", problems);
     }
+
+    private static void ValidateCipherSuites(TlsSettings tls, string path, List<ConfigProblem> problems)
+    {
+        if (tls.CipherSuites.Count == 0 && tls.MinVersion == TlsVersion.Tls12)
+            problems.Add(new(path, "no TLS 1.2 cipher suites: list at least one, or set min-version = \"1.3\""));
+        var seen = new HashSet<System.Net.Security.TlsCipherSuite>();
+        for (var i = 0; i < tls.CipherSuites.Count; i++)
+        {
+            var suite = tls.CipherSuites[i];
+            var name = suite.ToString();
+            if (TlsSettings.Tls13Suites.Contains(suite) || !name.Contains("_WITH_", StringComparison.Ordinal))
+                problems.Add(new($"{path}[{i}]", $"{name} is not a TLS 1.2 suite; TLS 1.3's suites are always enabled, list TLS 1.2 suites only"));
+            else if (IsInsecure(name))
+                problems.Add(new($"{path}[{i}]", $"{name} is insecure (no encryption, no authentication, export-grade, RC4 or DES); use AEAD suites such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+            else if (!seen.Add(suite))
+                problems.Add(new($"{path}[{i}]", $"{name} is listed twice"));
+        }
+    }
+
+    private static bool IsInsecure(string name) =>
+        name.Contains("_NULL_", StringComparison.Ordinal) || name.EndsWith("_NULL", StringComparison.Ordinal)
+        || name.Contains("_anon_", StringComparison.Ordinal) || name.Contains("EXPORT", StringComparison.Ordinal)
+        || name.Contains("_RC4_", StringComparison.Ordinal) || name.Contains("DES_", StringComparison.Ordinal)
+        || name.Contains("_MD5", StringComparison.Ordinal);
 
     private static void ValidateRateLimits(ProxySettings settings, List<ConfigProblem> problems)
     {

@@ -141,8 +141,11 @@ public sealed class TlsTerminationSpec : IDisposable
         await open.DisposeAsync();
     }
 
+    /// <summary>Issue 19, point 3: plain HTTP on the TLS port gets a 400 saying the port expects TLS (as nginx
+    /// answers), then the connection closes; bytes that are neither TLS nor HTTP are closed silently; the listener
+    /// keeps serving and nothing reaches the backend.</summary>
     [Fact]
-    public async Task PlainHttpOrGarbage_OnATlsListener_IsClosed_AndTheListenerKeepsServing()
+    public async Task PlainHttpGets400SayingThePortExpectsTls_GarbageIsClosed_AndTheListenerKeepsServing()
     {
         await using var backend = new RawBackend(_ => RawBackend.Ok("ok"));
         var a = TestCertificates.Write(_dir, "a", "a.test");
@@ -150,9 +153,16 @@ public sealed class TlsTerminationSpec : IDisposable
         await using var node = await StartNode(backend.Port, a, b);
         using (var plain = new RawClient(node.Public()))
         {
-            plain.Send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
-            var answer = await plain.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
-            Assert.DoesNotContain("HTTP/1.1 200", answer);
+            plain.Send("GET / HTTP/1.1\r\nHost: a.test\r\nUser-Agent: plain\r\n\r\n");
+            var answer = await plain.ReadUntilClosedAsync(TimeSpan.FromSeconds(10), requireClose: true);
+            Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", answer);
+            Assert.Contains("\r\nConnection: close\r\n", answer);
+            Assert.EndsWith("\r\n\r\nThis port expects TLS: send the request with https://\n", answer);
+        }
+        using (var garbage = new RawClient(node.Public()))
+        {
+            garbage.Send("\u0001\u0002\u0003 not a hello\r\n\r\n");
+            Assert.DoesNotContain("HTTP/", await garbage.ReadUntilClosedAsync(TimeSpan.FromSeconds(10), requireClose: true));
         }
         var (ssl, _) = await Handshake(node, "a.test");
         Assert.StartsWith("HTTP/1.1 200", await Get(ssl, "a.test", close: true));
@@ -217,24 +227,8 @@ public sealed class TlsTerminationSpec : IDisposable
         Assert.Contains("New, TLSv1.3", none); // the handshake completed
     }
 
-    /// <summary>openssl s_client against the node's listener, stdin closed; stdout and stderr together.</summary>
-    private static async Task<string> SClient(ProxyNode node, params string[] extra)
-    {
-        var info = new ProcessStartInfo("openssl", ["s_client", "-connect", $"127.0.0.1:{node.Public().Port}", "-servername", "a.test", .. extra])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await process.WaitForExitAsync(timeout.Token);
-        return await stdout + await stderr;
-    }
+    private static Task<string> SClient(ProxyNode node, params string[] extra) =>
+        OpenSslClient.RunAsync(node.Public().Port, "a.test", extra);
 
     /// <summary>Some tools put the chain in the key file: it is sent after the leaf as well.</summary>
     [Fact]
