@@ -21,8 +21,9 @@ namespace Proxy.Actors.Tls;
 public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteString>>
 {
     private const int ReadSize = 16 * 1024;
-    /// <summary>The largest TLS record (RFC 8446 §5.1: 2^14 bytes) with its header.</summary>
-    private const int MaxHelloRecord = 16 * 1024 + ClientHello.RecordHeaderLength;
+    /// <summary>How much of the client's first record is read to look at its hello: hellos are ~0.2-2 KB (post-quantum
+    /// key shares included); a larger one is left to SslStream with options for every version (ClientHelloKind.Unknown).</summary>
+    private const int MaxHelloRecord = 4096;
     private readonly TlsListenerOptions _options;
 
     public TlsConnectionStage(TlsListenerOptions options)
