@@ -200,6 +200,13 @@ public sealed class TlsTerminationSpec : IDisposable
         var first = await VerifiedHandshake(node, root);
         Assert.Equal(2, first.Sent);
         Assert.Equal(pem.Certificate.Thumbprint, first.Leaf);
+        // The same with openssl s_client, trusting only the root: both certificates shown, verification ok.
+        var rootFile = Path.Combine(_dir, "root.pem");
+        await File.WriteAllTextAsync(rootFile, root.ExportCertificatePem());
+        var sclient = await OpenSslClient.RunAsync(node.Public().Port, "chain.test", "-showcerts", "-CAfile", rootFile, "-verify_return_error");
+        Assert.Contains(" 0 s:CN = chain.test", sclient);
+        Assert.Contains(" 1 s:CN = Proxy Test Intermediate", sclient);
+        Assert.Contains("Verify return code: 0 (ok)", sclient);
 
         var (renewed, renewedRoot, _) = TestCertificates.WriteChain(_dir, "chain", names: "chain.test");
         await Eventually.Holds(async () => (await VerifiedHandshake(node, renewedRoot, throwOnError: false)).Leaf == renewed.Certificate.Thumbprint,
