@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -49,6 +50,7 @@ public sealed class DemoBackend : IDisposable
     private async Task Serve(Socket client)
     {
         using var owned = client;
+        client.NoDelay = true;
         var buffer = new byte[16 * 1024];
         var filled = 0;
         try
@@ -83,12 +85,14 @@ public sealed class DemoBackend : IDisposable
                     filled -= skip;
                     Buffer.BlockCopy(buffer, skip, buffer, 0, filled);
                 }
-                var body = Encoding.UTF8.GetBytes(head.Path == "/healthz" ? "ok\n" : $"Hello from {_name}: {head.Method} {head.Path}\n");
-                var response = Encoding.ASCII.GetBytes(
-                    $"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\n" +
-                    (head.KeepAlive ? "" : "Connection: close\r\n") + "\r\n");
+                var body = head.Path == "/healthz" ? "ok\n" : $"Hello from {_name}: {head.Method} {head.Path}\n";
+                // One send per response, and NoDelay: a head and a body in two sends met Nagle's algorithm and the
+                // client's delayed ACK, so every keep-alive response waited ~40 ms for its body.
+                var response = Encoding.UTF8.GetBytes(
+                    $"HTTP/1.1 200 OK\r\nDate: {DateTime.UtcNow.ToString("r", CultureInfo.InvariantCulture)}\r\n" +
+                    $"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n" +
+                    (head.KeepAlive ? "" : "Connection: close\r\n") + "\r\n" + (head.Method == "HEAD" ? "" : body));
                 await client.SendAsync(response, SocketFlags.None, _stop.Token).ConfigureAwait(false);
-                if (head.Method != "HEAD") await client.SendAsync(body, SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 if (!head.KeepAlive) return;
             }
         }
