@@ -17,6 +17,7 @@ public sealed class Backend : LoadBalancedBackend
     private int _successes;
     private int _failures;
     private int _trailingFailures;
+    private int _leadingSuccesses;
     private long _latencyTicks;
     private int _lastReportedInFlight = -1;
     private volatile int _trialLimit;
@@ -64,7 +65,8 @@ public sealed class Backend : LoadBalancedBackend
     public void RecordFailure(long startedAt)
     {
         if (startedAt != 0) Interlocked.Add(ref _latencyTicks, Stopwatch.GetTimestamp() - startedAt);
-        Interlocked.Increment(ref _failures);
+        // The batch's first failure: the successes so far are the ones that came before any failure.
+        if (Interlocked.Increment(ref _failures) == 1) Volatile.Write(ref _leadingSuccesses, Volatile.Read(ref _successes));
         Interlocked.Increment(ref _trailingFailures);
     }
 
@@ -74,11 +76,13 @@ public sealed class Backend : LoadBalancedBackend
         var successes = Interlocked.Exchange(ref _successes, 0);
         var failures = Interlocked.Exchange(ref _failures, 0);
         var trailing = Math.Min(Interlocked.Exchange(ref _trailingFailures, 0), failures);
+        var leading = Interlocked.Exchange(ref _leadingSuccesses, 0);
+        leading = failures == 0 ? successes : Math.Min(leading, successes);
         var latency = Interlocked.Exchange(ref _latencyTicks, 0);
         var inFlight = InFlight;
         if (successes == 0 && failures == 0 && inFlight == _lastReportedInFlight) return null;
         _lastReportedInFlight = inFlight;
         return new BackendOutcome(Address, successes, failures, trailing,
-            latency * 1000.0 / Stopwatch.Frequency, inFlight);
+            latency * 1000.0 / Stopwatch.Frequency, inFlight, leading);
     }
 }

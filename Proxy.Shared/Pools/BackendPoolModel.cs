@@ -115,16 +115,23 @@ public sealed class BackendPoolModel
             case BreakerState.Closed when e.ConsecutiveFailures >= breaker.Failures:
                 Open(e, now);
                 return true;
-            case BreakerState.HalfOpen when o.Failures > 0:
-                // A failed trial: open again for another period.
+            case BreakerState.HalfOpen:
+            {
+                // Trials count in the order they ended: the successes before the batch's first failure. Enough of
+                // them close the breaker whatever follows; a failure before that opens it for another period.
+                e.HalfOpenSuccesses += o.Failures == 0 ? o.Successes : Math.Min(o.LeadingSuccesses, o.Successes);
+                if (e.HalfOpenSuccesses >= breaker.HalfOpenTrials)
+                {
+                    e.Breaker = BreakerState.Closed;
+                    e.HalfOpenSuccesses = 0;
+                    // What followed the trials in the same batch counts as it would against a closed breaker.
+                    if (e.ConsecutiveFailures >= breaker.Failures) Open(e, now);
+                    return true;
+                }
+                if (o.Failures == 0) return false;
                 Open(e, now);
                 return true;
-            case BreakerState.HalfOpen:
-                e.HalfOpenSuccesses += o.Successes;
-                if (e.HalfOpenSuccesses < breaker.HalfOpenTrials) return false;
-                e.Breaker = BreakerState.Closed;
-                e.ConsecutiveFailures = 0;
-                return true;
+            }
             default:
                 return false;
         }

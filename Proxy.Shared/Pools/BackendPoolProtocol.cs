@@ -25,8 +25,10 @@ public sealed record ReportOutcomes(string Pool, string Node, IReadOnlyList<Back
 /// <param name="TrailingFailures">Failures after the last success in this batch (all of them when there was none).</param>
 /// <param name="LatencyMsSum">Sum of time to response head over the successes and failures that had one.</param>
 /// <param name="InFlight">Requests in flight from this node to the backend when the report was made.</param>
+/// <param name="LeadingSuccesses">Successes before the first failure in this batch (all of them when there was none): a
+/// half-open breaker's trials count in the order they ended. 0 from nodes that predate it (the old rule then applies).</param>
 public sealed record BackendOutcome(string Address, int Successes, int Failures, int TrailingFailures, double LatencyMsSum,
-    int InFlight);
+    int InFlight, int LeadingSuccesses = 0);
 
 /// <summary>Asks the entity for its current <see cref="PoolState"/> (admin queries).</summary>
 public sealed record GetPoolState(string Pool) : IBackendPoolCommand;

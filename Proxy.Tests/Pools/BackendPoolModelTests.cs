@@ -28,8 +28,58 @@ public sealed class BackendPoolModelTests
     private static BackendState State(BackendPoolModel m, string address, DateTime? now = null) =>
         m.ToState("i", 1, now ?? T0).Backends.Single(b => b.Address == address);
 
-    private static BackendOutcome Outcome(string address, int ok, int failed, int trailing = -1, int inFlight = 0) =>
-        new(address, ok, failed, trailing < 0 ? failed : trailing, (ok + failed) * 2.0, inFlight);
+    /// <summary><paramref name="leading"/>: successes before the first failure (default: failures came first).</summary>
+    private static BackendOutcome Outcome(string address, int ok, int failed, int trailing = -1, int inFlight = 0, int leading = -1) =>
+        new(address, ok, failed, trailing < 0 ? failed : trailing, (ok + failed) * 2.0, inFlight,
+            leading >= 0 ? leading : failed == 0 ? ok : 0);
+
+    /// <summary>A pool whose breaker opened on one failure and is half-open now (T0 + 1 s), needing 3 trials.</summary>
+    private static BackendPoolModel HalfOpenModel()
+    {
+        var m = Model(s => s with { Breaker = new BreakerSettings { Failures = 2, OpenFor = TimeSpan.FromSeconds(1), HalfOpenTrials = 3 } });
+        m.ApplyOutcomes("n", [Outcome(A, 0, 2)], T0);
+        m.Tick(T0.AddSeconds(1));
+        Assert.Equal(BreakerState.HalfOpen, State(m, A).Breaker);
+        return m;
+    }
+
+    /// <summary>Issue 21, point 5: the soak's batch — trials 200, 200, 200, 200, then a 500 within the same report.</summary>
+    [Fact]
+    public void TrialSuccessesBeforeAFailureInTheSameBatch_CloseTheBreaker()
+    {
+        var m = HalfOpenModel();
+        Assert.True(m.ApplyOutcomes("n", [Outcome(A, 4, 1, trailing: 1, leading: 4)], T0.AddSeconds(1.2)));
+        Assert.Equal(BreakerState.Closed, State(m, A).Breaker);
+        // The failure after the trials counts as against a closed breaker: one more opens it (Failures = 2).
+        Assert.True(m.ApplyOutcomes("n", [Outcome(A, 0, 1)], T0.AddSeconds(1.3)));
+        Assert.Equal(BreakerState.Open, State(m, A).Breaker);
+    }
+
+    [Fact]
+    public void AFailureBeforeEnoughTrialSuccesses_OpensItAgain_WhateverFollows()
+    {
+        var m = HalfOpenModel();
+        Assert.True(m.ApplyOutcomes("n", [Outcome(A, 4, 1, trailing: 0, leading: 2)], T0.AddSeconds(1.2)));
+        Assert.Equal(BreakerState.Open, State(m, A).Breaker);
+    }
+
+    [Fact]
+    public void TrialSuccessesAddUpAcrossNodesAndBatches_BeforeAFailure()
+    {
+        var m = HalfOpenModel();
+        Assert.False(m.ApplyOutcomes("n1", [Outcome(A, 1, 0)], T0.AddSeconds(1.1)));
+        // n2 saw success, success, failure, success, failure: 1 + 2 trials close it; one failure trails.
+        Assert.True(m.ApplyOutcomes("n2", [Outcome(A, 3, 2, trailing: 1, leading: 2)], T0.AddSeconds(1.2)));
+        Assert.Equal(BreakerState.Closed, State(m, A).Breaker);
+    }
+
+    [Fact]
+    public void ClosingWithAsManyFailuresAfterTheTrialsAsTheThreshold_OpensAgainAtOnce()
+    {
+        var m = HalfOpenModel();
+        Assert.True(m.ApplyOutcomes("n", [Outcome(A, 3, 2, trailing: 2, leading: 3)], T0.AddSeconds(1.2)));
+        Assert.Equal(BreakerState.Open, State(m, A).Breaker);
+    }
 
     [Fact]
     public void HealthFlipsOnlyAfterConsecutiveThresholds()

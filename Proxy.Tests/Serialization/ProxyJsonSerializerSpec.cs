@@ -20,7 +20,7 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
         new SubscribePool("api", "node-1", "3fa2c1b0d9e4", 17),
         new SubscribePool("api", "node-2", null, 0),
         new ReportOutcomes("api", "node-1",
-            [new BackendOutcome("127.0.0.1:9001", 40, 2, 1, 812.5, 3), new BackendOutcome("10.0.0.2:80", 0, 7, 7, 0, 0)]),
+            [new BackendOutcome("127.0.0.1:9001", 40, 2, 1, 812.5, 3, LeadingSuccesses: 38), new BackendOutcome("10.0.0.2:80", 0, 7, 7, 0, 0)]),
         new ReportOutcomes("api", "node-3", []),
         new GetPoolState("api"),
         new DrainBackend("api", "127.0.0.1:9001"),
@@ -87,6 +87,21 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
     {
         Assert.True(ClusterMessageManifests.TryGetType(manifest, out var registered), $"manifest '{manifest}' was removed");
         Assert.Equal(type, registered);
+    }
+
+    /// <summary>A report from a node that predates LeadingSuccesses (issue 21) still reads, with 0 for it.</summary>
+    [Fact]
+    public void AnOutcomeReportWithoutLeadingSuccesses_FromAnOlderNode_ReadsWithZero()
+    {
+        var report = new ReportOutcomes("api", "node-1", [new BackendOutcome("127.0.0.1:9001", 4, 1, 1, 10, 0, LeadingSuccesses: 4)]);
+        var serializer = Sys.Serialization.FindSerializerFor(report);
+        var json = System.Text.Encoding.UTF8.GetString(serializer.ToBinary(report));
+        Assert.Contains("4", json);
+        var older = System.Text.RegularExpressions.Regex.Replace(json, @",?""[Ll]eading[Ss]uccesses"":\s*4", "");
+        Assert.DoesNotContain("eading", older);
+        var back = (ReportOutcomes)Sys.Serialization.Deserialize(System.Text.Encoding.UTF8.GetBytes(older), serializer.Identifier,
+            Akka.Serialization.Serialization.ManifestFor(serializer, report));
+        Assert.Equal(report.Backends[0] with { LeadingSuccesses = 0 }, back.Backends[0]);
     }
 
     [Theory]

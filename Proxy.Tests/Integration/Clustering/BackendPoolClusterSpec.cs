@@ -130,6 +130,42 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
         }, TimeSpan.FromSeconds(10), "the breaker closes on every node");
     }
 
+    /// <summary>Issue 21, point 5: half-open trials answered 200, 200 and then a 500, all in one node's report: the
+    /// trials close the breaker on every node and the failure after them does not open it again.</summary>
+    [Fact]
+    public async Task HalfOpenTrialsThatSucceed_CloseTheBreaker_EvenWhenAFailureFollowsInTheSameReport()
+    {
+        await using var a = await ControllableBackend.StartAsync("a");
+        await using var b = await ControllableBackend.StartAsync("b");
+        await using var cluster = await TestCluster.StartAsync(3,
+            Pool(a, b, "breaker { failures = 3, open-for = 1s, half-open-trials = 2 }"));
+        await WaitForStateOnEveryNode(cluster, 3);
+        await DrainOnEveryNode(cluster, 3, a); // every request goes to b
+
+        b.Status = 500;
+        using var client = Client();
+        for (var r = 0; r < 3; r++) Assert.StartsWith("500", await Get(client, cluster, 0));
+        await Eventually.Holds(() => cluster.BackendOn(1, "main", b.Address).ClusterState!.Breaker == BreakerState.HalfOpen,
+            TimeSpan.FromSeconds(5), "node 2 sees the breaker half-open after open-for");
+
+        // Trials through node 2, back to back (one ~200 ms report): 200, 200, then 500.
+        b.Status = 200;
+        Assert.StartsWith("200", await Get(client, cluster, 1));
+        Assert.StartsWith("200", await Get(client, cluster, 1));
+        b.Status = 500;
+        Assert.StartsWith("500", await Get(client, cluster, 1));
+        b.Status = 200;
+
+        await Eventually.Holds(() => Enumerable.Range(0, 3).All(i => cluster.BackendOn(i, "main", b.Address).ClusterState!.Breaker == BreakerState.Closed),
+            TimeSpan.FromSeconds(3), "the breaker closes on every node");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(1.5))
+        {
+            Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(BreakerState.Closed, cluster.BackendOn(i, "main", b.Address).ClusterState!.Breaker));
+            await Task.Delay(50);
+        }
+    }
+
     [Fact]
     public async Task GracefulLeaveOfTheEntityHost_UnderSteadyTraffic_FailsNoRequestOnTheOthers_AndTheEntityMoves()
     {
