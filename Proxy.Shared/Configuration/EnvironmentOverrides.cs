@@ -2,9 +2,9 @@ using Akka.Configuration;
 
 namespace Proxy.Shared.Configuration;
 
-/// <summary>Builds the config layer given by <c>PROXY__…</c> environment variables:
-/// <c>PROXY__A__B_C=value</c> sets <c>proxy.a.b-c</c> (segments split on <c>__</c>, lower-cased, <c>_</c> →
-/// <c>-</c>).</summary>
+/// <summary>Builds the environment's config layer: the <see cref="NamedEnvironmentVariables"/> (<c>PROXY_REDIS</c>
+/// → <c>proxy.redis</c>, …), then on top the <c>PROXY__…</c> overrides: <c>PROXY__A__B_C=value</c> sets
+/// <c>proxy.a.b-c</c> (segments split on <c>__</c>, lower-cased, <c>_</c> → <c>-</c>).</summary>
 /// <remarks>A value starting with <c>[</c>, <c>{</c> or <c>"</c> is parsed as HOCON (lists, objects, quoted
 /// strings); any other value is taken as a string, which every getter converts (<c>5s</c>, <c>on</c>,
 /// <c>100</c>, <c>20%</c>) — this keeps <c>host:port</c> and URLs (which unquoted HOCON would reject or cut
@@ -23,6 +23,15 @@ internal static class EnvironmentOverrides
             .ThenBy(e => e.Variable, StringComparer.Ordinal);
 
         var result = ConfigurationFactory.Empty;
+        foreach (var (variable, path) in NamedEnvironmentVariables.All)
+        {
+            if (environment.GetValueOrDefault(variable) is not { Length: > 0 } value) continue;
+            var key = string.Join('.', path.Split('.').Prepend("proxy").Select(HoconPreprocessor.Quote));
+            // Always a string: a token, a connection string or a path is never HOCON to parse.
+            var layer = HoconText.Parse($"{key} = {HoconPreprocessor.Quote(value)}", environment, "proxy." + path,
+                $"environment variable {variable}", problems);
+            if (layer is not null) result = layer.WithFallback(result);
+        }
         foreach (var (variable, segments, value) in overrides)
         {
             var keys = segments.Select(s => s.ToLowerInvariant().Replace('_', '-')).ToList();

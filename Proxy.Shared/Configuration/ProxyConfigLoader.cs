@@ -4,12 +4,14 @@ using Akka.Configuration;
 
 namespace Proxy.Shared.Configuration;
 
-/// <summary>Loads a node's HOCON config file: parse, apply <c>PROXY__…</c> environment overrides, fall back
-/// to <see cref="ProxyConfigDefaults"/>, then bind and validate the proxy section.</summary>
+/// <summary>Loads a node's HOCON config file: parse, apply the environment (<see cref="NamedEnvironmentVariables"/>,
+/// then <c>PROXY__…</c> overrides), fall back to <see cref="ProxyConfigDefaults"/>, then bind and validate the
+/// proxy section.</summary>
 /// <remarks>The <c>environment</c> dictionary is the only environment consulted, both for <c>PROXY__…</c>
 /// overrides and for <c>${VAR}</c> / <c>${?VAR}</c> substitutions in the file (see
 /// <see cref="HoconPreprocessor"/>); pass <see cref="ProcessEnvironment"/> for the real one. Precedence,
-/// highest first: environment overrides, the file, the defaults.</remarks>
+/// highest first: <c>PROXY__…</c> overrides, the named variables, the file, the defaults — whatever the file
+/// contains.</remarks>
 public static class ProxyConfigLoader
 {
     public static ConfigLoadResult Load(string path, IReadOnlyDictionary<string, string?> environment)
@@ -43,7 +45,7 @@ public static class ProxyConfigLoader
 
         // The defaults alone do not make a proxy: without a proxy section in the file or the environment,
         // say so rather than "no listeners".
-        if (!file.HasPath("proxy") && !overrides.HasPath("proxy"))
+        if (!file.HasPath("proxy") && !environment.Keys.Any(k => k.StartsWith(EnvironmentOverrides.Prefix, StringComparison.Ordinal)))
             return new ConfigLoadResult(file, null, [new ConfigProblem("proxy", "missing: the config has no proxy { … } section")]);
 
         var defaults = ConfigurationFactory.ParseString(ProxyConfigDefaults.Hocon);

@@ -227,7 +227,7 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
     private AdminSettings BindAdmin(HoconObjectReader proxy)
     {
         var defaults = new AdminSettings();
-        var r = proxy.Object("admin", "{ address = \"127.0.0.1:9110\", token = ${?PROXY_ADMIN_TOKEN} }");
+        var r = proxy.Object("admin", "{ address = \"127.0.0.1:9110\", token = \"…\" }");
         if (r is null) return defaults;
         var settings = new AdminSettings
         {
