@@ -31,6 +31,10 @@ public static class NodeHocon
               scheduler.ticks-per-wheel = 64
               # Gossip and hand-off messages that reach a node after it left are expected; not worth a log line.
               log-dead-letters-during-shutdown = off
+              # Akka's fallback logger prints plain text to stdout (before the node's logger starts and after it
+              # stops, e.g. "Remoting shut down"): stdout is the access log's, and every node line goes through the
+              # one logger (text or JSON on stderr).
+              stdout-loglevel = OFF
               coordinated-shutdown {
                 exit-clr = off
                 run-by-clr-shutdown-hook = on

@@ -135,12 +135,25 @@ public sealed class ProxyNode : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Shutdown.DrainDelay + settings.Shutdown.Timeout + TimeSpan.FromSeconds(20));
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(logLevel);
-        // Node logs go to stderr: stdout carries the JSON access log only.
-        builder.Logging.AddSimpleConsole(o =>
+        // Node logs go to stderr: stdout carries the JSON access log only. Akka's events come through the same
+        // logger (FilteringLoggerFactoryLogger), so every line has one format.
+        if (settings.LogFormat == LogFormat.Json)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
             o.LogToStandardErrorThreshold = LogLevel.Trace);
 

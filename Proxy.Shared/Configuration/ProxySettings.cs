@@ -20,6 +20,8 @@ public sealed record ProxySettings
     public bool AddForwardedHeader { get; init; }
     /// <summary>Node log level: trace, debug, info, warning or error.</summary>
     public string LogLevel { get; init; } = "info";
+    /// <summary>Node log lines (stderr): one text line each, or one JSON object per line for log shippers.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
     /// <summary>Token expected by the admin endpoint (never logged).</summary>
     public string? AdminToken => Admin.Token;
     /// <summary>Where the node keeps its files (the SQLite journal by default); relative to the working directory.</summary>
@@ -266,3 +268,6 @@ public sealed record RouteMatch
     /// <summary>Query parameter name → required value (null value = parameter present).</summary>
     public IReadOnlyDictionary<string, string?> Query { get; init; } = new Dictionary<string, string?>();
 }
+
+/// <summary><c>proxy.log-format</c>.</summary>
+public enum LogFormat { Text, Json }

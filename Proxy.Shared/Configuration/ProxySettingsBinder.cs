@@ -32,6 +32,7 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
             DemoBackend = proxy.String("demo-backend"),
             AddForwardedHeader = proxy.Switch("forwarded-header") ?? defaults.AddForwardedHeader,
             LogLevel = BindLogLevel(proxy) ?? defaults.LogLevel,
+            LogFormat = Choice(proxy, "log-format", LogFormats) ?? defaults.LogFormat,
             DataDir = proxy.String("data-dir") ?? defaults.DataDir,
             Persistence = BindPersistence(proxy),
             Forward = BindForward(proxy),
@@ -175,6 +176,8 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
         r.ReportUnknownKeys();
         return settings;
     }
+
+    private static readonly (string Name, LogFormat Format)[] LogFormats = [("text", LogFormat.Text), ("json", LogFormat.Json)];
 
     private static readonly string[] LogLevels = ["trace", "debug", "info", "warning", "error"];
 
