@@ -738,7 +738,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             {
                 _request = null;
                 _status = error.Status;
-                RespondLocal(error.Status, error.Reason, close: true, log: false);
+                RespondLocal(error.Status, error.Reason, close: true);
                 return;
             }
             // The body turned out invalid (bad chunk, too large) mid-exchange.
@@ -1158,7 +1158,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         }
 
         /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces.</summary>
-        private void RespondLocal(int status, string reason, bool close, bool log = true, HttpHeaderList? extra = null,
+        private void RespondLocal(int status, string reason, bool close, HttpHeaderList? extra = null,
             string? detail = null)
         {
             _status = status;
@@ -1181,7 +1181,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 Body = headOnly ? ByteString.Empty : ByteString.FromBytes(body), Complete = true,
             });
             _bytesOut = headOnly ? 0 : body.Length;
-            if (log && _request is not null) LogExchange(status);
+            LogExchange(status);
             _responseDone = true;
             _phase = Phase.Closing;
             if (_closeAfterResponse)
@@ -1233,17 +1233,19 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             backend.EndRequest();
         }
 
+        /// <summary>One access-log line per response the node sends; without a parsed head (a malformed or late one)
+        /// the line has what is known: client, status, bytes and the reason as <c>error</c>.</summary>
         private void LogExchange(int status)
         {
+            if (!_runtime.AccessLog.Enabled) return;
             var request = _request;
-            if (request is null || !_runtime.AccessLog.Enabled) return;
             _runtime.AccessLog.Write(new AccessLogEntry
             {
                 Time = DateTime.UtcNow,
                 Client = _clientAddress,
-                Method = request.Method,
-                Host = request.Host,
-                Path = request.Path,
+                Method = request?.Method,
+                Host = request?.Host,
+                Path = request?.Path,
                 Route = _route?.Name,
                 Upstream = _upstreamAddress,
                 Status = status,
@@ -1324,7 +1326,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     if (now >= headDeadline)
                     {
                         // Slowloris guard: the head did not arrive in time.
-                        RespondLocal(408, "request head not received in time", close: true, log: false);
+                        RespondLocal(408, "request head not received in time", close: true);
                         return;
                     }
                     if (now >= idleDeadline)

@@ -5,9 +5,10 @@ public sealed class AccessLogEntry
 {
     public DateTime Time { get; init; }
     public required string Client { get; init; }
-    public required string Method { get; init; }
-    public required string Host { get; init; }
-    public required string Path { get; init; }
+    /// <summary>Null (JSON null) when the request head could not be read: malformed, too large, or not in time.</summary>
+    public string? Method { get; init; }
+    public string? Host { get; init; }
+    public string? Path { get; init; }
     public string? Route { get; init; }
     /// <summary>Backend address; never carries credentials.</summary>
     public string? Upstream { get; init; }

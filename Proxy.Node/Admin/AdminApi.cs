@@ -11,10 +11,12 @@ public sealed class AdminApi
 {
     private volatile Attached? _attached;
 
-    public sealed record Attached(ClusterAdminQueries Cluster, PoolAdminQueries Pools, LimitAdminQueries Limits);
+    public sealed record Attached(ClusterAdminQueries Cluster, PoolAdminQueries Pools, LimitAdminQueries Limits,
+        Proxy.Actors.Logging.AccessLog AccessLog);
 
     public Attached? Current => _attached;
 
-    public void Attach(ClusterAdminQueries cluster, PoolAdminQueries pools, LimitAdminQueries limits) =>
-        _attached = new Attached(cluster, pools, limits);
+    public void Attach(ClusterAdminQueries cluster, PoolAdminQueries pools, LimitAdminQueries limits,
+        Proxy.Actors.Logging.AccessLog accessLog) =>
+        _attached = new Attached(cluster, pools, limits, accessLog);
 }

@@ -99,6 +99,11 @@ public sealed class AdminServer : IAsyncDisposable
         group.MapGet("/limits", () => RunAsync(api, a => a.Limits.ListAsync()));
         group.MapGet("/limits/{name}", (string name, string? key) => RunAsync(api, a => a.Limits.GetAsync(name, key)));
 
+        // O4: logrotate's postrotate hook (or SIGUSR1) — the access log file is reopened by its path.
+        group.MapPost("/access-log/reopen", () => Run(api, a => a.AccessLog.RequestReopen()
+            ? new AdminResult(StatusCodes.Status200OK, new { reopening = a.AccessLog.File })
+            : new AdminResult(StatusCodes.Status409Conflict, new ErrorView("the access log is not written to a file (off or stdout): nothing to reopen"))));
+
         // Inside the group, so an unknown API path without a token is refused like the others.
         group.MapFallback((HttpRequest request) => Results.Json(
             new ErrorView($"no admin endpoint {request.Method} {request.Path} (see pbm --help)"), AdminJson.Options,

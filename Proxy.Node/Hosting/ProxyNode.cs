@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
@@ -199,7 +200,9 @@ public sealed class ProxyNode : IAsyncDisposable
                     readiness.ListenersBound = true;
                     adminApi.Attach(new ClusterAdminQueries(system, AdminQueryTimeout),
                         new PoolAdminQueries(settings, backendPools, AdminQueryTimeout, pools),
-                        new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout));
+                        new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout), accessLog);
+                    accessLog.ReportDropsTo(n => system.Log.Warning(
+                        "Access log: {0} entries dropped in the last minute or more (the writer fell 65,536 entries behind)", n));
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
@@ -240,8 +243,17 @@ public sealed class ProxyNode : IAsyncDisposable
             throw;
         }
         var system = host.Services.GetRequiredService<ActorSystem>();
+        // O4: SIGUSR1 reopens the access log file, as nginx does (signal 10 on Linux; .NET takes raw numbers).
+        var reopenSignal = options.HandleSignals && OperatingSystem.IsLinux()
+            ? PosixSignalRegistration.Create((PosixSignal)10, c =>
+            {
+                c.Cancel = true;
+                accessLog.RequestReopen();
+            })
+            : null;
         _ = system.WhenTerminated.ContinueWith(_ =>
         {
+            reopenSignal?.Dispose();
             accessLog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             redisStore?.Dispose();
             admin.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using Proxy.Tests.Integration.Support;
+using Xunit;
+
+namespace Proxy.Tests.Integration;
+
+/// <summary>Issue 21, point 6: logrotate without copytruncate — the access log file is renamed, the node is told
+/// (SIGUSR1, as nginx, or the admin API) and writes its next lines to a new file under the configured name.</summary>
+public sealed class AccessLogRotationSpec
+{
+    [Fact]
+    public async Task ARenamedAccessLog_IsReopened_OnSigusr1_AndOnTheAdminRequest()
+    {
+        var dir = Directory.CreateTempSubdirectory("proxy-access-").FullName;
+        try
+        {
+            var log = Path.Combine(dir, "access.log");
+            await using var backend = new RawBackend();
+            var (port, admin) = (PortFinder.Free(), PortFinder.Free());
+            await using var node = NodeProcess.Start($$"""
+                proxy {
+                  listeners = [ { name = public, address = "127.0.0.1:{{port}}" } ]
+                  admin { address = "127.0.0.1:{{admin}}", token = "rotate-token" }
+                  access-log { enabled = on, target = "{{log}}" }
+                  pools { main { backends = [ "127.0.0.1:{{backend.Port}}" ] } }
+                  routes = [ { name = default, pool = main } ]
+                }
+                """);
+            await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(60));
+            using var http = new HttpClient();
+
+            async Task RequestAndSee(string path, string file)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}{path}")).StatusCode);
+                await Eventually.Holds(() => File.Exists(file) && File.ReadAllText(file).Contains($"\"path\":\"{path}\""),
+                    TimeSpan.FromSeconds(5), $"{path} is logged in {file}");
+            }
+
+            await RequestAndSee("/one", log);
+            File.Move(log, log + ".1");
+            Process.Start("kill", ["-USR1", node.Pid.ToString()])!.WaitForExit();
+            await RequestAndSee("/two", log);
+            Assert.DoesNotContain("/two", File.ReadAllText(log + ".1"));
+            Assert.DoesNotContain("/one", File.ReadAllText(log));
+
+            File.Move(log, log + ".2");
+            using var reopen = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{admin}/api/access-log/reopen");
+            reopen.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "rotate-token");
+            var answer = await http.SendAsync(reopen);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Contains("access.log", await answer.Content.ReadAsStringAsync());
+            await RequestAndSee("/three", log);
+            Assert.DoesNotContain("/three", File.ReadAllText(log + ".2"));
+            Assert.False(node.HasExited);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Reopening_AnAccessLogOnStdout_IsRefusedWith409()
+    {
+        await using var backend = new RawBackend();
+        var (port, admin) = (PortFinder.Free(), PortFinder.Free());
+        await using var node = NodeProcess.Start($$"""
+            proxy {
+              listeners = [ { name = public, address = "127.0.0.1:{{port}}" } ]
+              admin { address = "127.0.0.1:{{admin}}", token = "rotate-token" }
+              pools { main { backends = [ "127.0.0.1:{{backend.Port}}" ] } }
+              routes = [ { name = default, pool = main } ]
+            }
+            """);
+        await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(60));
+        using var http = new HttpClient();
+        using var reopen = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{admin}/api/access-log/reopen");
+        reopen.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "rotate-token");
+        var answer = await http.SendAsync(reopen);
+        Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
+        Assert.Contains("nothing to reopen", await answer.Content.ReadAsStringAsync());
+    }
+}
