@@ -187,6 +187,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 else connecting!.Connections.Unreserve();
             }, TaskContinuationOptions.ExecuteSynchronously);
             _handle.MarkClosed();
+            // O4: a connection that ended before any request has no access-log line; at debug it gets a node log line
+            // (checked on the settings first: the stage's logger is created on first use, per connection).
+            if (_firstRequest && _status == 0 && Snapshot.Settings.LogLevel is "debug" or "trace")
+                Log.Debug("Connection from {0} closed before any request", _clientAddress);
         }
 
         private long HeadTimeoutMs => (long)Snapshot.Settings.Timeouts.RequestHead.TotalMilliseconds;
