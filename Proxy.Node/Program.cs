@@ -18,6 +18,8 @@ public static class Program
     {
         if (args is ["pbm", .. var pbmArgs])
             return await PbmApp.RunAsync(pbmArgs, Console.Out, Console.Error, ReadEnvironment());
+        if (args is ["fuzz", var fuzzTarget])
+            return Fuzzing.FuzzRunner.Run(fuzzTarget, Console.Error);
         if (args is ["demo-backend", .. var demoArgs])
             return await DemoBackendProgram.RunAsync(demoArgs);
 

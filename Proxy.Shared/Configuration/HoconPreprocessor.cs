@@ -18,6 +18,7 @@ namespace Proxy.Shared.Configuration;
 /// object such a comma becomes a space (also a valid separator for Akka).</item>
 /// <item>Unbalanced brackets and unterminated strings: Akka silently accepts some of these; they are
 /// reported here with their line.</item>
+/// <item>'=' or ':' directly inside a list: reported here; Akka's parser can loop forever on it.</item>
 /// </list>
 /// </remarks>
 internal static class HoconPreprocessor
@@ -136,6 +137,15 @@ internal static class HoconPreprocessor
                 }
                 stack.Pop();
                 if (top.IsObject) lastObjectClose = output.Length;
+            }
+            else if (c is '=' or ':' && !top.IsObject)
+            {
+                // A key separator straight inside a list is never valid HOCON (both characters are forbidden in
+                // unquoted text), and Akka 1.5's parser loops forever on some of these (found by fuzzing:
+                // `[ { name = r } = r ]`), so the text never reaches it.
+                Problem($"'{c}' inside a list: a list holds values (write {{ key {c} value }} for an object, or quote the text)");
+                output.Append(text, i, text.Length - i);
+                return output.ToString();
             }
             else if (c is '=' or ':' && top.IsObject && top.State == FieldState.InKey)
             {

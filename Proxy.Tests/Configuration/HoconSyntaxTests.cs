@@ -94,4 +94,18 @@ public class HoconSyntaxTests
         Assert.Equal(["GET"], settings.Routes[0].Match.Methods);
         Assert.Equal(new Dictionary<string, string?> { ["v"] = null }, settings.Routes[0].Match.Query);
     }
+
+    /// <summary>Found by fuzzing (issue 21, point 3): Akka's parser loops forever on a key separator inside a list;
+    /// the loader reports it with its line and never hands the text to Akka.</summary>
+    [Theory]
+    [InlineData("routes = [ { name = r, pool = api } = r, pool =  ]", '=')]
+    [InlineData("routes = [ default : { name = r, pool = api } ]", ':')]
+    public async Task AKeySeparatorInsideAList_IsReported_NotParsedForever(string routes, char separator)
+    {
+        var task = Task.Run(() => Problems(Config(routes: routes.Replace("routes = ", ""))));
+        Assert.Same(task, await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(10)))); // the loader returned
+        var problem = Assert.Single(await task);
+        Assert.StartsWith("config: test.hocon, line ", problem);
+        Assert.Contains($"'{separator}' inside a list: a list holds values", problem);
+    }
 }
