@@ -3,6 +3,7 @@
 #   scripts/fuzz.sh TARGET [SECONDS]      TARGET: request | response | chunked | config (default 600 s)
 # Seeds: Proxy.Tests/Fuzzing/corpus/TARGET (the suite runs every file there through the target as a test; add each
 # crash found, once fixed, to that folder). Work files and findings: .fuzz/TARGET/ (not committed).
+# Campaigns on several targets may run at once (AFL_NO_AFFINITY: they share the cores instead of pinning one each).
 # shellcheck source=lib/common.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,9 +26,9 @@ log "instrumenting Proxy.Shared.dll (the parsers and the config loader)"
 FINDINGS="$WORK/findings"
 RESUME="$ROOT/Proxy.Tests/Fuzzing/corpus/$TARGET"
 # A second campaign on the same target continues from its queue.
-[ -d "$FINDINGS/default/queue" ] && RESUME="-"
+compgen -G "$FINDINGS/default/queue/id:*" >/dev/null && RESUME="-"
 log "fuzzing $TARGET for $SECONDS_TO_RUN s"
-AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_BIN_CHECK=1 \
+AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_BIN_CHECK=1 \
   afl-fuzz -i "$RESUME" -o "$FINDINGS" -t 10000 -m none -V "$SECONDS_TO_RUN" \
   -- dotnet "$WORK/bin/Proxy.Node.dll" fuzz "$TARGET" >"$WORK/afl.log" 2>&1 || log "afl-fuzz exited with $? (see $WORK/afl.log)"
 
