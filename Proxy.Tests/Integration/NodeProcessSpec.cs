@@ -68,6 +68,22 @@ public sealed class NodeProcessSpec
         }
     }
 
+    /// <summary>Found by fuzzing (issue 21, point 3): Akka's HOCON parser never returns on some malformed text; the
+    /// node still stops with exit 2 and says so instead of hanging at start.</summary>
+    [Fact]
+    public async Task AConfigTheHoconParserCannotFinish_RefusesToStartWithExitCode2()
+    {
+        await using var node = NodeProcess.Start("""
+            proxy {
+              listeners = [ { name = p, address = "127.0.0.1:8080" }&]
+              pools { a { backends = [ "127.0.0.1:9001" ] } }
+              routes = [ { name = r, pool = a } ]
+            }
+            """);
+        Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("not valid HOCON: the parser did not finish within 5 s", node.Stderr);
+    }
+
     [Fact]
     public async Task MissingConfigFile_ExitsWith2()
     {
