@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
-using Akka.Actor;
 using Proxy.Node.Hosting;
 using Proxy.Tests.Integration.Support;
 using Xunit;
@@ -79,20 +77,11 @@ public sealed class AccessLogCompletenessSpec : IDisposable
     {
         await using var backend = new RawBackend(_ => RawBackend.Ok("ok"));
         await using var node = await TestNode.StartAsync(TestNode.PoolFor(backend.Port) + "\nlog-level = debug");
-        var lines = new ConcurrentQueue<string>();
-        var collector = node.System.ActorOf(Props.Create(() => new DebugCollector(lines)));
-        node.System.EventStream.Subscribe(collector, typeof(Akka.Event.Debug));
+        var log = NodeDebugLog.Attach(node, "Connection from ");
         using (new RawClient(node.Public()))
         {
             // connect, send nothing, close
         }
-        await Eventually.Holds(() => lines.Any(l => l.StartsWith("Connection from 127.0.0.1 closed before any request")),
-            TimeSpan.FromSeconds(5), "a debug line for the connection without a request");
-    }
-
-    private sealed class DebugCollector : ReceiveActor
-    {
-        public DebugCollector(ConcurrentQueue<string> lines) =>
-            Receive<Akka.Event.Debug>(d => lines.Enqueue(d.Message?.ToString() ?? ""));
+        await log.Contains("Connection from 127.0.0.1 closed before any request");
     }
 }

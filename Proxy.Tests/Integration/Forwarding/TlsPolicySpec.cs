@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using Akka.Actor;
 using Proxy.Node.Hosting;
 using Proxy.Tests.Integration.Support;
 using Xunit;
@@ -47,7 +45,7 @@ public sealed class TlsPolicySpec : IDisposable
     {
         await using var backend = new RawBackend(_ => RawBackend.Ok("ok"));
         await using var node = await StartNode(backend.Port, """, min-version = "1.3" """, "log-level = debug");
-        var log = HandshakeLog.Attach(node);
+        var log = NodeDebugLog.Attach(node, "TLS handshake on listener");
 
         var tls12 = await SClient(node, "-tls1_2");
         Assert.Contains("alert protocol version", tls12);
@@ -61,7 +59,7 @@ public sealed class TlsPolicySpec : IDisposable
     {
         await using var backend = new RawBackend(_ => RawBackend.Ok("ok"));
         await using var node = await StartNode(backend.Port, ", cipher-suites = [ TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ]", "log-level = debug");
-        var log = HandshakeLog.Attach(node);
+        var log = NodeDebugLog.Attach(node, "TLS handshake on listener");
 
         Assert.True(await Tls12With(node, "ECDHE-ECDSA-AES256-GCM-SHA384"));
         Assert.False(await Tls12With(node, "ECDHE-ECDSA-AES128-GCM-SHA256"));
@@ -163,7 +161,7 @@ public sealed class TlsPolicySpec : IDisposable
         await using var backend = new RawBackend(_ => RawBackend.Ok("ok"));
         // request-head stays at its 10 s default: the handshake no longer borrows it.
         await using var node = await StartNode(backend.Port, ", handshake-timeout = 500ms", "log-level = debug");
-        var log = HandshakeLog.Attach(node);
+        var log = NodeDebugLog.Attach(node, "TLS handshake on listener");
 
         using var silent = new RawClient(node.Public());
         var watch = Stopwatch.StartNew();
@@ -177,33 +175,9 @@ public sealed class TlsPolicySpec : IDisposable
     {
         await using var backend = new RawBackend(_ => RawBackend.Ok("ok"));
         await using var node = await StartNode(backend.Port, "", "log-level = debug");
-        var log = HandshakeLog.Attach(node);
+        var log = NodeDebugLog.Attach(node, "TLS handshake on listener");
         // Verification against the system store fails for a test certificate: s_client sends an unknown-CA alert.
         await SClient(node, "-verify_return_error", "-tls1_2");
         await log.Contains("failed: CertificateRejected");
-    }
-
-    /// <summary>The node's debug lines about failed handshakes, read from its actor system's event stream.</summary>
-    private sealed record HandshakeLog(ConcurrentQueue<string> Lines)
-    {
-        public static HandshakeLog Attach(ProxyNode node)
-        {
-            var lines = new ConcurrentQueue<string>();
-            var collector = node.System.ActorOf(Props.Create(() => new Collector(lines)));
-            node.System.EventStream.Subscribe(collector, typeof(Akka.Event.Debug));
-            return new HandshakeLog(lines);
-        }
-
-        public Task Contains(string text) => Eventually.Holds(() => Lines.Any(l => l.Contains(text)), TimeSpan.FromSeconds(5),
-            $"a debug line with '{text}' (seen: {string.Join(" | ", Lines)})");
-    }
-
-    private sealed class Collector : ReceiveActor
-    {
-        public Collector(ConcurrentQueue<string> lines) => Receive<Akka.Event.Debug>(d =>
-        {
-            var text = d.Message?.ToString() ?? "";
-            if (text.StartsWith("TLS handshake on listener", StringComparison.Ordinal)) lines.Enqueue(text);
-        });
     }
 }
