@@ -18,7 +18,9 @@ namespace Proxy.Shared.Configuration;
 /// object such a comma becomes a space (also a valid separator for Akka).</item>
 /// <item>Unbalanced brackets and unterminated strings: Akka silently accepts some of these; they are
 /// reported here with their line.</item>
-/// <item>'=' or ':' directly inside a list: reported here; Akka's parser can loop forever on it.</item>
+/// <item>Shapes on which Akka's parser can loop forever (found by fuzzing) are reported here with their line:
+/// '=' or ':' directly inside a list, an object or list where a key belongs, characters HOCON allows only inside
+/// quotes, a substitution whose inside is not a path.</item>
 /// </list>
 /// </remarks>
 internal static class HoconPreprocessor
@@ -108,6 +110,14 @@ internal static class HoconPreprocessor
                 if (top.IsObject) top.State = FieldState.Key;
                 top.ItemStart = -1;
             }
+            else if (c is '{' or '[' && top.IsObject && top.Open != '\0' && top.State == FieldState.Key)
+            {
+                // `{ name = p, { … } }`: an object or list where a key belongs is never valid HOCON, and Akka 1.5's
+                // parser can loop forever on it (found by fuzzing).
+                Problem($"'{c}' where a key belongs: write key = {c} … {(c == '{' ? '}' : ']')}");
+                output.Append(text, i, text.Length - i);
+                return output.ToString();
+            }
             else if (c is '{' or '[')
             {
                 StartToken(top, output);
@@ -164,6 +174,12 @@ internal static class HoconPreprocessor
                     return output.ToString();
                 }
                 var inner = text[(i + 2)..close];
+                if (!IsSubstitutionPath(inner))
+                {
+                    Problem("substitution ${…} does not hold a path: write ${NAME}, ${?NAME} or ${a.b}");
+                    output.Append(text, i, text.Length - i);
+                    return output.ToString();
+                }
                 i = close + 1;
                 Substitute(inner, text, ref i, top, output, environment);
             }
@@ -171,6 +187,16 @@ internal static class HoconPreprocessor
             {
                 QuotePercent(output);
                 i++;
+            }
+            else if (IsOnlyAllowedQuoted(c, next))
+            {
+                // HOCON forbids these characters in unquoted text, and Akka 1.5's parser can loop forever on them
+                // next to brackets or separators (found by fuzzing), so the text never reaches it.
+                Problem(char.IsControl(c)
+                    ? $"control character U+{(int)c:X4} outside quotes: remove it"
+                    : $"'{c}' is allowed only inside quotes: quote the value (\"…\")");
+                output.Append(text, i, text.Length - i);
+                return output.ToString();
             }
             else
             {
@@ -224,6 +250,31 @@ internal static class HoconPreprocessor
         {
             i = SkipComma(text, i);
         }
+    }
+
+    /// <summary>Characters HOCON forbids in unquoted text that no branch above consumed: <c>`^?!@*&amp;\</c>, a '+'
+    /// that does not start <c>+=</c>, a '$' that does not start a substitution, and control characters (which HOCON
+    /// does not list but no config means).</summary>
+    private static bool IsOnlyAllowedQuoted(char c, char next) =>
+        c is '`' or '^' or '?' or '!' or '@' or '*' or '&' or '\\' or '$'
+        || (c == '+' && next != '=')
+        || (char.IsControl(c) && c is not ('\t' or '\r' or '\n'));
+
+    /// <summary>The inside of <c>${…}</c>: an optional '?' and a path of unquoted keys joined by dots.</summary>
+    private static bool IsSubstitutionPath(string inner)
+    {
+        var path = inner.StartsWith('?') ? inner[1..] : inner;
+        path = path.Trim();
+        if (path.Length == 0) return false;
+        foreach (var key in path.Split('.'))
+        {
+            if (key.Length == 0) return false;
+            foreach (var ch in key)
+            {
+                if (char.IsWhiteSpace(ch) || char.IsControl(ch) || "$\"{}[]:=,+#`^?!@*&\\".Contains(ch)) return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Marks the start of a field (object) or element (list) at the current output position.</summary>

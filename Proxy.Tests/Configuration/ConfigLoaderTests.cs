@@ -58,7 +58,7 @@ public class ConfigLoaderTests
 
     [Fact]
     public void UnknownToken_IsReportedWithItsLine() =>
-        Assert.Equal(["config: test.hocon: Unknown token at line 3"],
+        Assert.Equal(["config: test.hocon, line 3: '@' is allowed only inside quotes: quote the value (\"…\")"],
             Problems("proxy {\n  a = 1\n  b = @x\n}"));
 
     [Fact]

@@ -108,4 +108,34 @@ public class HoconSyntaxTests
         Assert.StartsWith("config: test.hocon, line ", problem);
         Assert.Contains($"'{separator}' inside a list: a list holds values", problem);
     }
+
+    /// <summary>Found by fuzzing (issue 21, point 3): more shapes on which Akka's parser never returns. HOCON forbids
+    /// each of them, so the loader reports them with their line before Akka sees the text.</summary>
+    [Theory]
+    [InlineData("routes = [ { name = r, pool = api }&]", "line 6: '&' is allowed only inside quotes")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  x = \"a\"*]", "line 7: '*' is allowed only inside quotes")]
+    [InlineData("routes = [`{ name = r, pool = api } ]", "line 6: '`' is allowed only inside quotes")]
+    [InlineData("routes = [ { name = r, pool =!=+p } ]", "line 6: '!' is allowed only inside quotes")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  x = a+b", "line 7: '+' is allowed only inside quotes")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  x = $a", "line 7: '$' is allowed only inside quotes")]
+    [InlineData("routes = [${9name = r, pool = api } ]", "line 6: substitution ${…} does not hold a path")]
+    [InlineData("routes = [ { name = r, { pool = api } } ]", "line 6: '{' where a key belongs")]
+    [InlineData("routes = [ { name = r,\u000e pool = api } ]", "line 6: control character U+000E outside quotes")]
+    public async Task AShapeAkkasParserNeverFinishes_IsReported(string routes, string expected)
+    {
+        var task = Task.Run(() => Problems(Config(routes: routes.Replace("routes = ", ""))));
+        Assert.Same(task, await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(10))));
+        var problem = Assert.Single(await task);
+        Assert.Contains($"test.hocon, {expected}", problem);
+    }
+
+    [Fact]
+    public void CharactersHoconAllowsOnlyInsideQuotes_AreFineInsideQuotesAndComments()
+    {
+        var settings = LoadValid(Config(
+            routes: """[ { name = "r&*!", pool = api } ]  # & * ! ` ^ ? @ \ + $""",
+            extra: """access-log { target = "/logs/a&b*c!d`e^f?g@h+i$j.log" }  // & *"""));
+        Assert.Equal("r&*!", settings.Routes[0].Name);
+        Assert.Equal("/logs/a&b*c!d`e^f?g@h+i$j.log", settings.AccessLog.Target);
+    }
 }
