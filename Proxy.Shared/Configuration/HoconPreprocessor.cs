@@ -19,7 +19,7 @@ namespace Proxy.Shared.Configuration;
 /// <item>Unbalanced brackets and unterminated strings: Akka silently accepts some of these; they are
 /// reported here with their line.</item>
 /// <item>Shapes on which Akka's parser can loop forever (found by fuzzing) are reported here with their line:
-/// '=' or ':' directly inside a list, an object or list where a key belongs, characters HOCON allows only inside
+/// '=' or ':' directly inside a list or inside a value, an object or list where a key belongs, characters HOCON allows only inside
 /// quotes, a substitution whose inside is not a path.</item>
 /// </list>
 /// </remarks>
@@ -154,6 +154,14 @@ internal static class HoconPreprocessor
                 // unquoted text), and Akka 1.5's parser loops forever on some of these (found by fuzzing:
                 // `[ { name = r } = r ]`), so the text never reaches it.
                 Problem($"'{c}' inside a list: a list holds values (write {{ key {c} value }} for an object, or quote the text)");
+                output.Append(text, i, text.Length - i);
+                return output.ToString();
+            }
+            else if (c is '=' or ':' && top.IsObject && top.State == FieldState.Value)
+            {
+                // `a = b:c`, `o:::`: both characters are forbidden in unquoted text, and a second separator made Akka
+                // 1.5's parser loop forever (found by fuzzing).
+                Problem($"'{c}' inside a value: quote the value (\"…\")");
                 output.Append(text, i, text.Length - i);
                 return output.ToString();
             }

@@ -121,6 +121,8 @@ public class HoconSyntaxTests
     [InlineData("routes = [${9name = r, pool = api } ]", "line 6: substitution ${…} does not hold a path")]
     [InlineData("routes = [ { name = r, { pool = api } } ]", "line 6: '{' where a key belongs")]
     [InlineData("routes = [ { name = r,\u000e pool = api } ]", "line 6: control character U+000E outside quotes")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  o:::", "line 7: ':' inside a value: quote the value")]
+    [InlineData("routes = [ { name = r, pool = = api } ]", "line 6: '=' inside a value: quote the value")]
     public async Task AShapeAkkasParserNeverFinishes_IsReported(string routes, string expected)
     {
         var task = Task.Run(() => Problems(Config(routes: routes.Replace("routes = ", ""))));
