@@ -7,8 +7,9 @@ namespace Proxy.Shared.Configuration;
 /// <summary>Parses the HOCON unit formats we use: durations, byte sizes, percentages, switches.</summary>
 /// <remarks>Our own parser rather than Akka's getters because Akka's reject negative values with a bare
 /// FormatException (we want "must not be negative" from the validator instead) and throw on every mistake.
-/// Units follow the HOCON spec: a bare number is milliseconds for a duration and bytes for a size;
-/// <c>k</c>/<c>KiB</c> are powers of 1024, <c>kB</c> powers of 1000.</remarks>
+/// Units follow the HOCON spec (<c>k</c>/<c>KiB</c> are powers of 1024, <c>kB</c> powers of 1000; a bare number is
+/// bytes for a size), except that a duration must name its unit: HOCON reads a bare number as milliseconds and nginx
+/// as seconds, so <c>request-head = 10</c> is refused rather than guessed (issue 22).</remarks>
 internal static partial class ConfigUnits
 {
     [GeneratedRegex(@"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$")]
@@ -16,7 +17,6 @@ internal static partial class ConfigUnits
 
     private static readonly Dictionary<string, decimal> TicksPerDurationUnit = new(StringComparer.Ordinal)
     {
-        [""] = TimeSpan.TicksPerMillisecond,
         ["ns"] = 0.01m, ["nano"] = 0.01m, ["nanos"] = 0.01m, ["nanosecond"] = 0.01m, ["nanoseconds"] = 0.01m,
         ["us"] = 10, ["micro"] = 10, ["micros"] = 10, ["microsecond"] = 10, ["microseconds"] = 10,
         ["ms"] = TimeSpan.TicksPerMillisecond, ["milli"] = TimeSpan.TicksPerMillisecond,
@@ -61,6 +61,12 @@ internal static partial class ConfigUnits
     {
         value = default;
         var m = NumberWithUnit().Match(text);
+        if (m.Success && m.Groups[2].Value.Length == 0)
+        {
+            var number = m.Groups[1].Value;
+            error = $"'{text.Trim()}' has no unit: add a unit: {number}s, {number}ms";
+            return false;
+        }
         if (!m.Success || !TicksPerDurationUnit.TryGetValue(m.Groups[2].Value, out var ticksPerUnit))
         {
             error = $"expected a duration like 10s, 250ms or 2m, got '{text}'";

@@ -48,8 +48,13 @@ internal sealed partial class ProxySettingsBinder
             Limits = BindResponseLimits(r),
         };
         r.ReportUnknownKeys();
+        if (pool.Policy != LoadBalancingPolicyKind.ConsistentHash && r.Raw("hash-key") is not null)
+            problems.Add(new ConfigProblem(r.PathOf("hash-key"),
+                $"hash-key is used only by policy = consistent-hash (this pool's policy is {PolicyName(pool.Policy)})"));
         return pool;
     }
+
+    private static string PolicyName(LoadBalancingPolicyKind kind) => Policies.First(p => p.Kind == kind).Name;
 
     private UpstreamTlsSettings BindUpstreamTls(HoconObjectReader pool)
     {

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Proxy.Shared.Configuration;
 
 /// <summary>Rules for routes: named, unique, pointing at an existing pool, with match conditions that can
-/// actually match (paths start with '/', regexes compile, hosts are exact or <c>*.domain</c>).</summary>
+/// actually match (paths start with '/', regexes compile, hosts are exact or <c>*.domain</c>, with an optional port).</summary>
 internal static class RouteSettingsValidator
 {
     public static void Validate(IReadOnlyList<RouteSettings> routes, IReadOnlyDictionary<string, PoolSettings> pools,
@@ -55,9 +55,7 @@ internal static class RouteSettingsValidator
         {
             var host = match.Hosts[i];
             var at = match.Hosts.Count == 1 ? $"{path}.host" : $"{path}.host[{i}]";
-            var bare = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
-            if (bare.Length == 0 || bare.Contains('*') || bare.Any(char.IsWhiteSpace) || bare.Contains('/'))
-                problems.Add(new(at, $"expected an exact host or '*.example.com', got '{host}'"));
+            if (!Routing.HostPattern.TryParse(host, out _, out var error)) problems.Add(new(at, error));
         }
         foreach (var method in match.Methods)
         {

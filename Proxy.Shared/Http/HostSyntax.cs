@@ -55,6 +55,15 @@ public static class HostSyntax
         return value is > 0 and <= 65535;
     }
 
+    /// <summary>The port part of <c>host:port</c> or <c>[v6]:port</c> as written; empty when there is none.</summary>
+    public static ReadOnlySpan<char> PortOf(string authority)
+    {
+        var colon = authority.LastIndexOf(':');
+        if (colon < 0 || authority.IndexOf(']', colon) >= 0 || (authority.StartsWith('[') && authority.LastIndexOf(']') < 0))
+            return [];
+        return authority.AsSpan(colon + 1);
+    }
+
     /// <summary>The host part, lower-cased, without port or IPv6 brackets' port.</summary>
     public static string HostWithoutPort(string authority)
     {

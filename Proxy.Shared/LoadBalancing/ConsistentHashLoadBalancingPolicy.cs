@@ -3,11 +3,11 @@ namespace Proxy.Shared.LoadBalancing;
 /// <summary>
 /// Consistent hashing of <see cref="LoadBalancingContext.HashKey"/> onto a ring of virtual nodes
 /// proportional to weight: the same key reaches the same backend on every node, and a backend leaving or
-/// returning only moves its own keys. Without a key it falls back to round robin.
+/// returning only moves its own keys. Without a key it falls back to weighted round robin.
 /// </summary>
 internal sealed class ConsistentHashLoadBalancingPolicy : ILoadBalancingPolicy
 {
-    private readonly RoundRobinLoadBalancingPolicy _withoutKey = new();
+    private readonly WeightedRoundRobinLoadBalancingPolicy _withoutKey = new();
     private HashRing? _ring;
 
     public int Pick(LoadBalancedBackend[] backends, in LoadBalancingContext context)

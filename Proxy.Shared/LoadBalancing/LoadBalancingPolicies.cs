@@ -8,8 +8,8 @@ public static class LoadBalancingPolicies
     /// <summary>A new policy instance; use one per pool, since weighted and hashing policies cache per-pool state.</summary>
     public static ILoadBalancingPolicy Create(LoadBalancingPolicyKind kind) => kind switch
     {
-        LoadBalancingPolicyKind.RoundRobin => new RoundRobinLoadBalancingPolicy(),
-        LoadBalancingPolicyKind.WeightedRoundRobin => new WeightedRoundRobinLoadBalancingPolicy(),
+        // Every policy honours weights (issue 22); with equal weights smooth weighted round robin is plain round robin.
+        LoadBalancingPolicyKind.RoundRobin or LoadBalancingPolicyKind.WeightedRoundRobin => new WeightedRoundRobinLoadBalancingPolicy(),
         LoadBalancingPolicyKind.LeastRequests => new LeastRequestsLoadBalancingPolicy(),
         LoadBalancingPolicyKind.PowerOfTwo => new PowerOfTwoChoicesLoadBalancingPolicy(),
         LoadBalancingPolicyKind.ConsistentHash => new ConsistentHashLoadBalancingPolicy(),

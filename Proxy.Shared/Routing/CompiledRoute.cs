@@ -5,8 +5,8 @@ using Proxy.Shared.Http;
 namespace Proxy.Shared.Routing;
 
 /// <summary>
-/// One route with its conditions precomputed for matching: arrays instead of lists, lower-cased hosts,
-/// wildcard suffixes and a compiled regex. Immutable and safe to use from many threads.
+/// One route with its conditions precomputed for matching: arrays instead of lists, parsed host patterns
+/// and a compiled regex. Immutable and safe to use from many threads.
 /// </summary>
 public sealed class CompiledRoute
 {
@@ -14,9 +14,7 @@ public sealed class CompiledRoute
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
 
     private readonly string[]? _methods;
-    private readonly string[]? _exactHosts;
-    // ".example.com" for "*.example.com": any deeper subdomain matches, the apex does not.
-    private readonly string[]? _hostSuffixes;
+    private readonly HostPattern[]? _hosts;
     private readonly string? _path;
     private readonly string? _pathPrefix;
     private readonly Regex? _pathRegex;
@@ -33,7 +31,7 @@ public sealed class CompiledRoute
 
         var match = settings.Match ?? new RouteMatch();
         _methods = ToArrayOrNull(match.Methods);
-        (_exactHosts, _hostSuffixes) = CompileHosts(match.Hosts);
+        _hosts = CompileHosts(match.Hosts);
         _path = string.IsNullOrEmpty(match.Path) ? null : match.Path;
         _pathPrefix = string.IsNullOrEmpty(match.PathPrefix) ? null : match.PathPrefix;
         _pathRegex = string.IsNullOrEmpty(match.PathRegex)
@@ -41,7 +39,7 @@ public sealed class CompiledRoute
             : new Regex(match.PathRegex, RegexOptions.CultureInvariant | RegexOptions.Compiled, RegexTimeout);
         _headers = ToConditions(match.Headers);
         _query = ToConditions(match.Query);
-        IsCatchAll = _methods is null && _exactHosts is null && _hostSuffixes is null && _path is null
+        IsCatchAll = _methods is null && _hosts is null && _path is null
             && _pathPrefix is null && _pathRegex is null && _headers is null && _query is null;
     }
 
@@ -65,7 +63,7 @@ public sealed class CompiledRoute
     {
         // Cheapest checks first so most non-matching routes are rejected before headers, query or regex.
         if (_methods is not null && !ContainsOrdinal(_methods, request.Method)) return false;
-        if ((_exactHosts is not null || _hostSuffixes is not null) && !MatchesHost(request.Host)) return false;
+        if (_hosts is not null && !MatchesHost(request)) return false;
         if (_path is not null && !string.Equals(request.Path, _path, StringComparison.Ordinal)) return false;
         if (_pathPrefix is not null && !request.Path.StartsWith(_pathPrefix, StringComparison.Ordinal)) return false;
         if (_headers is not null && !MatchesHeaders(request.Headers)) return false;
@@ -74,12 +72,10 @@ public sealed class CompiledRoute
         return true;
     }
 
-    private bool MatchesHost(string host)
+    private bool MatchesHost(HttpRequestHead request)
     {
-        if (_exactHosts is not null && ContainsOrdinal(_exactHosts, host)) return true;
-        if (_hostSuffixes is null) return false;
-        foreach (var suffix in _hostSuffixes)
-            if (host.Length > suffix.Length && host.EndsWith(suffix, StringComparison.Ordinal))
+        foreach (var pattern in _hosts!)
+            if (pattern.Matches(request.Host, request.Authority))
                 return true;
         return false;
     }
@@ -145,18 +141,17 @@ public sealed class CompiledRoute
         return result;
     }
 
-    private static (string[]? Exact, string[]? Suffixes) CompileHosts(IReadOnlyList<string>? hosts)
+    private static HostPattern[]? CompileHosts(IReadOnlyList<string>? hosts)
     {
-        if (hosts is null || hosts.Count == 0) return (null, null);
-        var exact = new List<string>(hosts.Count);
-        var suffixes = new List<string>();
-        foreach (var host in hosts)
+        if (hosts is null || hosts.Count == 0) return null;
+        var patterns = new HostPattern[hosts.Count];
+        for (var i = 0; i < patterns.Length; i++)
         {
-            var lower = host.ToLowerInvariant();
-            if (lower.StartsWith("*.", StringComparison.Ordinal)) suffixes.Add(lower[1..]);
-            else exact.Add(lower);
+            // The validator reports a malformed pattern with its path before routes are compiled.
+            if (!HostPattern.TryParse(hosts[i], out var pattern, out var error)) throw new ArgumentException(error, nameof(hosts));
+            patterns[i] = pattern;
         }
-        return (exact.Count == 0 ? null : exact.ToArray(), suffixes.Count == 0 ? null : suffixes.ToArray());
+        return patterns;
     }
 
     private static NameValueCondition[]? ToConditions(IReadOnlyDictionary<string, string?>? pairs)

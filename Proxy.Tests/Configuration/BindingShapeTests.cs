@@ -38,7 +38,7 @@ public class BindingShapeTests
     public void BlocksForLaterFeatures_AreAcceptedWithoutBeingBound() =>
         LoadValid(Config(
             listeners: """[ { name = s, address = "127.0.0.1:0", tls { certificates = [ { cert = a, key = b } ] } } ]""",
-            pools: """api { backends = [ "127.0.0.1:9001" ], health { path = "/healthz" }, breaker { failures = 5 }, hash-key { header = X-User } }""",
+            pools: """api { backends = [ "127.0.0.1:9001" ], health { path = "/healthz" }, breaker { failures = 5 }, policy = consistent-hash, hash-key { header = X-User } }""",
             routes: """[ { name = r, pool = api, transforms { strip-prefix = "/v1" } } ]""",
             extra: """
                 rate-limits = [ { name = per-ip, key = client-ip, rate = "100/s" } ]

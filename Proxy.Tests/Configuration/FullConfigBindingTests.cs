@@ -23,7 +23,7 @@ public class FullConfigBindingTests
           forwarded-header = on
           pools {
             api {
-              policy = least-requests
+              policy = consistent-hash
               backends = [ "127.0.0.1:9001", { address = "http://127.0.0.1:9002", weight = 2 }, "[::1]:9003" ]
               health  { path = "/healthz", interval = 2s, timeout = 1s, healthy = 2, unhealthy = 3 }
               breaker { failures = 5, open-for = 10s, half-open-trials = 3 }
@@ -103,7 +103,7 @@ public class FullConfigBindingTests
     {
         var api = Settings().Pools["api"];
         Assert.Equal("api", api.Name);
-        Assert.Equal(LoadBalancingPolicyKind.LeastRequests, api.Policy);
+        Assert.Equal(LoadBalancingPolicyKind.ConsistentHash, api.Policy);
         Assert.Equal(
             [
                 new BackendSettings { Address = "127.0.0.1:9001", Host = "127.0.0.1", Port = 9001, Weight = 1 },

@@ -12,20 +12,20 @@ public sealed class PoolHealthSettingsTests
         LoadValid(Config(pools: $$"""api { backends = [ "127.0.0.1:9001", "127.0.0.1:9002" ], {{body}} }""")).Pools["api"];
 
     [Theory]
-    [InlineData("hash-key = client-ip", HashKeySource.ClientIp, null)]
-    [InlineData("hash-key = \"header:X-User\"", HashKeySource.Header, "X-User")]
-    [InlineData("hash-key = \"cookie:session\"", HashKeySource.Cookie, "session")]
-    [InlineData("hash-key { header = X-Tenant }", HashKeySource.Header, "X-Tenant")]
-    [InlineData("hash-key { cookie = sid }", HashKeySource.Cookie, "sid")]
+    [InlineData("policy = consistent-hash, hash-key = client-ip", HashKeySource.ClientIp, null)]
+    [InlineData("policy = consistent-hash, hash-key = \"header:X-User\"", HashKeySource.Header, "X-User")]
+    [InlineData("policy = consistent-hash, hash-key = \"cookie:session\"", HashKeySource.Cookie, "session")]
+    [InlineData("policy = consistent-hash, hash-key { header = X-Tenant }", HashKeySource.Header, "X-Tenant")]
+    [InlineData("policy = consistent-hash, hash-key { cookie = sid }", HashKeySource.Cookie, "sid")]
     public void HashKey_IsBoundFromEveryForm(string body, HashKeySource source, string? name) =>
         Assert.Equal(new HashKeySettings { Source = source, Name = name }, Pool(body).HashKey);
 
     [Theory]
-    [InlineData("hash-key = \"query:x\"")]
-    [InlineData("hash-key = \"header:\"")]
-    [InlineData("hash-key = \"header:bad name\"")]
-    [InlineData("hash-key = something")]
-    [InlineData("hash-key { header = a, cookie = b }")]
+    [InlineData("policy = consistent-hash, hash-key = \"query:x\"")]
+    [InlineData("policy = consistent-hash, hash-key = \"header:\"")]
+    [InlineData("policy = consistent-hash, hash-key = \"header:bad name\"")]
+    [InlineData("policy = consistent-hash, hash-key = something")]
+    [InlineData("policy = consistent-hash, hash-key { header = a, cookie = b }")]
     public void BadHashKey_IsReportedAtItsPath(string body)
     {
         var problems = Problems(Config(pools: $$"""api { backends = [ "127.0.0.1:9001" ], {{body}} }"""));

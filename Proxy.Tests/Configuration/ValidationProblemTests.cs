@@ -172,9 +172,27 @@ public class ValidationProblemTests
     [Theory]
     [InlineData("path = \"health\"", "proxy.routes[0].match.path: path must start with '/', got 'health'")]
     [InlineData("path-prefix = \"v1/\"", "proxy.routes[0].match.path-prefix: path-prefix must start with '/', got 'v1/'")]
-    [InlineData("host = \"api.*.com\"", "proxy.routes[0].match.host: expected an exact host or '*.example.com', got 'api.*.com'")]
+    [InlineData("host = \"api.*.com\"", "proxy.routes[0].match.host: expected a host, '*.example.com' or either with a port (api.example.com:8080), got 'api.*.com'")]
+    [InlineData("host = \"api.example.com:http\"", "proxy.routes[0].match.host: expected a host, '*.example.com' or either with a port (api.example.com:8080), got 'api.example.com:http'")]
+    [InlineData("host = \"api.example.com:\"", "proxy.routes[0].match.host: expected a host, '*.example.com' or either with a port (api.example.com:8080), got 'api.example.com:'")]
+    [InlineData("host = \"api.example.com:70000\"", "proxy.routes[0].match.host: expected a host, '*.example.com' or either with a port (api.example.com:8080), got 'api.example.com:70000'")]
+    [InlineData("host = \"http://api.example.com\"", "proxy.routes[0].match.host: expected a host, '*.example.com' or either with a port (api.example.com:8080), got 'http://api.example.com'")]
+    [InlineData("host = \"::1:8080\"", "proxy.routes[0].match.host: expected a host, '*.example.com' or either with a port (api.example.com:8080), got '::1:8080'")]
     [InlineData("method = \"GE T\"", "proxy.routes[0].match.methods: not an HTTP method: 'GE T'")]
     [InlineData("headers { X-A = [1] }", "proxy.routes[0].match.headers.X-A: expected a string, got a list")]
     public void BadMatchCondition_IsReportedWithItsPath(string condition, string expected) =>
         Assert.Equal([expected], Problems(Config(routes: $$"""[ { name = r, match { {{condition}} }, pool = api } ]""")));
+
+    /// <summary>Issue 22: HOCON reads a bare number as milliseconds and nginx as seconds; a duration must say which.</summary>
+    [Theory]
+    [InlineData("timeouts { request-head = 10 }", "proxy.timeouts.request-head: '10' has no unit: add a unit: 10s, 10ms")]
+    [InlineData("timeouts { idle = 0.5 }", "proxy.timeouts.idle: '0.5' has no unit: add a unit: 0.5s, 0.5ms")]
+    [InlineData("shutdown { drain-delay = \"3\" }", "proxy.shutdown.drain-delay: '3' has no unit: add a unit: 3s, 3ms")]
+    public void ADurationWithoutAUnit_IsRefused(string extra, string expected) =>
+        Assert.Equal([expected], Problems(Config(extra: extra)));
+
+    [Fact]
+    public void ADurationWithoutAUnitInAPool_IsRefusedAtItsPath() =>
+        Assert.Equal(["proxy.pools.api.timeouts.connect: '2000' has no unit: add a unit: 2000s, 2000ms"],
+            Problems(Config(pools: """api { backends = [ "127.0.0.1:9001" ], timeouts { connect = 2000 } }""")));
 }

@@ -109,6 +109,27 @@ public class RouteTableTests
         Assert.Null(table.Match(TestRequests.Create(host: "www.example.com.evil.org")));
     }
 
+    /// <summary>Issue 22: a pattern with a port matches that authority exactly; without one, any port.</summary>
+    [Theory]
+    [InlineData("api.example.com:8080", "api.example.com:8080", true)]
+    [InlineData("api.example.com:8080", "API.example.com:08080", true)]
+    [InlineData("api.example.com:8080", "api.example.com:9090", false)]
+    [InlineData("api.example.com:8080", "api.example.com", false)]
+    [InlineData("api.example.com:80", "api.example.com", false)]
+    [InlineData("api.example.com", "api.example.com:8080", true)]
+    [InlineData("api.example.com", "api.example.com", true)]
+    [InlineData("*.example.com:8443", "www.example.com:8443", true)]
+    [InlineData("*.example.com:8443", "www.example.com:443", false)]
+    [InlineData("*.example.com:8443", "example.com:8443", false)]
+    [InlineData("[::1]:8080", "[::1]:8080", true)]
+    [InlineData("[::1]", "[::1]:9000", true)]
+    [InlineData("127.0.0.1:8080", "127.0.0.1:8081", false)]
+    public void HostPatternWithAPort_MatchesThatAuthority_WithoutAPortAnyPort(string pattern, string hostHeader, bool matches)
+    {
+        var table = Table(Route("r", new RouteMatch { Hosts = [pattern] }));
+        Assert.Equal(matches, table.Match(TestRequests.Create(host: hostHeader)) is not null);
+    }
+
     [Fact]
     public void WildcardHost_MatchesDeeperSubdomains()
     {

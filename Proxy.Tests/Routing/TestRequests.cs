@@ -7,7 +7,7 @@ internal static class TestRequests
 {
     public static HttpRequestHead Create(
         string method = "GET",
-        string host = "example.com",
+        string host = "example.com", // the Host header: host[:port]
         string path = "/",
         string query = "",
         params (string Name, string Value)[] headers)
@@ -24,7 +24,7 @@ internal static class TestRequests
             Query = query,
             Version = 11,
             Headers = list,
-            Host = host,
+            Host = HostSyntax.HostWithoutPort(host),
             Authority = host,
             KeepAlive = true,
         };
