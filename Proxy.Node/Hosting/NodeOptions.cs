@@ -1,4 +1,5 @@
 using Proxy.Actors.Transport;
+using Proxy.Shared.Http;
 
 namespace Proxy.Node.Hosting;
 
@@ -35,16 +36,26 @@ public sealed record NodeOptions
             options = options with { PublicHostname = publicHost.Trim() };
         if (env.TryGetValue("PROXY_PORT", out var port) && !string.IsNullOrWhiteSpace(port))
         {
-            if (int.TryParse(port, out var p) && p is >= 0 and <= 65535) options = options with { Port = p };
+            if (int.TryParse(port.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 65535) options = options with { Port = p };
             else problems.Add($"PROXY_PORT: '{port.Trim()}' is not a port (0-65535)");
         }
         if (env.TryGetValue("PROXY_SEEDS", out var seeds) && !string.IsNullOrWhiteSpace(seeds))
-            options = options with
+        {
+            var list = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            // A seed without a port became port -1: the node served traffic but never joined (issue 22).
+            foreach (var seed in list.Where(s => !HostSyntax.IsValidAuthority(s, requirePort: true)))
+                problems.Add($"PROXY_SEEDS: '{seed}' is not host:port (every seed names its remoting port, e.g. 127.0.0.1:4053)");
+            options = options with { Seeds = list };
+        }
+        if (env.TryGetValue("PROXY_TRANSPORT", out var transport) && !string.IsNullOrWhiteSpace(transport))
+        {
+            switch (transport.Trim())
             {
-                Seeds = seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            };
-        if (env.TryGetValue("PROXY_TRANSPORT", out var transport) && transport == "akka-io")
-            options = options with { Transport = ListenerTransport.AkkaIo };
+                case "sockets": break;
+                case "akka-io": options = options with { Transport = ListenerTransport.AkkaIo }; break;
+                default: problems.Add($"PROXY_TRANSPORT: '{transport.Trim()}' is not a transport (valid: sockets, akka-io)"); break;
+            }
+        }
         return options with { Formation = ClusterFormation.FromEnvironment(env, options.Seeds.Count > 0, problems) };
     }
 }

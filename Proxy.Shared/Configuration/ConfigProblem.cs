@@ -8,9 +8,12 @@ public sealed record ConfigProblem(string Path, string Message)
 
     /// <summary>True when <paramref name="path"/> is this problem's path or lies inside it; used so that a
     /// value already reported as unreadable is not reported a second time by the validator.</summary>
-    public bool Covers(string path) =>
-        path == Path
-        || (path.Length > Path.Length
-            && path.StartsWith(Path, StringComparison.Ordinal)
-            && (path[Path.Length] == '.' || path[Path.Length] == '['));
+    public bool Covers(string path) => IsWithin(path, Path);
+
+    /// <summary>True when config path <paramref name="path"/> is <paramref name="outer"/> or lies inside it.</summary>
+    public static bool IsWithin(string path, string outer) =>
+        path == outer
+        || (path.Length > outer.Length
+            && path.StartsWith(outer, StringComparison.Ordinal)
+            && (path[outer.Length] == '.' || path[outer.Length] == '['));
 }

@@ -13,8 +13,9 @@ internal static class EnvironmentOverrides
 {
     public const string Prefix = "PROXY__";
 
-    public static Config Build(IReadOnlyDictionary<string, string?> environment, List<ConfigProblem> problems)
+    public static EnvironmentLayer Build(IReadOnlyDictionary<string, string?> environment, List<ConfigProblem> problems)
     {
+        var sources = new List<(string Path, string Variable)>();
         var overrides = environment
             .Where(e => e.Key.StartsWith(Prefix, StringComparison.Ordinal) && e.Value is not null)
             .Select(e => (Variable: e.Key, Segments: e.Key[Prefix.Length..].Split("__"), Value: e.Value!))
@@ -31,6 +32,7 @@ internal static class EnvironmentOverrides
             var layer = HoconText.Parse($"{key} = {HoconPreprocessor.Quote(value)}", environment, "proxy." + path,
                 $"environment variable {variable}", problems);
             if (layer is not null) result = layer.WithFallback(result);
+            sources.Add(("proxy." + path, variable));
         }
         foreach (var (variable, segments, value) in overrides)
         {
@@ -49,7 +51,23 @@ internal static class EnvironmentOverrides
             var layer = HoconText.Parse($"{key} = {hoconValue}", environment, path,
                 $"environment variable {variable}", problems);
             if (layer is not null) result = layer.WithFallback(result);
+            sources.Add((path, variable));
         }
-        return result;
+        return new EnvironmentLayer(result, sources);
+    }
+}
+
+/// <summary>The environment's config layer and which variable set which path, so a mistake in a value that came from
+/// the environment names the variable (<c>PROXY__ADMIN__ADDRESS: expected host:port …</c>), not the file.</summary>
+internal sealed record EnvironmentLayer(Config Config, IReadOnlyList<(string Path, string Variable)> Sources)
+{
+    public ConfigProblem Attribute(ConfigProblem problem)
+    {
+        // The most specific variable wins: PROXY__ADMIN__TOKEN applies on top of PROXY__ADMIN={…}.
+        var source = Sources.Where(s => ConfigProblem.IsWithin(problem.Path, s.Path))
+            .OrderByDescending(s => s.Path.Length).FirstOrDefault();
+        if (source.Variable is null) return problem;
+        var where = source.Path == problem.Path ? source.Variable : $"{source.Variable} ({problem.Path})";
+        return problem with { Path = where };
     }
 }

@@ -49,9 +49,9 @@ public static class ProxyConfigLoader
             return new ConfigLoadResult(file, null, [new ConfigProblem("proxy", "missing: the config has no proxy { … } section")]);
 
         var defaults = ConfigurationFactory.ParseString(ProxyConfigDefaults.Hocon);
-        var full = overrides.WithFallback(file).WithFallback(defaults);
+        var full = overrides.Config.WithFallback(file).WithFallback(defaults);
         var read = ProxyConfigReader.Read(full);
-        return new ConfigLoadResult(full, read.Settings, read.Problems);
+        return new ConfigLoadResult(full, read.Settings, read.Problems.Select(overrides.Attribute).ToList());
     }
 
     /// <summary>This process's environment variables, for <see cref="Load"/>.</summary>

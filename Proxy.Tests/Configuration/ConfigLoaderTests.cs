@@ -176,9 +176,19 @@ public class ConfigLoaderTests
     }
 
     [Fact]
-    public void EnvironmentOverrideWithABadValue_IsReportedAtThePathItSets() =>
-        Assert.Equal(["proxy.timeouts.idle: expected a duration like 10s, 250ms or 2m, got 'soon'"],
+    public void EnvironmentOverrideWithABadValue_NamesTheVariable() =>
+        Assert.Equal(["PROXY__TIMEOUTS__IDLE: expected a duration like 10s, 250ms or 2m, got 'soon'"],
             Problems(Config(), ("PROXY__TIMEOUTS__IDLE", "soon")));
+
+    /// <summary>Issue 22: every environment value is validated like the file's, and its mistake names the variable
+    /// (with the path inside it when the variable sets a whole block), not the file.</summary>
+    [Theory]
+    [InlineData("PROXY__ADMIN__ADDRESS", "nowhere", "PROXY__ADMIN__ADDRESS: expected host:port, got 'nowhere'")]
+    [InlineData("PROXY__ADMIN", "{ address = nowhere }", "PROXY__ADMIN (proxy.admin.address): expected host:port, got 'nowhere'")]
+    [InlineData("PROXY__TIMEOUTS__REQUEST_HEAD", "10", "PROXY__TIMEOUTS__REQUEST_HEAD: '10' has no unit: add a unit: 10s, 10ms")]
+    [InlineData("PROXY_DB_PROVIDER", "oracle", "PROXY_DB_PROVIDER: unknown provider 'oracle' (valid: sqlite, postgresql)")]
+    public void AMistakeInAnEnvironmentValue_NamesTheVariable(string variable, string value, string expected) =>
+        Assert.Equal([expected], Problems(Config(), (variable, value)));
 
     [Fact]
     public void EnvironmentOverrideThatIsNotValidHocon_NamesTheVariable() =>
@@ -187,7 +197,7 @@ public class ConfigLoaderTests
 
     [Fact]
     public void EnvironmentOverrideWithATypo_IsCaughtLikeOneInTheFile() =>
-        Assert.Equal(["proxy.timeouts.idel: unknown key 'idel'"], Problems(Config(), ("PROXY__TIMEOUTS__IDEL", "5s")));
+        Assert.Equal(["PROXY__TIMEOUTS__IDEL: unknown key 'idel'"], Problems(Config(), ("PROXY__TIMEOUTS__IDEL", "5s")));
 
     [Fact]
     public void EnvironmentVariablesWithoutTheDoubleUnderscorePrefix_AreNotOverrides() =>

@@ -114,4 +114,17 @@ public sealed class NodeOptionsTests
         var (_, problems) = Read(env.Split('|').Select(e => e.Split('=', 2)).Select(e => (e[0], e[1])).ToArray());
         Assert.Contains(problems, p => p.StartsWith(problem, StringComparison.Ordinal));
     }
+
+    /// <summary>Issue 22: a seed without its port made a node that served traffic but never joined; every
+    /// process variable is checked and its mistake names the variable (the node exits 2).</summary>
+    [Theory]
+    [InlineData("PROXY_SEEDS", "127.0.0.1", "PROXY_SEEDS: '127.0.0.1' is not host:port (every seed names its remoting port, e.g. 127.0.0.1:4053)")]
+    [InlineData("PROXY_SEEDS", "node1:4053,node2", "PROXY_SEEDS: 'node2' is not host:port (every seed names its remoting port, e.g. 127.0.0.1:4053)")]
+    [InlineData("PROXY_SEEDS", "node1:-1", "PROXY_SEEDS: 'node1:-1' is not host:port (every seed names its remoting port, e.g. 127.0.0.1:4053)")]
+    [InlineData("PROXY_PORT", "36053x", "PROXY_PORT: '36053x' is not a port (0-65535)")]
+    [InlineData("PROXY_PORT", "+4053", "PROXY_PORT: '+4053' is not a port (0-65535)")]
+    [InlineData("PROXY_PORT", "70000", "PROXY_PORT: '70000' is not a port (0-65535)")]
+    [InlineData("PROXY_TRANSPORT", "io", "PROXY_TRANSPORT: 'io' is not a transport (valid: sockets, akka-io)")]
+    public void AMistakeInAProcessVariable_NamesTheVariable(string variable, string value, string expected) =>
+        Assert.Equal([expected], Read((variable, value)).Problems);
 }
