@@ -16,6 +16,7 @@ namespace Proxy.Shared.Configuration;
 /// <item><c>20%</c>: Akka rejects '%' in unquoted text; a number directly followed by '%' is quoted.</item>
 /// <item><c>key { … }, next = …</c>: Akka rejects a comma after an object written without '='; inside an
 /// object such a comma becomes a space (also a valid separator for Akka).</item>
+/// <item><c>key += value</c>: Akka has no '+='; see <see cref="HoconAppends"/>.</item>
 /// <item>Unbalanced brackets and unterminated strings: Akka silently accepts some of these; they are
 /// reported here with their line.</item>
 /// <item>Shapes on which Akka's parser can loop forever (found by fuzzing) are reported here with their line:
@@ -52,6 +53,7 @@ internal static class HoconPreprocessor
         var i = 0;
         // After one bracket mistake the nesting is guesswork: report only the first, the rest would be echoes.
         var bracketsBroken = false;
+        var appends = 0;
 
         void Problem(string message) => problems.Add(new ConfigProblem(problemPath, $"{source}, line {line}: {message}"));
 
@@ -196,6 +198,17 @@ internal static class HoconPreprocessor
                 QuotePercent(output);
                 i++;
             }
+            else if (c == '+' && next == '=' && top.IsObject && top.State == FieldState.InKey)
+            {
+                // `key += value` (HOCON: key = ${?key} [value]). Akka 1.5 has no '+=' and overflows its stack on the
+                // self-reference it stands for, so the field is renamed to a marker that HoconAppends folds into
+                // the list after parsing.
+                MarkAppend(output, top.ItemStart, appends++);
+                output.Append('=');
+                i += 2;
+                top.State = FieldState.Value;
+                top.ValueStart = output.Length;
+            }
             else if (IsOnlyAllowedQuoted(c, next))
             {
                 // HOCON forbids these characters in unquoted text, and Akka 1.5's parser can loop forever on them
@@ -283,6 +296,18 @@ internal static class HoconPreprocessor
             }
         }
         return true;
+    }
+
+    /// <summary>Renames the key written since <paramref name="keyStart"/> (its last path segment) to the
+    /// <see cref="HoconAppends"/> marker for the <paramref name="n"/>-th append in the text.</summary>
+    private static void MarkAppend(StringBuilder output, int keyStart, int n)
+    {
+        var key = output.ToString(keyStart, output.Length - keyStart).TrimEnd();
+        output.Length = keyStart;
+        var lastDot = key.EndsWith('"') ? key.LastIndexOf('"', key.Length - 2) - 1 : key.LastIndexOf('.');
+        var prefix = lastDot >= 0 ? key[..(lastDot + 1)] : "";
+        var last = key[(lastDot + 1)..].Trim('"');
+        output.Append(prefix).Append(Quote(HoconAppends.Marker(last, n))).Append(' ');
     }
 
     /// <summary>Marks the start of a field (object) or element (list) at the current output position.</summary>

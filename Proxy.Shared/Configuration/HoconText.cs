@@ -24,7 +24,11 @@ internal static partial class HoconText
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
-            if (parse.Wait(ParseTimeout)) return parse.Result;
+            if (parse.Wait(ParseTimeout))
+            {
+                HoconAppends.Apply(parse.Result, problemPath, source, problems);
+                return problems.Count > before ? null : parse.Result;
+            }
         }
         catch (AggregateException ex) when (ex.InnerException is { } inner)
         {

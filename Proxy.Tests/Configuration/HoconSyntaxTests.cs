@@ -140,4 +140,28 @@ public class HoconSyntaxTests
         Assert.Equal("r&*!", settings.Routes[0].Name);
         Assert.Equal("/logs/a&b*c!d`e^f?g@h+i$j.log", settings.AccessLog.Target);
     }
+
+    /// <summary>Issue 22: HOCON's own '+=' appends to a list (Akka 1.5 has none), in the file and in nested blocks.</summary>
+    [Fact]
+    public void PlusEquals_AppendsToAList()
+    {
+        var settings = LoadValid("""
+            proxy {
+              listeners = [ { name = a, address = "127.0.0.1:0" } ]
+              listeners += { name = b, address = "127.0.0.1:0" }
+              pools { api { backends = [ "127.0.0.1:9001" ] } }
+              pools.api.backends += "127.0.0.1:9002"
+              routes += { name = r, pool = api }
+            }
+            proxy { listeners += { name = c, address = "127.0.0.1:0" } }
+            """);
+        Assert.Equal(["a", "b", "c"], settings.Listeners.Select(l => l.Name));
+        Assert.Equal(["127.0.0.1:9001", "127.0.0.1:9002"], settings.Pools["api"].Backends.Select(b => b.Address));
+        Assert.Equal(["r"], settings.Routes.Select(r => r.Name));
+    }
+
+    [Fact]
+    public void PlusEqualsOnSomethingThatIsNotAList_IsReported() =>
+        Assert.Equal(["config: test.hocon: 'proxy.admin +=' appends to a list, but proxy.admin is not a list"],
+            Problems(Config(extra: "admin { address = \"127.0.0.1:0\" }\n  admin += x")));
 }
