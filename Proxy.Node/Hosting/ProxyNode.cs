@@ -80,18 +80,31 @@ public sealed class ProxyNode : IAsyncDisposable
         var logLevel = ToLogLevel(settings.LogLevel);
         try
         {
-            if (settings.DemoBackend is { } demoAddress) demo = DemoBackend.Start(EndpointParser.Parse(demoAddress));
+            if (settings.DemoBackend is { } demoAddress)
+                demo = AddressBinding.Bind("proxy.demo-backend", demoAddress, () => DemoBackend.Start(EndpointParser.Parse(demoAddress)));
             for (var i = 0; i < settings.Listeners.Count; i++)
                 if (settings.Listeners[i].Tls is not null) certificates[settings.Listeners[i].Name] = LoadCertificates(settings.Listeners[i], i);
-            foreach (var listener in settings.Listeners)
-                bound[listener.Name] = SocketListenerSource.Bind(EndpointParser.Parse(listener.Address));
-            foreach (var route in settings.TcpRoutes)
-                boundTcp[route.Name] = SocketListenerSource.Bind(EndpointParser.Parse(route.Listen));
+            for (var i = 0; i < settings.Listeners.Count; i++)
+            {
+                var address = settings.Listeners[i].Address;
+                bound[settings.Listeners[i].Name] = AddressBinding.Bind($"proxy.listeners[{i}].address", address,
+                    () => SocketListenerSource.Bind(EndpointParser.Parse(address)));
+            }
+            for (var i = 0; i < settings.TcpRoutes.Count; i++)
+            {
+                var address = settings.TcpRoutes[i].Listen;
+                boundTcp[settings.TcpRoutes[i].Name] = AddressBinding.Bind($"proxy.tcp-routes[{i}].listen", address,
+                    () => SocketListenerSource.Bind(EndpointParser.Parse(address)));
+            }
             if (options.Formation.UsesBootstrap)
-                bootstrap = await BootstrapEndpoint.StartAsync(EndpointParser.Parse($"{options.Hostname}:{options.Formation.ManagementPort}"),
-                    cancellationToken).ConfigureAwait(false);
-            admin = await AdminServer.StartAsync(EndpointParser.Parse(settings.Admin.Address), settings.AdminToken, readiness,
-                adminApi, metrics, logLevel, cancellationToken).ConfigureAwait(false);
+            {
+                var management = $"{options.Hostname}:{options.Formation.ManagementPort}";
+                bootstrap = await AddressBinding.BindAsync("PROXY_MANAGEMENT_PORT", management,
+                    () => BootstrapEndpoint.StartAsync(EndpointParser.Parse(management), cancellationToken)).ConfigureAwait(false);
+            }
+            admin = await AddressBinding.BindAsync("proxy.admin.address", settings.Admin.Address,
+                () => AdminServer.StartAsync(EndpointParser.Parse(settings.Admin.Address), settings.AdminToken, readiness,
+                    adminApi, metrics, logLevel, cancellationToken)).ConfigureAwait(false);
         }
         catch
         {
@@ -234,12 +247,15 @@ public sealed class ProxyNode : IAsyncDisposable
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
             foreach (var s in bound.Values.Concat(boundTcp.Values)) s.Dispose();
             await admin.DisposeAsync().ConfigureAwait(false);
             if (bootstrap is not null) await bootstrap.DisposeAsync().ConfigureAwait(false);
             demo?.Dispose();
+            // Akka binds the remoting port while the host starts.
+            if (AddressBinding.Describe(e) is { } reason)
+                throw new ConfigFileException("PROXY_PORT", $"{options.Hostname}:{options.Port} (cluster remoting): {reason}", e);
             throw;
         }
         var system = host.Services.GetRequiredService<ActorSystem>();
