@@ -64,6 +64,7 @@ public static class Program
             return ExitInvalidConfig;
         }
 
+        NodeLogging.RouteConsoleOutToStderr(loaded.Settings!.LogFormat);
         ProxyNode node;
         try
         {

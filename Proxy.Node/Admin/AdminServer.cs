@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Proxy.Actors.Admin;
+using Proxy.Shared.Configuration;
 using Prometheus;
 using Proxy.Shared.Admin;
 
@@ -31,7 +32,7 @@ public sealed class AdminServer : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
 
     public static async Task<AdminServer> StartAsync(IPEndPoint endpoint, string? token, NodeReadiness readiness, AdminApi api,
-        Prometheus.CollectorRegistry metrics, LogLevel logLevel, CancellationToken cancellationToken)
+        Prometheus.CollectorRegistry metrics, LogFormat logFormat, LogLevel logLevel, CancellationToken cancellationToken)
     {
         // The empty builder reads no environment (ASPNETCORE_URLS and friends cannot move the admin port).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -44,14 +45,7 @@ public sealed class AdminServer : IAsyncDisposable
             o.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
         });
         builder.Services.AddRoutingCore();
-        builder.Logging.SetMinimumLevel(logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
-            o.LogToStandardErrorThreshold = LogLevel.Trace);
+        Hosting.NodeLogging.Add(builder.Logging, logFormat, logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning);
 
         var app = builder.Build();
         app.UseRouting();

@@ -104,7 +104,7 @@ public sealed class ProxyNode : IAsyncDisposable
             }
             admin = await AddressBinding.BindAsync("proxy.admin.address", settings.Admin.Address,
                 () => AdminServer.StartAsync(EndpointParser.Parse(settings.Admin.Address), settings.AdminToken, readiness,
-                    adminApi, metrics, logLevel, cancellationToken)).ConfigureAwait(false);
+                    adminApi, metrics, settings.LogFormat, logLevel, cancellationToken)).ConfigureAwait(false);
         }
         catch
         {
@@ -147,29 +147,9 @@ public sealed class ProxyNode : IAsyncDisposable
             builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Shutdown.DrainDelay + settings.Shutdown.Timeout + TimeSpan.FromSeconds(20));
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(logLevel);
         // Node logs go to stderr: stdout carries the JSON access log only. Akka's events come through the same
         // logger (FilteringLoggerFactoryLogger), so every line has one format.
-        if (settings.LogFormat == LogFormat.Json)
-        {
-            builder.Logging.AddJsonConsole(o =>
-            {
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-                o.UseUtcTimestamp = true;
-                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
-            });
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            });
-        }
-        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
-            o.LogToStandardErrorThreshold = LogLevel.Trace);
+        NodeLogging.Add(builder.Logging, settings.LogFormat, logLevel);
 
         var plannedLeaves = new PlannedLeaves();
         builder.Services.AddAkka("proxy", (akka, _) =>
