@@ -28,8 +28,7 @@ public static class SqliteJournalFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {
-            throw new InvalidOperationException(
-                $"cannot open the SQLite journal {file} (proxy.data-dir, proxy.persistence): {e.Message}", e);
+            throw new JournalFileException(file, e.Message, e);
         }
     }
 }

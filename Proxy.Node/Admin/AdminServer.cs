@@ -46,6 +46,8 @@ public sealed class AdminServer : IAsyncDisposable
         });
         builder.Services.AddRoutingCore();
         Hosting.NodeLogging.Add(builder.Logging, logFormat, logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning);
+        // A failed bind is reported by the node as a config mistake (AddressBinding), without Hosting's stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
         var app = builder.Build();
         app.UseRouting();

@@ -73,6 +73,9 @@ public sealed class ProxyNode : IAsyncDisposable
         AdminServer? admin = null;
         BootstrapEndpoint? bootstrap = null;
         DemoBackend? demo = null;
+        AccessLog? accessLog = null;
+        RedisLeaseStore? redisStore = null;
+        Config nodeDefaults;
         var readiness = new NodeReadiness();
         var adminApi = new AdminApi();
         // O3: one registry per node (in-process test clusters run several nodes), served at the admin's /metrics.
@@ -96,6 +99,11 @@ public sealed class ProxyNode : IAsyncDisposable
                 boundTcp[settings.TcpRoutes[i].Name] = AddressBinding.Bind($"proxy.tcp-routes[{i}].listen", address,
                     () => SocketListenerSource.Bind(EndpointParser.Parse(address)));
             }
+            // Akka binds the remoting port while the host starts, after logging the failure with stack traces; a
+            // trial bind first gives the plain message (a fixed port only; a name is resolved by Akka).
+            if (options.Port != 0 && IPAddress.TryParse(options.Hostname, out var remotingAddress))
+                AddressBinding.Bind("PROXY_PORT", $"{options.Hostname}:{options.Port} (cluster remoting)",
+                    () => { SocketListenerSource.Bind(new IPEndPoint(remotingAddress, options.Port), backlog: 1).Dispose(); return 0; });
             if (options.Formation.UsesBootstrap)
             {
                 var management = $"{options.Hostname}:{options.Formation.ManagementPort}";
@@ -105,9 +113,17 @@ public sealed class ProxyNode : IAsyncDisposable
             admin = await AddressBinding.BindAsync("proxy.admin.address", settings.Admin.Address,
                 () => AdminServer.StartAsync(EndpointParser.Parse(settings.Admin.Address), settings.AdminToken, readiness,
                     adminApi, metrics, settings.LogFormat, logLevel, cancellationToken)).ConfigureAwait(false);
+            // The files the config names, opened before the ActorSystem starts (Hosting would log a stack trace).
+            accessLog = ConfiguredFiles.OpenAccessLog(settings.AccessLog);
+            nodeDefaults = ConfiguredFiles.NodeDefaults(settings);
+            // Connects in the background (AbortOnConnectFail off): a Redis that is down does not stop the node.
+            if (settings.RateLimits.Any(l => l.Store == Proxy.Shared.RateLimiting.RateLimitStore.Redis) && settings.Redis is { } redis)
+                redisStore = ConfiguredFiles.ConnectRedis(redis);
         }
         catch
         {
+            if (accessLog is not null) await accessLog.DisposeAsync().ConfigureAwait(false);
+            redisStore?.Dispose();
             foreach (var s in bound.Values.Concat(boundTcp.Values)) s.Dispose();
             foreach (var c in certificates.Values) c.Dispose();
             if (admin is not null) await admin.DisposeAsync().ConfigureAwait(false);
@@ -116,17 +132,12 @@ public sealed class ProxyNode : IAsyncDisposable
             throw;
         }
 
-        var accessLog = AccessLog.Create(settings.AccessLog.Enabled, settings.AccessLog.Target);
         var pools = new Dictionary<string, PoolRuntime>();
         foreach (var (name, pool) in settings.Pools) pools[name] = new PoolRuntime(pool);
         var forwarders = settings.Listeners.Where(l => l.Mode == ListenerMode.Forward)
             .ToDictionary(l => l.Name, l => new ForwardRuntime(l, settings.Forward));
         var limiter = settings.RateLimits.Count > 0
             ? new LimiterRuntime(settings.RateLimits, settings.Routes.Select(r => r.Name), Prometheus.Metrics.WithCustomRegistry(metrics))
-            : null;
-        // Connects in the background (AbortOnConnectFail off): a Redis that is down does not stop the node.
-        var redisStore = settings.RateLimits.Any(l => l.Store == Proxy.Shared.RateLimiting.RateLimitStore.Redis) && settings.Redis is { } redis
-            ? new RedisLeaseStore(redis)
             : null;
         // C2: listeners accept once every pool's agent has the cluster's state of it (bounded by startup.state-timeout).
         var clusterState = new ClusterStateGate(pools.Keys);
@@ -155,7 +166,7 @@ public sealed class ProxyNode : IAsyncDisposable
         builder.Services.AddAkka("proxy", (akka, _) =>
         {
             options.Formation.AddBootstrap(akka, options.Hostname, options.PublicHostname ?? options.Hostname);
-            akka.AddHocon(hocon.WithFallback(NodeHocon.Defaults(settings)), HoconAddMode.Prepend)
+            akka.AddHocon(hocon.WithFallback(nodeDefaults), HoconAddMode.Prepend)
                 .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
                 .WithClustering(new ClusterOptions
                 {

@@ -32,6 +32,12 @@ public class ConfigMistakesSpec
         { "admin port in use", """admin { address = "127.0.0.1:TAKEN" }""", "", "proxy.admin.address: 127.0.0.1:TAKEN: address already in use" },
         { "demo backend port in use", "demo-backend = \"127.0.0.1:TAKEN\"", "", "proxy.demo-backend: 127.0.0.1:TAKEN: address already in use" },
         { "remoting port in use", "", "PROXY_PORT=TAKEN", "PROXY_PORT: 127.0.0.1:TAKEN (cluster remoting): address already in use" },
+        { "access log under a file", "access-log { enabled = on, target = \"FILE/access.log\" }", "",
+            "proxy.access-log.target: FILE/access.log: " },
+        { "data dir under a file", "", "PROXY__DATA_DIR=FILE/data", "proxy.data-dir: FILE/data/proxy.db: " },
+        { "redis option the client does not know",
+            "redis = \"127.0.0.1:6379,retries=3\"\n  rate-limits = [ { name = l, key = client-ip, rate = \"10/s\", store = redis } ]", "",
+            "proxy.redis: Keyword 'retries' is not supported." },
         { "plus-equals on a block", "admin += x", "", "'proxy.admin +=' appends to a list, but proxy.admin is not a list" },
     };
 
@@ -55,9 +61,15 @@ public class ConfigMistakesSpec
             .Select(kv => kv.Split('=', 2))
             .ToDictionary(kv => kv[0], kv => kv[1].Replace("TAKEN", port));
 
+        var file = Path.GetTempFileName(); // "FILE": a path under a regular file can never be created, even by root
+        config = config.Replace("FILE", file);
+        foreach (var key in env.Keys.ToList()) env[key] = env[key].Replace("FILE", file);
+        expected = expected.Replace("FILE", file);
+
         await using var node = NodeProcess.Start(config, env);
         Assert.True(await node.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 2, $"{name}: expected exit code 2\n{node.Stderr}");
         Assert.True(node.Stderr.Contains(expected.Replace("TAKEN", port), StringComparison.Ordinal),
             $"{name}: expected the line\n  {expected.Replace("TAKEN", port)}\ngot:\n{node.Stderr}");
+        Assert.False(node.Stderr.Contains("   at ", StringComparison.Ordinal), $"{name}: a stack trace before the message\n{node.Stderr}");
     }
 }
