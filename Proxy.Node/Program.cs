@@ -30,6 +30,7 @@ public static class Program
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
 
         var configPath = "cluster.hocon";
+        var check = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -37,16 +38,20 @@ public static class Program
                 case "--config" when i + 1 < args.Length:
                     configPath = args[++i];
                     break;
+                case "--check" or "-t":
+                    check = true;
+                    break;
                 case "--help" or "-h":
-                    Console.Error.WriteLine("usage: Proxy.Node [--config FILE]   (default: cluster.hocon)\n       Proxy.Node pbm [--host HOST:PORT] [--token TOKEN] [--json] COMMAND...   (pbm --help)\n       Proxy.Node demo-backend --listen HOST:PORT [--name NAME]");
+                    Console.Error.WriteLine("usage: Proxy.Node [--config FILE] [--check]   (default: cluster.hocon; --check: validate, read files, try every address, then exit 0 or 2)\n       Proxy.Node pbm [--host HOST:PORT] [--token TOKEN] [--json] COMMAND...   (pbm --help)\n       Proxy.Node demo-backend --listen HOST:PORT [--name NAME]");
                     return 0;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}' (usage: Proxy.Node [--config FILE])");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}' (usage: Proxy.Node [--config FILE] [--check])");
                     return ExitInvalidConfig;
             }
         }
 
         var environment = ReadEnvironment();
+        if (check) return NodeCheck.Run(configPath, environment, Console.Out, Console.Error);
         var loaded = ProxyConfigLoader.Load(configPath, environment);
         if (!loaded.IsValid)
         {

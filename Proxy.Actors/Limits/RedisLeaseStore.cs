@@ -37,7 +37,11 @@ public sealed class RedisLeaseStore : ILeaseStore, IDisposable
 
     private readonly ConnectionMultiplexer _redis;
 
-    public RedisLeaseStore(string connectionString)
+    public RedisLeaseStore(string connectionString) => _redis = ConnectionMultiplexer.Connect(ParseOptions(connectionString));
+
+    /// <summary>The connection string's options with the store's own timeouts; throws ArgumentException for an
+    /// option the client does not know.</summary>
+    public static ConfigurationOptions ParseOptions(string connectionString)
     {
         var options = ConfigurationOptions.Parse(connectionString);
         options.AbortOnConnectFail = false; // start (and keep serving) while Redis is down
@@ -46,7 +50,7 @@ public sealed class RedisLeaseStore : ILeaseStore, IDisposable
         options.SyncTimeout = 250;
         options.ConnectRetry = 1;
         options.ReconnectRetryPolicy = new LinearRetry(500);
-        _redis = ConnectionMultiplexer.Connect(options);
+        return options;
     }
 
     public bool IsConnected => _redis.IsConnected;

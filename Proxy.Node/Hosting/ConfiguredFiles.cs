@@ -2,6 +2,7 @@ using Akka.Configuration;
 using Proxy.Actors.Limits;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Persistence;
+using Proxy.Actors.Tls;
 using Proxy.Shared.Configuration;
 
 namespace Proxy.Node.Hosting;
@@ -36,6 +37,22 @@ public static class ConfiguredFiles
         }
     }
 
+    /// <summary>As <see cref="ConnectRedis"/> without connecting (<c>--check</c>).</summary>
+    public static void CheckRedisOptions(string connectionString)
+    {
+        try
+        {
+            RedisLeaseStore.ParseOptions(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw RedisOptionProblem(e);
+        }
+    }
+
+    private static ConfigFileException RedisOptionProblem(ArgumentException e) =>
+        new("proxy.redis", e.Message.Replace($" (Parameter '{e.ParamName}')", ""), e);
+
     /// <summary>A Redis option the client library refuses names <c>proxy.redis</c>; the message is the library's,
     /// which names the option, never the connection string (it may hold a password).</summary>
     public static RedisLeaseStore ConnectRedis(string connectionString)
@@ -46,7 +63,20 @@ public static class ConfiguredFiles
         }
         catch (ArgumentException e)
         {
-            throw new ConfigFileException("proxy.redis", e.Message.Replace($" (Parameter '{e.ParamName}')", ""), e);
+            throw RedisOptionProblem(e);
+        }
+    }
+
+    public static CertificateStore LoadCertificates(ListenerSettings listener, int index)
+    {
+        try
+        {
+            return new CertificateStore(listener.Tls!);
+        }
+        catch (Exception e) when (e is global::System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
+        {
+            throw new ConfigFileException($"proxy.listeners[{index}].tls.certificates",
+                $"listener {listener.Name}: TLS certificate could not be loaded: {e.Message}", e);
         }
     }
 }

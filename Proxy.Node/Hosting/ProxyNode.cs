@@ -86,7 +86,7 @@ public sealed class ProxyNode : IAsyncDisposable
             if (settings.DemoBackend is { } demoAddress)
                 demo = AddressBinding.Bind("proxy.demo-backend", demoAddress, () => DemoBackend.Start(EndpointParser.Parse(demoAddress)));
             for (var i = 0; i < settings.Listeners.Count; i++)
-                if (settings.Listeners[i].Tls is not null) certificates[settings.Listeners[i].Name] = LoadCertificates(settings.Listeners[i], i);
+                if (settings.Listeners[i].Tls is not null) certificates[settings.Listeners[i].Name] = ConfiguredFiles.LoadCertificates(settings.Listeners[i], i);
             for (var i = 0; i < settings.Listeners.Count; i++)
             {
                 var address = settings.Listeners[i].Address;
@@ -304,18 +304,6 @@ public sealed class ProxyNode : IAsyncDisposable
 
     /// <summary>Loads a TLS listener's certificates at start, so a bad PEM file (or chain) is a config mistake
     /// naming the listener's path and the file.</summary>
-    private static CertificateStore LoadCertificates(ListenerSettings listener, int index)
-    {
-        try
-        {
-            return new CertificateStore(listener.Tls!);
-        }
-        catch (Exception e) when (e is global::System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
-        {
-            throw new ConfigFileException($"proxy.listeners[{index}].tls.certificates",
-                $"listener {listener.Name}: TLS certificate could not be loaded: {e.Message}", e);
-        }
-    }
 
     /// <summary>The <c>backend-pool</c> shard region on every node (role <c>proxy</c>): one entity per pool,
     /// cluster-wide, never passivated (it runs the pool's health checks).</summary>
