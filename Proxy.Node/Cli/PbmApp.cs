@@ -25,16 +25,20 @@ public static class PbmApp
         });
         // Not a terminal (a pipe, a file, a test): wide enough that addresses and tables do not wrap.
         if (console.Profile.Out.IsTerminal is false) console.Profile.Width = 200;
+        var json = args.Contains("--json");
         var io = new PbmIo(stdout, stderr, console, environment);
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("pbm");
+            config.SetApplicationVersion(Version);
+            // Unknown options and extra arguments are mistakes (exit 2), not silently ignored.
+            config.UseStrictParsing();
             config.Settings.Console = console;
             config.Settings.Registrar.RegisterInstance(io);
             config.SetExceptionHandler((e, _) =>
             {
-                stderr.WriteLine("pbm: " + e.Message);
+                PbmErrors.Write(stderr, json, e.Message);
                 return ExitUsage;
             });
 
@@ -69,8 +73,34 @@ public static class PbmApp
             config.AddCommand<BackendWeightCommand>("weight").WithDescription("Set a backend's weight on every node (persisted)")
                 .WithExample("weight", "api", "127.0.0.1:9001", "5");
         });
-        var code = await app.RunAsync(MoveLeadingOptions(args), cancellationToken).ConfigureAwait(false);
+        if (args is [] or ["--help"] or ["-h"])
+        {
+            await app.RunAsync(["--help"], cancellationToken).ConfigureAwait(false);
+            // Spectre lists options per command; these apply to every command, before or after it.
+            stdout.WriteLine();
+            stdout.WriteLine("GLOBAL OPTIONS (any command, before or after it):");
+            stdout.WriteLine("    --host <HOST:PORT>    Admin listener of any node (default 127.0.0.1:9110)");
+            stdout.WriteLine("    --token <TOKEN>       Admin token (default: PROXY_ADMIN_TOKEN, or PROXY_ADMIN_TOKEN_FILE)");
+            stdout.WriteLine("    --json                The answer, and errors on stderr, as one JSON document");
+            return 0;
+        }
+        var code = await app.RunAsync(WithHelpForABareGroup(MoveLeadingOptions(args)), cancellationToken).ConfigureAwait(false);
         return code < 0 ? ExitUsage : code;
+    }
+
+    /// <summary>The node's version (the assembly's informational version, without a source-revision suffix).</summary>
+    private static string Version =>
+        (typeof(PbmApp).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0")
+        .Split('+')[0];
+
+    /// <summary>The command groups: named alone (<c>pbm cluster</c>), they print their help with exit 0.</summary>
+    private static readonly string[][] Groups = [["cluster"], ["cluster", "sharding"]];
+
+    private static string[] WithHelpForABareGroup(string[] args)
+    {
+        var words = args.TakeWhile(a => !a.StartsWith('-')).ToArray();
+        return Groups.Any(g => g.SequenceEqual(words)) ? [.. words, "--help"] : args;
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public abstract class PbmCommand<TSettings>(PbmIo io) : AsyncCommand<TSettings> 
         }
         catch (AdminApiException e)
         {
-            await Io.Error.WriteLineAsync("pbm: " + e.Message).ConfigureAwait(false);
+            PbmErrors.Write(Io.Error, settings.Json, e.Message);
             return 1;
         }
     }

@@ -1,4 +1,7 @@
 using System.ComponentModel;
+using System.Globalization;
+using Proxy.Shared.Http;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Proxy.Node.Cli;
@@ -17,6 +20,12 @@ public class PbmSettings : CommandSettings
     [CommandOption("--json")]
     [Description("Print the answer as one JSON document instead of a table")]
     public bool Json { get; set; }
+
+    /// <summary>Arguments are checked before any request (exit 2), as docs/OPERATIONS.md says.</summary>
+    public override ValidationResult Validate() =>
+        Host is not null && !HostSyntax.IsValidAuthority(Host, requirePort: true)
+            ? ValidationResult.Error($"--host: expected HOST:PORT of an admin listener, got '{Host}'")
+            : ValidationResult.Success();
 }
 
 public sealed class MemberAddressSettings : PbmSettings
@@ -24,6 +33,14 @@ public sealed class MemberAddressSettings : PbmSettings
     [CommandArgument(0, "<ADDRESS>")]
     [Description("akka.tcp://proxy@host:port, or host:port")]
     public string Address { get; set; } = "";
+
+    public override ValidationResult Validate()
+    {
+        var hostPort = Address.Contains("://", StringComparison.Ordinal) ? Address[(Address.LastIndexOf('@') + 1)..] : Address;
+        return HostSyntax.IsValidAuthority(hostPort, requirePort: true)
+            ? base.Validate()
+            : ValidationResult.Error($"ADDRESS: expected akka.tcp://proxy@host:port or host:port, got '{Address}'");
+    }
 }
 
 public sealed class ShardTypeSettings : PbmSettings
@@ -47,6 +64,11 @@ public class BackendSettings : PbmSettings
     [CommandArgument(1, "<BACKEND>")]
     [Description("The backend's host:port as the pool lists it")]
     public string Backend { get; set; } = "";
+
+    public override ValidationResult Validate() =>
+        HostSyntax.IsValidAuthority(Backend, requirePort: true)
+            ? base.Validate()
+            : ValidationResult.Error($"BACKEND: expected host:port, got '{Backend}'");
 }
 
 public sealed class WeightSettings : BackendSettings
@@ -54,6 +76,11 @@ public sealed class WeightSettings : BackendSettings
     [CommandArgument(2, "<WEIGHT>")]
     [Description("0 to 1000 (0 keeps it out of weighted picks)")]
     public string Weight { get; set; } = "";
+
+    public override ValidationResult Validate() =>
+        int.TryParse(Weight, NumberStyles.None, CultureInfo.InvariantCulture, out var weight) && weight <= 1000
+            ? base.Validate()
+            : ValidationResult.Error($"WEIGHT: expected a whole number from 0 to 1000, got '{Weight}'");
 }
 
 public sealed class LimitKeySettings : PbmSettings

@@ -181,13 +181,18 @@ public sealed class PbmCliSpec(AdminClusterFixture fixture) : IClassFixture<Admi
     [Theory]
     [InlineData(1, "no pool named 'nope'", "pool", "nope")]
     [InlineData(1, "has no backend '127.0.0.1:1'", "drain", "edit", "127.0.0.1:1")]
-    [InlineData(1, "whole number from 0 to 1000", "weight", "edit", "{A}", "lots")]
     [InlineData(1, "is not a member", "cluster", "leave", "127.0.0.1:1")]
-    [InlineData(1, "port from 1 to 65535", "cluster", "down", "no-port")]
     [InlineData(1, "no shard region of type 'nope'", "cluster", "sharding", "shard-stats", "nope")]
-    [InlineData(1, "--host must be HOST:PORT", "--host", "https://127.0.0.1:1/x", "pools")]
     [InlineData(2, "Unknown command 'frobnicate'", "frobnicate")]
     [InlineData(2, "Command 'drain' is missing required argument 'BACKEND'", "drain", "edit")]
+    // Issue 22: arguments are checked before any request, unknown options are refused — exit 2.
+    [InlineData(2, "WEIGHT: expected a whole number from 0 to 1000, got 'lots'", "weight", "edit", "{A}", "lots")]
+    [InlineData(2, "WEIGHT: expected a whole number from 0 to 1000, got '5000'", "weight", "edit", "{A}", "5000")]
+    [InlineData(2, "BACKEND: expected host:port, got '127.0.0.1'", "drain", "edit", "127.0.0.1")]
+    [InlineData(2, "ADDRESS: expected akka.tcp://proxy@host:port or host:port, got 'no-port'", "cluster", "down", "no-port")]
+    [InlineData(2, "--host: expected HOST:PORT of an admin listener, got 'https://127.0.0.1:1/x'", "--host", "https://127.0.0.1:1/x", "pools")]
+    [InlineData(2, "Unknown option 'jsn'", "pools", "--jsn")]
+    [InlineData(2, "Unknown command 'extra'", "pools", "extra")]
     public async Task BadInput_ExitsNonZero_WithTheReasonOnStderr(int code, string message, params string[] args)
     {
         var run = await Pbm(args.Select(a => a.Replace("{A}", fixture.A.Address)).ToArray());
@@ -202,5 +207,36 @@ public sealed class PbmCliSpec(AdminClusterFixture fixture) : IClassFixture<Admi
         Assert.Equal(["cluster", "show", "--host", "h:1", "--json"], PbmApp.MoveLeadingOptions(["--host", "h:1", "--json", "cluster", "show"]));
         Assert.Equal(["pools", "--json"], PbmApp.MoveLeadingOptions(["pools", "--json"]));
         Assert.Equal(["--help"], PbmApp.MoveLeadingOptions(["--help"]));
+    }
+
+    /// <summary>Issue 22: help lists the global options, --version answers, a bare group prints its help with exit 0,
+    /// and under --json an error is a JSON document too.</summary>
+    [Fact]
+    public async Task Help_Version_BareGroups_AndJsonErrors()
+    {
+        var help = await PbmWith(null, "--help");
+        Assert.Equal(0, help.Code);
+        Assert.Contains("GLOBAL OPTIONS", help.Out);
+        Assert.Contains("--host <HOST:PORT>", help.Out);
+        Assert.Contains("--token <TOKEN>", help.Out);
+        Assert.Contains("--json", help.Out);
+
+        var version = await PbmWith(null, "--version");
+        Assert.Equal(0, version.Code);
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.Out);
+
+        foreach (var group in new[] { new[] { "cluster" }, ["cluster", "sharding"], ["--json", "cluster"] })
+        {
+            var run = await PbmWith(null, group);
+            Assert.True(run.Code == 0, $"pbm {string.Join(' ', group)}: {run.Code} {run.Error}");
+            Assert.Contains("COMMANDS:", run.Out);
+        }
+
+        var usage = await PbmWith(null, "--json", "weight", "api", "127.0.0.1:1", "x");
+        Assert.Equal(2, usage.Code);
+        Assert.Equal("WEIGHT: expected a whole number from 0 to 1000, got 'x'", JsonDocument.Parse(usage.Error).RootElement.GetProperty("error").GetString());
+        var refused = await Pbm("--json", "pool", "nope");
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("no pool named 'nope'", JsonDocument.Parse(refused.Error).RootElement.GetProperty("error").GetString());
     }
 }
