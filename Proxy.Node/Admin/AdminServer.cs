@@ -50,6 +50,11 @@ public sealed class AdminServer : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
         var app = builder.Build();
+        app.Use((http, next) =>
+        {
+            http.Response.Headers[AdminApiHeader.Name] = AdminApiHeader.Value;
+            return next(http);
+        });
         app.UseRouting();
         MapProbes(app, readiness);
         // O3: Prometheus text format, no token (like the probes; the admin listener is loopback by default).

@@ -8,7 +8,7 @@ namespace Proxy.Node.Cli;
 /// <summary>
 /// HTTP client of a node's admin API for pbm. Every answer is returned both parsed and as the raw JSON text
 /// (what <c>--json</c> prints, unchanged). Errors become <see cref="AdminApiException"/> with the server's
-/// message; the token is sent only in the Authorization header and never appears in a message.
+/// message; the token is sent only in the Proxy-Authorization header and never appears in a message.
 /// </summary>
 public sealed class AdminClient : IDisposable
 {
@@ -30,7 +30,9 @@ public sealed class AdminClient : IDisposable
             BaseAddress = baseUri,
             Timeout = TimeSpan.FromSeconds(20),
         };
-        if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // Proxy-Authorization, not Authorization: every traffic listener strips it (hop by hop), so --host naming a
+        // traffic port by mistake never hands the token to a backend.
+        if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.ProxyAuthorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     public Task<(T Value, string Json)> GetAsync<T>(string path, CancellationToken cancellationToken) =>
@@ -58,6 +60,9 @@ public sealed class AdminClient : IDisposable
 
         using (response)
         {
+            if (!response.Headers.Contains(AdminApiHeader.Name))
+                throw new AdminApiException($"{_display} is not an admin listener (the answer did not come from the admin API); " +
+                    $"--host names a node's admin address (proxy.admin.address, default {DefaultHost})", (int)response.StatusCode);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
