@@ -57,6 +57,18 @@ internal static partial class ConfigUnits
         return units;
     }
 
+    /// <summary><paramref name="number"/> × <paramref name="perUnit"/>; false when either overflows a decimal (a
+    /// number with thirty digits, found by fuzzing the config loader, threw OverflowException).</summary>
+    private static bool TryScale(string number, decimal perUnit, out decimal result)
+    {
+        result = 0;
+        if (!decimal.TryParse(number, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+            return false;
+        if (perUnit > 1 && Math.Abs(value) > decimal.MaxValue / perUnit) return false;
+        result = value * perUnit;
+        return true;
+    }
+
     public static bool TryParseDuration(string text, out TimeSpan value, [NotNullWhen(false)] out string? error)
     {
         value = default;
@@ -72,8 +84,7 @@ internal static partial class ConfigUnits
             error = $"expected a duration like 10s, 250ms or 2m, got '{text}'";
             return false;
         }
-        var ticks = decimal.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * ticksPerUnit;
-        if (ticks > TimeSpan.MaxValue.Ticks || ticks < TimeSpan.MinValue.Ticks)
+        if (!TryScale(m.Groups[1].Value, ticksPerUnit, out var ticks) || ticks > TimeSpan.MaxValue.Ticks || ticks < TimeSpan.MinValue.Ticks)
         {
             error = $"duration '{text}' is too large";
             return false;
@@ -92,7 +103,11 @@ internal static partial class ConfigUnits
             error = $"expected a size like 64k, 8KiB or 10MB, got '{text}'";
             return false;
         }
-        var bytes = decimal.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * bytesPerUnit;
+        if (!TryScale(m.Groups[1].Value, bytesPerUnit, out var bytes))
+        {
+            error = $"size '{text}' is too large";
+            return false;
+        }
         if (bytes != decimal.Truncate(bytes))
         {
             error = $"size '{text}' is not a whole number of bytes";

@@ -14,18 +14,26 @@ internal static class HoconAppends
 {
     private const string Separator = "+=#";
 
+    /// <summary>Present in the preprocessed text only when it has a <c>+=</c>.</summary>
+    public const string MarkerSeparator = Separator;
+
     public static string Marker(string key, int n) => $"{key}{Separator}{n.ToString("D6", CultureInfo.InvariantCulture)}";
 
     public static void Apply(Config config, string problemPath, string source, List<ConfigProblem> problems)
     {
-        if (config.Root?.IsObject() == true) Apply(config.Root.GetObject(), "", problemPath, source, problems);
+        if (config.Root?.IsObject() == true)
+            Apply(config.Root.GetObject(), "", problemPath, source, problems, new HashSet<HoconObject>(ReferenceEqualityComparer.Instance));
     }
 
-    private static void Apply(HoconObject obj, string path, string problemPath, string source, List<ConfigProblem> problems)
+    private static void Apply(HoconObject obj, string path, string problemPath, string source, List<ConfigProblem> problems,
+        HashSet<HoconObject> visited)
     {
+        // Akka's object graph can refer back to an object already on the way (a text that substitutes a path into
+        // itself; found by fuzzing): each object is visited once.
+        if (!visited.Add(obj)) return;
         foreach (var (key, value) in obj.Items.ToList())
         {
-            if (value.IsObject()) Apply(value.GetObject(), Join(path, key), problemPath, source, problems);
+            if (value.IsObject()) Apply(value.GetObject(), Join(path, key), problemPath, source, problems, visited);
         }
         var markers = obj.Items.Keys.Where(k => k.Contains(Separator, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         foreach (var marker in markers)

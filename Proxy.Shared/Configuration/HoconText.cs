@@ -26,7 +26,8 @@ internal static partial class HoconText
         {
             if (parse.Wait(ParseTimeout))
             {
-                HoconAppends.Apply(parse.Result, problemPath, source, problems);
+                if (rewritten.Contains(HoconAppends.MarkerSeparator, StringComparison.Ordinal))
+                    HoconAppends.Apply(parse.Result, problemPath, source, problems);
                 return problems.Count > before ? null : parse.Result;
             }
         }

@@ -195,4 +195,12 @@ public class ValidationProblemTests
     public void ADurationWithoutAUnitInAPool_IsRefusedAtItsPath() =>
         Assert.Equal(["proxy.pools.api.timeouts.connect: '2000' has no unit: add a unit: 2000s, 2000ms"],
             Problems(Config(pools: """api { backends = [ "127.0.0.1:9001" ], timeouts { connect = 2000 } }""")));
+
+    /// <summary>Found by fuzzing (issue 21): a number with thirty digits threw OverflowException from the loader.</summary>
+    [Theory]
+    [InlineData("timeouts { idle = 99999999999999999999999999999999s }", "proxy.timeouts.idle: duration '99999999999999999999999999999999s' is too large")]
+    [InlineData("timeouts { idle = 9999999999999999999999999999d }", "proxy.timeouts.idle: duration '9999999999999999999999999999d' is too large")]
+    [InlineData("limits { max-body-size = 99999999999999999999999999999999TB }", "proxy.limits.max-body-size: size '99999999999999999999999999999999TB' is too large")]
+    public void AHugeNumber_IsTooLarge_NotAnException(string extra, string expected) =>
+        Assert.Equal([expected], Problems(Config(extra: extra)));
 }
