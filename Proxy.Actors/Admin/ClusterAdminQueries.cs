@@ -28,8 +28,15 @@ public sealed class ClusterAdminQueries(ActorSystem system, TimeSpan timeout)
     /// <summary>Asks the member to leave gracefully (it hands off its shards, then shuts down).</summary>
     public AdminResult Leave(string? address) => ForMember("leave", address, a =>
     {
+        // Say what will happen: the last member ends the cluster, and the node answering may be the one leaving.
+        var last = Cluster.State.Members.Count(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining) <= 1;
+        var self = a.Equals(Cluster.SelfAddress);
         Cluster.Leave(a);
-        return "leave requested; the member hands off its shards and exits";
+        return last
+            ? "leave requested; it is the last member: the cluster ends and this node exits (nothing is served until a node starts again)"
+            : self
+                ? "leave requested; this node (the one answering) hands off its shards and exits"
+                : "leave requested; the member hands off its shards and exits";
     });
 
     /// <summary>Marks the member as down (use for a node that is gone and will not leave by itself).</summary>
@@ -39,13 +46,18 @@ public sealed class ClusterAdminQueries(ActorSystem system, TimeSpan timeout)
         return "member marked down; it will be removed";
     });
 
-    /// <summary>Joins this node to the cluster of the node at <paramref name="address"/> (ignored when already a member).</summary>
+    /// <summary>Joins this node to the cluster of the node at <paramref name="address"/>; refused (409) when this node
+    /// is already a member of a cluster, where Akka would ignore the join.</summary>
     public AdminResult Join(string? address)
     {
         if (!TryParse(address, out var target, out var error)) return new AdminResult(400, new ErrorView(error));
-        if (Cluster.State.Members.Any(m => m.Address.Equals(target) && m.Status == MemberStatus.Up) &&
-            Cluster.SelfMember.Status == MemberStatus.Up)
-            return new AdminResult(409, new ErrorView($"this node is already in a cluster with {target}"));
+        if (Cluster.SelfMember.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
+        {
+            var with = Cluster.State.Members.Any(m => m.Address.Equals(target)) ? $" with {target}" : "";
+            return new AdminResult(409, new ErrorView(
+                $"this node is already a member of a cluster{with} ({Cluster.State.Members.Count} members); a node joins " +
+                "another cluster only after it has left it and restarted, so nothing was done"));
+        }
         Cluster.Join(target);
         return new AdminResult(202, new MemberCommandView("join", target.ToString(), "join requested; see cluster show"));
     }

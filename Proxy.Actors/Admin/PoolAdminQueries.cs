@@ -42,8 +42,9 @@ public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, T
             stale = StaleNote(last);
         }
         if (state is null) return new AdminResult(504, new ErrorView($"pool '{pool}' did not answer within {timeout.TotalSeconds:0} s"));
+        var checks = settings.Pools[pool].Health is not null;
         return new AdminResult(200, new PoolView(pool, PolicyName(pool), state.Version, state.Backends.Select(b => new BackendView(
-            b.Address, b.Healthy, BreakerName(b.Breaker), b.Drained, b.Weight, b.InFlight, b.ErrorRate, b.LatencyMs, b.Ejected)).ToList(),
+            b.Address, b.Healthy, !checks ? "unknown" : b.Healthy ? "up" : "down", BreakerName(b.Breaker), b.Drained, b.Weight, b.InFlight, b.ErrorRate, b.LatencyMs, b.Ejected)).ToList(),
             stale));
     }
 

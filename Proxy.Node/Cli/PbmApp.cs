@@ -23,8 +23,10 @@ public static class PbmApp
             ColorSystem = ColorSystemSupport.Detect,
             Interactive = InteractionSupport.No,
         });
-        // Not a terminal (a pipe, a file, a test): wide enough that addresses and tables do not wrap.
-        if (console.Profile.Out.IsTerminal is false) console.Profile.Width = 200;
+        // Not a terminal (a pipe, a file, a test): COLUMNS if set (as `COLUMNS=80 pbm pool api | less`), else wide
+        // enough that addresses and tables do not wrap.
+        if (console.Profile.Out.IsTerminal is false)
+            console.Profile.Width = int.TryParse(environment.GetValueOrDefault("COLUMNS"), out var columns) && columns >= 40 ? columns : 200;
         var json = args.Contains("--json");
         var io = new PbmIo(stdout, stderr, console, environment);
         var app = new CommandApp();

@@ -48,10 +48,13 @@ public sealed record PoolSummary(string Pool, string Policy, long Version, int B
 public sealed record PoolView(string Pool, string Policy, long Version, IReadOnlyList<BackendView> Backends,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Stale = null);
 
+/// <param name="Healthy">The active health check's verdict; true when the pool has no active check.</param>
+/// <param name="Health">up or down by the active health check; unknown when the pool has none (failures then show
+/// in Breaker and Ejected).</param>
 /// <param name="Breaker">closed, open or half-open.</param>
 /// <param name="ErrorRate">Failures / requests over the last ~10 s, all nodes (0–1).</param>
 /// <param name="LatencyMs">Mean time to response head over the last ~10 s, all nodes.</param>
-public sealed record BackendView(string Address, bool Healthy, string Breaker, bool Drained, int Weight, int InFlight,
+public sealed record BackendView(string Address, bool Healthy, string Health, string Breaker, bool Drained, int Weight, int InFlight,
     double ErrorRate, double LatencyMs, bool Ejected);
 
 /// <summary>Answer of <c>drain</c>, <c>undrain</c>, <c>weight</c>.</summary>

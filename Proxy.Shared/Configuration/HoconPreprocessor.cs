@@ -39,6 +39,8 @@ internal static class HoconPreprocessor
         public int ItemStart { get; set; } = -1;
         /// <summary>Objects: output index just after the current field's '=' or ':'.</summary>
         public int ValueStart { get; set; } = -1;
+        /// <summary>Output index just after the last object or list that closed inside this frame.</summary>
+        public int LastCloseAt { get; set; } = -1;
     }
 
     /// <param name="source">Names the text in problem messages (a file path, an environment variable).</param>
@@ -149,6 +151,7 @@ internal static class HoconPreprocessor
                 }
                 stack.Pop();
                 if (top.IsObject) lastObjectClose = output.Length;
+                stack.Peek().LastCloseAt = output.Length;
             }
             else if (c is '=' or ':' && !top.IsObject)
             {
@@ -158,6 +161,16 @@ internal static class HoconPreprocessor
                 Problem($"'{c}' inside a list: a list holds values (write {{ key {c} value }} for an object, or quote the text)");
                 output.Append(text, i, text.Length - i);
                 return output.ToString();
+            }
+            else if (c is '=' or ':' && top.IsObject && top.State == FieldState.Value && top.LastCloseAt >= top.ValueStart
+                     && KeyStartAfter(output, top.LastCloseAt) is var keyStart and >= 0)
+            {
+                // `timeouts { … } header = X`: Akka takes a field right after an object value on the same line
+                // as a new field (HOCON wants a comma or newline); it stays accepted.
+                output.Append(c);
+                i++;
+                top.ItemStart = keyStart;
+                top.ValueStart = output.Length;
             }
             else if (c is '=' or ':' && top.IsObject && top.State == FieldState.Value)
             {
@@ -296,6 +309,22 @@ internal static class HoconPreprocessor
             }
         }
         return true;
+    }
+
+    /// <summary>Start of the one key token written after <paramref name="from"/> (after at least one blank), or -1.</summary>
+    private static int KeyStartAfter(StringBuilder output, int from)
+    {
+        var start = from;
+        while (start < output.Length && char.IsWhiteSpace(output[start])) start++;
+        if (start == from) return -1; // `}key =` (no blank) made Akka's parser loop forever (fuzzing)
+        var end = output.Length;
+        while (end > start && char.IsWhiteSpace(output[end - 1])) end--;
+        if (end == start) return -1;
+        for (var k = start; k < end; k++)
+        {
+            if (char.IsWhiteSpace(output[k]) || output[k] is '{' or '}' or '[' or ']' or ',') return -1;
+        }
+        return start;
     }
 
     /// <summary>Renames the key written since <paramref name="keyStart"/> (its last path segment) to the

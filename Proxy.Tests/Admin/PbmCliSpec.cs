@@ -94,7 +94,8 @@ public sealed class PbmCliSpec(AdminClusterFixture fixture) : IClassFixture<Admi
         var backends = json.GetProperty("backends").EnumerateArray().ToList();
         Assert.Equal(2, backends.Count);
         Assert.All(backends, b => Assert.Equal(
-            ["address", "healthy", "breaker", "drained", "weight", "inFlight", "errorRate", "latencyMs", "ejected"], Names(b)));
+            ["address", "healthy", "health", "breaker", "drained", "weight", "inFlight", "errorRate", "latencyMs", "ejected"], Names(b)));
+        Assert.All(backends, b => Assert.Equal("unknown", b.GetProperty("health").GetString())); // the pool has no active check
 
         var table = await Pbm("pool", "api");
         Assert.Equal(0, table.Code);
@@ -238,5 +239,29 @@ public sealed class PbmCliSpec(AdminClusterFixture fixture) : IClassFixture<Admi
         var refused = await Pbm("--json", "pool", "nope");
         Assert.Equal(1, refused.Code);
         Assert.Contains("no pool named 'nope'", JsonDocument.Parse(refused.Error).RootElement.GetProperty("error").GetString());
+    }
+
+    /// <summary>Issue 22: in an 80-column terminal the pool table fits, each address on one line, and health without
+    /// an active check is "unknown", not "yes".</summary>
+    [Fact]
+    public async Task Pool_Table_FitsEightyColumns()
+    {
+        var run = await PbmWith(new Dictionary<string, string?> { ["PROXY_ADMIN_TOKEN"] = AdminClusterFixture.Token, ["COLUMNS"] = "80" },
+            "--host", fixture.AdminHost(0), "pool", "api");
+        Assert.Equal(0, run.Code);
+        var lines = run.Out.Split('\n');
+        Assert.All(lines, l => Assert.True(l.TrimEnd('\r').Length <= 80, $"{l.Length} columns: {l}"));
+        Assert.Contains(lines, l => l.Contains(fixture.A.Address) && l.Contains("unknown") && l.Contains("closed"));
+        Assert.Contains(lines, l => l.Contains(fixture.B.Address) && l.Contains("active"));
+    }
+
+    /// <summary>Issue 22: joining a node that is already a member did nothing and said "join requested" with exit 0.</summary>
+    [Fact]
+    public async Task ClusterJoin_OfANodeAlreadyInACluster_IsRefused_Exit1()
+    {
+        var run = await Pbm("cluster", "join", fixture.Cluster.AddressOf(1));
+        Assert.Equal(1, run.Code);
+        Assert.Contains("this node is already a member of a cluster with", run.Error);
+        Assert.Contains("nothing was done", run.Error);
     }
 }

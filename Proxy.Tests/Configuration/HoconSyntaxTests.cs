@@ -164,4 +164,16 @@ public class HoconSyntaxTests
     public void PlusEqualsOnSomethingThatIsNotAList_IsReported() =>
         Assert.Equal(["config: test.hocon: 'proxy.admin +=' appends to a list, but proxy.admin is not a list"],
             Problems(Config(extra: "admin { address = \"127.0.0.1:0\" }\n  admin += x")));
+
+    /// <summary>A field right after an object value on the same line (Akka accepts it; the preprocessor's check for
+    /// a second separator inside a value must not take it for one).</summary>
+    [Fact]
+    public void AFieldRightAfterAnObjectValue_OnTheSameLine_IsAccepted()
+    {
+        var settings = LoadValid(Config(
+            listeners: """[ { name = f, address = "127.0.0.1:0", mode = forward } ]""",
+            extra: """forward { timeouts { connect = 1s, response = 2s } header = X-Upstream, default-upstream = "http://127.0.0.1:3128" }"""));
+        Assert.Equal("X-Upstream", settings.Forward.Header);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.Forward.Timeouts.Connect);
+    }
 }

@@ -146,14 +146,15 @@ public sealed class SqlitePersistenceSpec
     }
 
     [Fact]
-    public void DataDirThatCannotBeCreated_FailsWithAMessageNamingTheJournalAndTheSetting()
+    public void DataDirThatCannotBeCreated_FailsWithAJournalFileErrorNamingTheFile()
     {
         var blocker = Path.Combine(TestDataDirectory.Create(), "a-file");
         File.WriteAllText(blocker, "not a directory");
 
-        var error = Assert.Throws<InvalidOperationException>(() => PersistenceHocon.Create(PersistenceSystems.Sqlite(Path.Combine(blocker, "data")), "/"));
+        var error = Assert.Throws<JournalFileException>(() => PersistenceHocon.Create(PersistenceSystems.Sqlite(Path.Combine(blocker, "data")), "/"));
 
+        // The node names the setting (proxy.data-dir) when it reports this: ConfigMistakesSpec "data dir under a file".
+        Assert.Equal(Path.Combine(blocker, "data", "proxy.db"), error.File);
         Assert.Contains(Path.Combine(blocker, "data", "proxy.db"), error.Message, StringComparison.Ordinal);
-        Assert.Contains("proxy.data-dir", error.Message, StringComparison.Ordinal);
     }
 }

@@ -14,18 +14,52 @@ public sealed class PoolCommand(PbmIo io) : PbmCommand<PoolIdSettings>(io)
         var answer = await client.GetAsync<PoolView>($"api/pools/{Escape(settings.Pool)}", cancellationToken).ConfigureAwait(false);
         return Print(settings, answer, pool =>
         {
-            var table = new Table().Border(TableBorder.Rounded)
-                .Title(Markup.Escape($"pool {pool.Pool} ({pool.Policy}), version {pool.Version}; errors and latency over the last 10 s"))
-                .AddColumns("Backend", "Healthy", "Breaker", "Drained", "Weight", "In-flight", "Errors", "Latency", "Ejected");
-            foreach (var b in pool.Backends)
-                table.AddRow(Markup.Escape(b.Address), b.Healthy ? "yes" : "[red]no[/]", BreakerMarkup(b.Breaker),
-                    b.Drained ? "[yellow]drained[/]" : "no", b.Weight.ToString(CultureInfo.InvariantCulture),
-                    b.InFlight.ToString(CultureInfo.InvariantCulture), (b.ErrorRate * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %",
-                    b.LatencyMs.ToString("0.0", CultureInfo.InvariantCulture) + " ms", b.Ejected ? "[red]yes[/]" : "no");
-            Io.Console.Write(table);
+            Io.Console.Write(Io.Console.Profile.Width >= WideLayout ? Wide(pool) : Compact(pool));
             if (pool.Stale is { } stale) Io.Console.MarkupLineInterpolated($"[yellow]{stale}[/]");
         });
     }
+
+    /// <summary>Terminal width from which the bordered table with full column names fits.</summary>
+    private const int WideLayout = 110;
+
+    private static Table Wide(PoolView pool)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title(Markup.Escape($"pool {pool.Pool} ({pool.Policy}), version {pool.Version}; errors and latency over the last 10 s"))
+            .AddColumns("Backend", "Health", "Breaker", "Drained", "Weight", "In-flight", "Errors", "Latency", "Ejected");
+        foreach (var b in pool.Backends)
+            table.AddRow(Markup.Escape(b.Address), HealthMarkup(b.Health), BreakerMarkup(b.Breaker),
+                b.Drained ? "[yellow]drained[/]" : "no", Number(b.Weight), Number(b.InFlight), Percent(b.ErrorRate) + " %",
+                Decimal(b.LatencyMs) + " ms", b.Ejected ? "[red]yes[/]" : "no");
+        return table;
+    }
+
+    /// <summary>Fits 80 columns with an address up to 21 characters ([v6]:port): no borders, drained and ejected in
+    /// one State column, units in the headers.</summary>
+    private static Table Compact(PoolView pool)
+    {
+        var table = new Table().Border(TableBorder.None)
+            .Title(Markup.Escape($"pool {pool.Pool} ({pool.Policy}) v{pool.Version}, last 10 s"))
+            .AddColumns("Backend", "Health", "Breaker", "State", "Weight", "Busy", "Err %", "Lat ms");
+        foreach (var b in pool.Backends)
+            table.AddRow(Markup.Escape(b.Address), HealthMarkup(b.Health), BreakerMarkup(b.Breaker),
+                b.Ejected ? "[red]ejected[/]" : b.Drained ? "[yellow]drained[/]" : "active", Number(b.Weight), Number(b.InFlight),
+                Percent(b.ErrorRate), Decimal(b.LatencyMs));
+        return table;
+    }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Percent(double rate) => (rate * 100).ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string Decimal(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string HealthMarkup(string health) => health switch
+    {
+        "down" => "[red]down[/]",
+        "unknown" => "[grey]unknown[/]",
+        _ => Markup.Escape(health),
+    };
 
     private static string BreakerMarkup(string breaker) => breaker switch
     {
