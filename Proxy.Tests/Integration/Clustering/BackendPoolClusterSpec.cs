@@ -331,8 +331,11 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
         }
         await stop;
 
-        // The re-created entity (recovered from the journal) answers, now hosted by a survivor.
-        var pool = await Pbm(cluster, survivor, "pool", "main");
+        // The re-created entity (recovered from the journal) answers, now hosted by a survivor. Until it has started,
+        // the survivor answers with its last known state marked "stale" (same version): wait for the entity itself.
+        JsonElement pool = default;
+        await Eventually.Holds(async () => !(pool = await Pbm(cluster, survivor, "pool", "main")).TryGetProperty("stale", out _),
+            TimeSpan.FromSeconds(15), "the re-created entity answers");
         Assert.True(BackendIn(pool, b.Address).GetProperty("drained").GetBoolean());
         Assert.Equal(9, BackendIn(pool, a.Address).GetProperty("weight").GetInt32());
         // C6: the new incarnation's versions continue above the old one's.

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text;
+
+namespace Proxy.Shared.Configuration;
+
+// Character-level helpers of the preprocessor: what may stand outside quotes, where strings and items end, quoting.
+internal static partial class HoconPreprocessor
+{
+    /// <summary>Characters HOCON forbids in unquoted text that no other branch of Rewrite consumed: <c>`^?!@*&amp;\</c>, a '+'
+    /// that does not start <c>+=</c>, a '$' that does not start a substitution, and control characters (which HOCON
+    /// does not list but no config means).</summary>
+    private static bool IsOnlyAllowedQuoted(char c, char next) =>
+        c is '`' or '^' or '?' or '!' or '@' or '*' or '&' or '\\' or '$'
+        || (c == '+' && next != '=')
+        || (char.IsControl(c) && c is not ('\t' or '\r' or '\n'));
+
+    /// <summary>The inside of <c>${…}</c>: an optional '?' and a path of unquoted keys joined by dots.</summary>
+    private static bool IsSubstitutionPath(string inner)
+    {
+        var path = inner.StartsWith('?') ? inner[1..] : inner;
+        path = path.Trim();
+        if (path.Length == 0) return false;
+        foreach (var key in path.Split('.'))
+        {
+            if (key.Length == 0) return false;
+            foreach (var ch in key)
+            {
+                if (char.IsWhiteSpace(ch) || char.IsControl(ch) || "$\"{}[]:=,+#`^?!@*&\\".Contains(ch)) return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Start of the one key token written after <paramref name="from"/> (after at least one blank), or -1.</summary>
+    private static int KeyStartAfter(StringBuilder output, int from)
+    {
+        var start = from;
+        while (start < output.Length && char.IsWhiteSpace(output[start])) start++;
+        if (start == from) return -1; // `}key =` (no blank) made Akka's parser loop forever (fuzzing)
+        var end = output.Length;
+        while (end > start && char.IsWhiteSpace(output[end - 1])) end--;
+        if (end == start) return -1;
+        for (var k = start; k < end; k++)
+        {
+            if (char.IsWhiteSpace(output[k]) || output[k] is '{' or '}' or '[' or ']' or ',') return -1;
+        }
+        return start;
+    }
+
+    /// <summary>Index just after the string starting at <paramref name="start"/>, or -1 if it never closes.</summary>
+    private static int QuotedStringEnd(string text, int start)
+    {
+        if (string.CompareOrdinal(text, start, "\"\"\"", 0, 3) == 0)
+        {
+            var close = text.IndexOf("\"\"\"", start + 3, StringComparison.Ordinal);
+            if (close < 0) return -1;
+            var end = close + 3;
+            while (end < text.Length && text[end] == '"') end++; // """a"""" ends with the last quote
+            return end;
+        }
+        for (var j = start + 1; j < text.Length; j++)
+        {
+            switch (text[j])
+            {
+                case '\\':
+                    j++;
+                    break;
+                case '"':
+                    return j + 1;
+                case '\n':
+                    return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static bool RestOfItemIsEmpty(string text, int i)
+    {
+        while (i < text.Length && text[i] is ' ' or '\t' or '\r') i++;
+        return i >= text.Length
+               || text[i] is '\n' or ',' or '#' or '}' or ']'
+               || (text[i] == '/' && i + 1 < text.Length && text[i + 1] == '/');
+    }
+
+    private static int SkipComma(string text, int i)
+    {
+        var j = i;
+        while (j < text.Length && text[j] is ' ' or '\t') j++;
+        return j < text.Length && text[j] == ',' ? j + 1 : i;
+    }
+
+    private static bool IsBlank(StringBuilder output, int from)
+    {
+        if (from < 0) return false;
+        for (var k = from; k < output.Length; k++)
+        {
+            if (!char.IsWhiteSpace(output[k])) return false;
+        }
+        return true;
+    }
+
+    private static int CountNewlines(string text, int from, int to)
+    {
+        var n = 0;
+        for (var k = from; k < to; k++)
+        {
+            if (text[k] == '\n') n++;
+        }
+        return n;
+    }
+
+    /// <summary>A HOCON quoted string holding <paramref name="value"/> verbatim.</summary>
+    public static string Quote(string value)
+    {
+        var sb = new StringBuilder(value.Length + 2).Append('"');
+        foreach (var ch in value)
+        {
+            switch (ch)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (char.IsControl(ch)) sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
+                    else sb.Append(ch);
+                    break;
+            }
+        }
+        return sb.Append('"').ToString();
+    }
+}
