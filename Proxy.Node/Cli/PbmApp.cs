@@ -1,3 +1,4 @@
+using System.Reflection;
 using Proxy.Node.Cli.Commands;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -92,9 +93,7 @@ public static class PbmApp
 
     /// <summary>The node's version (the assembly's informational version, without a source-revision suffix).</summary>
     private static string Version =>
-        (typeof(PbmApp).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0")
-        .Split('+')[0];
+        (typeof(PbmApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
 
     /// <summary>The command groups: named alone (<c>pbm cluster</c>), they print their help with exit 0.</summary>
     private static readonly string[][] Groups = [["cluster"], ["cluster", "sharding"]];

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using Proxy.Actors.Transport;
+using Proxy.Shared.Configuration;
 
 namespace Proxy.Node.Hosting;
 
@@ -30,6 +32,15 @@ public static class AddressBinding
             throw new ConfigFileException(path, $"{address}: {reason}", e);
         }
     }
+
+    /// <summary>Binds <paramref name="address"/> once and lets it go: whether a start could bind it (<c>--check</c>, and
+    /// the remoting port before Akka binds it). <paramref name="what"/> is added to the address in a problem.</summary>
+    public static void Probe(string path, string address, string what = "") =>
+        Bind(path, address + what, () =>
+        {
+            SocketListenerSource.Bind(EndpointParser.Parse(address), backlog: 1).Dispose();
+            return 0;
+        });
 
     /// <summary>What went wrong when <paramref name="e"/> is a bind failure (Kestrel wraps the socket error in an
     /// IOException or its AddressInUseException); null for anything else.</summary>

@@ -67,6 +67,8 @@ public static class ConfiguredFiles
         }
     }
 
+    /// <summary>Loads a TLS listener's certificates at start, so a bad PEM file (or chain) is a config mistake
+    /// naming the listener's path and the file.</summary>
     public static CertificateStore LoadCertificates(ListenerSettings listener, int index)
     {
         try

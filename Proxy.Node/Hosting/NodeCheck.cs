@@ -1,5 +1,4 @@
 using System.Net;
-using Proxy.Actors.Transport;
 using Proxy.Shared.Configuration;
 
 namespace Proxy.Node.Hosting;
@@ -56,22 +55,17 @@ public static class NodeCheck
         if (settings.Redis is { } redis) Check(() => ConfiguredFiles.CheckRedisOptions(redis));
 
         for (var i = 0; i < settings.Listeners.Count; i++)
-            Check(TrialBind($"proxy.listeners[{i}].address", settings.Listeners[i].Address));
+            Check(Probe($"proxy.listeners[{i}].address", settings.Listeners[i].Address));
         for (var i = 0; i < settings.TcpRoutes.Count; i++)
-            Check(TrialBind($"proxy.tcp-routes[{i}].listen", settings.TcpRoutes[i].Listen));
-        Check(TrialBind("proxy.admin.address", settings.Admin.Address));
-        if (settings.DemoBackend is { } demo) Check(TrialBind("proxy.demo-backend", demo));
+            Check(Probe($"proxy.tcp-routes[{i}].listen", settings.TcpRoutes[i].Listen));
+        Check(Probe("proxy.admin.address", settings.Admin.Address));
+        if (settings.DemoBackend is { } demo) Check(Probe("proxy.demo-backend", demo));
         if (options.Port != 0 && IPAddress.TryParse(options.Hostname, out _))
-            Check(TrialBind("PROXY_PORT", $"{options.Hostname}:{options.Port}", " (cluster remoting)"));
+            Check(Probe("PROXY_PORT", $"{options.Hostname}:{options.Port}", " (cluster remoting)"));
         if (options.Formation.UsesBootstrap && IPAddress.TryParse(options.Hostname, out _))
-            Check(TrialBind("PROXY_MANAGEMENT_PORT", $"{options.Hostname}:{options.Formation.ManagementPort}"));
+            Check(Probe("PROXY_MANAGEMENT_PORT", $"{options.Hostname}:{options.Formation.ManagementPort}"));
         return problems;
     }
 
-    private static Action TrialBind(string path, string address, string what = "") => () =>
-        AddressBinding.Bind(path, address + what, () =>
-        {
-            SocketListenerSource.Bind(EndpointParser.Parse(address), backlog: 1).Dispose();
-            return 0;
-        });
+    private static Action Probe(string path, string address, string what = "") => () => AddressBinding.Probe(path, address, what);
 }

@@ -101,9 +101,8 @@ public sealed class ProxyNode : IAsyncDisposable
             }
             // Akka binds the remoting port while the host starts, after logging the failure with stack traces; a
             // trial bind first gives the plain message (a fixed port only; a name is resolved by Akka).
-            if (options.Port != 0 && IPAddress.TryParse(options.Hostname, out var remotingAddress))
-                AddressBinding.Bind("PROXY_PORT", $"{options.Hostname}:{options.Port} (cluster remoting)",
-                    () => { SocketListenerSource.Bind(new IPEndPoint(remotingAddress, options.Port), backlog: 1).Dispose(); return 0; });
+            if (options.Port != 0 && IPAddress.TryParse(options.Hostname, out _))
+                AddressBinding.Probe("PROXY_PORT", $"{options.Hostname}:{options.Port}", " (cluster remoting)");
             if (options.Formation.UsesBootstrap)
             {
                 var management = $"{options.Hostname}:{options.Formation.ManagementPort}";
@@ -240,7 +239,10 @@ public sealed class ProxyNode : IAsyncDisposable
         }
         catch (Exception e)
         {
+            await accessLog.DisposeAsync().ConfigureAwait(false);
+            redisStore?.Dispose();
             foreach (var s in bound.Values.Concat(boundTcp.Values)) s.Dispose();
+            foreach (var c in certificates.Values) c.Dispose();
             await admin.DisposeAsync().ConfigureAwait(false);
             if (bootstrap is not null) await bootstrap.DisposeAsync().ConfigureAwait(false);
             demo?.Dispose();
@@ -301,9 +303,6 @@ public sealed class ProxyNode : IAsyncDisposable
             id => QuotaEntity.Props(id, quotas[RateLimiterMessageExtractor.LimitOf(id)]), shardingSettings,
             new RateLimiterMessageExtractor(maxShards: 100));
     }
-
-    /// <summary>Loads a TLS listener's certificates at start, so a bad PEM file (or chain) is a config mistake
-    /// naming the listener's path and the file.</summary>
 
     /// <summary>The <c>backend-pool</c> shard region on every node (role <c>proxy</c>): one entity per pool,
     /// cluster-wide, never passivated (it runs the pool's health checks).</summary>
