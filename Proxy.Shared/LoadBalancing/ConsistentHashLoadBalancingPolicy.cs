@@ -8,12 +8,12 @@ namespace Proxy.Shared.LoadBalancing;
 internal sealed class ConsistentHashLoadBalancingPolicy : ILoadBalancingPolicy
 {
     private readonly WeightedRoundRobinLoadBalancingPolicy _withoutKey = new();
-    private HashRing? _ring;
+    private readonly BackendSnapshotCache<HashRing> _ring = new(HashRing.Build);
 
     public int Pick(LoadBalancedBackend[] backends, in LoadBalancingContext context)
     {
         if (context.HashKey is null) return _withoutKey.Pick(backends, context);
-        var ring = GetRing(backends);
+        var ring = _ring.For(backends);
         var points = ring.Points;
         // Only weight-0 backends (or none) are available: spreading beats refusing.
         if (points.Length == 0) return _withoutKey.Pick(backends, context);
@@ -35,16 +35,5 @@ internal sealed class ConsistentHashLoadBalancingPolicy : ILoadBalancingPolicy
             if (BackendSelection.IsEligible(backends[owner], avoid)) return owner;
         }
         return _withoutKey.Pick(backends, context);
-    }
-
-    private HashRing GetRing(LoadBalancedBackend[] backends)
-    {
-        // Read the generation before availability so a change during the build makes the next pick rebuild.
-        var generation = LoadBalancedBackend.Generation;
-        var current = Volatile.Read(ref _ring);
-        if (current is not null && current.IsCurrentFor(backends, generation)) return current;
-        var built = HashRing.Build(backends, generation);
-        Interlocked.CompareExchange(ref _ring, built, current);
-        return built;
     }
 }

@@ -5,7 +5,7 @@ namespace Proxy.Shared.LoadBalancing;
 /// <see cref="LoadBalancedBackend.Generation"/>. A backend's points depend only on its address and weight,
 /// so when it leaves only the keys on its points move, and when it returns they move back.
 /// </summary>
-internal sealed class HashRing
+internal sealed class HashRing : IBackendSnapshot
 {
     /// <summary>Points per unit of weight; ketama's 160 keeps shares within a few percent for a handful of backends.</summary>
     internal const int PointsPerWeight = 160;

@@ -7,7 +7,7 @@ namespace Proxy.Shared.LoadBalancing;
 /// </summary>
 internal sealed class LeastRequestsLoadBalancingPolicy : ILoadBalancingPolicy
 {
-    private readonly WeightedScheduleCache _schedule = new();
+    private readonly BackendSnapshotCache<WeightedSchedule> _schedule = new(WeightedSchedule.Build);
     private int _counter = -1;
 
     public int Pick(LoadBalancedBackend[] backends, in LoadBalancingContext context)

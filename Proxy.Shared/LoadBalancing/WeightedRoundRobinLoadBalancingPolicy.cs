@@ -9,7 +9,7 @@ internal sealed class WeightedRoundRobinLoadBalancingPolicy : ILoadBalancingPoli
 {
     // Used when every available backend has weight 0: better to spread evenly than to answer "none available".
     private readonly RoundRobinLoadBalancingPolicy _unweighted = new();
-    private readonly WeightedScheduleCache _schedule = new();
+    private readonly BackendSnapshotCache<WeightedSchedule> _schedule = new(WeightedSchedule.Build);
     private int _counter = -1;
 
     public int Pick(LoadBalancedBackend[] backends, in LoadBalancingContext context)

@@ -5,7 +5,7 @@ namespace Proxy.Shared.LoadBalancing;
 /// <see cref="LoadBalancedBackend.Generation"/>, so a pick is an atomic increment and an array read
 /// instead of a locked update of per-backend running weights.
 /// </summary>
-internal sealed class WeightedSchedule
+internal sealed class WeightedSchedule : IBackendSnapshot
 {
     // Bounds memory and rebuild time for extreme weights; larger cycles are scaled down proportionally.
     internal const int MaxLength = 1 << 14;

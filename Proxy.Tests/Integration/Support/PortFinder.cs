@@ -4,14 +4,45 @@ using System.Net.Sockets;
 namespace Proxy.Tests.Integration.Support;
 
 /// <summary>Free loopback ports for processes that must be told their port up front.</summary>
+/// <remarks>Taken from below the kernel's ephemeral range: a port the kernel handed out once (bind to 0) can be
+/// handed out again to any socket binding 0 or connecting — a node started with port 0, an HTTP client — before the
+/// process it was meant for binds it (seen: a second node's admin port taken between the two). Ports below the range
+/// are only ever bound on purpose. Each call moves on, so one test run does not hand out a port twice.</remarks>
 public static class PortFinder
 {
+    private const int Lowest = 10_000;
+    private static readonly int Highest = EphemeralRangeStart() - 1;
+    private static int s_next = Lowest + Environment.ProcessId % Math.Max(1, Highest - Lowest);
+
     public static int Free()
     {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            var port = Lowest + (int)((uint)Interlocked.Increment(ref s_next) % (uint)(Highest - Lowest + 1));
+            try
+            {
+                using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use (or in TIME_WAIT for a listener): try the next one.
+            }
+        }
+        throw new InvalidOperationException($"no free loopback port between {Lowest} and {Highest}");
+    }
+
+    private static int EphemeralRangeStart()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture) is var start and > Lowest + 1000 ? start : 32768;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32768; // Linux's default; other systems' ranges start higher
+        }
     }
 }
