@@ -10,6 +10,26 @@ namespace Proxy.Tests.Integration;
 /// (SIGUSR1, as nginx, or the admin API) and writes its next lines to a new file under the configured name.</summary>
 public sealed class AccessLogRotationSpec
 {
+    private const string Token = "rotate-token";
+
+    private static NodeProcess StartNode(int port, int admin, int backend, string extra) => NodeProcess.Start($$"""
+        proxy {
+          listeners = [ { name = public, address = "127.0.0.1:{{port}}" } ]
+          admin { address = "127.0.0.1:{{admin}}", token = "{{Token}}" }
+          {{extra}}
+          pools { main { backends = [ "127.0.0.1:{{backend}}" ] } }
+          routes = [ { name = default, pool = main } ]
+        }
+        """);
+
+    /// <summary><c>POST /api/access-log/reopen</c> on the admin listener, with the token.</summary>
+    private static async Task<HttpResponseMessage> Reopen(HttpClient http, int admin)
+    {
+        using var reopen = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{admin}/api/access-log/reopen");
+        reopen.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return await http.SendAsync(reopen);
+    }
+
     [Fact]
     public async Task ARenamedAccessLog_IsReopened_OnSigusr1_AndOnTheAdminRequest()
     {
@@ -19,15 +39,7 @@ public sealed class AccessLogRotationSpec
             var log = Path.Combine(dir, "access.log");
             await using var backend = new RawBackend();
             var (port, admin) = (PortFinder.Free(), PortFinder.Free());
-            await using var node = NodeProcess.Start($$"""
-                proxy {
-                  listeners = [ { name = public, address = "127.0.0.1:{{port}}" } ]
-                  admin { address = "127.0.0.1:{{admin}}", token = "rotate-token" }
-                  access-log { enabled = on, target = "{{log}}" }
-                  pools { main { backends = [ "127.0.0.1:{{backend.Port}}" ] } }
-                  routes = [ { name = default, pool = main } ]
-                }
-                """);
+            await using var node = StartNode(port, admin, backend.Port, $$"""access-log { enabled = on, target = "{{log}}" }""");
             await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(60));
             using var http = new HttpClient();
 
@@ -46,9 +58,7 @@ public sealed class AccessLogRotationSpec
             Assert.DoesNotContain("/one", File.ReadAllText(log));
 
             File.Move(log, log + ".2");
-            using var reopen = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{admin}/api/access-log/reopen");
-            reopen.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "rotate-token");
-            var answer = await http.SendAsync(reopen);
+            var answer = await Reopen(http, admin);
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             Assert.Contains("access.log", await answer.Content.ReadAsStringAsync());
             await RequestAndSee("/three", log);
@@ -66,19 +76,10 @@ public sealed class AccessLogRotationSpec
     {
         await using var backend = new RawBackend();
         var (port, admin) = (PortFinder.Free(), PortFinder.Free());
-        await using var node = NodeProcess.Start($$"""
-            proxy {
-              listeners = [ { name = public, address = "127.0.0.1:{{port}}" } ]
-              admin { address = "127.0.0.1:{{admin}}", token = "rotate-token" }
-              pools { main { backends = [ "127.0.0.1:{{backend.Port}}" ] } }
-              routes = [ { name = default, pool = main } ]
-            }
-            """);
+        await using var node = StartNode(port, admin, backend.Port, "");
         await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(60));
         using var http = new HttpClient();
-        using var reopen = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{admin}/api/access-log/reopen");
-        reopen.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "rotate-token");
-        var answer = await http.SendAsync(reopen);
+        var answer = await Reopen(http, admin);
         Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
         Assert.Contains("nothing to reopen", await answer.Content.ReadAsStringAsync());
     }
