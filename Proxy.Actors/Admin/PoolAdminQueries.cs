@@ -100,15 +100,7 @@ public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, T
 
     private AdminResult NoPool(string pool) => new(404, new ErrorView($"no pool named '{pool}'"));
 
-    private string PolicyName(string pool) => settings.Pools[pool].Policy switch
-    {
-        LoadBalancingPolicyKind.RoundRobin => "round-robin",
-        LoadBalancingPolicyKind.WeightedRoundRobin => "weighted-round-robin",
-        LoadBalancingPolicyKind.LeastRequests => "least-requests",
-        LoadBalancingPolicyKind.PowerOfTwo => "power-of-two",
-        LoadBalancingPolicyKind.ConsistentHash => "consistent-hash",
-        _ => "random",
-    };
+    private string PolicyName(string pool) => LoadBalancingPolicyNames.Of(settings.Pools[pool].Policy);
 
     private static string BreakerName(BreakerState state) => state switch
     {

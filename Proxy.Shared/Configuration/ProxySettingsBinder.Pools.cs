@@ -3,16 +3,6 @@ namespace Proxy.Shared.Configuration;
 // The pools section (and the per-pool blocks proxy.forward reuses: timeouts, retries, connections, limits).
 internal sealed partial class ProxySettingsBinder
 {
-    private static readonly (string Name, LoadBalancingPolicyKind Kind)[] Policies =
-    [
-        ("round-robin", LoadBalancingPolicyKind.RoundRobin),
-        ("weighted-round-robin", LoadBalancingPolicyKind.WeightedRoundRobin),
-        ("least-requests", LoadBalancingPolicyKind.LeastRequests),
-        ("power-of-two", LoadBalancingPolicyKind.PowerOfTwo),
-        ("consistent-hash", LoadBalancingPolicyKind.ConsistentHash),
-        ("random", LoadBalancingPolicyKind.Random),
-    ];
-
     private Dictionary<string, PoolSettings> BindPools(HoconObjectReader proxy)
     {
         var result = new Dictionary<string, PoolSettings>(StringComparer.Ordinal);
@@ -35,7 +25,7 @@ internal sealed partial class ProxySettingsBinder
         var pool = new PoolSettings
         {
             Name = name,
-            Policy = Choice(r, "policy", Policies) ?? defaults.Policy,
+            Policy = Choice(r, "policy", LoadBalancingPolicyNames.All) ?? defaults.Policy,
             Backends = BindBackends(r),
             Timeouts = BindPoolTimeouts(r, defaults.Timeouts),
             Retries = BindRetries(r, defaults.Retries),
@@ -50,11 +40,9 @@ internal sealed partial class ProxySettingsBinder
         r.ReportUnknownKeys();
         if (pool.Policy != LoadBalancingPolicyKind.ConsistentHash && r.Raw("hash-key") is not null)
             problems.Add(new ConfigProblem(r.PathOf("hash-key"),
-                $"hash-key is used only by policy = consistent-hash (this pool's policy is {PolicyName(pool.Policy)})"));
+                $"hash-key is used only by policy = consistent-hash (this pool's policy is {LoadBalancingPolicyNames.Of(pool.Policy)})"));
         return pool;
     }
-
-    private static string PolicyName(LoadBalancingPolicyKind kind) => Policies.First(p => p.Kind == kind).Name;
 
     private UpstreamTlsSettings BindUpstreamTls(HoconObjectReader pool)
     {
