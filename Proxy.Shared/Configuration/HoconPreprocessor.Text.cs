@@ -82,6 +82,27 @@ internal static partial class HoconPreprocessor
                || (text[i] == '/' && i + 1 < text.Length && text[i + 1] == '/');
     }
 
+    /// <summary>The first character from <paramref name="i"/> on that is not whitespace or inside a comment; '\0' at the end.</summary>
+    private static char NextSignificant(string text, int i)
+    {
+        while (i < text.Length)
+        {
+            if (char.IsWhiteSpace(text[i])) i++;
+            else if (text[i] == '#' || (text[i] == '/' && i + 1 < text.Length && text[i + 1] == '/'))
+            {
+                var end = text.IndexOf('\n', i);
+                if (end < 0) return '\0';
+                i = end;
+            }
+            else return text[i];
+        }
+        return '\0';
+    }
+
+    /// <summary>HOCON's include statement (<c>include "file"</c>, <c>include required(…)</c>), which this loader does not read.</summary>
+    private static bool IsInclude(string key) =>
+        key.StartsWith("include", StringComparison.Ordinal) && key.Length > 7 && (char.IsWhiteSpace(key[7]) || key[7] == '"');
+
     private static int SkipComma(string text, int i)
     {
         var j = i;

@@ -58,6 +58,18 @@ internal static partial class HoconPreprocessor
 
         void Problem(string message) => problems.Add(new ConfigProblem(problemPath, $"{source}, line {line}: {message}"));
 
+        // `{ a }`, `a, b = 1`: a key with neither a separator nor an object after it. Akka 1.5's parser can loop
+        // forever on it inside a list (`[ {a} ]`, found by fuzzing), so the text never reaches it.
+        string KeyWithoutValue(Frame top)
+        {
+            var key = output.ToString(top.ItemStart, output.Length - top.ItemStart).Trim();
+            Problem(IsInclude(key)
+                ? "'include' is not supported: write the settings in this file"
+                : $"'{key}' has no value: write {key} = value, or {key} {{ … }}");
+            output.Append(text, i, text.Length - i);
+            return output.ToString();
+        }
+
         void BracketProblem(string message)
         {
             if (!bracketsBroken) Problem(message);
@@ -93,9 +105,13 @@ internal static partial class HoconPreprocessor
             }
             else if (c == '\n')
             {
+                if (top.IsObject && top.State == FieldState.InKey && NextSignificant(text, i + 1) != '{')
+                    return KeyWithoutValue(top);
                 output.Append(c);
                 line++;
                 i++;
+                // `key` newline `{ … }`: the object is the key's value.
+                if (top.IsObject && top.State == FieldState.InKey) continue;
                 // A newline ends a field or list element just like a comma.
                 top.State = FieldState.Key;
                 top.ItemStart = -1;
@@ -104,6 +120,10 @@ internal static partial class HoconPreprocessor
             {
                 output.Append(c);
                 i++;
+            }
+            else if (c is ',' or '}' && top.IsObject && top.State == FieldState.InKey)
+            {
+                return KeyWithoutValue(top);
             }
             else if (c == ',')
             {
@@ -239,6 +259,7 @@ internal static partial class HoconPreprocessor
             }
         }
 
+        if (stack.Peek() is { IsObject: true, State: FieldState.InKey } unfinished) return KeyWithoutValue(unfinished);
         if (stack.Count > 1 && !bracketsBroken)
         {
             var open = stack.Peek();
