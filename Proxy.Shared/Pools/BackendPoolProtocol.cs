@@ -67,6 +67,10 @@ public sealed record BackendState(string Address, bool Healthy, BreakerState Bre
 {
     /// <summary>Whether nodes may send new requests to it (half-open: a few trials per node).</summary>
     public bool Usable => Healthy && !Drained && !Ejected && Breaker != BreakerState.Open;
+
+    /// <summary>Whether the picker would choose it for a new request: usable, with a weight above 0 (every
+    /// policy honours weights, so weight 0 keeps a backend out of picks).</summary>
+    public bool Pickable => Usable && Weight > 0;
 }
 
 /// <summary>Events the BackendPool entity persists (admin changes only; health and breakers are re-learned).</summary>
