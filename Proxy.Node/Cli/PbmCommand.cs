@@ -1,3 +1,4 @@
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Proxy.Node.Cli;
@@ -34,6 +35,24 @@ public abstract class PbmCommand<TSettings>(PbmIo io) : AsyncCommand<TSettings> 
         else render(answer.Value);
         return 0;
     }
+
+    /// <summary>Terminal width from which tables are drawn with borders. Below it (an 80×24 terminal, or output that
+    /// is not a terminal, which Spectre sizes at 80) tables have none: borders take three columns per column, and
+    /// Spectre wraps cells (addresses, names) to make up for them.</summary>
+    protected const int BorderedFrom = 100;
+
+    /// <summary>A table with the given columns, bordered when the terminal is at least <see cref="BorderedFrom"/> wide.</summary>
+    protected Table NewTable(params string[] columns)
+    {
+        var table = new Table().AddColumns(columns);
+        if (Io.Console.Profile.Width >= BorderedFrom) return table.Border(TableBorder.Rounded);
+        // Without borders one space between columns is enough (Spectre pads each side of every cell by default).
+        foreach (var column in table.Columns) column.Padding = new Padding(0, 0, 1, 0);
+        return table.Border(TableBorder.None);
+    }
+
+    /// <summary>"1 node", "2 nodes"; <paramref name="plural"/> when it is not the noun and an s.</summary>
+    protected static string Count(int n, string noun, string? plural = null) => $"{n} {(n == 1 ? noun : plural ?? noun + "s")}";
 
     protected static string Escape(string segment) => Uri.EscapeDataString(segment);
 

@@ -7,7 +7,8 @@ namespace Proxy.Tests.Admin;
 
 /// <summary>
 /// Two real nodes joined into one cluster with an admin token, and two pools over two real backends:
-/// <c>api</c> is only read by the tests, <c>edit</c> is the one they drain and re-weight (and restore).
+/// <c>api</c> is only read by the tests, <c>edit</c> is the one they drain and re-weight (and restore); one rate limit
+/// (keyed by a header the tests never send) for <c>pbm limits</c>.
 /// </summary>
 public sealed class AdminClusterFixture : IAsyncLifetime
 {
@@ -32,6 +33,7 @@ public sealed class AdminClusterFixture : IAsyncLifetime
               edit { policy = weighted-round-robin, backends = [ "{{A.Address}}", "{{B.Address}}" ] }
             }
             routes = [ { name = default, pool = api } ]
+            rate-limits = [ { name = per-api-key-daily-eu, key = "header:X-Api-Key", rate = "100000/min", burst = 100000 } ]
             """);
         await Eventually.Holds(() => Cluster.Running.All(n => n.Runtime.Current.Pools.Values.All(p => p.Backends.All(b => b.ClusterState is not null))),
             TimeSpan.FromSeconds(15), "every node has both pools' state");

@@ -69,7 +69,7 @@ public sealed class PbmCliSpec(AdminClusterFixture fixture) : IClassFixture<Admi
     {
         var regions = Json(await Pbm("cluster", "sharding", "regions", "--json"));
         Assert.Equal(["regions"], Names(regions));
-        Assert.Equal(["backend-pool", "rate-limiter"], regions.GetProperty("regions").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["backend-pool", "quota", "rate-limiter"], regions.GetProperty("regions").EnumerateArray().Select(r => r.GetString()));
 
         var regionStats = Json(await Pbm("--json", "cluster", "sharding", "region-stats", "backend-pool"));
         Assert.Equal(["type", "regions", "failed"], Names(regionStats));
@@ -241,18 +241,44 @@ public sealed class PbmCliSpec(AdminClusterFixture fixture) : IClassFixture<Admi
         Assert.Contains("no pool named 'nope'", JsonDocument.Parse(refused.Error).RootElement.GetProperty("error").GetString());
     }
 
+    private Task<Run> PbmInColumns(int columns, params string[] args) =>
+        PbmWith(new Dictionary<string, string?> { ["PROXY_ADMIN_TOKEN"] = AdminClusterFixture.Token, ["COLUMNS"] = columns.ToString() },
+            ["--host", fixture.AdminHost(0), .. args]);
+
+    private static string[] LinesWithin(int columns, Run run)
+    {
+        Assert.True(run.Code == 0, $"exit {run.Code}: {run.Error}");
+        var lines = run.Out.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.All(lines, l => Assert.True(l.Length <= columns, $"{l.Length} columns: {l}"));
+        return lines;
+    }
+
     /// <summary>Issue 22: in an 80-column terminal the pool table fits, each address on one line, and health without
     /// an active check is "unknown", not "yes".</summary>
     [Fact]
     public async Task Pool_Table_FitsEightyColumns()
     {
-        var run = await PbmWith(new Dictionary<string, string?> { ["PROXY_ADMIN_TOKEN"] = AdminClusterFixture.Token, ["COLUMNS"] = "80" },
-            "--host", fixture.AdminHost(0), "pool", "api");
-        Assert.Equal(0, run.Code);
-        var lines = run.Out.Split('\n');
-        Assert.All(lines, l => Assert.True(l.TrimEnd('\r').Length <= 80, $"{l.Length} columns: {l}"));
+        var lines = LinesWithin(80, await PbmInColumns(80, "pool", "api"));
         Assert.Contains(lines, l => l.Contains(fixture.A.Address) && l.Contains("unknown") && l.Contains("closed"));
         Assert.Contains(lines, l => l.Contains(fixture.B.Address) && l.Contains("active"));
+    }
+
+    /// <summary>Issue 22: every other table fits 80 columns too, each row on one line (addresses and names not
+    /// wrapped; bordered only when the terminal is wide); in a wide terminal the same rows have borders.</summary>
+    [Theory]
+    [InlineData("pools", "api ", "least-requests")]
+    [InlineData("limits", "per-api-key-daily-eu ", "100000/min")]
+    [InlineData("cluster show", "akka.tcp://proxy@127.0.0.1:", "reachable")]
+    [InlineData("cluster sharding region-stats backend-pool", "akka.tcp://proxy@127.0.0.1:", "")]
+    [InlineData("cluster sharding shard-stats backend-pool", "akka.tcp://proxy@127.0.0.1:", "")]
+    public async Task Tables_FitEightyColumns_WithEachRowOnOneLine(string command, string cell, string sameRow)
+    {
+        var narrow = LinesWithin(80, await PbmInColumns(80, command.Split(' ')));
+        Assert.Contains(narrow, l => l.Contains(cell, StringComparison.Ordinal) && l.Contains(sameRow, StringComparison.Ordinal));
+        Assert.DoesNotContain(narrow, l => l.Contains('│'));
+
+        var wide = LinesWithin(160, await PbmInColumns(160, command.Split(' ')));
+        Assert.Contains(wide, l => l.StartsWith('│') && l.Contains(cell, StringComparison.Ordinal));
     }
 
     /// <summary>Issue 22: joining a node that is already a member did nothing and said "join requested" with exit 0.</summary>

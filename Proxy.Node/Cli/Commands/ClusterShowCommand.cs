@@ -12,15 +12,14 @@ public sealed class ClusterShowCommand(PbmIo io) : PbmCommand<PbmSettings>(io)
         var answer = await client.GetAsync<MemberList>("api/cluster/members", cancellationToken).ConfigureAwait(false);
         return Print(settings, answer, list =>
         {
-            var table = new Table().Border(TableBorder.Rounded)
-                .AddColumns("Address", "Roles", "Status", "Reachability");
+            var table = NewTable("Address", "Roles", "Status", "Reachability");
             foreach (var m in list.Members)
             {
                 table.AddRow(Markup.Escape(m.Address), Markup.Escape("[" + string.Join(", ", m.Roles) + "]"),
                     Markup.Escape(m.Status + (m.Leader ? " (leader)" : "")), m.Reachable ? "reachable" : "[red]unreachable[/]");
             }
             Io.Console.Write(table);
-            Io.Console.WriteLine($"Count: {list.Members.Count} nodes");
+            Io.Console.WriteLine($"Count: {Count(list.Members.Count, "node")}");
         });
     }
 }

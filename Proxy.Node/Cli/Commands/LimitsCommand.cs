@@ -12,13 +12,12 @@ public sealed class LimitsCommand(PbmIo io) : PbmCommand<PbmSettings>(io)
         var answer = await client.GetAsync<LimitList>("api/limits", cancellationToken).ConfigureAwait(false);
         return Print(settings, answer, list =>
         {
-            var table = new Table().Border(TableBorder.Rounded)
-                .AddColumns("Limit", "Rate", "Burst", "Store", "On store failure", "Keys", "Allowed", "Rejected");
+            var table = NewTable("Limit", "Rate", "Burst", "Store", "On failure", "Keys", "Allowed", "Rejected");
             foreach (var l in list.Limits)
                 table.AddRow(Markup.Escape(l.Name), Markup.Escape(l.Rate), l.Burst.ToString(), Markup.Escape(l.Store),
                     Markup.Escape(l.OnStoreFailure), l.Keys.ToString(), l.Allowed.ToString(), l.Rejected.ToString());
             Io.Console.Write(table);
-            Io.Console.WriteLine($"Count: {list.Limits.Count} limits");
+            Io.Console.WriteLine($"Count: {Count(list.Limits.Count, "limit")}");
             if (list.Unanswered.Count > 0) Io.Console.WriteLine($"Not counted (no answer): {string.Join(", ", list.Unanswered)}");
         });
     }

@@ -12,13 +12,13 @@ public sealed class PoolsCommand(PbmIo io) : PbmCommand<PbmSettings>(io)
         var answer = await client.GetAsync<PoolList>("api/pools", cancellationToken).ConfigureAwait(false);
         return Print(settings, answer, list =>
         {
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("Pool", "Policy", "Backends", "Available", "Version");
+            var table = NewTable("Pool", "Policy", "Backends", "Available", "Version");
             foreach (var p in list.Pools)
                 table.AddRow(Markup.Escape(p.Pool), Markup.Escape(p.Policy), p.Backends.ToString(),
                     p.Answered ? p.Available.ToString()
                         : p.Stale is not null ? $"{p.Available} [yellow](last known)[/]" : "[yellow]no answer[/]", p.Version.ToString());
             Io.Console.Write(table);
-            Io.Console.WriteLine($"Count: {list.Pools.Count} pools");
+            Io.Console.WriteLine($"Count: {Count(list.Pools.Count, "pool")}");
             foreach (var p in list.Pools.Where(p => p.Stale is not null))
                 Io.Console.MarkupLineInterpolated($"[yellow]{p.Pool}: {p.Stale}[/]");
         });

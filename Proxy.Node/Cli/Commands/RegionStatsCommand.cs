@@ -14,11 +14,10 @@ public sealed class RegionStatsCommand(PbmIo io) : PbmCommand<ShardTypeSettings>
             .ConfigureAwait(false);
         return Print(settings, answer, view =>
         {
-            var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(view.Type))
-                .AddColumns("Region (node)", "Shards", "Entities");
+            var table = NewTable("Region (node)", "Shards", "Entities").Title(Markup.Escape(view.Type));
             foreach (var r in view.Regions) table.AddRow(Markup.Escape(r.Address), r.Shards.ToString(), r.Entities.ToString());
             Io.Console.Write(table);
-            Io.Console.WriteLine($"Total: {view.Regions.Sum(r => r.Shards)} shards, {view.Regions.Sum(r => r.Entities)} entities");
+            Io.Console.WriteLine($"Total: {Count(view.Regions.Sum(r => r.Shards), "shard")}, {Count(view.Regions.Sum(r => r.Entities), "entity", "entities")}");
             if (view.Failed.Count > 0) Io.Console.WriteLine($"Did not answer: {string.Join(", ", view.Failed)}");
         });
     }

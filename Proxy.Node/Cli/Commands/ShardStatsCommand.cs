@@ -14,11 +14,10 @@ public sealed class ShardStatsCommand(PbmIo io) : PbmCommand<ShardTypeSettings>(
             .ConfigureAwait(false);
         return Print(settings, answer, view =>
         {
-            var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(view.Type))
-                .AddColumns("Shard", "Region (node)", "Entities");
+            var table = NewTable("Shard", "Region (node)", "Entities").Title(Markup.Escape(view.Type));
             foreach (var s in view.Shards) table.AddRow(Markup.Escape(s.Shard), Markup.Escape(s.Address), s.Entities.ToString());
             Io.Console.Write(table);
-            Io.Console.WriteLine($"Count: {view.Shards.Count} shards");
+            Io.Console.WriteLine($"Count: {Count(view.Shards.Count, "shard")}");
             if (view.Failed.Count > 0) Io.Console.WriteLine($"Did not answer: {string.Join(", ", view.Failed)}");
         });
     }
