@@ -19,7 +19,8 @@ internal static partial class HoconPreprocessor
     {
         var path = inner.StartsWith('?') ? inner[1..] : inner;
         path = path.Trim();
-        if (path.Length == 0) return false;
+        // "//" starts a comment even there, which leaves the substitution open for Akka (and its parser looping).
+        if (path.Length == 0 || path.Contains("//", StringComparison.Ordinal)) return false;
         foreach (var key in path.Split('.'))
         {
             if (key.Length == 0) return false;
@@ -98,6 +99,38 @@ internal static partial class HoconPreprocessor
         }
         return '\0';
     }
+
+    /// <summary>Whether a key path (<c>a.b</c>, <c>"a.b".c</c>) has an empty element outside quotes: <c>a.</c>, <c>.a</c>,
+    /// <c>a..b</c>. HOCON forbids them, and Akka 1.5's parser can loop forever on <c>[ { m.{ … } } ]</c> (found by
+    /// fuzzing).</summary>
+    private static bool HasEmptyPathElement(string key)
+    {
+        var elementHasText = false;
+        for (var j = 0; j < key.Length; j++)
+        {
+            var c = key[j];
+            if (c == '"')
+            {
+                var end = QuotedStringEnd(key, j);
+                if (end < 0) return false; // an unclosed string is reported where it starts
+                j = end - 1;
+                elementHasText = true;
+            }
+            else if (c == '.')
+            {
+                if (!elementHasText) return true;
+                elementHasText = false;
+            }
+            else if (!char.IsWhiteSpace(c))
+            {
+                elementHasText = true;
+            }
+        }
+        return !elementHasText;
+    }
+
+    private static string EmptyPathElement(string key) =>
+        $"key '{key}' has an empty path element (a dot at its start or end, or two in a row): quote a key that holds a dot";
 
     /// <summary>HOCON's include statement (<c>include "file"</c>, <c>include required(…)</c>), which this loader does not read.</summary>
     private static bool IsInclude(string key) =>

@@ -19,8 +19,9 @@ namespace Proxy.Shared.Configuration;
 /// <item>Unbalanced brackets and unterminated strings: Akka silently accepts some of these; they are
 /// reported here with their line.</item>
 /// <item>Shapes on which Akka's parser can loop forever (found by fuzzing) are reported here with their line:
-/// '=' or ':' directly inside a list or inside a value, an object or list where a key belongs, characters HOCON allows only inside
-/// quotes, a substitution whose inside is not a path.</item>
+/// '=' or ':' directly inside a list or inside a value, an object or list where a key belongs, a key without a value,
+/// a key path with an empty element or written as a triple-quoted string, characters HOCON allows only inside quotes, a substitution whose inside is not a
+/// path.</item>
 /// </list>
 /// </remarks>
 internal static partial class HoconPreprocessor
@@ -58,17 +59,28 @@ internal static partial class HoconPreprocessor
 
         void Problem(string message) => problems.Add(new ConfigProblem(problemPath, $"{source}, line {line}: {message}"));
 
+        // A mistake after which the rest of the text is not read (Akka gets it unchanged, but the problem stops the load).
+        string Stop(string message)
+        {
+            Problem(message);
+            output.Append(text, i, text.Length - i);
+            return output.ToString();
+        }
+
         // `{ a }`, `a, b = 1`: a key with neither a separator nor an object after it. Akka 1.5's parser can loop
         // forever on it inside a list (`[ {a} ]`, found by fuzzing), so the text never reaches it.
         string KeyWithoutValue(Frame top)
         {
-            var key = output.ToString(top.ItemStart, output.Length - top.ItemStart).Trim();
-            Problem(IsInclude(key)
+            var key = KeyText(top);
+            return Stop(IsInclude(key)
                 ? "'include' is not supported: write the settings in this file"
                 : $"'{key}' has no value: write {key} = value, or {key} {{ … }}");
-            output.Append(text, i, text.Length - i);
-            return output.ToString();
         }
+
+        string KeyText(Frame top) => output.ToString(top.ItemStart, output.Length - top.ItemStart).Trim();
+
+        // Called where a key ends (at its separator or object): a path with an empty element stops the load.
+        string? KeyPathProblem(Frame top) => KeyText(top) is var key && HasEmptyPathElement(key) ? Stop(EmptyPathElement(key)) : null;
 
         void BracketProblem(string message)
         {
@@ -84,13 +96,14 @@ internal static partial class HoconPreprocessor
 
             if (c == '"')
             {
+                // Akka 1.5 reads a triple-quoted key as an empty one, and can loop forever on one (found by fuzzing).
+                if (top.IsObject && top.State != FieldState.Value && string.CompareOrdinal(text, i, "\"\"\"", 0, 3) == 0)
+                    return Stop("a key cannot be a triple-quoted string: write \"key\"");
                 StartToken(top, output);
                 var end = QuotedStringEnd(text, i);
                 if (end < 0)
                 {
-                    Problem("string is not closed");
-                    output.Append(text, i, text.Length - i);
-                    return output.ToString();
+                    return Stop("string is not closed");
                 }
                 line += CountNewlines(text, i, end);
                 output.Append(text, i, end - i);
@@ -137,15 +150,14 @@ internal static partial class HoconPreprocessor
             {
                 // `{ name = p, { … } }`: an object or list where a key belongs is never valid HOCON, and Akka 1.5's
                 // parser can loop forever on it (found by fuzzing).
-                Problem($"'{c}' where a key belongs: write key = {c} … {(c == '{' ? '}' : ']')}");
-                output.Append(text, i, text.Length - i);
-                return output.ToString();
+                return Stop($"'{c}' where a key belongs: write key = {c} … {(c == '{' ? '}' : ']')}");
             }
             else if (c is '{' or '[')
             {
                 StartToken(top, output);
                 if (top.IsObject && top.State == FieldState.InKey)
                 {
+                    if (KeyPathProblem(top) is { } stopped) return stopped;
                     top.State = FieldState.Value;
                     top.ValueStart = output.Length;
                 }
@@ -177,9 +189,7 @@ internal static partial class HoconPreprocessor
                 // A key separator straight inside a list is never valid HOCON (both characters are forbidden in
                 // unquoted text), and Akka 1.5's parser loops forever on some of these (found by fuzzing:
                 // `[ { name = r } = r ]`), so the text never reaches it.
-                Problem($"'{c}' inside a list: a list holds values (write {{ key {c} value }} for an object, or quote the text)");
-                output.Append(text, i, text.Length - i);
-                return output.ToString();
+                return Stop($"'{c}' inside a list: a list holds values (write {{ key {c} value }} for an object, or quote the text)");
             }
             else if (c is '=' or ':' && top.IsObject && top.State == FieldState.Value && top.LastCloseAt >= top.ValueStart
                      && KeyStartAfter(output, top.LastCloseAt) is var keyStart and >= 0)
@@ -195,12 +205,11 @@ internal static partial class HoconPreprocessor
             {
                 // `a = b:c`, `o:::`: both characters are forbidden in unquoted text, and a second separator made Akka
                 // 1.5's parser loop forever (found by fuzzing).
-                Problem($"'{c}' inside a value: quote the value (\"…\")");
-                output.Append(text, i, text.Length - i);
-                return output.ToString();
+                return Stop($"'{c}' inside a value: quote the value (\"…\")");
             }
             else if (c is '=' or ':' && top.IsObject && top.State == FieldState.InKey)
             {
+                if (KeyPathProblem(top) is { } stopped) return stopped;
                 output.Append(c);
                 i++;
                 top.State = FieldState.Value;
@@ -211,16 +220,12 @@ internal static partial class HoconPreprocessor
                 var close = text.IndexOf('}', i + 2);
                 if (close < 0)
                 {
-                    Problem("substitution ${ is not closed");
-                    output.Append(text, i, text.Length - i);
-                    return output.ToString();
+                    return Stop("substitution ${ is not closed");
                 }
                 var inner = text[(i + 2)..close];
                 if (!IsSubstitutionPath(inner))
                 {
-                    Problem("substitution ${…} does not hold a path: write ${NAME}, ${?NAME} or ${a.b}");
-                    output.Append(text, i, text.Length - i);
-                    return output.ToString();
+                    return Stop("substitution ${…} does not hold a path: write ${NAME}, ${?NAME} or ${a.b}");
                 }
                 i = close + 1;
                 Substitute(inner, text, ref i, top, output, environment);
@@ -235,6 +240,7 @@ internal static partial class HoconPreprocessor
                 // `key += value` (HOCON: key = ${?key} [value]). Akka 1.5 has no '+=' and overflows its stack on the
                 // self-reference it stands for, so the field is renamed to a marker that HoconAppends folds into
                 // the list after parsing.
+                if (KeyPathProblem(top) is { } stopped) return stopped;
                 MarkAppend(output, top.ItemStart, appends++);
                 output.Append('=');
                 i += 2;
@@ -245,11 +251,9 @@ internal static partial class HoconPreprocessor
             {
                 // HOCON forbids these characters in unquoted text, and Akka 1.5's parser can loop forever on them
                 // next to brackets or separators (found by fuzzing), so the text never reaches it.
-                Problem(char.IsControl(c)
+                return Stop(char.IsControl(c)
                     ? $"control character U+{(int)c:X4} outside quotes: remove it"
                     : $"'{c}' is allowed only inside quotes: quote the value (\"…\")");
-                output.Append(text, i, text.Length - i);
-                return output.ToString();
             }
             else
             {

@@ -119,11 +119,14 @@ public class HoconSyntaxTests
     [InlineData("routes = [ { name = r, pool = api } ]\n  x = a+b", "line 7: '+' is allowed only inside quotes")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  x = $a", "line 7: '$' is allowed only inside quotes")]
     [InlineData("routes = [${9name = r, pool = api } ]", "line 6: substitution ${…} does not hold a path")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  d { x = [ ${a.b//c}, 1 ] }", "line 7: substitution ${…} does not hold a path")]
     [InlineData("routes = [ { name = r, { pool = api } } ]", "line 6: '{' where a key belongs")]
     [InlineData("routes = [ { name = r,\u000e pool = api } ]", "line 6: control character U+000E outside quotes")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  o:::", "line 7: ':' inside a value: quote the value")]
     [InlineData("routes = [ { name = r, pool = = api } ]", "line 6: '=' inside a value: quote the value")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  d { b = [ {a} ]\n    h { p = 1 } }", "line 7: 'a' has no value")]
+    [InlineData("routes = [ { name = r, match.{ path-prefix = \"/\" }, pool = api } ]", "line 6: key 'match.' has an empty path element")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  \"\"\"\"=[@\"\"\" = 1", "line 7: a key cannot be a triple-quoted string")]
     public async Task AShapeAkkasParserNeverFinishes_IsReported(string routes, string expected)
     {
         var task = Task.Run(() => Problems(Config(routes: routes.Replace("routes = ", ""))));
@@ -132,14 +135,17 @@ public class HoconSyntaxTests
         Assert.Contains($"test.hocon, {expected}", problem);
     }
 
-    /// <summary>A key needs '=', ':' or an object after it; without one the loader says so (and Akka, which can loop
-    /// forever on `[ {a} ]`, never sees the text). HOCON's include is not read by this loader, and says so.</summary>
+    /// <summary>A key needs '=', ':' or an object after it, and no empty path element; the loader says so (and Akka,
+    /// which can loop forever on `[ {a} ]` and `[ { m.{ … } } ]`, never sees the text). HOCON's include is not read by
+    /// this loader, and says so.</summary>
     [Theory]
     [InlineData("routes = [ { name = r, pool } ]", "line 6: 'pool' has no value: write pool = value, or pool { … }")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  drain-delay, x = 1", "line 7: 'drain-delay' has no value")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  drain-delay\n", "line 7: 'drain-delay' has no value")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  include \"more.conf\"", "line 7: 'include' is not supported")]
-    public void AKeyWithoutAValue_IsReportedWithItsLine(string routes, string expected)
+    [InlineData("routes = [ { name = r, pool = api } ]\n  timeouts..idle = 5s", "line 7: key 'timeouts..idle' has an empty path element")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  .idle { }", "line 7: key '.idle' has an empty path element")]
+    public void AKeyWithoutAValueOrWithAnEmptyPathElement_IsReportedWithItsLine(string routes, string expected)
     {
         var problem = Assert.Single(Problems(Config(routes: routes.Replace("routes = ", ""))));
         Assert.Contains($"test.hocon, {expected}", problem);
