@@ -23,10 +23,10 @@ public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, T
     {
         var states = await Task.WhenAll(settings.Pools.Keys.Order(StringComparer.Ordinal).Select(StateOrNullAsync));
         var list = states.Select(s => s.State is { } state
-            ? new PoolSummary(s.Pool, PolicyName(s.Pool), state.Version, state.Backends.Count, state.Backends.Count(b => b.Pickable), true)
+            ? new PoolSummary(s.Pool, PolicyName(s.Pool), state.Version, state.Backends.Count, state.PickableCount, true)
             : LastKnown(s.Pool) is { } last
                 ? new PoolSummary(s.Pool, PolicyName(s.Pool), last.State.Version, last.State.Backends.Count,
-                    last.State.Backends.Count(b => b.Pickable), false, StaleNote(last))
+                    last.State.PickableCount, false, StaleNote(last))
                 : new PoolSummary(s.Pool, PolicyName(s.Pool), 0, settings.Pools[s.Pool].Backends.Count, 0, false)).ToList();
         return new AdminResult(200, new PoolList(list));
     }

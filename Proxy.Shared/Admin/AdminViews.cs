@@ -37,7 +37,7 @@ public sealed record ShardStatsEntry(string Shard, string Address, int Entities)
 public sealed record PoolList(IReadOnlyList<PoolSummary> Pools);
 
 /// <param name="Version">The entity's state version (0 when the pool did not answer in time and this node has none).</param>
-/// <param name="Available">Backends the picker would choose for a new request (<see cref="Proxy.Shared.Pools.BackendState.Pickable"/>).</param>
+/// <param name="Available">Backends the picker would choose for a new request (<see cref="Proxy.Shared.Pools.PoolState.PickableCount"/>).</param>
 /// <param name="Stale">Set when the entity did not answer (it is moving after its node left or failed) and the
 /// figures are the last state this node received: "entity moving, last known state …". Absent otherwise.</param>
 public sealed record PoolSummary(string Pool, string Policy, long Version, int Backends, int Available, bool Answered,

@@ -53,7 +53,19 @@ public sealed record AdminChangeResult(string Pool, string Address, bool Ok, str
 /// only grows, so an agent applies a state when the incarnation differs or the version is newer.
 /// </summary>
 public sealed record PoolState(string Pool, string Incarnation, long Version, IReadOnlyList<BackendState> Backends)
-    : IClusterMessage;
+    : IClusterMessage
+{
+    /// <summary>How many backends the picker chooses among for a new request: the usable ones with a weight above 0
+    /// or, when none has one, every usable one (every policy falls back to them then).</summary>
+    public int PickableCount
+    {
+        get
+        {
+            var weighted = Backends.Count(b => b.Usable && b.Weight > 0);
+            return weighted > 0 ? weighted : Backends.Count(b => b.Usable);
+        }
+    }
+}
 
 public enum BreakerState { Closed, Open, HalfOpen }
 
@@ -67,10 +79,6 @@ public sealed record BackendState(string Address, bool Healthy, BreakerState Bre
 {
     /// <summary>Whether nodes may send new requests to it (half-open: a few trials per node).</summary>
     public bool Usable => Healthy && !Drained && !Ejected && Breaker != BreakerState.Open;
-
-    /// <summary>Whether the picker would choose it for a new request: usable, with a weight above 0 (every
-    /// policy honours weights, so weight 0 keeps a backend out of picks).</summary>
-    public bool Pickable => Usable && Weight > 0;
 }
 
 /// <summary>Events the BackendPool entity persists (admin changes only; health and breakers are re-learned).</summary>
