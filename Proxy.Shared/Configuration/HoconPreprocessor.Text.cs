@@ -134,7 +134,7 @@ internal static partial class HoconPreprocessor
 
     /// <summary>HOCON's include statement (<c>include "file"</c>, <c>include required(…)</c>), which this loader does not read.</summary>
     private static bool IsInclude(string key) =>
-        key.StartsWith("include", StringComparison.Ordinal) && key.Length > 7 && (char.IsWhiteSpace(key[7]) || key[7] == '"');
+        key == "include" || (key.StartsWith("include", StringComparison.Ordinal) && (char.IsWhiteSpace(key[7]) || key[7] == '"'));
 
     private static int SkipComma(string text, int i)
     {

@@ -123,8 +123,9 @@ internal static partial class HoconPreprocessor
                 output.Append(c);
                 line++;
                 i++;
-                // `key` newline `{ … }`: the object is the key's value.
+                // `key` newline `{ … }`: the object is the key's value; `key =` newline `value`: as JSON allows.
                 if (top.IsObject && top.State == FieldState.InKey) continue;
+                if (top.IsObject && top.State == FieldState.Value && IsBlank(output, top.ValueStart)) continue;
                 // A newline ends a field or list element just like a comma.
                 top.State = FieldState.Key;
                 top.ItemStart = -1;

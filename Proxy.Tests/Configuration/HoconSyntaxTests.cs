@@ -151,6 +151,16 @@ public class HoconSyntaxTests
         Assert.Contains($"test.hocon, {expected}", problem);
     }
 
+    /// <summary>HOCON is a superset of JSON, which allows a newline between the separator and the value.</summary>
+    [Fact]
+    public void AValueOnTheLineAfterItsSeparator_IsAccepted()
+    {
+        var settings = LoadValid(Config(listeners: "\n    [ { name = p, address = \"127.0.0.1:0\" } ]",
+            extra: "shutdown { drain-delay =\n    7s }"));
+        Assert.Equal("p", settings.Listeners[0].Name);
+        Assert.Equal(TimeSpan.FromSeconds(7), settings.Shutdown.DrainDelay);
+    }
+
     [Fact]
     public void AKeyWithItsObjectOnTheNextLine_IsAccepted()
     {
