@@ -28,6 +28,9 @@ internal static partial class HoconPreprocessor
 {
     private enum FieldState { Key, InKey, Value }
 
+    /// <summary>What the current value (object field or list element) is made of so far.</summary>
+    private enum ValueKind { None, Simple, Object, List, Substitution }
+
     /// <summary>One open object or list, and where its current field or element started in the output.</summary>
     private sealed class Frame(char open, int openLine)
     {
@@ -39,8 +42,15 @@ internal static partial class HoconPreprocessor
         public int ItemStart { get; set; } = -1;
         /// <summary>Objects: output index just after the current field's '=' or ':'.</summary>
         public int ValueStart { get; set; } = -1;
+        /// <summary>Objects: the line of the current field's '=' or ':'.</summary>
+        public int ValueLine { get; set; }
         /// <summary>Output index just after the last object or list that closed inside this frame.</summary>
         public int LastCloseAt { get; set; } = -1;
+        public ValueKind Kind { get; set; }
+        /// <summary>Inside a value: an object field's after its separator, or a list element.</summary>
+        public bool InValue => !IsObject || State == FieldState.Value;
+        /// <summary>A field or element began since the bracket opened or since the last comma.</summary>
+        public bool HasItemSinceComma { get; set; }
     }
 
     /// <param name="source">Names the text in problem messages (a file path, an environment variable).</param>
@@ -57,12 +67,13 @@ internal static partial class HoconPreprocessor
         var bracketsBroken = false;
         var appends = 0;
 
-        void Problem(string message) => problems.Add(new ConfigProblem(problemPath, $"{source}, line {line}: {message}"));
+        void Problem(string message, int? at = null) =>
+            problems.Add(new ConfigProblem(problemPath, $"{source}, line {at ?? line}: {message}"));
 
         // A mistake after which the rest of the text is not read (Akka gets it unchanged, but the problem stops the load).
-        string Stop(string message)
+        string Stop(string message, int? at = null)
         {
-            Problem(message);
+            Problem(message, at);
             output.Append(text, i, text.Length - i);
             return output.ToString();
         }
@@ -78,6 +89,9 @@ internal static partial class HoconPreprocessor
         }
 
         string KeyText(Frame top) => output.ToString(top.ItemStart, output.Length - top.ItemStart).Trim();
+
+        // The key of a field whose separator was written (without the separator).
+        string KeyBefore(Frame top) => output.ToString(top.ItemStart, Math.Max(0, top.ValueStart - 1 - top.ItemStart)).Trim();
 
         // Called where a key ends (at its separator or object): a path with an empty element stops the load.
         string? KeyPathProblem(Frame top) => KeyText(top) is var key && HasEmptyPathElement(key) ? Stop(EmptyPathElement(key)) : null;
@@ -100,11 +114,9 @@ internal static partial class HoconPreprocessor
                 if (top.IsObject && top.State != FieldState.Value && string.CompareOrdinal(text, i, "\"\"\"", 0, 3) == 0)
                     return Stop("a key cannot be a triple-quoted string: write \"key\"");
                 StartToken(top, output);
+                if (top.InValue && top.Kind == ValueKind.None) top.Kind = ValueKind.Simple;
                 var end = QuotedStringEnd(text, i);
-                if (end < 0)
-                {
-                    return Stop("string is not closed");
-                }
+                if (end < 0) return Stop("string is not closed");
                 line += CountNewlines(text, i, end);
                 output.Append(text, i, end - i);
                 i = end;
@@ -128,6 +140,7 @@ internal static partial class HoconPreprocessor
                 if (top.IsObject && top.State == FieldState.Value && IsBlank(output, top.ValueStart)) continue;
                 // A newline ends a field or list element just like a comma.
                 top.State = FieldState.Key;
+                top.Kind = ValueKind.None;
                 top.ItemStart = -1;
             }
             else if (char.IsWhiteSpace(c))
@@ -139,13 +152,29 @@ internal static partial class HoconPreprocessor
             {
                 return KeyWithoutValue(top);
             }
+            else if (c == ',' && !top.HasItemSinceComma)
+            {
+                // `[,1]`, `[1,,2]`: HOCON allows one comma after an item (and a trailing one), no more.
+                return Stop("',' without a value before it: remove it");
+            }
+            else if (c is ',' or '}' && top.IsObject && top.State == FieldState.Value && IsBlank(output, top.ValueStart))
+            {
+                return Stop($"'{KeyBefore(top)}' has no value after its separator", top.ValueLine);
+            }
             else if (c == ',')
             {
                 i++;
+                top.HasItemSinceComma = false;
                 var afterObject = lastObjectClose >= 0 && IsBlank(output, lastObjectClose);
                 output.Append(top.IsObject && afterObject ? ' ' : ',');
                 if (top.IsObject) top.State = FieldState.Key;
+                top.Kind = ValueKind.None;
                 top.ItemStart = -1;
+            }
+            else if ((c is '=' or ':' || (c == '+' && next == '=')) && top.IsObject && top.State == FieldState.Key)
+            {
+                // `{ = 1 }`: Akka 1.5's parser can loop forever on a separator without a key (found by fuzzing).
+                return Stop($"'{c}' without a key before it");
             }
             else if (c is '{' or '[' && top.IsObject && top.Open != '\0' && top.State == FieldState.Key)
             {
@@ -159,9 +188,18 @@ internal static partial class HoconPreprocessor
                 if (top.IsObject && top.State == FieldState.InKey)
                 {
                     if (KeyPathProblem(top) is { } stopped) return stopped;
+                    // HOCON lets only an object follow its key without '=' (`s[]{…}` made Akka 1.5 loop forever).
+                    if (c == '[') return Stop($"'{KeyText(top)}' needs '=' before a list: {KeyText(top)} = [ … ]");
                     top.State = FieldState.Value;
                     top.ValueStart = output.Length;
+                    top.Kind = ValueKind.None;
                 }
+                // HOCON joins objects with objects and lists with lists (and either with a substitution), never
+                // with text or with each other: `x { … }`, `[ … ] { … }` (Akka 1.5 can loop forever on them).
+                var kind = c == '{' ? ValueKind.Object : ValueKind.List;
+                if (top.Kind == ValueKind.Simple) return Stop($"text and {(c == '{' ? "an object" : "a list")} in one value: quote the text or put a comma or newline between them");
+                if (top.Kind is ValueKind.Object or ValueKind.List && top.Kind != kind) return Stop("a list and an object in one value: put a comma or newline between them");
+                if (top.Kind == ValueKind.None) top.Kind = kind;
                 output.Append(c);
                 stack.Push(new Frame(c, line));
                 i++;
@@ -201,6 +239,8 @@ internal static partial class HoconPreprocessor
                 i++;
                 top.ItemStart = keyStart;
                 top.ValueStart = output.Length;
+                top.ValueLine = line;
+                top.Kind = ValueKind.None;
             }
             else if (c is '=' or ':' && top.IsObject && top.State == FieldState.Value)
             {
@@ -215,6 +255,8 @@ internal static partial class HoconPreprocessor
                 i++;
                 top.State = FieldState.Value;
                 top.ValueStart = output.Length;
+                top.ValueLine = line;
+                top.Kind = ValueKind.None;
             }
             else if (c == '$' && next == '{')
             {
@@ -229,6 +271,7 @@ internal static partial class HoconPreprocessor
                     return Stop("substitution ${…} does not hold a path: write ${NAME}, ${?NAME} or ${a.b}");
                 }
                 i = close + 1;
+                if (top.InValue && top.Kind == ValueKind.None) top.Kind = ValueKind.Substitution;
                 Substitute(inner, text, ref i, top, output, environment);
             }
             else if (c == '%')
@@ -247,6 +290,8 @@ internal static partial class HoconPreprocessor
                 i += 2;
                 top.State = FieldState.Value;
                 top.ValueStart = output.Length;
+                top.ValueLine = line;
+                top.Kind = ValueKind.None;
             }
             else if (IsOnlyAllowedQuoted(c, next))
             {
@@ -259,12 +304,15 @@ internal static partial class HoconPreprocessor
             else
             {
                 StartToken(top, output);
+                if (top.InValue && top.Kind == ValueKind.None) top.Kind = ValueKind.Simple;
                 output.Append(c);
                 i++;
             }
         }
 
         if (stack.Peek() is { IsObject: true, State: FieldState.InKey } unfinished) return KeyWithoutValue(unfinished);
+        if (stack.Peek() is { IsObject: true, State: FieldState.Value } last && IsBlank(output, last.ValueStart))
+            return Stop($"'{KeyBefore(last)}' has no value after its separator", last.ValueLine);
         if (stack.Count > 1 && !bracketsBroken)
         {
             var open = stack.Peek();
@@ -302,6 +350,7 @@ internal static partial class HoconPreprocessor
         {
             output.Length = top.ItemStart;
             top.State = FieldState.Key;
+            top.Kind = ValueKind.None;
             top.ItemStart = -1;
             i = SkipComma(text, i);
         }
@@ -326,6 +375,7 @@ internal static partial class HoconPreprocessor
     /// <summary>Marks the start of a field (object) or element (list) at the current output position.</summary>
     private static void StartToken(Frame top, StringBuilder output)
     {
+        top.HasItemSinceComma = true;
         if (top.IsObject)
         {
             if (top.State != FieldState.Key) return;

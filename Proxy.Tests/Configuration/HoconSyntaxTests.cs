@@ -126,6 +126,8 @@ public class HoconSyntaxTests
     [InlineData("routes = [ { name = r, pool = = api } ]", "line 6: '=' inside a value: quote the value")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  d { b = [ {a} ]\n    h { p = 1 } }", "line 7: 'a' has no value")]
     [InlineData("routes = [ { name = r, match.{ path-prefix = \"/\" }, pool = api } ]", "line 6: key 'match.' has an empty path element")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  y { = [] { i { c {} } } }", "line 7: '=' without a key before it")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  y { s[] { i { c {} } } }", "line 7: 's' needs '=' before a list: s = [ … ]")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  \"\"\"\"=[@\"\"\" = 1", "line 7: a key cannot be a triple-quoted string")]
     public async Task AShapeAkkasParserNeverFinishes_IsReported(string routes, string expected)
     {
@@ -135,9 +137,10 @@ public class HoconSyntaxTests
         Assert.Contains($"test.hocon, {expected}", problem);
     }
 
-    /// <summary>A key needs '=', ':' or an object after it, and no empty path element; the loader says so (and Akka,
-    /// which can loop forever on `[ {a} ]` and `[ { m.{ … } } ]`, never sees the text). HOCON's include is not read by
-    /// this loader, and says so.</summary>
+    /// <summary>A key needs '=', ':' or an object after it, a value after its separator and no empty path element; one
+    /// comma between items; objects and lists join only their own kind in a value. The loader says so with the line (and
+    /// Akka, which can loop forever on some of these, never sees the text). HOCON's include is not read by this loader,
+    /// and says so.</summary>
     [Theory]
     [InlineData("routes = [ { name = r, pool } ]", "line 6: 'pool' has no value: write pool = value, or pool { … }")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  drain-delay, x = 1", "line 7: 'drain-delay' has no value")]
@@ -145,7 +148,14 @@ public class HoconSyntaxTests
     [InlineData("routes = [ { name = r, pool = api } ]\n  include \"more.conf\"", "line 7: 'include' is not supported")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  timeouts..idle = 5s", "line 7: key 'timeouts..idle' has an empty path element")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  .idle { }", "line 7: key '.idle' has an empty path element")]
-    public void AKeyWithoutAValueOrWithAnEmptyPathElement_IsReportedWithItsLine(string routes, string expected)
+    [InlineData("routes = [ { name = r, pool = } ]", "line 6: 'pool' has no value after its separator")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  drain-delay =", "line 7: 'drain-delay' has no value after its separator")]
+    [InlineData("routes = [ , { name = r, pool = api } ]", "line 6: ',' without a value before it: remove it")]
+    [InlineData("routes = [ { name = r,, pool = api } ]", "line 6: ',' without a value before it: remove it")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  x = text [ 1 ]", "line 7: text and a list in one value")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  x = \"text\" { a = 1 }", "line 7: text and an object in one value")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  x = [ 1 ] { a = 1 }", "line 7: a list and an object in one value")]
+    public void AFieldOrElementHoconDoesNotAllow_IsReportedWithItsLine(string routes, string expected)
     {
         var problem = Assert.Single(Problems(Config(routes: routes.Replace("routes = ", ""))));
         Assert.Contains($"test.hocon, {expected}", problem);
@@ -159,6 +169,19 @@ public class HoconSyntaxTests
             extra: "shutdown { drain-delay =\n    7s }"));
         Assert.Equal("p", settings.Listeners[0].Name);
         Assert.Equal(TimeSpan.FromSeconds(7), settings.Shutdown.DrainDelay);
+    }
+
+    /// <summary>What HOCON allows stays allowed: a trailing comma, a newline before a comma, lists joined with lists,
+    /// objects with objects and with a substitution.</summary>
+    [Fact]
+    public void ConcatenationsAndCommasHoconAllows_AreAccepted()
+    {
+        var settings = LoadValid("shared { timeouts { request-head = 4s } }\n" + Config(
+            listeners: "[ { name = a, address = \"127.0.0.1:0\" }, ] [ { name = b, address = \"127.0.0.1:0\" } ]",
+            extra: "timeouts = ${shared.timeouts} { idle = 9s }"));
+        Assert.Equal(["a", "b"], settings.Listeners.Select(l => l.Name));
+        // Akka 1.5 keeps the written object's fields but not the substituted object's (request-head stays 10 s).
+        Assert.Equal(TimeSpan.FromSeconds(9), settings.Timeouts.Idle);
     }
 
     [Fact]
