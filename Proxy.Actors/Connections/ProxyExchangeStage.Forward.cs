@@ -1,3 +1,4 @@
+using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Configuration;
@@ -21,30 +22,30 @@ public sealed partial class ProxyExchangeStage
         {
             if (!snapshot.Forwarders.TryGetValue(_stage._listener.Name, out var forward))
             {
-                RespondLocal(503, "forward proxying is not configured on this listener", close: head.HasBody);
+                RespondLocal(ProxyError.ForwardNotConfigured, close: head.HasBody);
                 return;
             }
             _forward = forward;
             var connect = head.Method == "CONNECT";
             if (!connect && head.Target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
             {
-                RespondLocal(400, "https:// targets must be tunnelled with CONNECT", close: head.HasBody);
+                RespondLocal(ProxyError.ForwardNeedsConnect, close: head.HasBody);
                 return;
             }
             if (head.Authority.Length == 0)
             {
-                RespondLocal(400, "a forward proxy request needs an absolute-form target (http://host/path) or a Host header", close: head.HasBody);
+                RespondLocal(ProxyError.ForwardTargetMissing, close: head.HasBody);
                 return;
             }
             if (!forward.TargetGuard.AllowsName(HostSyntax.HostWithoutPort(head.Authority), out var denied))
             {
-                RespondLocal(403, "target not allowed: " + denied, close: head.HasBody || connect);
+                RespondLocal(ProxyError.TargetNotAllowed, close: head.HasBody || connect, "target not allowed: " + denied);
                 return;
             }
             if (!TryChooseUpstream(head, forward, required: !connect, out var proxy)) return;
             if (proxy is not null && !forward.UpstreamGuard.AllowsName(proxy.Host, out denied))
             {
-                RespondLocal(403, "upstream proxy not allowed: " + denied, close: head.HasBody || connect);
+                RespondLocal(ProxyError.UpstreamProxyNotAllowed, close: head.HasBody || connect, "upstream proxy not allowed: " + denied);
                 return;
             }
             if (proxy is not null && ResolveTargetFirst(head, forward, proxy)) return;
@@ -62,7 +63,7 @@ public sealed partial class ProxyExchangeStage
             }
             if (!forward.TryGetUpstream(proxy!, out var backend))
             {
-                RespondLocal(503, "too many distinct upstream proxies in use on this node", close: head.HasBody);
+                RespondLocal(ProxyError.TooManyUpstreamProxies, close: head.HasBody);
                 return;
             }
             _forwardProxy = proxy;
@@ -100,18 +101,18 @@ public sealed partial class ProxyExchangeStage
             var close = head.HasBody || head.Method == "CONNECT";
             if (count > 1)
             {
-                RespondLocal(400, $"more than one {headerName} header", close);
+                RespondLocal(ProxyError.UpstreamProxyHeaderInvalid, close, $"more than one {headerName} header");
                 return false;
             }
             if (count == 1)
             {
                 if (UpstreamProxy.TryParse(value, out proxy, out var invalid)) return true;
-                RespondLocal(400, $"invalid {headerName} header: the value {invalid}", close);
+                RespondLocal(ProxyError.UpstreamProxyHeaderInvalid, close, $"invalid {headerName} header: the value {invalid}");
                 return false;
             }
             proxy = forward.DefaultUpstream;
             if (proxy is not null || !required) return true;
-            RespondLocal(400, $"missing {headerName} header: name the upstream proxy as [http://][user:pass@]host:port", close);
+            RespondLocal(ProxyError.UpstreamProxyHeaderInvalid, close, $"missing {headerName} header: name the upstream proxy as [http://][user:pass@]host:port");
             return false;
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Proxy.Actors.Exchange;
 using Proxy.Actors.Limits;
 using Proxy.Shared.Http;
 using Proxy.Shared.RateLimiting;
@@ -52,10 +53,12 @@ public sealed partial class ProxyExchangeStage
                 var headers = new HttpHeaderList(4);
                 headers.Add("Retry-After", verdict.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture));
                 AddRateLimitHeaders(headers, verdict);
-                var status = verdict.Reason?.Contains("unavailable", StringComparison.Ordinal) == true ? 503 : 429;
-                if (status == 429 && verdict.Limit.Store == RateLimitStore.Quota)
-                    verdict = verdict with { Reason = $"quota of rate limit '{verdict.Limit.Name}' ({verdict.Limit.Rate}) is used up" };
-                RespondLocal(status, verdict.Reason ?? "rate limit exceeded", close: _request!.HasBody, extra: headers);
+                var error = verdict.StoreFailed ? ProxyError.RateLimitStoreUnavailable
+                    : verdict.Limit.Store == RateLimitStore.Quota ? ProxyError.QuotaUsedUp : ProxyError.RateLimited;
+                var reason = error == ProxyError.QuotaUsedUp
+                    ? $"quota of rate limit '{verdict.Limit.Name}' ({verdict.Limit.Rate}) is used up"
+                    : verdict.Reason;
+                RespondLocal(error, close: _request!.HasBody, reason, extra: headers);
                 return false;
             }
             if (_limitVerdict is not { } tightest || verdict.Remaining < tightest.Remaining) _limitVerdict = verdict;

@@ -1,4 +1,5 @@
 using System.Net;
+using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
@@ -42,12 +43,12 @@ public sealed partial class ProxyExchangeStage
             var close = check.Head.HasBody || check.Head.Method == "CONNECT";
             if (!resolved.IsCompletedSuccessfully || resolved.Result.Length == 0)
             {
-                RespondLocal(403, $"target not allowed: {check.Host} does not resolve here (resolve-targets = local)", close);
+                RespondLocal(ProxyError.TargetNotAllowed, close, $"target not allowed: {check.Host} does not resolve here (resolve-targets = local)");
                 return;
             }
             if (!check.Forward.TargetGuard.Allows(check.Host, resolved.Result, out var denied))
             {
-                RespondLocal(403, "target not allowed: " + denied, close);
+                RespondLocal(ProxyError.TargetNotAllowed, close, "target not allowed: " + denied);
                 return;
             }
             ContinueForward(check.Head, check.Forward, check.Proxy);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Akka.IO;
+using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Transport;
@@ -46,7 +47,7 @@ public sealed partial class ProxyExchangeStage
             }
             else if (!forward.TryGetUpstream(proxy, out via))
             {
-                RespondLocal(503, "too many distinct upstream proxies in use on this node", close: true);
+                RespondLocal(ProxyError.TooManyUpstreamProxies, close: true);
                 return;
             }
             _forwardProxy = proxy;
@@ -61,7 +62,7 @@ public sealed partial class ProxyExchangeStage
 
         private void OnTunnelOpened(Task<TunnelOpener.Result> opened)
         {
-            var result = opened.IsCompletedSuccessfully ? opened.Result : TunnelOpener.Result.Fail(502, "tunnel could not be opened");
+            var result = opened.IsCompletedSuccessfully ? opened.Result : TunnelOpener.Result.Fail(ProxyError.UpstreamConnectFailed, "tunnel could not be opened");
             if (_phase != Phase.Connecting || _request is null)
             {
                 // The client left while the tunnel was being opened.
@@ -70,7 +71,7 @@ public sealed partial class ProxyExchangeStage
             }
             if (result.Socket is null)
             {
-                RespondLocal(result.Status, result.Reason!, close: true);
+                RespondLocal(result.Error, close: true, result.Reason);
                 return;
             }
             StartTunnel(result.Socket, result.Leftover, new ResponseHeadPart
@@ -89,7 +90,7 @@ public sealed partial class ProxyExchangeStage
             if (conn.Tls is not null)
             {
                 // The splice works on sockets; an upgrade over a TLS backend connection is not spliced (yet).
-                RespondUpstreamError(502, "protocol upgrades to https:// backends are not supported");
+                RespondUpstreamError(ProxyError.UpgradeOverTls);
                 return;
             }
             _conn = null;

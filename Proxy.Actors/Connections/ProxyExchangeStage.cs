@@ -7,6 +7,7 @@ using Akka.Event;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
@@ -343,19 +344,19 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             if (head.Method == "CONNECT")
             {
-                RespondLocal(405, "CONNECT is not allowed on this listener", close: true);
+                RespondLocal(ProxyError.ConnectNotAllowed, close: true);
                 return;
             }
             var route = snapshot.Routes.Match(head);
             if (route is null)
             {
-                RespondLocal(404, "no route matches this request", close: head.HasBody);
+                RespondLocal(ProxyError.NoRoute, close: head.HasBody);
                 return;
             }
             _route = route;
             if (!snapshot.Pools.TryGetValue(route.PoolName, out var pool))
             {
-                RespondLocal(503, "no backend pool for this route", close: head.HasBody);
+                RespondLocal(ProxyError.NoPool, close: head.HasBody);
                 return;
             }
             _pool = pool;
@@ -449,7 +450,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             if (index < 0)
             {
-                RespondLocal(503, "no healthy backend available", close: _request!.HasBody);
+                RespondLocal(ProxyError.NoHealthyBackend, close: _request!.HasBody);
                 return;
             }
             BeginAttempt(pool.Backends[index]);
@@ -500,7 +501,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             if (!backend.Connections.TryReserve())
             {
                 ReleaseBackend();
-                RespondLocal(503, "upstream connection limit reached", close: _request!.HasBody);
+                RespondLocal(ProxyError.UpstreamConnectionLimit, close: _request!.HasBody);
                 return;
             }
             var connect = _forward is { } forward
@@ -534,7 +535,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 if (cause is ForwardDeniedException deniedUpstream)
                 {
                     ReleaseBackend();
-                    RespondLocal(403, "upstream proxy not allowed: " + deniedUpstream.Message, close: _request.HasBody);
+                    RespondLocal(ProxyError.UpstreamProxyNotAllowed, close: _request.HasBody, "upstream proxy not allowed: " + deniedUpstream.Message);
                     return;
                 }
                 RecordFailure();
@@ -542,13 +543,13 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 // Nothing reached the backend, so even a non-idempotent request may go elsewhere.
                 if (TryScheduleRetry(backend)) return;
                 if (_forwardProxy is { } proxy)
-                    RespondUpstreamError(timedOut ? 504 : 502, timedOut
+                    RespondUpstreamError(timedOut ? ProxyError.UpstreamProxyTimeout : ProxyError.UpstreamProxyFailed, timedOut
                         ? $"upstream proxy {proxy.Display} did not accept the connection in time"
                         : cause is ForwardResolveException resolve
                             ? $"upstream proxy {proxy.Display}: {resolve.Message}"
                             : $"upstream proxy {proxy.Display} is unreachable");
                 else
-                    RespondUpstreamError(timedOut ? 504 : 502, timedOut ? "upstream connect timed out" : "upstream connection failed");
+                    RespondUpstreamError(timedOut ? ProxyError.UpstreamConnectTimeout : ProxyError.UpstreamConnectFailed);
                 return;
             }
             _conn = connect.Result;
@@ -741,8 +742,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             if (_phase == Phase.AwaitHead)
             {
                 _request = null;
-                _status = error.Status;
-                RespondLocal(error.Status, error.Reason, close: true);
+                RespondLocal(ProxyErrors.OfParseError(error), close: true, error.Reason);
                 return;
             }
             // The body turned out invalid (bad chunk, too large) mid-exchange.
@@ -751,7 +751,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             {
                 ReleaseUpstream(reusable: false);
                 ReleaseBackend();
-                RespondLocal(error.Status, error.Reason, close: true);
+                RespondLocal(ProxyErrors.OfParseError(error), close: true, error.Reason);
                 return;
             }
             LogExchange(_status);
@@ -765,7 +765,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var conn = _conn!;
             if (!conn.MakeRoom(_pool!.Settings.Limits.MaxHeadBytes))
             {
-                RespondUpstreamError(502, "upstream response head too large");
+                RespondUpstreamError(ProxyError.UpstreamResponseHeadTooLarge);
                 return;
             }
             _reading = true;
@@ -839,7 +839,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 }
                 if (status == ParseStatus.Invalid)
                 {
-                    RespondUpstreamError(502, "malformed response from upstream", error.Reason);
+                    RespondUpstreamError(ProxyError.UpstreamMalformedResponse, detail: error.Reason);
                     return;
                 }
                 conn.ReadStart += consumed;
@@ -850,7 +850,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                         BeginUpgradeTunnel(head);
                         return;
                     }
-                    RespondUpstreamError(502, "unexpected protocol switch from upstream");
+                    RespondUpstreamError(ProxyError.UpstreamUnexpectedSwitch);
                     return;
                 }
                 if (head.IsInterim)
@@ -884,7 +884,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             {
                 // The upstream proxy refused the credentials (or wants some): the client cannot fix that with
                 // its own Proxy-Authorization, which is not forwarded, so it is the gateway's failure.
-                RespondUpstreamError(502, $"upstream proxy {proxy.Display} refused the credentials ({head.Status})");
+                RespondUpstreamError(ProxyError.UpstreamProxyRefusedCredentials, $"upstream proxy {proxy.Display} refused the credentials ({head.Status})");
                 return;
             }
             // A 5xx is the backend's failure at once; anything else is a success only once its body arrived whole.
@@ -900,7 +900,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 ReleaseBackend();
                 if (TryScheduleRetry(failed)) return;
                 // Budget exhausted: this response cannot be relayed any more (connection dropped), so map it.
-                RespondUpstreamError(head.Status == 503 ? 503 : 502, "upstream answered " + head.Status);
+                RespondUpstreamError(head.Status == 503 ? ProxyError.UpstreamUnavailable : ProxyError.UpstreamRetriesExhausted, "upstream answered " + head.Status);
                 return;
             }
 
@@ -940,7 +940,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var body = TakeBody(out var complete, out var trailers, out var bad);
             if (bad is not null)
             {
-                RespondUpstreamError(502, "malformed response body from upstream", bad);
+                RespondUpstreamError(ProxyError.UpstreamMalformedResponse, "malformed response body from upstream", bad);
                 return;
             }
             Emit(new ResponseHeadPart
@@ -1141,7 +1141,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             if (_response is null && _mayResend && !_bodyStarted && TryScheduleRetry(backend)) return;
             if (_response is null && _status == 0)
             {
-                RespondUpstreamError(502, reason);
+                RespondUpstreamError(ProxyError.UpstreamBroken, reason);
                 return;
             }
             _error = reason;
@@ -1150,7 +1150,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         }
 
         /// <param name="detail">What exactly went wrong (the parser's reason): logged, not sent to the client.</param>
-        private void RespondUpstreamError(int status, string reason, string? detail = null)
+        private void RespondUpstreamError(ProxyError error, string? reason = null, string? detail = null)
         {
             // Still holding the backend without an answer from it: its failure (timeout, malformed head).
             if (_response is null && _backend is not null) RecordFailure();
@@ -1158,13 +1158,16 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 Log.Warning("Upstream {0} sent a malformed response: {1}", _upstreamAddress ?? "?", detail);
             ReleaseUpstream(reusable: false);
             ReleaseBackend();
-            RespondLocal(status, reason, close: !RequestBodyComplete || _closeAfterResponse, detail: detail);
+            RespondLocal(error, close: !RequestBodyComplete || _closeAfterResponse, reason, detail: detail);
         }
 
-        /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces.</summary>
-        private void RespondLocal(int status, string reason, bool close, HttpHeaderList? extra = null,
+        /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces. Its status
+        /// comes from <see cref="ProxyErrors"/>; <paramref name="reason"/> replaces the error's default text.</summary>
+        private void RespondLocal(ProxyError error, bool close, string? reason = null, HttpHeaderList? extra = null,
             string? detail = null)
         {
+            var status = ProxyErrors.StatusOf(error);
+            reason ??= ProxyErrors.TextOf(error);
             _status = status;
             _error = detail is null ? reason : reason + ": " + detail;
             _deadlineKind = DeadlineKind.None;
@@ -1294,7 +1297,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             const string reason = "upstream did not take the request in time";
             if (_response is null && _status == 0)
             {
-                RespondUpstreamError(504, reason);
+                RespondUpstreamError(ProxyError.UpstreamSendTimeout);
                 return;
             }
             AbortResponse(reason, backendAtFault: true);
@@ -1330,7 +1333,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     if (now >= headDeadline)
                     {
                         // Slowloris guard: the head did not arrive in time.
-                        RespondLocal(408, "request head not received in time", close: true);
+                        RespondLocal(ProxyError.RequestHeadTimeout, close: true);
                         return;
                     }
                     if (now >= idleDeadline)
@@ -1353,7 +1356,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     }
                     if (_response is null)
                     {
-                        RespondUpstreamError(504, "upstream response timed out");
+                        RespondUpstreamError(ProxyError.UpstreamResponseTimeout);
                         return;
                     }
                     AbortResponse("upstream response body timed out", backendAtFault: true);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Proxy.Actors.Exchange;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
@@ -14,16 +15,17 @@ namespace Proxy.Actors.Forwarding;
 /// </summary>
 public static class TunnelOpener
 {
-    /// <summary>A ready tunnel, or the status and reason to answer the client with.</summary>
-    public sealed record Result(Socket? Socket, byte[] Leftover, int Status, string? Reason)
+    /// <summary>A ready tunnel (<see cref="Socket"/> set), or the error and reason to answer the client with.</summary>
+    public sealed record Result(Socket? Socket, byte[] Leftover, ProxyError Error = default, string? Reason = null)
     {
-        public static Result Fail(int status, string reason) => new(null, [], status, reason);
+        public static Result Fail(ProxyError error, string reason) => new(null, [], error, reason);
     }
 
     public static async Task<Result> OpenAsync(string authority, Backend via, UpstreamProxy? upstream, AddressGuard guard,
         TimeSpan connectTimeout, TimeSpan answerTimeout)
     {
         var what = upstream is null ? authority : $"upstream proxy {upstream.Display}";
+        var unreachable = upstream is null ? ProxyError.UpstreamConnectFailed : ProxyError.UpstreamProxyFailed;
         UpstreamConnection connection;
         try
         {
@@ -31,23 +33,26 @@ public static class TunnelOpener
         }
         catch (ForwardDeniedException e)
         {
-            return Result.Fail(403, (upstream is null ? "target not allowed: " : "upstream proxy not allowed: ") + e.Message);
+            return upstream is null
+                ? Result.Fail(ProxyError.TargetNotAllowed, "target not allowed: " + e.Message)
+                : Result.Fail(ProxyError.UpstreamProxyNotAllowed, "upstream proxy not allowed: " + e.Message);
         }
         catch (UpstreamConnectTimeoutException)
         {
-            return Result.Fail(504, $"{what} did not accept the connection in time");
+            return Result.Fail(upstream is null ? ProxyError.UpstreamConnectTimeout : ProxyError.UpstreamProxyTimeout,
+                $"{what} did not accept the connection in time");
         }
         catch (ForwardResolveException e)
         {
-            return Result.Fail(502, $"{what}: {e.Message}");
+            return Result.Fail(unreachable, $"{what}: {e.Message}");
         }
         catch (Exception)
         {
-            return Result.Fail(502, $"{what} is unreachable");
+            return Result.Fail(unreachable, $"{what} is unreachable");
         }
 
         var socket = connection.Socket;
-        if (upstream is null) return new Result(socket, [], 200, null);
+        if (upstream is null) return new Result(socket, []);
         try
         {
             return await HandshakeAsync(socket, authority, upstream, answerTimeout).ConfigureAwait(false);
@@ -55,7 +60,7 @@ public static class TunnelOpener
         catch (Exception)
         {
             socket.Dispose();
-            return Result.Fail(502, $"upstream proxy {upstream.Display} closed the connection during CONNECT");
+            return Result.Fail(ProxyError.UpstreamProxyFailed, $"upstream proxy {upstream.Display} closed the connection during CONNECT");
         }
     }
 
@@ -79,7 +84,7 @@ public static class TunnelOpener
             catch (OperationCanceledException)
             {
                 socket.Dispose();
-                return Result.Fail(504, $"upstream proxy {upstream.Display} did not answer CONNECT in time");
+                return Result.Fail(ProxyError.UpstreamProxyTimeout, $"upstream proxy {upstream.Display} did not answer CONNECT in time");
             }
             if (n == 0) throw new IOException("closed");
             filled += n;
@@ -98,13 +103,13 @@ public static class TunnelOpener
                 continue;
             }
             if (head.Status is >= 200 and < 300)
-                return new Result(socket, buffer.AsSpan(consumed, filled - consumed).ToArray(), 200, null);
+                return new Result(socket, buffer.AsSpan(consumed, filled - consumed).ToArray());
             socket.Dispose();
             return upstream.RefusedCredentials(head)
-                ? Result.Fail(502, $"upstream proxy {upstream.Display} refused the credentials ({head.Status})")
-                : Result.Fail(502, $"upstream proxy {upstream.Display} answered {head.Status} to CONNECT");
+                ? Result.Fail(ProxyError.UpstreamProxyRefusedCredentials, $"upstream proxy {upstream.Display} refused the credentials ({head.Status})")
+                : Result.Fail(ProxyError.UpstreamProxyFailed, $"upstream proxy {upstream.Display} answered {head.Status} to CONNECT");
         }
         socket.Dispose();
-        return Result.Fail(502, $"upstream proxy {upstream.Display} sent a malformed answer to CONNECT");
+        return Result.Fail(ProxyError.UpstreamProxyFailed, $"upstream proxy {upstream.Display} sent a malformed answer to CONNECT");
     }
 }

@@ -7,5 +7,6 @@ namespace Proxy.Actors.Limits;
 /// <param name="ResetSeconds">Seconds until the bucket is full again.</param>
 /// <param name="RetryAfterSeconds">When denied: seconds until a request may pass.</param>
 /// <param name="Reason">When denied: why (over the limit, or the store could not answer and the limit says deny).</param>
+/// <param name="StoreFailed">When denied: because the store could not answer (503), not because the key is over (429).</param>
 public readonly record struct LimitVerdict(bool Allowed, RateLimitSettings Limit, long Remaining, long ResetSeconds,
-    long RetryAfterSeconds, string? Reason = null);
+    long RetryAfterSeconds, string? Reason = null, bool StoreFailed = false);

@@ -172,7 +172,7 @@ public sealed class LimiterRuntime
                                 $"(key {entityId}); on-store-failure = {(limit.OnStoreFailure == StoreFailureMode.Allow ? "allow" : "deny")} applies");
         return limit.OnStoreFailure == StoreFailureMode.Allow
             ? new LimitVerdict(true, limit, 0, 0, 0)
-            : new LimitVerdict(false, limit, 0, 0, 1, $"rate limit '{limit.Name}' store is unavailable");
+            : new LimitVerdict(false, limit, 0, 0, 1, $"rate limit '{limit.Name}' store is unavailable", StoreFailed: true);
     }
 
     /// <summary>Forgets keys unused for <paramref name="idle"/> (their lease expired long ago).</summary>

@@ -1,0 +1,53 @@
+namespace Proxy.Actors.Exchange;
+
+/// <summary>
+/// Every reason the proxy answers a request itself instead of relaying a backend's response. The status and short
+/// text each one gives the client are in <see cref="ProxyErrors"/>, one table; <see cref="ProxyErrors.TypeOf"/> names
+/// it for logs (and metrics' <c>error_type</c>).
+/// </summary>
+public enum ProxyError
+{
+    // The client's request, as the parser or the head timeout found it.
+    MalformedRequest,
+    UriTooLong,
+    RequestHeadTooLarge,
+    RequestBodyTooLarge,
+    TransferCodingNotImplemented,
+    HttpVersionNotSupported,
+    RequestHeadTimeout,
+
+    // Routing and limits.
+    ConnectNotAllowed,
+    NoRoute,
+    NoPool,
+    RateLimited,
+    QuotaUsedUp,
+    RateLimitStoreUnavailable,
+
+    // The backend side.
+    NoHealthyBackend,
+    UpstreamConnectionLimit,
+    UpstreamConnectFailed,
+    UpstreamConnectTimeout,
+    UpstreamSendTimeout,
+    UpstreamResponseTimeout,
+    UpstreamBroken,
+    UpstreamMalformedResponse,
+    UpstreamResponseHeadTooLarge,
+    UpstreamUnexpectedSwitch,
+    UpstreamRetriesExhausted,
+    UpstreamUnavailable,
+    UpgradeOverTls,
+
+    // Forward proxying (targets, upstream proxies, CONNECT tunnels).
+    ForwardNotConfigured,
+    ForwardNeedsConnect,
+    ForwardTargetMissing,
+    TargetNotAllowed,
+    UpstreamProxyNotAllowed,
+    TooManyUpstreamProxies,
+    UpstreamProxyHeaderInvalid,
+    UpstreamProxyRefusedCredentials,
+    UpstreamProxyFailed,
+    UpstreamProxyTimeout,
+}
