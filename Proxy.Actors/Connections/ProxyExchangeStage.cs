@@ -440,20 +440,13 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 return;
             }
             var pool = _pool!;
-            var context = new LoadBalancingContext(HashKey(pool), avoid);
-            var index = pool.Policy.Pick(pool.Backends, context);
-            if (index >= 0 && !pool.Backends[index].AcceptsTrial)
-            {
-                // Half-open breaker with its trials in flight: anything else, or no backend.
-                var other = pool.Policy.Pick(pool.Backends, context with { Avoid = pool.Backends[index] });
-                index = other >= 0 && other != index && pool.Backends[other].AcceptsTrial ? other : -1;
-            }
-            if (index < 0)
+            var backend = pool.Pick(new LoadBalancingContext(HashKey(pool), avoid));
+            if (backend is null)
             {
                 RespondLocal(ProxyError.NoHealthyBackend, close: _request!.HasBody);
                 return;
             }
-            BeginAttempt(pool.Backends[index]);
+            BeginAttempt(backend);
         }
 
         private void BeginAttempt(Backend backend)

@@ -40,6 +40,21 @@ public sealed class PoolRuntime : IDisposable
     /// <summary>Indexed by status code: whether an idempotent request is retried on it.</summary>
     public bool[] RetryStatuses { get; }
 
+    /// <summary>
+    /// The backend for a new request or connection, by the pool's policy (shared by HTTP exchanges and L4 routes). A
+    /// half-open backend whose trials are all in flight is passed over for one more pick; null when none is usable.
+    /// </summary>
+    public Backend? Pick(in LoadBalancingContext context)
+    {
+        var index = Policy.Pick(Backends, context);
+        if (index >= 0 && !Backends[index].AcceptsTrial)
+        {
+            var other = Policy.Pick(Backends, context with { Avoid = Backends[index] });
+            index = other >= 0 && other != index && Backends[other].AcceptsTrial ? other : -1;
+        }
+        return index < 0 ? null : Backends[index];
+    }
+
     /// <summary>The last state of the pool this node received from the cluster (null before the first), with when it
     /// arrived; the admin API shows it while the pool's entity moves. Written by the agent only.</summary>
     public ReceivedPoolState? LastClusterState

@@ -97,14 +97,8 @@ public sealed class TcpRouteActor : ReceiveActor
         var attempts = 1 + Math.Max(0, pool.Settings.Retries.Attempts);
         for (var attempt = 0; attempt < attempts; attempt++)
         {
-            var index = pool.Policy.Pick(pool.Backends, new LoadBalancingContext(clientKey, avoid));
-            if (index < 0) break;
-            var backend = pool.Backends[index];
-            if (!backend.AcceptsTrial)
-            {
-                avoid = backend;
-                continue;
-            }
+            var backend = pool.Pick(new LoadBalancingContext(clientKey, avoid));
+            if (backend is null) break;
             backend.BeginRequest();
             var started = Stopwatch.GetTimestamp();
             UpstreamConnection upstream;
