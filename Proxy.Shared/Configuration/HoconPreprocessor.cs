@@ -20,8 +20,8 @@ namespace Proxy.Shared.Configuration;
 /// reported here with their line.</item>
 /// <item>Shapes on which Akka's parser can loop forever (found by fuzzing) are reported here with their line:
 /// '=' or ':' directly inside a list or inside a value, an object or list where a key belongs, a key without a value,
-/// a key path with an empty element or written as a triple-quoted string, characters HOCON allows only inside quotes, a substitution whose inside is not a
-/// path.</item>
+/// a key path with an empty element or written as a triple-quoted string, characters HOCON allows only inside quotes,
+/// a space other than a plain space or tab outside quotes, a substitution whose inside is not a path.</item>
 /// </list>
 /// </remarks>
 internal static partial class HoconPreprocessor
@@ -143,10 +143,16 @@ internal static partial class HoconPreprocessor
                 top.Kind = ValueKind.None;
                 top.ItemStart = -1;
             }
-            else if (char.IsWhiteSpace(c))
+            else if (c is ' ' or '\t' or '\r')
             {
                 output.Append(c);
                 i++;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                // A no-break space (pasted from a web page), a form feed, U+2028…: HOCON counts them as whitespace,
+                // Akka 1.5 does not everywhere and can loop forever on one (found by fuzzing).
+                return Stop($"U+{(int)c:X4} (a space other than a plain space or tab) outside quotes: replace it with a space");
             }
             else if (c is ',' or '}' && top.IsObject && top.State == FieldState.InKey)
             {

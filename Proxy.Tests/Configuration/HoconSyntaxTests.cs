@@ -122,6 +122,8 @@ public class HoconSyntaxTests
     [InlineData("routes = [ { name = r, pool = api } ]\n  d { x = [ ${a.b//c}, 1 ] }", "line 7: substitution ${…} does not hold a path")]
     [InlineData("routes = [ { name = r, { pool = api } } ]", "line 6: '{' where a key belongs")]
     [InlineData("routes = [ { name = r,\u000e pool = api } ]", "line 6: control character U+000E outside quotes")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  y { s = [ { s = \"\", s { s = [ { t = k\u000cm } ]\tn = \"\" } } ] }", "line 7: U+000C (a space other than a plain space or tab) outside quotes")]
+    [InlineData("routes = [ { name = r,\u00a0pool = api } ]", "line 6: U+00A0 (a space other than a plain space or tab) outside quotes: replace it with a space")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  o:::", "line 7: ':' inside a value: quote the value")]
     [InlineData("routes = [ { name = r, pool = = api } ]", "line 6: '=' inside a value: quote the value")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  d { b = [ {a} ]\n    h { p = 1 } }", "line 7: 'a' has no value")]
