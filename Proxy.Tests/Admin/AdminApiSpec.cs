@@ -101,7 +101,7 @@ public sealed class AdminApiSpec(AdminClusterFixture fixture) : IClassFixture<Ad
     {
         using var client = fixture.Admin(1);
         var regions = await Send(client, HttpMethod.Get, "api/sharding/regions");
-        Assert.Equal(["backend-pool", "rate-limiter"], regions.Json.GetProperty("regions").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["backend-pool", "quota", "rate-limiter"], regions.Json.GetProperty("regions").EnumerateArray().Select(r => r.GetString()));
 
         var regionStats = await Send(client, HttpMethod.Get, "api/sharding/regions/backend-pool");
         Assert.Equal(HttpStatusCode.OK, regionStats.Status);
