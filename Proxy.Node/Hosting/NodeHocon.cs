@@ -66,15 +66,8 @@ public static class NodeHocon
                   stable-after = 7s
                 }
                 run-coordinated-shutdown-when-down = on
-                # Entities (BackendPool, later RateLimiter) live on the proxy nodes, are never passivated
-                # (a pool entity runs the pool's health checks) and are re-created on demand after a hand-off,
-                # so sharding keeps no state of its own beyond distributed data.
-                sharding {
-                  role = proxy
-                  state-store-mode = ddata
-                  remember-entities = off
-                  passivate-idle-entity-after = off
-                }
+                # The shard regions' settings (role, ddata, no remembered entities, no passivation) are in
+                # ShardRegions, where the regions are registered.
               }
               remote.dot-netty.tcp {
                 maximum-frame-size = 4MB

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
-using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Event;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -181,17 +180,18 @@ public sealed class ProxyNode : IAsyncDisposable
                     l.AddLogger<FilteringLoggerFactoryLogger>();
                     l.WithLogFilter(f => f.Add(new PlannedLeaveLogFilter(plannedLeaves)));
                 })
+                .WithProxyShardRegions(settings)
                 .WithActors((system, registry) =>
                 {
-                    var backendPools = StartBackendPoolRegion(system, settings);
+                    var backendPools = registry.Get<BackendPoolRegion>();
                     foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool, backendPools, clusterState), "pool-" + name);
                     foreach (var (name, forwarder) in forwarders) system.ActorOf(ForwardAgent.Props(forwarder), "forward-" + name);
                     // Limits are attached before any listener accepts, so no request sees a limiter without its region.
-                    var rateLimiters = StartRateLimiterRegion(system, settings);
+                    var rateLimiters = registry.Get<RateLimiterRegion>();
                     if (limiter is not null)
                     {
                         limiter.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString(), redisStore,
-                            StartQuotaRegion(system, settings));
+                            registry.Get<QuotaRegion>());
                         system.ActorOf(LimiterAgent.Props(limiter, settings.RateLimits.Select(l => l.Name).ToList()), "limiter");
                     }
                     var listeners = new List<IActorRef>();
@@ -270,48 +270,6 @@ public sealed class ProxyNode : IAsyncDisposable
             demo?.Dispose();
         }, TaskScheduler.Default);
         return new ProxyNode(host, system, listenerEndpoints, admin, runtime, demo);
-    }
-
-    /// <summary>The <c>rate-limiter</c> shard region on every node (role <c>proxy</c>): one entity per limit and key
-    /// value; entities passivate themselves when idle (a bucket that would have refilled needs no memory).</summary>
-    private static IActorRef StartRateLimiterRegion(ActorSystem system, ProxySettings settings)
-    {
-        var limits = settings.RateLimits.ToDictionary(l => l.Name, StringComparer.Ordinal);
-        var shardingSettings = EntitySharding(system);
-        return ClusterSharding.Get(system).Start(RateLimiterMessageExtractor.RegionName,
-            id => RateLimiterEntity.Props(id, limits[RateLimiterMessageExtractor.LimitOf(id)]), shardingSettings,
-            new RateLimiterMessageExtractor(maxShards: 100));
-    }
-
-    /// <summary>
-    /// Sharding settings of every region of ours: role <c>proxy</c>, ddata state store, no remembered entities,
-    /// and no passivation by sharding (pool entities run health checks; limiter and quota entities passivate
-    /// themselves when idle).
-    /// </summary>
-    private static ClusterShardingSettings EntitySharding(ActorSystem system) => ClusterShardingSettings.Create(system)
-        .WithRole("proxy")
-        .WithRememberEntities(false)
-        .WithStateStoreMode(StateStoreMode.DData)
-        .WithPassivateIdleAfter(TimeSpan.Zero);
-
-    /// <summary>The <c>quota</c> shard region (L4): one persistent entity per limit with a quota and key value.</summary>
-    private static IActorRef StartQuotaRegion(ActorSystem system, ProxySettings settings)
-    {
-        var quotas = settings.RateLimits.Where(l => l.Quota is not null).ToDictionary(l => l.Name, l => l.QuotaCheck()!, StringComparer.Ordinal);
-        var shardingSettings = EntitySharding(system);
-        return ClusterSharding.Get(system).Start("quota",
-            id => QuotaEntity.Props(id, quotas[RateLimiterMessageExtractor.LimitOf(id)]), shardingSettings,
-            new RateLimiterMessageExtractor(maxShards: 100));
-    }
-
-    /// <summary>The <c>backend-pool</c> shard region on every node (role <c>proxy</c>): one entity per pool,
-    /// cluster-wide, never passivated (it runs the pool's health checks).</summary>
-    private static IActorRef StartBackendPoolRegion(ActorSystem system, ProxySettings settings)
-    {
-        var shardingSettings = EntitySharding(system);
-        return ClusterSharding.Get(system).Start(BackendPoolMessageExtractor.RegionName,
-            id => BackendPoolEntity.Props(id, settings.Pools.GetValueOrDefault(id)), shardingSettings,
-            new BackendPoolMessageExtractor(maxShards: 30));
     }
 
     private static LogLevel ToLogLevel(string level) => level switch

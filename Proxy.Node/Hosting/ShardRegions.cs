@@ -1,0 +1,59 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Proxy.Actors.Limits;
+using Proxy.Actors.Pools;
+using Proxy.Shared.Configuration;
+
+namespace Proxy.Node.Hosting;
+
+/// <summary>The <c>backend-pool</c> region in the actor registry.</summary>
+public sealed class BackendPoolRegion;
+
+/// <summary>The <c>rate-limiter</c> region in the actor registry.</summary>
+public sealed class RateLimiterRegion;
+
+/// <summary>The <c>quota</c> region in the actor registry (only with a rate limit that has a quota).</summary>
+public sealed class QuotaRegion;
+
+/// <summary>
+/// The node's shard regions, registered through Akka.Hosting before the node's actors start (they find them in the
+/// <see cref="IActorRegistry"/>). Every region: role <c>proxy</c>, distributed-data state store, no remembered
+/// entities and no passivation by sharding — pool entities run health checks; limiter and quota entities passivate
+/// themselves when idle. These options are the only place the settings are written.
+/// </summary>
+public static class ShardRegions
+{
+    private static ShardOptions EntitySharding() => new()
+    {
+        Role = "proxy",
+        StateStoreMode = StateStoreMode.DData,
+        RememberEntities = false,
+        ShouldPassivateIdleEntities = false,
+    };
+
+    public static AkkaConfigurationBuilder WithProxyShardRegions(this AkkaConfigurationBuilder akka, ProxySettings settings)
+    {
+        // One entity per pool, cluster-wide, never passivated (it runs the pool's health checks).
+        akka.WithShardRegion<BackendPoolRegion>(BackendPoolMessageExtractor.RegionName,
+            id => BackendPoolEntity.Props(id, settings.Pools.GetValueOrDefault(id)),
+            new BackendPoolMessageExtractor(maxShards: 30), EntitySharding());
+
+        // One entity per limit and key value; a bucket that would have refilled needs no memory.
+        var limits = settings.RateLimits.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        akka.WithShardRegion<RateLimiterRegion>(RateLimiterMessageExtractor.RegionName,
+            id => RateLimiterEntity.Props(id, limits[RateLimiterMessageExtractor.LimitOf(id)]),
+            new RateLimiterMessageExtractor(maxShards: 100), EntitySharding());
+
+        // L4: one persistent entity per limit with a quota and key value.
+        if (settings.RateLimits.Count > 0)
+        {
+            var quotas = settings.RateLimits.Where(l => l.Quota is not null)
+                .ToDictionary(l => l.Name, l => l.QuotaCheck()!, StringComparer.Ordinal);
+            akka.WithShardRegion<QuotaRegion>("quota",
+                id => QuotaEntity.Props(id, quotas[RateLimiterMessageExtractor.LimitOf(id)]),
+                new RateLimiterMessageExtractor(maxShards: 100), EntitySharding());
+        }
+        return akka;
+    }
+}
