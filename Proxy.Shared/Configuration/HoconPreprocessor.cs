@@ -44,6 +44,8 @@ internal static partial class HoconPreprocessor
         public int ValueStart { get; set; } = -1;
         /// <summary>Objects: the line of the current field's '=' or ':'.</summary>
         public int ValueLine { get; set; }
+        /// <summary>Objects: the current field's value is an object written right after its key (<c>key { … }</c>).</summary>
+        public bool ObjectWithoutSeparator { get; set; }
         /// <summary>Output index just after the last object or list that closed inside this frame.</summary>
         public int LastCloseAt { get; set; } = -1;
         public ValueKind Kind { get; set; }
@@ -171,7 +173,9 @@ internal static partial class HoconPreprocessor
             {
                 i++;
                 top.HasItemSinceComma = false;
-                var afterObject = lastObjectClose >= 0 && IsBlank(output, lastObjectClose);
+                // Only after `key { … }` (which Akka rejects a comma after); after `key = { … }` Akka wants the comma,
+                // and a space there made it loop forever on `[ { h = { … } l =s } ]` (found by fuzzing).
+                var afterObject = lastObjectClose >= 0 && IsBlank(output, lastObjectClose) && top.ObjectWithoutSeparator;
                 output.Append(top.IsObject && afterObject ? ' ' : ',');
                 if (top.IsObject) top.State = FieldState.Key;
                 top.Kind = ValueKind.None;
@@ -196,6 +200,7 @@ internal static partial class HoconPreprocessor
                     if (KeyPathProblem(top) is { } stopped) return stopped;
                     // HOCON lets only an object follow its key without '=' (`s[]{…}` made Akka 1.5 loop forever).
                     if (c == '[') return Stop($"'{KeyText(top)}' needs '=' before a list: {KeyText(top)} = [ … ]");
+                    top.ObjectWithoutSeparator = true;
                     top.State = FieldState.Value;
                     top.ValueStart = output.Length;
                     top.Kind = ValueKind.None;
@@ -244,6 +249,7 @@ internal static partial class HoconPreprocessor
                 output.Append(c);
                 i++;
                 top.ItemStart = keyStart;
+                top.ObjectWithoutSeparator = false;
                 top.ValueStart = output.Length;
                 top.ValueLine = line;
                 top.Kind = ValueKind.None;
@@ -259,6 +265,7 @@ internal static partial class HoconPreprocessor
                 if (KeyPathProblem(top) is { } stopped) return stopped;
                 output.Append(c);
                 i++;
+                top.ObjectWithoutSeparator = false;
                 top.State = FieldState.Value;
                 top.ValueStart = output.Length;
                 top.ValueLine = line;
@@ -294,6 +301,7 @@ internal static partial class HoconPreprocessor
                 MarkAppend(output, top.ItemStart, appends++);
                 output.Append('=');
                 i += 2;
+                top.ObjectWithoutSeparator = false;
                 top.State = FieldState.Value;
                 top.ValueStart = output.Length;
                 top.ValueLine = line;

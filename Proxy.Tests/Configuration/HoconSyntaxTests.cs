@@ -186,6 +186,18 @@ public class HoconSyntaxTests
         Assert.Equal(TimeSpan.FromSeconds(9), settings.Timeouts.Idle);
     }
 
+    /// <summary>A comma after an object value stays a comma when the object follows a separator (`key = { … },`); only
+    /// after `key { … },`, which Akka 1.5 refuses, is it read as a space. Turning both into spaces made Akka loop forever
+    /// on `[ { h = { … }, l =s } ]` nested in objects (found by fuzzing).</summary>
+    [Fact]
+    public void ACommaAfterAnObjectValue_IsReadWithOrWithoutASeparator()
+    {
+        var settings = LoadValid("nested { deeper { list = [ { h = { x = 1 }, l =s } ] } }\n" + Config(
+            routes: "[ { name = a, match = { path-prefix = \"/a\" }, pool =api }, { name = b, match { path-prefix = \"/b\" }, pool = api } ]"));
+        Assert.Equal(["a", "b"], settings.Routes.Select(r => r.Name));
+        Assert.All(settings.Routes, r => Assert.Equal("api", r.Pool));
+    }
+
     [Fact]
     public void AKeyWithItsObjectOnTheNextLine_IsAccepted()
     {
