@@ -129,6 +129,46 @@ internal static partial class HoconPreprocessor
         return !elementHasText;
     }
 
+    /// <summary>Index of the last '.' outside quotes in a key path, or -1.</summary>
+    private static int LastPathSeparator(string key)
+    {
+        var last = -1;
+        for (var j = 0; j < key.Length; j++)
+        {
+            if (key[j] == '"')
+            {
+                var end = QuotedStringEnd(key, j);
+                if (end < 0) break;
+                j = end - 1;
+            }
+            else if (key[j] == '.') last = j;
+        }
+        return last;
+    }
+
+    /// <summary>A path element's text: quoted parts without their quotes (escapes resolved), unquoted parts as written.</summary>
+    private static string PathElementText(string element)
+    {
+        var text = new StringBuilder(element.Length);
+        for (var j = 0; j < element.Length; j++)
+        {
+            if (element[j] != '"')
+            {
+                text.Append(element[j]);
+                continue;
+            }
+            var end = QuotedStringEnd(element, j);
+            if (end < 0) return text.Append(element, j, element.Length - j).ToString();
+            for (var k = j + 1; k < end - 1; k++)
+            {
+                if (element[k] == '\\' && k + 1 < end - 1) k++;
+                text.Append(element[k]);
+            }
+            j = end - 1;
+        }
+        return text.ToString().Trim();
+    }
+
     private static string EmptyPathElement(string key) =>
         $"key '{key}' has an empty path element (a dot at its start or end, or two in a row): quote a key that holds a dot";
 

@@ -113,7 +113,9 @@ internal static partial class HoconPreprocessor
             if (c == '"')
             {
                 // Akka 1.5 reads a triple-quoted key as an empty one, and can loop forever on one (found by fuzzing).
-                if (top.IsObject && top.State != FieldState.Value && string.CompareOrdinal(text, i, "\"\"\"", 0, 3) == 0)
+                // After an object on the same line (`a { } b"""x""" = 1`) Akka reads a key there too.
+                var keyPosition = top.State != FieldState.Value || top.LastCloseAt >= top.ValueStart;
+                if (top.IsObject && keyPosition && string.CompareOrdinal(text, i, "\"\"\"", 0, 3) == 0)
                     return Stop("a key cannot be a triple-quoted string: write \"key\"");
                 StartToken(top, output);
                 if (top.InValue && top.Kind == ValueKind.None) top.Kind = ValueKind.Simple;
@@ -380,9 +382,11 @@ internal static partial class HoconPreprocessor
     {
         var key = output.ToString(keyStart, output.Length - keyStart).TrimEnd();
         output.Length = keyStart;
-        var lastDot = key.EndsWith('"') ? key.LastIndexOf('"', key.Length - 2) - 1 : key.LastIndexOf('.');
+        // The last path separator outside quotes: a dot inside a quoted part (`".=["p += e`, found by fuzzing) is
+        // part of the key, and splitting there left a quote open for Akka, which then looped forever.
+        var lastDot = LastPathSeparator(key);
         var prefix = lastDot >= 0 ? key[..(lastDot + 1)] : "";
-        var last = key[(lastDot + 1)..].Trim('"');
+        var last = PathElementText(key[(lastDot + 1)..]);
         output.Append(prefix).Append(Quote(HoconAppends.Marker(last, n))).Append(' ');
     }
 

@@ -215,7 +215,8 @@ public class HoconSyntaxTests
         Assert.Equal("/logs/a&b*c!d`e^f?g@h+i$j.log", settings.AccessLog.Target);
     }
 
-    /// <summary>Issue 22: HOCON's own '+=' appends to a list (Akka 1.5 has none), in the file and in nested blocks.</summary>
+    /// <summary>Issue 22: HOCON's own '+=' appends to a list (Akka 1.5 has none), in the file and in nested blocks, with
+    /// quoted keys too.</summary>
     [Fact]
     public void PlusEquals_AppendsToAList()
     {
@@ -227,11 +228,21 @@ public class HoconSyntaxTests
               pools.api.backends += "127.0.0.1:9002"
               routes += { name = r, pool = api }
             }
-            proxy { listeners += { name = c, address = "127.0.0.1:0" } }
+            proxy { "listeners" += { name = c, address = "127.0.0.1:0" } }
+            "proxy".pools."api"."backends" += "127.0.0.1:9003"
             """);
         Assert.Equal(["a", "b", "c"], settings.Listeners.Select(l => l.Name));
-        Assert.Equal(["127.0.0.1:9001", "127.0.0.1:9002"], settings.Pools["api"].Backends.Select(b => b.Address));
+        Assert.Equal(["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"], settings.Pools["api"].Backends.Select(b => b.Address));
         Assert.Equal(["r"], settings.Routes.Select(r => r.Name));
+    }
+
+    /// <summary>A dot inside a quoted part of the key is not a path separator for '+=' either (splitting there left a
+    /// quote open, and Akka 1.5 looped forever on `".=["p+=e`, found by fuzzing).</summary>
+    [Fact]
+    public void PlusEquals_OnAKeyWithADotInsideQuotes_AppendsToThatKey()
+    {
+        var settings = LoadValid(Config() + "\n\".=[\"p+=e\n");
+        Assert.Equal(["default"], settings.Routes.Select(r => r.Name));
     }
 
     [Fact]
