@@ -130,7 +130,8 @@ public class HoconSyntaxTests
     [InlineData("routes = [ { name = r, match.{ path-prefix = \"/\" }, pool = api } ]", "line 6: key 'match.' has an empty path element")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  y { = [] { i { c {} } } }", "line 7: '=' without a key before it")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  y { s[] { i { c {} } } }", "line 7: 's' needs '=' before a list: s = [ … ]")]
-    [InlineData("routes = [ { name = r, pool = api } ]\n  \"\"\"\"=[@\"\"\" = 1", "line 7: a key cannot be a triple-quoted string")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  \"\"\"\"=[@\"\"\" = 1", "line 7: triple-quoted (multi-line) strings are not supported")]
+    [InlineData("routes = [ { name = r, pool = \"\"\"api\"\"\" } ]", "line 6: triple-quoted (multi-line) strings are not supported: write \"…\" (\\n for a line break)")]
     public async Task AShapeAkkasParserNeverFinishes_IsReported(string routes, string expected)
     {
         var task = Task.Run(() => Problems(Config(routes: routes.Replace("routes = ", ""))));
