@@ -72,7 +72,8 @@ internal static partial class HoconPreprocessor
         void Problem(string message, int? at = null) =>
             problems.Add(new ConfigProblem(problemPath, $"{source}, line {at ?? line}: {message}"));
 
-        // A mistake after which the rest of the text is not read (Akka gets it unchanged, but the problem stops the load).
+        // A mistake after which the rest of the text is not read: it is copied as it is, and the problem means Akka
+        // never parses the text (HoconText.Parse stops at the preprocessor's problems).
         string Stop(string message, int? at = null)
         {
             Problem(message, at);
