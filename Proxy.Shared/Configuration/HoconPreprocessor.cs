@@ -292,6 +292,9 @@ internal static partial class HoconPreprocessor
             }
             else if (c == '%')
             {
+                // Text like any other (`{ % }` is a key without a value, found by fuzzing); `20%` is quoted for Akka.
+                StartToken(top, output);
+                if (top.InValue && top.Kind == ValueKind.None) top.Kind = ValueKind.Simple;
                 QuotePercent(output);
                 i++;
             }

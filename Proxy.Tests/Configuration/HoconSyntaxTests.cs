@@ -128,6 +128,7 @@ public class HoconSyntaxTests
     [InlineData("routes = [ { name = r, pool = = api } ]", "line 6: '=' inside a value: quote the value")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  d { b = [ {a} ]\n    h { p = 1 } }", "line 7: 'a' has no value")]
     [InlineData("routes = [ { name = r, match.{ path-prefix = \"/\" }, pool = api } ]", "line 6: key 'match.' has an empty path element")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  m { e = { % } }", "line 7: '%' has no value")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  y { = [] { i { c {} } } }", "line 7: '=' without a key before it")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  y { s[] { i { c {} } } }", "line 7: 's' needs '=' before a list: s = [ … ]")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  \"\"\"\"=[@\"\"\" = 1", "line 7: triple-quoted (multi-line) strings are not supported")]
