@@ -118,8 +118,7 @@ internal static partial class HoconPreprocessor
                 // config needs no multi-line value, so they are refused rather than guessed at.
                 if (string.CompareOrdinal(text, i, "\"\"\"", 0, 3) == 0)
                     return Stop("triple-quoted (multi-line) strings are not supported: write \"…\" (\\n for a line break)");
-                StartToken(top, output);
-                if (top.InValue && top.Kind == ValueKind.None) top.Kind = ValueKind.Simple;
+                StartText(top, output);
                 var end = QuotedStringEnd(text, i);
                 if (end < 0) return Stop("string is not closed");
                 line += CountNewlines(text, i, end);
@@ -293,8 +292,7 @@ internal static partial class HoconPreprocessor
             else if (c == '%')
             {
                 // Text like any other (`{ % }` is a key without a value, found by fuzzing); `20%` is quoted for Akka.
-                StartToken(top, output);
-                if (top.InValue && top.Kind == ValueKind.None) top.Kind = ValueKind.Simple;
+                StartText(top, output);
                 QuotePercent(output);
                 i++;
             }
@@ -323,8 +321,7 @@ internal static partial class HoconPreprocessor
             }
             else
             {
-                StartToken(top, output);
-                if (top.InValue && top.Kind == ValueKind.None) top.Kind = ValueKind.Simple;
+                StartText(top, output);
                 output.Append(c);
                 i++;
             }
@@ -392,6 +389,14 @@ internal static partial class HoconPreprocessor
         var prefix = lastDot >= 0 ? key[..(lastDot + 1)] : "";
         var last = PathElementText(key[(lastDot + 1)..]);
         output.Append(prefix).Append(Quote(HoconAppends.Marker(last, n))).Append(' ');
+    }
+
+    /// <summary>Text (unquoted, quoted or a number) at the current output position: starts a field or element if none
+    /// has begun, and makes an empty value a simple one.</summary>
+    private static void StartText(Frame top, StringBuilder output)
+    {
+        StartToken(top, output);
+        if (top.InValue && top.Kind == ValueKind.None) top.Kind = ValueKind.Simple;
     }
 
     /// <summary>Marks the start of a field (object) or element (list) at the current output position.</summary>
