@@ -32,22 +32,6 @@ internal static partial class HoconPreprocessor
         return true;
     }
 
-    /// <summary>Start of the one key token written after <paramref name="from"/> (after at least one blank), or -1.</summary>
-    private static int KeyStartAfter(StringBuilder output, int from)
-    {
-        var start = from;
-        while (start < output.Length && char.IsWhiteSpace(output[start])) start++;
-        if (start == from) return -1; // `}key =` (no blank) made Akka's parser loop forever (fuzzing)
-        var end = output.Length;
-        while (end > start && char.IsWhiteSpace(output[end - 1])) end--;
-        if (end == start) return -1;
-        for (var k = start; k < end; k++)
-        {
-            if (char.IsWhiteSpace(output[k]) || output[k] is '{' or '}' or '[' or ']' or ',') return -1;
-        }
-        return start;
-    }
-
     /// <summary>Index just after the string starting at <paramref name="start"/>, or -1 if it never closes.</summary>
     private static int QuotedStringEnd(string text, int start)
     {

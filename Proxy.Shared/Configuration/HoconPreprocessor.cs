@@ -13,6 +13,8 @@ namespace Proxy.Shared.Configuration;
 /// the field (or list element) it is the whole value of, as HOCON specifies, so an earlier value stays.
 /// Dotted paths (<c>${akka.x}</c>) are left to Akka, which resolves them inside the same document.</item>
 /// <item><c>20%</c>: Akka rejects '%' in unquoted text; a number directly followed by '%' is quoted.</item>
+/// <item><c>key { … } next = …</c> (text after an object or list on the same line): Akka takes it; HOCON wants a
+/// comma or newline, so it is reported.</item>
 /// <item><c>key { … }, next = …</c>: Akka rejects a comma after an object written without '='; inside an
 /// object such a comma becomes a space (also a valid separator for Akka).</item>
 /// <item><c>key += value</c>: Akka has no '+='; see <see cref="HoconAppends"/>.</item>
@@ -46,8 +48,6 @@ internal static partial class HoconPreprocessor
         public int ValueLine { get; set; }
         /// <summary>Objects: the current field's value is an object written right after its key (<c>key { … }</c>).</summary>
         public bool ObjectWithoutSeparator { get; set; }
-        /// <summary>Output index just after the last object or list that closed inside this frame.</summary>
-        public int LastCloseAt { get; set; } = -1;
         public ValueKind Kind { get; set; }
         /// <summary>Inside a value: an object field's after its separator, or a list element.</summary>
         public bool InValue => !IsObject || State == FieldState.Value;
@@ -99,6 +99,17 @@ internal static partial class HoconPreprocessor
         // Called where a key ends (at its separator or object): a path with an empty element stops the load.
         string? KeyPathProblem(Frame top) => KeyText(top) is var key && HasEmptyPathElement(key) ? Stop(EmptyPathElement(key)) : null;
 
+        // Text (unquoted, quoted, a number) where a value may start or go on. HOCON joins text only with text (or a
+        // substitution): `timeouts { … } header = X` needs a comma or newline after the object, and Akka 1.5 looped
+        // forever on `[ { a { p = x } 2 } ]` (found by fuzzing).
+        string? BeginText(Frame top)
+        {
+            if (top.InValue && top.Kind is ValueKind.Object or ValueKind.List)
+                return Stop($"text right after {(top.Kind == ValueKind.Object ? "an object" : "a list")} in one value: put a comma or newline between them");
+            StartText(top, output);
+            return null;
+        }
+
         void BracketProblem(string message)
         {
             if (!bracketsBroken) Problem(message);
@@ -118,7 +129,7 @@ internal static partial class HoconPreprocessor
                 // config needs no multi-line value, so they are refused rather than guessed at.
                 if (string.CompareOrdinal(text, i, "\"\"\"", 0, 3) == 0)
                     return Stop("triple-quoted (multi-line) strings are not supported: write \"…\" (\\n for a line break)");
-                StartText(top, output);
+                if (BeginText(top) is { } stopped) return stopped;
                 var end = QuotedStringEnd(text, i);
                 if (end < 0) return Stop("string is not closed");
                 line += CountNewlines(text, i, end);
@@ -234,7 +245,6 @@ internal static partial class HoconPreprocessor
                 }
                 stack.Pop();
                 if (top.IsObject) lastObjectClose = output.Length;
-                stack.Peek().LastCloseAt = output.Length;
             }
             else if (c is '=' or ':' && !top.IsObject)
             {
@@ -242,19 +252,6 @@ internal static partial class HoconPreprocessor
                 // unquoted text), and Akka 1.5's parser loops forever on some of these (found by fuzzing:
                 // `[ { name = r } = r ]`), so the text never reaches it.
                 return Stop($"'{c}' inside a list: a list holds values (write {{ key {c} value }} for an object, or quote the text)");
-            }
-            else if (c is '=' or ':' && top.IsObject && top.State == FieldState.Value && top.LastCloseAt >= top.ValueStart
-                     && KeyStartAfter(output, top.LastCloseAt) is var keyStart and >= 0)
-            {
-                // `timeouts { … } header = X`: Akka takes a field right after an object value on the same line
-                // as a new field (HOCON wants a comma or newline); it stays accepted.
-                output.Append(c);
-                i++;
-                top.ItemStart = keyStart;
-                top.ObjectWithoutSeparator = false;
-                top.ValueStart = output.Length;
-                top.ValueLine = line;
-                top.Kind = ValueKind.None;
             }
             else if (c is '=' or ':' && top.IsObject && top.State == FieldState.Value)
             {
@@ -292,7 +289,7 @@ internal static partial class HoconPreprocessor
             else if (c == '%')
             {
                 // Text like any other (`{ % }` is a key without a value, found by fuzzing); `20%` is quoted for Akka.
-                StartText(top, output);
+                if (BeginText(top) is { } stopped) return stopped;
                 QuotePercent(output);
                 i++;
             }
@@ -321,7 +318,7 @@ internal static partial class HoconPreprocessor
             }
             else
             {
-                StartText(top, output);
+                if (BeginText(top) is { } stopped) return stopped;
                 output.Append(c);
                 i++;
             }

@@ -242,12 +242,12 @@ public class ConfigLoaderTests
               }
             }
             """;
-        var unset = Load(text + Config());
+        var unset = Load(text + "\n" + Config());
         Assert.True(unset.IsValid, string.Join("\n", unset.Problems));
         Assert.Equal("127.0.0.1", unset.Hocon.GetString("akka.remote.dot-netty.tcp.hostname"));
         Assert.Equal(0, unset.Hocon.GetInt("akka.remote.dot-netty.tcp.port"));
 
-        var set = Load(text + Config(), ("PROXY_HOSTNAME", "node-1.internal"), ("PROXY_PORT", "4053"));
+        var set = Load(text + "\n" + Config(), ("PROXY_HOSTNAME", "node-1.internal"), ("PROXY_PORT", "4053"));
         Assert.True(set.IsValid);
         Assert.Equal("node-1.internal", set.Hocon.GetString("akka.remote.dot-netty.tcp.hostname"));
         Assert.Equal(4053, set.Hocon.GetInt("akka.remote.dot-netty.tcp.port"));

@@ -133,6 +133,8 @@ public class HoconSyntaxTests
     [InlineData("routes = [ { name = r, pool = api } ]\n  y { s[] { i { c {} } } }", "line 7: 's' needs '=' before a list: s = [ … ]")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  \"\"\"\"=[@\"\"\" = 1", "line 7: triple-quoted (multi-line) strings are not supported")]
     [InlineData("routes = [ { name = r, pool = \"\"\"api\"\"\" } ]", "line 6: triple-quoted (multi-line) strings are not supported: write \"…\" (\\n for a line break)")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  p { b = [ \"x\", { a {\n  p = y } 2 } ] }", "line 8: text right after an object in one value: put a comma or newline between them")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  p { b = [ [ 1 ] \"x\" ] }", "line 7: text right after a list in one value")]
     public async Task AShapeAkkasParserNeverFinishes_IsReported(string routes, string expected)
     {
         var task = Task.Run(() => Problems(Config(routes: routes.Replace("routes = ", ""))));
@@ -252,15 +254,26 @@ public class HoconSyntaxTests
         Assert.Equal(["config: test.hocon: 'proxy.admin +=' appends to a list, but proxy.admin is not a list"],
             Problems(Config(extra: "admin { address = \"127.0.0.1:0\" }\n  admin += x")));
 
-    /// <summary>A field right after an object value on the same line (Akka accepts it; the preprocessor's check for
-    /// a second separator inside a value must not take it for one).</summary>
+    /// <summary>A field right after an object value on the same line: Akka 1.5 takes it as a new field, HOCON wants a comma
+    /// or newline (issue 21: plain HOCON only), and Akka looped forever on text after an object in a list element.</summary>
+    [Theory]
+    [InlineData("forward { timeouts { connect = 1s } header = X-Upstream }")]
+    [InlineData("forward { timeouts = { connect = 1s } header = X-Upstream }")]
+    [InlineData("forward { timeouts { connect = 1s } \"header\" = X-Upstream }")]
+    public void AFieldRightAfterAnObjectValue_OnTheSameLine_IsReported(string extra)
+    {
+        var problem = Assert.Single(Problems(Config(extra: extra)));
+        Assert.Contains("line 7: text right after an object in one value: put a comma or newline between them", problem);
+    }
+
     [Fact]
-    public void AFieldRightAfterAnObjectValue_OnTheSameLine_IsAccepted()
+    public void AFieldAfterAnObjectValue_WithACommaOrNewline_IsAccepted()
     {
         var settings = LoadValid(Config(
             listeners: """[ { name = f, address = "127.0.0.1:0", mode = forward } ]""",
-            extra: """forward { timeouts { connect = 1s, response = 2s } header = X-Upstream, default-upstream = "http://127.0.0.1:3128" }"""));
+            extra: "forward { timeouts { connect = 1s, response = 2s }, header = X-Upstream\n timeouts.response = 3s\n default-upstream = \"http://127.0.0.1:3128\" }"));
         Assert.Equal("X-Upstream", settings.Forward.Header);
         Assert.Equal(TimeSpan.FromSeconds(1), settings.Forward.Timeouts.Connect);
+        Assert.Equal(TimeSpan.FromSeconds(3), settings.Forward.Timeouts.Response);
     }
 }

@@ -24,7 +24,10 @@ public sealed class ForwardProxySpec(ForwardPeers peers) : IClassFixture<Forward
     private Task<ProxyNode> StartNode(string forward = "", string guard = Loopback) => TestNode.StartAsync(
         TestNode.PoolFor(1) + "\n" + $$"""
             access-log { enabled = on, target = "{{_accessLog}}" }
-            forward { timeouts { connect = 1s, response = 2s } {{forward}} }
+            forward {
+              timeouts { connect = 1s, response = 2s }
+              {{forward}}
+            }
             """,
         $", mode = forward, {guard}");
 
