@@ -25,7 +25,7 @@ public sealed partial class ProxyExchangeStage
                 RespondLocal(ProxyError.ForwardNotConfigured, close: head.HasBody);
                 return;
             }
-            _forward = forward;
+            Exchange.Forward = forward;
             var connect = head.Method == "CONNECT";
             if (!connect && head.Target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
             {
@@ -66,11 +66,12 @@ public sealed partial class ProxyExchangeStage
                 RespondLocal(ProxyError.TooManyUpstreamProxies, close: head.HasBody);
                 return;
             }
-            _forwardProxy = proxy;
-            _forwardBackend = backend;
-            _pool = forward.Pool;
-            _pool.Budget.RecordRequest();
-            _mayResend = RetrySafety.MayResend(head, forward.Settings.Retries.NonIdempotent);
+            var exchange = Exchange;
+            exchange.UpstreamProxy = proxy;
+            exchange.UpstreamProxyBackend = backend;
+            exchange.Pool = forward.Pool;
+            exchange.Pool.Budget.RecordRequest();
+            exchange.MayResend = RetrySafety.MayResend(head, forward.Settings.Retries.NonIdempotent);
 
             var headers = head.Headers;
             headers.Remove(forward.Settings.Header);

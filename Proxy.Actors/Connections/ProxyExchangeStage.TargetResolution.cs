@@ -39,7 +39,7 @@ public sealed partial class ProxyExchangeStage
         {
             var check = _targetCheck;
             _targetCheck = null;
-            if (check is null || _request is null || _phase != Phase.Connecting) return; // the client left meanwhile
+            if (check is null || _exchange is null || _phase != Phase.Connecting) return; // the client left meanwhile
             var close = check.Head.HasBody || check.Head.Method == "CONNECT";
             if (!resolved.IsCompletedSuccessfully || resolved.Result.Length == 0)
             {

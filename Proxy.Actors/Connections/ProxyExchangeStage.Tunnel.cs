@@ -50,8 +50,9 @@ public sealed partial class ProxyExchangeStage
                 RespondLocal(ProxyError.TooManyUpstreamProxies, close: true);
                 return;
             }
-            _forwardProxy = proxy;
-            _upstreamAddress = proxy?.Display ?? authority;
+            var exchange = Exchange;
+            exchange.UpstreamProxy = proxy;
+            exchange.UpstreamAddress = proxy?.Display ?? authority;
             _phase = Phase.Connecting;
             _onTunnelOpened ??= GetAsyncCallback<Task<TunnelOpener.Result>>(OnTunnelOpened);
             var timeouts = forward.Settings.Timeouts;
@@ -63,7 +64,7 @@ public sealed partial class ProxyExchangeStage
         private void OnTunnelOpened(Task<TunnelOpener.Result> opened)
         {
             var result = opened.IsCompletedSuccessfully ? opened.Result : TunnelOpener.Result.Fail(ProxyError.UpstreamConnectFailed, "tunnel could not be opened");
-            if (_phase != Phase.Connecting || _request is null)
+            if (_phase != Phase.Connecting || _exchange is null)
             {
                 // The client left while the tunnel was being opened.
                 result.Socket?.Dispose();
@@ -94,7 +95,8 @@ public sealed partial class ProxyExchangeStage
                 return;
             }
             _conn = null;
-            _backend?.RecordSuccess(_attemptStart);
+            var exchange = Exchange;
+            exchange.Backend?.RecordSuccess(exchange.AttemptStart);
             var leftover = conn.Buffered > 0 ? conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered).ToArray() : [];
             // The socket now belongs to the tunnel (closed by CloseTunnel), no longer to the backend's pool.
             conn.Backend.Connections.Unreserve();
@@ -119,11 +121,11 @@ public sealed partial class ProxyExchangeStage
             _tunnelSentContinuation = () => IoInlineExecutor.RunInline(_onTunnelSent);
             _tunnelReceivedContinuation = () => IoInlineExecutor.RunInline(_onTunnelReceived);
             _phase = Phase.Tunnel;
-            _status = head.Status;
+            Exchange.Status = head.Status;
             Emit(head);
             if (leftover.Length > 0)
             {
-                _bytesOut += leftover.Length;
+                Exchange.BytesOut += leftover.Length;
                 Emit(new ResponseBodyPart(ByteString.FromBytes(leftover)));
             }
             TouchTunnel();
@@ -141,7 +143,7 @@ public sealed partial class ProxyExchangeStage
             switch (part)
             {
                 case RequestBodyPart body when !body.Data.IsEmpty:
-                    _bytesIn += body.Data.Count;
+                    Exchange.BytesIn += body.Data.Count;
                     TouchTunnel();
                     StartTunnelSend(body.Data);
                     return;
@@ -264,7 +266,7 @@ public sealed partial class ProxyExchangeStage
                 if (_outQueue.Count == 0) FinishTunnelOutput();
                 return;
             }
-            _bytesOut += n;
+            Exchange.BytesOut += n;
             TouchTunnel();
             // The receive buffer is reused, so the bytes are copied into an array the ByteString owns.
             Emit(new ResponseBodyPart(ByteString.FromBytes(_tunnelBuffer.AsSpan(0, n).ToArray())));
@@ -298,10 +300,10 @@ public sealed partial class ProxyExchangeStage
         private void EndTunnel(string? error)
         {
             if (_phase != Phase.Tunnel) return;
-            _error = error;
-            LogExchange(_status);
+            Exchange.Error = error;
+            LogExchange(Exchange.Status);
             _phase = Phase.Closing;
-            _request = null;
+            _exchange = null;
             CloseTunnel();
             CompleteStage();
         }

@@ -109,42 +109,26 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private long _timerFiresAt = long.MaxValue;
         private bool _firstRequest = true;
 
-        // The current exchange.
-        private HttpRequestHead? _request;
-        private CompiledRoute? _route;
-        private PoolRuntime? _pool;
-        private Backend? _backend;
+        /// <summary>The exchange in progress; null between exchanges (and while the connection closes after one).</summary>
+        private ExchangeContext? _exchange;
+
+        // The current attempt's upstream connection and its I/O.
         private UpstreamConnection? _conn;
         private bool _connReused;
-        private int _attempt;
-        private int _staleRetries;
-        /// <summary>The request may be sent again once written (idempotent, Idempotency-Key, or opted in).</summary>
-        private bool _mayResend;
-        private bool _bodyStarted;
-        private bool _requestSent;
-        private bool _requestFullyRead;
+        /// <summary>The last exchange's body was read whole but its end marker is still to come (and is skipped).</summary>
         private bool _awaitingEndPart;
         private bool _sending;
         private bool _reading;
         private bool _sendIsLast;
         private ValueTask<int> _pendingSend;
         private ValueTask<int> _pendingRead;
-        private HttpResponseHead? _response;
         private BodyFraming _upstreamFraming;
         private BodyFraming _clientFraming;
         private long _responseRemaining;
-        private bool _responseDone;
-        private long _startTimestamp;
-        private long _attemptStart;
-        /// <summary>When the current attempt's response head arrived (Stopwatch); 0 once its outcome is recorded.</summary>
-        private long _answeredAt;
         /// <summary>Environment.TickCount64 by which a pending upstream write must complete; 0 = none pending.</summary>
         private long _sendDeadline;
-        private long _bytesIn;
-        private long _bytesOut;
-        private int _status;
-        private string? _error;
-        private string? _upstreamAddress;
+
+        private ExchangeContext Exchange => _exchange ?? throw new InvalidOperationException("no exchange in progress");
 
         private readonly string _clientAddress;
         private readonly ConnectionContext _context;
@@ -190,7 +174,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _handle.MarkClosed();
             // O4: a connection that ended before any request has no access-log line; at debug it gets a node log line
             // (checked on the settings first: the stage's logger is created on first use, per connection).
-            if (_firstRequest && _status == 0 && Snapshot.Settings.LogLevel is "debug" or "trace")
+            if (_firstRequest && Snapshot.Settings.LogLevel is "debug" or "trace")
                 Log.Debug("Connection from {0} closed before any request", _clientAddress);
         }
 
@@ -213,11 +197,12 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     BeginExchange(head.Head);
                     break;
                 case RequestBodyPart body:
-                    _bytesIn += body.Data.Count;
+                    // No exchange: it was answered before its body arrived, and the connection closes once the answer left.
+                    if (_exchange is not { } exchange) break;
+                    exchange.BytesIn += body.Data.Count;
                     SendBody(body.Data);
                     break;
                 case RequestEndPart end:
-                    _requestFullyRead = true;
                     if (_awaitingEndPart)
                     {
                         // The end of a body whose last byte was already forwarded and answered.
@@ -225,6 +210,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                         if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
                         break;
                     }
+                    if (_exchange is { } current) current.RequestFullyRead = true;
                     FinishBody(end.Trailers);
                     break;
                 case RequestMalformedPart bad:
@@ -246,10 +232,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     break;
                 case Phase.Connecting:
                 case Phase.Forwarding:
-                    if (_request is not null && !RequestBodyComplete)
+                    if (_exchange is { Request: not null } exchange && !exchange.RequestBodyComplete)
                     {
                         // The client went away mid-body: the backend must not see a truncated request as complete.
-                        _error = "client closed during request body";
+                        exchange.Error = "client closed during request body";
                         LogExchange(499);
                         CompleteStage();
                     }
@@ -272,7 +258,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 PushNext();
                 return;
             }
-            if (_phase == Phase.ResponseBody && !_reading && !_responseDone) ContinueResponseBody();
+            if (_phase == Phase.ResponseBody && !_reading && !Exchange.ResponseDone) ContinueResponseBody();
             else if (_phase == Phase.Tunnel) OnTunnelPull();
         }
 
@@ -281,11 +267,12 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             // The client socket is gone: abandon the exchange; PostStop closes the upstream connection.
             if (_phase is Phase.Forwarding or Phase.ResponseBody or Phase.Connecting)
             {
+                var exchange = Exchange;
                 SettleSuccess();
-                _error ??= "client closed";
-                LogExchange(_status == 0 ? 499 : _status);
+                exchange.Error ??= "client closed";
+                LogExchange(exchange.Status == 0 ? 499 : exchange.Status);
             }
-            else if (_phase == Phase.Tunnel) LogExchange(_status);
+            else if (_phase == Phase.Tunnel) LogExchange(Exchange.Status);
             CompleteStage();
         }
 
@@ -307,34 +294,14 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private void BeginExchange(HttpRequestHead head)
         {
-            _request = head;
-            _startTimestamp = Stopwatch.GetTimestamp();
-            _firstRequest = false;
+            var exchange = StartExchange(head);
             _deadlineKind = DeadlineKind.None;
-            _bytesIn = _bytesOut = 0;
-            _status = 0;
-            _error = null;
-            _route = null;
-            _pool = null;
-            _upstreamAddress = null;
-            _attempt = 0;
-            _staleRetries = 0;
-            _bodyStarted = false;
-            _requestSent = false;
-            _requestFullyRead = !head.HasBody;
             _awaitingEndPart = false;
-            _response = null;
-            _responseDone = false;
-            _answeredAt = 0;
             // The node may have begun draining since this connection opened: every response then says Connection: close.
             _closeAfterResponse = !head.KeepAlive || _draining || _runtime.Draining || _clientInputClosed ||
                 // An Upgrade the backend refuses cannot go back to HTTP: the decoder already treats what
                 // follows as the tunnel's bytes (E2).
                 head.IsUpgrade && !head.HasBody;
-
-            _forward = null;
-            _forwardBackend = null;
-            _forwardProxy = null;
 
             var snapshot = Snapshot;
             if (_stage._listener.Mode == ListenerMode.Forward)
@@ -353,32 +320,34 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 RespondLocal(ProxyError.NoRoute, close: head.HasBody);
                 return;
             }
-            _route = route;
+            exchange.Route = route;
             if (!snapshot.Pools.TryGetValue(route.PoolName, out var pool))
             {
                 RespondLocal(ProxyError.NoPool, close: head.HasBody);
                 return;
             }
-            _pool = pool;
-            _limitVerdict = null;
-            if (snapshot.Limiter is { } limiter && limiter.For(route.Name) is { Length: > 0 } limits)
-            {
-                _limits = limits;
-                _limitIndex = 0;
-                _phase = Phase.Connecting;
-                CheckNextLimit();
-                return;
-            }
-            ContinueAfterLimits();
+            exchange.Pool = pool;
+            exchange.Pipeline = snapshot.PipelineFor(route);
+            _phase = Phase.Connecting;
+            RunRequestFilters();
         }
 
-        /// <summary>The request passed its rate limits (or has none): on to a backend.</summary>
-        private void ContinueAfterLimits()
+        /// <summary>A new exchange for <paramref name="head"/>, or for an answer the node gives before a head was parsed
+        /// (null: a malformed or late head).</summary>
+        private ExchangeContext StartExchange(HttpRequestHead? head)
         {
-            var head = _request!;
-            var pool = _pool!;
+            _firstRequest = false;
+            return _exchange = new ExchangeContext(head, _clientAddress);
+        }
+
+        /// <summary>The request passed its filters: on to a backend.</summary>
+        private void ContinueAfterFilters()
+        {
+            var exchange = Exchange;
+            var head = exchange.Request!;
+            var pool = exchange.Pool!;
             pool.Budget.RecordRequest();
-            _mayResend = RetrySafety.MayResend(head, _route!.RetryNonIdempotent ?? pool.Settings.Retries.NonIdempotent);
+            exchange.MayResend = RetrySafety.MayResend(head, exchange.Route!.RetryNonIdempotent ?? pool.Settings.Retries.NonIdempotent);
             PrepareUpstreamHead(head, Snapshot.Settings);
             _phase = Phase.Connecting;
             StartAttempt(avoid: null);
@@ -433,17 +402,18 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private void StartAttempt(Backend? avoid)
         {
-            if (_forwardBackend is { } upstream)
+            var exchange = Exchange;
+            if (exchange.UpstreamProxyBackend is { } upstream)
             {
                 // Forward mode: one upstream proxy per request; a retry goes to it again.
                 BeginAttempt(upstream);
                 return;
             }
-            var pool = _pool!;
+            var pool = exchange.Pool!;
             var backend = pool.Pick(new LoadBalancingContext(HashKey(pool), avoid));
             if (backend is null)
             {
-                RespondLocal(ProxyError.NoHealthyBackend, close: _request!.HasBody);
+                RespondLocal(ProxyError.NoHealthyBackend, close: exchange.Request!.HasBody);
                 return;
             }
             BeginAttempt(backend);
@@ -451,10 +421,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private void BeginAttempt(Backend backend)
         {
-            _backend = backend;
-            _attemptStart = Stopwatch.GetTimestamp();
-            _answeredAt = 0;
-            _upstreamAddress = backend.Address;
+            var exchange = Exchange;
+            exchange.Backend = backend;
+            exchange.AttemptStart = Stopwatch.GetTimestamp();
+            exchange.AnsweredAt = 0;
+            exchange.UpstreamAddress = backend.Address;
             backend.BeginRequest();
             if (backend.Connections.TryRent(out var conn))
             {
@@ -472,7 +443,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var key = pool.Settings.HashKey;
             if (key.Source == HashKeySource.ClientIp || pool.Settings.Policy != LoadBalancingPolicyKind.ConsistentHash)
                 return _clientAddress;
-            var headers = _request!.Headers;
+            var headers = Exchange.Request!.Headers;
             if (key.Source == HashKeySource.Header) return headers.Get(key.Name!);
             return CookieValue(headers.Get("Cookie"), key.Name!);
         }
@@ -494,12 +465,14 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             if (!backend.Connections.TryReserve())
             {
                 ReleaseBackend();
-                RespondLocal(ProxyError.UpstreamConnectionLimit, close: _request!.HasBody);
+                RespondLocal(ProxyError.UpstreamConnectionLimit, close: Exchange.Request!.HasBody);
                 return;
             }
-            var connect = _forward is { } forward
-                ? ForwardConnector.ConnectAsync(backend, forward.UpstreamGuard, _pool!.Settings.Timeouts.Connect)
-                : UpstreamConnector.ConnectAsync(backend, _pool!.Settings.Timeouts.Connect);
+            var exchange = Exchange;
+            var timeout = exchange.Pool!.Settings.Timeouts.Connect;
+            var connect = exchange.Forward is { } forward
+                ? ForwardConnector.ConnectAsync(backend, forward.UpstreamGuard, timeout)
+                : UpstreamConnector.ConnectAsync(backend, timeout);
             if (connect.IsCompleted) OnConnected(connect);
             else
             {
@@ -513,13 +486,13 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         {
             _pendingConnect = null;
             _pendingConnectBackend = null;
-            if (_phase != Phase.Connecting || _request is null)
+            if (_phase != Phase.Connecting || _exchange is not { } exchange)
             {
                 // The exchange ended while connecting (client gone); keep the connection for the next one.
                 if (connect.IsCompletedSuccessfully) connect.Result.Backend.Connections.Return(connect.Result);
                 return;
             }
-            var backend = _backend!;
+            var backend = exchange.Backend!;
             if (!connect.IsCompletedSuccessfully)
             {
                 backend.Connections.Unreserve();
@@ -528,14 +501,14 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 if (cause is ForwardDeniedException deniedUpstream)
                 {
                     ReleaseBackend();
-                    RespondLocal(ProxyError.UpstreamProxyNotAllowed, close: _request.HasBody, "upstream proxy not allowed: " + deniedUpstream.Message);
+                    RespondLocal(ProxyError.UpstreamProxyNotAllowed, close: exchange.Request!.HasBody, "upstream proxy not allowed: " + deniedUpstream.Message);
                     return;
                 }
                 RecordFailure();
                 ReleaseBackend();
                 // Nothing reached the backend, so even a non-idempotent request may go elsewhere.
                 if (TryScheduleRetry(backend)) return;
-                if (_forwardProxy is { } proxy)
+                if (exchange.UpstreamProxy is { } proxy)
                     RespondUpstreamError(timedOut ? ProxyError.UpstreamProxyTimeout : ProxyError.UpstreamProxyFailed, timedOut
                         ? $"upstream proxy {proxy.Display} did not accept the connection in time"
                         : cause is ForwardResolveException resolve
@@ -552,34 +525,32 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private bool TryScheduleRetry(Backend failed)
         {
-            var pool = _pool!;
-            if (_attempt >= pool.Settings.Retries.Attempts || _bodyStarted) return false;
+            var exchange = Exchange;
+            var pool = exchange.Pool!;
+            if (exchange.Attempt >= pool.Settings.Retries.Attempts || exchange.RequestBodyStarted) return false;
             if (!pool.Budget.TryAcquireRetry()) return false;
-            _attempt++;
-            _avoidOnRetry = failed;
-            var backoff = pool.Settings.Retries.BackoffBase.TotalMilliseconds * (1 << (_attempt - 1));
+            exchange.Attempt++;
+            exchange.AvoidOnRetry = failed;
+            var backoff = pool.Settings.Retries.BackoffBase.TotalMilliseconds * (1 << (exchange.Attempt - 1));
             var jittered = backoff / 2 + Random.Shared.NextDouble() * backoff / 2;
             _phase = Phase.Connecting;
             ScheduleOnce(RetryTimer, TimeSpan.FromMilliseconds(jittered));
             return true;
         }
 
-        private Backend? _avoidOnRetry;
-        // Forward mode (X1): the listener's state and the upstream proxy this request goes through.
-        private ForwardRuntime? _forward;
-        private Backend? _forwardBackend;
-        private UpstreamProxy? _forwardProxy;
+        // A connect in flight, settled in PostStop if the connection closes first.
         private Task<UpstreamConnection>? _pendingConnect;
         private Backend? _pendingConnectBackend;
 
         private void SendHead()
         {
             _phase = Phase.Forwarding;
-            var head = _request!;
+            var exchange = Exchange;
+            var head = exchange.Request!;
             _writer.ResetWrittenCount();
             // Origin-form targets go byte for byte; absolute-form is reduced to origin-form for the backend.
             // Through an upstream proxy the target is absolute-form (RFC 9112 §3.2.2), kept as the client sent it.
-            var target = _forwardProxy is not null
+            var target = exchange.UpstreamProxy is not null
                 ? head.Target[0] == '/' ? "http://" + head.Authority + head.Target : head.Target
                 : head.Target[0] == '/' || head.Target == "*"
                     ? head.Target
@@ -646,14 +617,15 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 OnUpstreamBroken("upstream closed the connection while sending");
                 return;
             }
-            if (_response is not null && _responseDone) return;
-            if (!_bodyStarted)
+            var exchange = Exchange;
+            if (exchange.Response is not null && exchange.ResponseDone) return;
+            if (!exchange.RequestBodyStarted)
             {
                 // Head sent.
-                if (_request!.HasBody)
+                if (exchange.Request!.HasBody)
                 {
-                    _bodyStarted = true;
-                    if (_request.ExpectContinue) Emit(ResponseInterimPart.Continue);
+                    exchange.RequestBodyStarted = true;
+                    if (exchange.Request.ExpectContinue) Emit(ResponseInterimPart.Continue);
                     PullBody();
                     return;
                 }
@@ -663,23 +635,24 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 PullBody();
                 return;
             }
-            _requestSent = true;
-            if (_response is null) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
+            exchange.RequestSent = true;
+            if (exchange.Response is null) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
         }
 
-        private long ResponseTimeoutMs => (long)_pool!.Settings.Timeouts.Response.TotalMilliseconds;
-        private long SendTimeoutMs => (long)_pool!.Settings.Timeouts.Send.TotalMilliseconds;
+        private long ResponseTimeoutMs => (long)Exchange.Pool!.Settings.Timeouts.Response.TotalMilliseconds;
+        private long SendTimeoutMs => (long)Exchange.Pool!.Settings.Timeouts.Send.TotalMilliseconds;
         private long ClientSendTimeoutMs => (long)Snapshot.Settings.Timeouts.ClientSend.TotalMilliseconds;
 
         private void PullBody()
         {
-            if (_requestFullyRead) return;
+            if (Exchange.RequestFullyRead) return;
             if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
         }
 
         private void SendBody(ByteString data)
         {
-            if (_conn is null || _responseDone)
+            var exchange = Exchange;
+            if (_conn is null || exchange.ResponseDone)
             {
                 // Answered already (e.g. backend replied early): drop the rest of the body.
                 PullBody();
@@ -687,7 +660,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             _segments.Clear();
             var segments = Transport.ByteStringSegments.Of(data);
-            if (_request!.Chunked)
+            var request = exchange.Request!;
+            if (request.Chunked)
             {
                 _writer.ResetWrittenCount();
                 Http1Writer.WriteChunkHeader(_writer, data.Count);
@@ -700,7 +674,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 foreach (var s in segments) _segments.Add(s);
             }
             // With Content-Length the last byte is known before the decoder's end marker is pulled.
-            _sendIsLast = !_request.Chunked && _bytesIn >= _request.ContentLength;
+            _sendIsLast = !request.Chunked && exchange.BytesIn >= request.ContentLength;
             StartSend();
         }
 
@@ -708,13 +682,15 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private void FinishBody(HttpHeaderList? trailers)
         {
-            if (_conn is null || _responseDone)
+            var exchange = _exchange;
+            if (exchange is null || _conn is null || exchange.ResponseDone)
             {
+                // Answered before the body ended: the connection closes once the answer left.
                 if (_phase == Phase.Closing && _closeAfterResponse && _outQueue.Count == 0) FinishConnection();
-                else if (_responseDone) CompleteExchangeIfDone();
+                else if (exchange is { ResponseDone: true }) CompleteExchangeIfDone();
                 return;
             }
-            if (_request!.Chunked)
+            if (exchange.Request!.Chunked)
             {
                 if (trailers is not null) TrailerFields.RemoveDisallowed(trailers);
                 _writer.ResetWrittenCount();
@@ -725,8 +701,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 StartSend();
                 return;
             }
-            _requestSent = true;
-            if (_response is null) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
+            exchange.RequestSent = true;
+            if (exchange.Response is null) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
         }
 
         private void OnMalformed(HttpParseError error)
@@ -734,20 +710,22 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _closeAfterResponse = true;
             if (_phase == Phase.AwaitHead)
             {
-                _request = null;
+                StartExchange(null);
                 RespondLocal(ProxyErrors.OfParseError(error), close: true, error.Reason);
                 return;
             }
+            // Answered already: the rest of the body is not read, and the connection closes once the answer left.
+            if (_exchange is not { } exchange) return;
             // The body turned out invalid (bad chunk, too large) mid-exchange.
-            _error = error.Reason;
-            if (_response is null && _status == 0)
+            exchange.Error = error.Reason;
+            if (exchange.Response is null && exchange.Status == 0)
             {
                 ReleaseUpstream(reusable: false);
                 ReleaseBackend();
                 RespondLocal(ProxyErrors.OfParseError(error), close: true, error.Reason);
                 return;
             }
-            LogExchange(_status);
+            LogExchange(exchange.Status);
             FailStage(new InvalidOperationException(error.Reason));
         }
 
@@ -756,7 +734,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void StartRead()
         {
             var conn = _conn!;
-            if (!conn.MakeRoom(_pool!.Settings.Limits.MaxHeadBytes))
+            if (!conn.MakeRoom(Exchange.Pool!.Settings.Limits.MaxHeadBytes))
             {
                 RespondUpstreamError(ProxyError.UpstreamResponseHeadTooLarge);
                 return;
@@ -791,7 +769,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _pendingRead = default;
             if (_conn is null || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
             if (n > 0) _conn.ReadEnd += n;
-            if (_response is null)
+            if (Exchange.Response is null)
             {
                 if (n <= 0)
                 {
@@ -819,11 +797,12 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void TryParseResponseHead()
         {
             var conn = _conn!;
+            var request = Exchange.Request!;
+            var limits = Exchange.Pool!.Settings.Limits;
             while (true)
             {
                 var span = conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered);
-                var limits = _pool!.Settings.Limits;
-                var status = Http1ResponseParser.TryParse(span, _request!.Method == "HEAD", limits.MaxHeadBytes,
+                var status = Http1ResponseParser.TryParse(span, request.Method == "HEAD", limits.MaxHeadBytes,
                     limits.MaxHeaders, out var head, out var consumed, out var error);
                 if (status == ParseStatus.Incomplete)
                 {
@@ -838,7 +817,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 conn.ReadStart += consumed;
                 if (head!.Status == 101)
                 {
-                    if (_request.IsUpgrade && !_request.HasBody)
+                    if (request.IsUpgrade && !request.HasBody)
                     {
                         BeginUpgradeTunnel(head);
                         return;
@@ -863,7 +842,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         /// </summary>
         private void ForwardInterim(HttpResponseHead head)
         {
-            var request = _request!;
+            var request = Exchange.Request!;
             if (request.Version < 11 || head.Status == 100 && request.ExpectContinue) return;
             HopByHopHeaders.Strip(head.Headers);
             AppendVia(head.Headers, head.Version);
@@ -872,8 +851,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private void OnResponseHead(HttpResponseHead head)
         {
-            var pool = _pool!;
-            if (_forwardProxy is { } proxy && proxy.RefusedCredentials(head))
+            var exchange = Exchange;
+            var pool = exchange.Pool!;
+            var request = exchange.Request!;
+            if (exchange.UpstreamProxy is { } proxy && proxy.RefusedCredentials(head))
             {
                 // The upstream proxy refused the credentials (or wants some): the client cannot fix that with
                 // its own Proxy-Authorization, which is not forwarded, so it is the gateway's failure.
@@ -882,11 +863,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             // A 5xx is the backend's failure at once; anything else is a success only once its body arrived whole.
             if (head.Status >= 500) RecordFailure();
-            else _answeredAt = Stopwatch.GetTimestamp();
-            if (pool.RetryStatuses[head.Status] && _mayResend && !_request!.HasBody &&
-                _attempt < pool.Settings.Retries.Attempts)
+            else exchange.AnsweredAt = Stopwatch.GetTimestamp();
+            if (pool.RetryStatuses[head.Status] && exchange.MayResend && !request.HasBody &&
+                exchange.Attempt < pool.Settings.Retries.Attempts)
             {
-                var failed = _backend!;
+                var failed = exchange.Backend!;
                 // A retried status below 500 was still an answer: the backend is credited before it is left.
                 SettleSuccess();
                 ReleaseUpstream(reusable: false);
@@ -897,18 +878,17 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 return;
             }
 
-            _response = head;
-            _status = head.Status;
+            exchange.Response = head;
+            exchange.Status = head.Status;
             SetDeadline(DeadlineKind.ClientSend, ClientSendTimeoutMs);
             _upstreamFraming = head.Framing;
             _responseRemaining = head.ContentLength;
             if (head.Framing == BodyFraming.Chunked) _responseChunks.Reset();
 
-            var request = _request!;
             var headers = head.Headers;
             HopByHopHeaders.Strip(headers);
             AppendVia(headers, head.Version);
-            if (_limitVerdict is { } verdict) AddRateLimitHeaders(headers, verdict);
+            foreach (var filter in exchange.Pipeline.ResponseHeadFilters) filter.OnResponseHead(exchange, head);
 
             _clientFraming = head.Framing switch
             {
@@ -918,7 +898,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             };
             // Trailers reach the client only in a chunked body: elsewhere, announcing them would be false.
             if (_clientFraming != BodyFraming.Chunked) headers.Remove("Trailer");
-            if (_clientFraming == BodyFraming.UntilClose || !RequestBodyComplete) _closeAfterResponse = true;
+            if (_clientFraming == BodyFraming.UntilClose || !exchange.RequestBodyComplete) _closeAfterResponse = true;
             if (_closeAfterResponse) headers.Add("Connection", "close");
             else if (request.Version == 10) headers.Add("Connection", "keep-alive");
 
@@ -972,7 +952,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             if (!data.IsEmpty) Emit(new ResponseBodyPart(data));
             if (complete)
             {
-                EndResponse(trailers, upstreamReusable: _response!.KeepAlive);
+                EndResponse(trailers, upstreamReusable: Exchange.Response!.KeepAlive);
                 return;
             }
             if (data.IsEmpty)
@@ -992,14 +972,15 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         /// </summary>
         private void AbortResponse(string reason, bool backendAtFault)
         {
+            var exchange = Exchange;
             if (!backendAtFault) SettleSuccess();
-            else if (_answeredAt != 0 && _backend is not null)
+            else if (exchange.AnsweredAt != 0 && exchange.Backend is not null)
             {
-                _answeredAt = 0;
+                exchange.AnsweredAt = 0;
                 RecordFailure();
             }
-            _error = reason;
-            LogExchange(_status);
+            exchange.Error = reason;
+            LogExchange(exchange.Status);
             FailStage(new IOException(reason));
         }
 
@@ -1008,6 +989,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private ByteString TakeBody(out bool complete, out HttpHeaderList? trailers, out string? bad)
         {
             var conn = _conn!;
+            var exchange = Exchange;
             complete = false;
             trailers = null;
             bad = null;
@@ -1020,7 +1002,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     conn.ReadStart += n;
                     _responseRemaining -= n;
                     complete = _responseRemaining == 0;
-                    _bytesOut += n;
+                    exchange.BytesOut += n;
                     return data;
                 }
                 case BodyFraming.UntilClose:
@@ -1028,7 +1010,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     var n = conn.Buffered;
                     var data = n == 0 ? ByteString.Empty : ByteString.CopyFrom(conn.Buffer, conn.ReadStart, n);
                     conn.ReadStart += n;
-                    _bytesOut += n;
+                    exchange.BytesOut += n;
                     return data;
                 }
                 case BodyFraming.Chunked:
@@ -1047,7 +1029,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                         {
                             var piece = ByteString.CopyFrom(conn.Buffer, conn.ReadStart + offset, length);
                             result = result.IsEmpty ? piece : result.Concat(piece);
-                            _bytesOut += length;
+                            exchange.BytesOut += length;
                         }
                         conn.ReadStart += consumed;
                         if (step == ChunkStep.Done)
@@ -1069,31 +1051,29 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private void EndResponse(HttpHeaderList? trailers, bool upstreamReusable, bool emitEnd = true)
         {
-            _responseDone = true;
+            var exchange = Exchange;
+            exchange.ResponseDone = true;
             SettleSuccess();
             // Reuse only a connection whose exchange finished cleanly on both sides.
             var reusable = upstreamReusable && _conn is not null && _conn.Buffered == 0 && !_sending &&
-                           (_requestSent || !_request!.HasBody);
+                           (exchange.RequestSent || !exchange.Request!.HasBody);
             ReleaseUpstream(reusable);
             ReleaseBackend();
             if (emitEnd) Emit(trailers is null ? ResponseEndPart.NoTrailers : new ResponseEndPart(trailers));
-            LogExchange(_status);
+            LogExchange(exchange.Status);
             CompleteExchangeIfDone();
         }
 
-        /// <summary>Every byte of the request body was received (the decoder's end marker may still be pending).</summary>
-        private bool RequestBodyComplete =>
-            _requestFullyRead || _request is { Chunked: false } r && _bytesIn >= r.ContentLength;
-
         private void CompleteExchangeIfDone()
         {
-            if (!RequestBodyComplete)
+            var exchange = Exchange;
+            if (!exchange.RequestBodyComplete)
             {
                 // The rest of the request body is unread: the connection cannot carry another request.
                 _closeAfterResponse = true;
             }
-            else if (!_requestFullyRead) _awaitingEndPart = true;
-            _request = null;
+            else if (!exchange.RequestFullyRead) _awaitingEndPart = true;
+            _exchange = null;
             if (_closeAfterResponse || _draining)
             {
                 _phase = Phase.Closing;
@@ -1115,30 +1095,33 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private void OnUpstreamBroken(string reason)
         {
-            var backend = _backend!;
+            var exchange = Exchange;
+            var backend = exchange.Backend!;
             var reused = _connReused;
             ReleaseUpstream(reusable: false);
             // A kept-alive connection that failed before any response byte: the backend may have closed it just as
             // it was rented, or may have processed the request. Once, on a fresh connection, and only for a
             // request that may be sent again and whose body is still in hand (RFC 9112 §9.3.1.1).
-            if (reused && _response is null && _mayResend && (!_request!.HasBody || !_bodyStarted) && _staleRetries < 1)
+            var answered = exchange.Response is not null;
+            if (reused && !answered && exchange.MayResend && (!exchange.Request!.HasBody || !exchange.RequestBodyStarted) &&
+                exchange.StaleRetries < 1)
             {
-                _staleRetries++;
-                _bodyStarted = false;
+                exchange.StaleRetries++;
+                exchange.RequestBodyStarted = false;
                 _phase = Phase.Connecting;
                 Connect(backend);
                 return;
             }
-            if (_response is null) RecordFailure();
+            if (!answered) RecordFailure();
             ReleaseBackend();
-            if (_response is null && _mayResend && !_bodyStarted && TryScheduleRetry(backend)) return;
-            if (_response is null && _status == 0)
+            if (!answered && exchange.MayResend && !exchange.RequestBodyStarted && TryScheduleRetry(backend)) return;
+            if (!answered && exchange.Status == 0)
             {
                 RespondUpstreamError(ProxyError.UpstreamBroken, reason);
                 return;
             }
-            _error = reason;
-            LogExchange(_status);
+            exchange.Error = reason;
+            LogExchange(exchange.Status);
             FailStage(new IOException(reason));
         }
 
@@ -1146,12 +1129,13 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void RespondUpstreamError(ProxyError error, string? reason = null, string? detail = null)
         {
             // Still holding the backend without an answer from it: its failure (timeout, malformed head).
-            if (_response is null && _backend is not null) RecordFailure();
+            var exchange = Exchange;
+            if (exchange.Response is null && exchange.Backend is not null) RecordFailure();
             if (detail is not null)
-                Log.Warning("Upstream {0} sent a malformed response: {1}", _upstreamAddress ?? "?", detail);
+                Log.Warning("Upstream {0} sent a malformed response: {1}", exchange.UpstreamAddress ?? "?", detail);
             ReleaseUpstream(reusable: false);
             ReleaseBackend();
-            RespondLocal(error, close: !RequestBodyComplete || _closeAfterResponse, reason, detail: detail);
+            RespondLocal(error, close: !exchange.RequestBodyComplete || _closeAfterResponse, reason, detail: detail);
         }
 
         /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces. Its status
@@ -1159,12 +1143,13 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void RespondLocal(ProxyError error, bool close, string? reason = null, HttpHeaderList? extra = null,
             string? detail = null)
         {
+            var exchange = Exchange;
             var status = ProxyErrors.StatusOf(error);
             reason ??= ProxyErrors.TextOf(error);
-            _status = status;
-            _error = detail is null ? reason : reason + ": " + detail;
+            exchange.Status = status;
+            exchange.Error = detail is null ? reason : reason + ": " + detail;
             _deadlineKind = DeadlineKind.None;
-            if (close || !RequestBodyComplete) _closeAfterResponse = true;
+            if (close || !exchange.RequestBodyComplete) _closeAfterResponse = true;
             var text = HttpStatusText.Get(status);
             var body = Encoding.UTF8.GetBytes(status + " " + text + ": " + reason + "\n");
             var headers = new HttpHeaderList(4);
@@ -1173,20 +1158,20 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             if (extra is not null)
                 for (var i = 0; i < extra.Count; i++) headers.Add(extra[i].Key, extra[i].Value);
             if (_closeAfterResponse) headers.Add("Connection", "close");
-            else if (_request?.Version == 10) headers.Add("Connection", "keep-alive");
-            var headOnly = _request?.Method == "HEAD";
+            else if (exchange.Request?.Version == 10) headers.Add("Connection", "keep-alive");
+            var headOnly = exchange.Request?.Method == "HEAD";
             Emit(new ResponseHeadPart
             {
                 Status = status, Headers = headers, Framing = headOnly ? BodyFraming.None : BodyFraming.ContentLength,
                 Body = headOnly ? ByteString.Empty : ByteString.FromBytes(body), Complete = true,
             });
-            _bytesOut = headOnly ? 0 : body.Length;
+            exchange.BytesOut = headOnly ? 0 : body.Length;
             LogExchange(status);
-            _responseDone = true;
+            exchange.ResponseDone = true;
             _phase = Phase.Closing;
             if (_closeAfterResponse)
             {
-                _request = null;
+                _exchange = null;
                 if (_outQueue.Count == 0) FinishConnection();
                 return;
             }
@@ -1213,23 +1198,25 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         /// <summary>The response arrived whole (or the client gave up on it): the backend answered well.</summary>
         private void SettleSuccess()
         {
-            if (_answeredAt == 0 || _backend is null) return;
-            _backend.RecordSuccess(_attemptStart, _answeredAt);
-            _answeredAt = 0;
+            var exchange = Exchange;
+            if (exchange.AnsweredAt == 0 || exchange.Backend is null) return;
+            exchange.Backend.RecordSuccess(exchange.AttemptStart, exchange.AnsweredAt);
+            exchange.AnsweredAt = 0;
         }
 
         /// <summary>Counts a failure of the current attempt's backend for the cluster, and has it reported now.</summary>
         private void RecordFailure()
         {
-            _backend!.RecordFailure(_attemptStart);
-            _pool!.RequestReport();
+            var exchange = Exchange;
+            exchange.Backend!.RecordFailure(exchange.AttemptStart);
+            exchange.Pool!.RequestReport();
         }
 
         private void ReleaseBackend()
         {
-            var backend = _backend;
-            if (backend is null) return;
-            _backend = null;
+            // Also called from PostStop, when no exchange may be in progress.
+            if (_exchange is not { Backend: { } backend } exchange) return;
+            exchange.Backend = null;
             backend.EndRequest();
         }
 
@@ -1238,21 +1225,22 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private void LogExchange(int status)
         {
             if (!_runtime.AccessLog.Enabled) return;
-            var request = _request;
+            var exchange = Exchange;
+            var request = exchange.Request;
             _runtime.AccessLog.Write(new AccessLogEntry
             {
                 Time = DateTime.UtcNow,
-                Client = _clientAddress,
+                Client = exchange.Client,
                 Method = request?.Method,
                 Host = request?.Host,
                 Path = request?.Path,
-                Route = _route?.Name,
-                Upstream = _upstreamAddress,
+                Route = exchange.Route?.Name,
+                Upstream = exchange.UpstreamAddress,
                 Status = status,
-                BytesIn = _bytesIn,
-                BytesOut = _bytesOut,
-                DurationMs = Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds,
-                Error = _error,
+                BytesIn = exchange.BytesIn,
+                BytesOut = exchange.BytesOut,
+                DurationMs = Stopwatch.GetElapsedTime(exchange.StartTimestamp).TotalMilliseconds,
+                Error = exchange.Error,
             });
         }
 
@@ -1288,7 +1276,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _sendDeadline = 0;
             if (_conn is null || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
             const string reason = "upstream did not take the request in time";
-            if (_response is null && _status == 0)
+            if (Exchange is { Response: null, Status: 0 })
             {
                 RespondUpstreamError(ProxyError.UpstreamSendTimeout);
                 return;
@@ -1300,7 +1288,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         {
             if (ReferenceEquals(timerKey, RetryTimer))
             {
-                if (_phase == Phase.Connecting && _request is not null) StartAttempt(_avoidOnRetry);
+                if (_phase == Phase.Connecting && _exchange is { } exchange) StartAttempt(exchange.AvoidOnRetry);
                 return;
             }
             _timerFiresAt = long.MaxValue;
@@ -1326,6 +1314,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     if (now >= headDeadline)
                     {
                         // Slowloris guard: the head did not arrive in time.
+                        StartExchange(null);
                         RespondLocal(ProxyError.RequestHeadTimeout, close: true);
                         return;
                     }
@@ -1341,13 +1330,22 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 case DeadlineKind.TunnelIdle:
                     OnTunnelIdleCheck(now);
                     return;
+                case DeadlineKind.Response or DeadlineKind.ClientSend when _exchange is null:
+                    // The exchange ended (and was logged) while its last bytes wait for the client to take them.
+                    if (now < _deadline)
+                    {
+                        ArmTimeout(_deadline - now);
+                        return;
+                    }
+                    FailStage(new IOException("client did not read the response in time"));
+                    return;
                 case DeadlineKind.Response:
                     if (now < _deadline)
                     {
                         ArmTimeout(_deadline - now);
                         return;
                     }
-                    if (_response is null)
+                    if (Exchange.Response is null)
                     {
                         RespondUpstreamError(ProxyError.UpstreamResponseTimeout);
                         return;

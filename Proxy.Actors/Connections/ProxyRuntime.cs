@@ -1,3 +1,4 @@
+using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Limits;
 using Proxy.Actors.Logging;
@@ -19,6 +20,7 @@ public sealed class RuntimeSnapshot
         Routes = routes;
         Pools = pools;
         Forwarders = forwarders ?? new Dictionary<string, ForwardRuntime>();
+        _pipelines = RoutePipeline.ForRoutes(settings.Routes.Select(r => r.Name), limiter);
         Limits = new HttpLimits
         {
             MaxHeadBytes = settings.Limits.MaxHeadBytes,
@@ -34,6 +36,12 @@ public sealed class RuntimeSnapshot
     /// <summary>Per forward-mode listener, by listener name.</summary>
     public IReadOnlyDictionary<string, ForwardRuntime> Forwarders { get; }
     public HttpLimits Limits { get; }
+
+    private readonly IReadOnlyDictionary<string, RoutePipeline> _pipelines;
+
+    /// <summary>The route's filters per phase.</summary>
+    public RoutePipeline PipelineFor(CompiledRoute route) =>
+        _pipelines.TryGetValue(route.Name, out var pipeline) ? pipeline : RoutePipeline.Empty;
     /// <summary>Rate limits (L2 leases); null when none are configured.</summary>
     public LimiterRuntime? Limiter { get; }
 }

@@ -16,13 +16,14 @@ public enum ProxyError
     HttpVersionNotSupported,
     RequestHeadTimeout,
 
-    // Routing and limits.
+    // Routing and request filters.
     ConnectNotAllowed,
     NoRoute,
     NoPool,
     RateLimited,
     QuotaUsedUp,
     RateLimitStoreUnavailable,
+    RequestFilterFailed,
 
     // The backend side.
     NoHealthyBackend,

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Proxy.Actors.Forwarding;
+using Proxy.Actors.Limits;
+using Proxy.Actors.Pools;
+using Proxy.Shared.Forwarding;
+using Proxy.Shared.Http;
+using Proxy.Shared.Routing;
+
+namespace Proxy.Actors.Exchange;
+
+/// <summary>
+/// Everything one request/response exchange knows: created when a request head arrives (or when the node answers
+/// before one was parsed) and dropped when the exchange ends, so nothing carries over to the next request on the
+/// connection. It holds no framing or socket state: the connection's stage owns those, and phases see the exchange
+/// only through this object.
+/// </summary>
+public sealed class ExchangeContext
+{
+    /// <param name="request">Null when the node answers without a parsed head (a malformed or late one).</param>
+    public ExchangeContext(HttpRequestHead? request, string client)
+    {
+        Request = request;
+        Client = client;
+        StartTimestamp = Stopwatch.GetTimestamp();
+        RequestFullyRead = request is not { HasBody: true };
+    }
+
+    public HttpRequestHead? Request { get; }
+
+    /// <summary>The client's address as the access log and the forwarding headers show it.</summary>
+    public string Client { get; }
+
+    /// <summary>When the exchange began (<see cref="Stopwatch"/> ticks).</summary>
+    public long StartTimestamp { get; }
+
+    // ---------------------------------------------------------------- routing and request filters
+
+    public CompiledRoute? Route { get; set; }
+
+    public PoolRuntime? Pool { get; set; }
+
+    /// <summary>The route's filters per phase (none on forward listeners).</summary>
+    public RoutePipeline Pipeline { get; set; } = RoutePipeline.Empty;
+
+    /// <summary>The request filter to run next.</summary>
+    public int NextRequestFilter { get; set; }
+
+    /// <summary>The allowed verdict with the fewest tokens left: its figures go out as RateLimit-* headers.</summary>
+    public LimitVerdict? LimitVerdict { get; set; }
+
+    // ---------------------------------------------------------------- forward mode (X1)
+
+    /// <summary>The forward listener's state, for a request on a forward listener.</summary>
+    public ForwardRuntime? Forward { get; set; }
+
+    /// <summary>The upstream proxy the request goes through (null: straight to the target).</summary>
+    public UpstreamProxy? UpstreamProxy { get; set; }
+
+    /// <summary>That upstream proxy as a backend with its connection pool; every attempt goes to it.</summary>
+    public Backend? UpstreamProxyBackend { get; set; }
+
+    // ---------------------------------------------------------------- upstream attempts
+
+    /// <summary>The backend of the current attempt, held (counted as in flight) until released.</summary>
+    public Backend? Backend { get; set; }
+
+    /// <summary>Where the request went last, for the access log.</summary>
+    public string? UpstreamAddress { get; set; }
+
+    /// <summary>Retries made so far (0 on the first attempt).</summary>
+    public int Attempt { get; set; }
+
+    /// <summary>Resends after a kept-alive connection failed before any response byte (at most one).</summary>
+    public int StaleRetries { get; set; }
+
+    /// <summary>The request may be sent again once written (idempotent, Idempotency-Key, or opted in).</summary>
+    public bool MayResend { get; set; }
+
+    /// <summary>The backend a retry should avoid.</summary>
+    public Backend? AvoidOnRetry { get; set; }
+
+    /// <summary>When the current attempt began (<see cref="Stopwatch"/> ticks).</summary>
+    public long AttemptStart { get; set; }
+
+    /// <summary>When the current attempt's response head arrived; 0 once its outcome is recorded.</summary>
+    public long AnsweredAt { get; set; }
+
+    // ---------------------------------------------------------------- progress
+
+    /// <summary>The request head went upstream and its body began to follow.</summary>
+    public bool RequestBodyStarted { get; set; }
+
+    /// <summary>The whole request (head and body) went upstream.</summary>
+    public bool RequestSent { get; set; }
+
+    /// <summary>The client's whole request was read, end marker included.</summary>
+    public bool RequestFullyRead { get; set; }
+
+    public HttpResponseHead? Response { get; set; }
+
+    /// <summary>The response (relayed or the node's own) was handed to the client whole.</summary>
+    public bool ResponseDone { get; set; }
+
+    /// <summary>The status sent to the client; 0 while none was.</summary>
+    public int Status { get; set; }
+
+    /// <summary>Why the exchange failed or ended early, for the access log; null when it went well.</summary>
+    public string? Error { get; set; }
+
+    public long BytesIn { get; set; }
+
+    public long BytesOut { get; set; }
+
+    /// <summary>Every byte of the request body was received (the end marker may still be pending).</summary>
+    public bool RequestBodyComplete => RequestFullyRead || Request is { Chunked: false } r && BytesIn >= r.ContentLength;
+}
