@@ -23,7 +23,8 @@ namespace Proxy.Shared.Configuration;
 /// <item>Shapes on which Akka's parser can loop forever (found by fuzzing) are reported here with their line:
 /// '=' or ':' directly inside a list or inside a value, an object or list where a key belongs, a key without a value,
 /// a key path with an empty element, a triple-quoted string (not supported), characters HOCON allows only inside quotes,
-/// a space other than a plain space or tab outside quotes, a substitution whose inside is not a path.</item>
+/// a space other than a plain space or tab outside quotes, a substitution whose inside is not a path, a second object
+/// right after <c>key { … }</c>.</item>
 /// </list>
 /// </remarks>
 internal static partial class HoconPreprocessor
@@ -221,6 +222,13 @@ internal static partial class HoconPreprocessor
                 // HOCON joins objects with objects and lists with lists (and either with a substitution), never
                 // with text or with each other: `x { … }`, `[ … ] { … }` (Akka 1.5 can loop forever on them).
                 var kind = c == '{' ? ValueKind.Object : ValueKind.List;
+                // `a { … } { … }`: a second object after a key without '=' (Akka 1.5 looped forever on it inside a list
+                // element, found by fuzzing); with '=' it is HOCON's object merge and Akka reads it.
+                if (c == '{' && top.IsObject && top.ObjectWithoutSeparator && top.Kind == ValueKind.Object)
+                {
+                    var key = output.ToString(top.ItemStart, top.ValueStart - top.ItemStart).Trim();
+                    return Stop($"a second object right after '{key} {{ … }}': merge them into one, or write {key} = {{ … }} {{ … }}");
+                }
                 if (top.Kind == ValueKind.Simple) return Stop($"text and {(c == '{' ? "an object" : "a list")} in one value: quote the text or put a comma or newline between them");
                 if (top.Kind is ValueKind.Object or ValueKind.List && top.Kind != kind) return Stop("a list and an object in one value: put a comma or newline between them");
                 if (top.Kind == ValueKind.None) top.Kind = kind;

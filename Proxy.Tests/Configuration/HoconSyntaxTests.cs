@@ -135,6 +135,7 @@ public class HoconSyntaxTests
     [InlineData("routes = [ { name = r, pool = \"\"\"api\"\"\" } ]", "line 6: triple-quoted (multi-line) strings are not supported: write \"…\" (\\n for a line break)")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  p { b = [ \"x\", { a {\n  p = y } 2 } ] }", "line 8: text right after an object in one value: put a comma or newline between them")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  p { b = [ [ 1 ] \"x\" ] }", "line 7: text right after a list in one value")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  y { s = [ { b = 1, a { t = \"\" } { i { } } } ] }", "line 7: a second object right after 'a { … }': merge them into one, or write a = { … } { … }")]
     public async Task AShapeAkkasParserNeverFinishes_IsReported(string routes, string expected)
     {
         var task = Task.Run(() => Problems(Config(routes: routes.Replace("routes = ", ""))));
@@ -200,6 +201,16 @@ public class HoconSyntaxTests
             routes: "[ { name = a, match = { path-prefix = \"/a\" }, pool =api }, { name = b, match { path-prefix = \"/b\" }, pool = api } ]"));
         Assert.Equal(["a", "b"], settings.Routes.Select(r => r.Name));
         Assert.All(settings.Routes, r => Assert.Equal("api", r.Pool));
+    }
+
+    /// <summary>HOCON's object merge (`key = { … } { … }`) stays readable; only after `key { … }` (no '=') is a second
+    /// object refused (Akka 1.5 looped forever on it inside a list element, found by fuzzing).</summary>
+    [Fact]
+    public void TwoObjectsAfterASeparator_AreMerged()
+    {
+        var settings = LoadValid(Config(extra: "timeouts = { idle = 9s } { request-head = 3s }"));
+        Assert.Equal(TimeSpan.FromSeconds(9), settings.Timeouts.Idle);
+        Assert.Equal(TimeSpan.FromSeconds(3), settings.Timeouts.RequestHead);
     }
 
     [Fact]
