@@ -301,7 +301,7 @@ public sealed partial class ProxyExchangeStage
         {
             if (_phase != Phase.Tunnel) return;
             Exchange.Error = error;
-            LogExchange(Exchange.Status);
+            CompleteExchange(Exchange.Status);
             _phase = Phase.Closing;
             _exchange = null;
             CloseTunnel();

@@ -236,7 +236,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     {
                         // The client went away mid-body: the backend must not see a truncated request as complete.
                         exchange.Error = "client closed during request body";
-                        LogExchange(499);
+                        CompleteExchange(499);
                         CompleteStage();
                     }
                     else _closeAfterResponse = true;
@@ -270,9 +270,9 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 var exchange = Exchange;
                 SettleSuccess();
                 exchange.Error ??= "client closed";
-                LogExchange(exchange.Status == 0 ? 499 : exchange.Status);
+                CompleteExchange(exchange.Status == 0 ? 499 : exchange.Status);
             }
-            else if (_phase == Phase.Tunnel) LogExchange(Exchange.Status);
+            else if (_phase == Phase.Tunnel) CompleteExchange(Exchange.Status);
             CompleteStage();
         }
 
@@ -687,7 +687,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             {
                 // Answered before the body ended: the connection closes once the answer left.
                 if (_phase == Phase.Closing && _closeAfterResponse && _outQueue.Count == 0) FinishConnection();
-                else if (exchange is { ResponseDone: true }) CompleteExchangeIfDone();
+                else if (exchange is { ResponseDone: true }) AfterResponse();
                 return;
             }
             if (exchange.Request!.Chunked)
@@ -725,7 +725,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 RespondLocal(ProxyErrors.OfParseError(error), close: true, error.Reason);
                 return;
             }
-            LogExchange(exchange.Status);
+            CompleteExchange(exchange.Status);
             FailStage(new InvalidOperationException(error.Reason));
         }
 
@@ -980,7 +980,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 RecordFailure();
             }
             exchange.Error = reason;
-            LogExchange(exchange.Status);
+            CompleteExchange(exchange.Status);
             FailStage(new IOException(reason));
         }
 
@@ -1060,11 +1060,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             ReleaseUpstream(reusable);
             ReleaseBackend();
             if (emitEnd) Emit(trailers is null ? ResponseEndPart.NoTrailers : new ResponseEndPart(trailers));
-            LogExchange(exchange.Status);
-            CompleteExchangeIfDone();
+            CompleteExchange(exchange.Status);
+            AfterResponse();
         }
 
-        private void CompleteExchangeIfDone()
+        private void AfterResponse()
         {
             var exchange = Exchange;
             if (!exchange.RequestBodyComplete)
@@ -1121,7 +1121,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 return;
             }
             exchange.Error = reason;
-            LogExchange(exchange.Status);
+            CompleteExchange(exchange.Status);
             FailStage(new IOException(reason));
         }
 
@@ -1166,7 +1166,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 Body = headOnly ? ByteString.Empty : ByteString.FromBytes(body), Complete = true,
             });
             exchange.BytesOut = headOnly ? 0 : body.Length;
-            LogExchange(status);
+            CompleteExchange(status);
             exchange.ResponseDone = true;
             _phase = Phase.Closing;
             if (_closeAfterResponse)
@@ -1175,7 +1175,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 if (_outQueue.Count == 0) FinishConnection();
                 return;
             }
-            CompleteExchangeIfDone();
+            AfterResponse();
         }
 
         private void FinishConnection()
@@ -1220,28 +1220,13 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             backend.EndRequest();
         }
 
-        /// <summary>One access-log line per response the node sends; without a parsed head (a malformed or late one)
-        /// the line has what is known: client, status, bytes and the reason as <c>error</c>.</summary>
-        private void LogExchange(int status)
+        /// <summary>The exchange's completion point, once per exchange: every response the node sends (relayed or its
+        /// own) and every exchange that ended early reaches the observers (the access log first).</summary>
+        private void CompleteExchange(int status)
         {
-            if (!_runtime.AccessLog.Enabled) return;
             var exchange = Exchange;
-            var request = exchange.Request;
-            _runtime.AccessLog.Write(new AccessLogEntry
-            {
-                Time = DateTime.UtcNow,
-                Client = exchange.Client,
-                Method = request?.Method,
-                Host = request?.Host,
-                Path = request?.Path,
-                Route = exchange.Route?.Name,
-                Upstream = exchange.UpstreamAddress,
-                Status = status,
-                BytesIn = exchange.BytesIn,
-                BytesOut = exchange.BytesOut,
-                DurationMs = Stopwatch.GetElapsedTime(exchange.StartTimestamp).TotalMilliseconds,
-                Error = exchange.Error,
-            });
+            if (!exchange.Complete(status)) return;
+            foreach (var observer in _runtime.Observers) observer.OnExchangeCompleted(exchange);
         }
 
         // ---------------------------------------------------------------- drain and timeouts

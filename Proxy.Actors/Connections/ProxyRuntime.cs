@@ -59,6 +59,7 @@ public sealed class ProxyRuntime
     {
         _current = initial;
         AccessLog = accessLog;
+        Observers = accessLog.Enabled ? [new AccessLogObserver(accessLog)] : [];
         ClusterState = clusterState;
     }
 
@@ -68,6 +69,9 @@ public sealed class ProxyRuntime
 
     public RuntimeSnapshot Current => _current;
     public AccessLog AccessLog { get; }
+
+    /// <summary>Told of every completed exchange: the access log (when on); metrics and tracing next.</summary>
+    public IExchangeObserver[] Observers { get; }
     public bool Draining => _draining;
 
     public void Publish(RuntimeSnapshot snapshot) => _current = snapshot;

@@ -111,6 +111,24 @@ public sealed class ExchangeContext
 
     public long BytesOut { get; set; }
 
+    /// <summary>The observers were told (once per exchange).</summary>
+    public bool Completed { get; private set; }
+
+    /// <summary>From the start to completion (or to now while the exchange runs).</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(StartTimestamp, _endTimestamp == 0 ? Stopwatch.GetTimestamp() : _endTimestamp);
+
+    private long _endTimestamp;
+
+    /// <summary>Ends the exchange with the status the client got (499 when it left first); false when it had ended.</summary>
+    public bool Complete(int status)
+    {
+        if (Completed) return false;
+        Completed = true;
+        Status = status;
+        _endTimestamp = Stopwatch.GetTimestamp();
+        return true;
+    }
+
     /// <summary>Every byte of the request body was received (the end marker may still be pending).</summary>
     public bool RequestBodyComplete => RequestFullyRead || Request is { Chunked: false } r && BytesIn >= r.ContentLength;
 }
