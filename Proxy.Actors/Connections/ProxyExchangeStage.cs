@@ -12,6 +12,7 @@ using Proxy.Actors.Forwarding;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Transport;
+using Proxy.Actors.Upstream;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
@@ -89,7 +90,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private readonly ProxyRuntime _runtime;
         private readonly ArrayBufferWriter<byte> _writer = new(512);
         private readonly Queue<ResponsePart> _outQueue = new(2);
-        private readonly ChunkedDecoder _responseChunks = new();
+        private readonly ResponseBodyReader _responseBody = new();
         private readonly Action<Task<UpstreamConnection>> _onConnected;
         private readonly Action _onUpstreamSent;
         private readonly Action _onUpstreamRead;
@@ -122,9 +123,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private bool _sendIsLast;
         private ValueTask<int> _pendingSend;
         private ValueTask<int> _pendingRead;
-        private BodyFraming _upstreamFraming;
         private BodyFraming _clientFraming;
-        private long _responseRemaining;
         /// <summary>Environment.TickCount64 by which a pending upstream write must complete; 0 = none pending.</summary>
         private long _sendDeadline;
 
@@ -783,7 +782,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             {
                 // Only a clean FIN ends a close-delimited body (RFC 9112 §8): after a reset or receive error the
                 // client must not see a complete response.
-                if (n == 0 && _upstreamFraming == BodyFraming.UntilClose)
+                if (n == 0 && _responseBody.Framing == BodyFraming.UntilClose)
                 {
                     EndResponse(null, upstreamReusable: false);
                     return;
@@ -881,9 +880,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             exchange.Response = head;
             exchange.Status = head.Status;
             SetDeadline(DeadlineKind.ClientSend, ClientSendTimeoutMs);
-            _upstreamFraming = head.Framing;
-            _responseRemaining = head.ContentLength;
-            if (head.Framing == BodyFraming.Chunked) _responseChunks.Reset();
+            _responseBody.Begin(head);
 
             var headers = head.Headers;
             HopByHopHeaders.Strip(headers);
@@ -984,69 +981,17 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             FailStage(new IOException(reason));
         }
 
-        /// <summary>Takes as much decoded body as the buffer holds (copied out: the buffer is reused).</summary>
+        /// <summary>Takes as much decoded body as the upstream connection has buffered (copied out: the buffer is reused).</summary>
         /// <param name="bad">Why the chunked framing is invalid; null while it is fine.</param>
         private ByteString TakeBody(out bool complete, out HttpHeaderList? trailers, out string? bad)
         {
             var conn = _conn!;
-            var exchange = Exchange;
-            complete = false;
-            trailers = null;
-            bad = null;
-            switch (_upstreamFraming)
-            {
-                case BodyFraming.ContentLength:
-                {
-                    var n = (int)Math.Min(_responseRemaining, conn.Buffered);
-                    var data = n == 0 ? ByteString.Empty : ByteString.CopyFrom(conn.Buffer, conn.ReadStart, n);
-                    conn.ReadStart += n;
-                    _responseRemaining -= n;
-                    complete = _responseRemaining == 0;
-                    exchange.BytesOut += n;
-                    return data;
-                }
-                case BodyFraming.UntilClose:
-                {
-                    var n = conn.Buffered;
-                    var data = n == 0 ? ByteString.Empty : ByteString.CopyFrom(conn.Buffer, conn.ReadStart, n);
-                    conn.ReadStart += n;
-                    exchange.BytesOut += n;
-                    return data;
-                }
-                case BodyFraming.Chunked:
-                {
-                    var result = ByteString.Empty;
-                    while (conn.Buffered > 0)
-                    {
-                        var span = conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered);
-                        var step = _responseChunks.Decode(span, out var consumed, out var offset, out var length, out var error);
-                        if (step == ChunkStep.Invalid)
-                        {
-                            bad = error.Reason;
-                            return ByteString.Empty;
-                        }
-                        if (step == ChunkStep.Data)
-                        {
-                            var piece = ByteString.CopyFrom(conn.Buffer, conn.ReadStart + offset, length);
-                            result = result.IsEmpty ? piece : result.Concat(piece);
-                            exchange.BytesOut += length;
-                        }
-                        conn.ReadStart += consumed;
-                        if (step == ChunkStep.Done)
-                        {
-                            complete = true;
-                            trailers = _responseChunks.Trailers;
-                            if (trailers is not null) TrailerFields.RemoveDisallowed(trailers);
-                            break;
-                        }
-                    }
-                    if (conn.Buffered == 0) conn.ReadStart = conn.ReadEnd = 0;
-                    return result.IsCompact ? result : result.Compact();
-                }
-                default:
-                    complete = true;
-                    return ByteString.Empty;
-            }
+            var start = conn.ReadStart;
+            var data = _responseBody.Take(conn.Buffer, ref start, conn.ReadEnd, out complete, out trailers, out bad);
+            conn.ReadStart = start;
+            if (conn.Buffered == 0) conn.ReadStart = conn.ReadEnd = 0;
+            Exchange.BytesOut += data.Count;
+            return data;
         }
 
         private void EndResponse(HttpHeaderList? trailers, bool upstreamReusable, bool emitEnd = true)
