@@ -167,12 +167,20 @@ internal static partial class HoconPreprocessor
         return j < text.Length && text[j] == ',' ? j + 1 : i;
     }
 
+    /// <summary>Nothing but whitespace and comments since <paramref name="from"/> (a comment is no value: `a = // x`
+    /// newline `}` made Akka 1.5 loop forever, found by fuzzing).</summary>
     private static bool IsBlank(StringBuilder output, int from)
     {
         if (from < 0) return false;
         for (var k = from; k < output.Length; k++)
         {
-            if (!char.IsWhiteSpace(output[k])) return false;
+            var c = output[k];
+            if (c == '#' || c == '/' && k + 1 < output.Length && output[k + 1] == '/')
+            {
+                while (k < output.Length && output[k] != '\n') k++;
+                continue;
+            }
+            if (!char.IsWhiteSpace(c)) return false;
         }
         return true;
     }

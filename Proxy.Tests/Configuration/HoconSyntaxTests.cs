@@ -136,6 +136,7 @@ public class HoconSyntaxTests
     [InlineData("routes = [ { name = r, pool = api } ]\n  p { b = [ \"x\", { a {\n  p = y } 2 } ] }", "line 8: text right after an object in one value: put a comma or newline between them")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  p { b = [ [ 1 ] \"x\" ] }", "line 7: text right after a list in one value")]
     [InlineData("routes = [ { name = r, pool = api } ]\n  y { s = [ { b = 1, a { t = \"\" } { i { } } } ] }", "line 7: a second object right after 'a { … }': merge them into one, or write a = { … } { … }")]
+    [InlineData("routes = [ { name = r, pool = api } ]\n  y { d = [ { s { s: // the value\n  s = [ { n { x = \"\" } } ] } } ] }", "line 8: '=' inside a value: quote the value")]
     public async Task AShapeAkkasParserNeverFinishes_IsReported(string routes, string expected)
     {
         var task = Task.Run(() => Problems(Config(routes: routes.Replace("routes = ", ""))));
@@ -211,6 +212,17 @@ public class HoconSyntaxTests
         var settings = LoadValid(Config(extra: "timeouts = { idle = 9s } { request-head = 3s }"));
         Assert.Equal(TimeSpan.FromSeconds(9), settings.Timeouts.Idle);
         Assert.Equal(TimeSpan.FromSeconds(3), settings.Timeouts.RequestHead);
+    }
+
+    /// <summary>A comment after a separator is no value: the value may follow on the next line, or its absence is
+    /// reported (Akka 1.5 looped forever on `s: // …` before the next field inside a list element, found by fuzzing).</summary>
+    [Fact]
+    public void ACommentAfterASeparator_IsNoValue()
+    {
+        var settings = LoadValid(Config(extra: "timeouts {\n    idle = # seconds, with the unit\n      9s\n  }"));
+        Assert.Equal(TimeSpan.FromSeconds(9), settings.Timeouts.Idle);
+        var problem = Assert.Single(Problems(Config(extra: "timeouts { idle = // none\n }")));
+        Assert.Contains("test.hocon, line 7: 'idle' has no value after its separator", problem);
     }
 
     [Fact]
