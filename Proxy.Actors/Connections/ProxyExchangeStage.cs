@@ -9,15 +9,12 @@ using Akka.Streams;
 using Akka.Streams.Stage;
 using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
-using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Transport;
 using Proxy.Actors.Upstream;
 using Proxy.Shared.Configuration;
-using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
 using Proxy.Shared.LoadBalancing;
-using Proxy.Shared.Routing;
 
 namespace Proxy.Actors.Connections;
 
