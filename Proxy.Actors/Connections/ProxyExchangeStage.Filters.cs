@@ -1,10 +1,12 @@
 using Akka.Event;
 using Proxy.Actors.Exchange;
+using Proxy.Shared.Http;
 
 namespace Proxy.Actors.Connections;
 
-// The request filter phase (rate limits today): the route's filters run in order once the request is routed; one
-// may answer it itself, and a pending one resumes the exchange through an async callback on the connection's actor.
+// The filter phases: request filters run in order once the request is routed (one may answer it itself, and a pending
+// one resumes the exchange through an async callback on the connection's actor); upstream request filters once the
+// request is about to go upstream; response head filters on every response head before it goes to the client.
 public sealed partial class ProxyExchangeStage
 {
     private sealed partial class Logic
@@ -66,6 +68,47 @@ public sealed partial class ProxyExchangeStage
             var filter = exchange.Pipeline.RequestFilters[exchange.NextRequestFilter - 1];
             Log.Error(cause, "Request filter {0} failed", filter.GetType().Name);
             RespondLocal(ProxyError.RequestFilterFailed, close: exchange.Request!.HasBody);
+        }
+
+        /// <summary>Runs the upstream request filters on the request about to go upstream; false when one failed (and
+        /// the request was answered 500).</summary>
+        private bool RunUpstreamRequestFilters()
+        {
+            var exchange = Exchange;
+            foreach (var filter in exchange.Pipeline.UpstreamRequestFilters)
+            {
+                try
+                {
+                    filter.OnUpstreamRequest(exchange, exchange.Request!);
+                }
+                catch (Exception e)
+                {
+                    Log.Error(e, "Upstream request filter {0} failed", filter.GetType().Name);
+                    RespondLocal(ProxyError.RequestFilterFailed, close: exchange.Request!.HasBody);
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>Runs the response head filters on <paramref name="head"/>; false when one failed. On the node's own
+        /// answer a failure is only logged (the answer goes out as it is).</summary>
+        private bool RunResponseHeadFilters(HttpResponseHead head)
+        {
+            var exchange = Exchange;
+            foreach (var filter in exchange.Pipeline.ResponseHeadFilters)
+            {
+                try
+                {
+                    filter.OnResponseHead(exchange, head);
+                }
+                catch (Exception e)
+                {
+                    Log.Error(e, "Response head filter {0} failed", filter.GetType().Name);
+                    if (!exchange.LocalAnswer) return false;
+                }
+            }
+            return true;
         }
     }
 }

@@ -104,6 +104,7 @@ public sealed partial class ProxyExchangeStage
             var headers = head.Headers;
             var upgrade = headers.Get("Upgrade");
             HopByHopHeaders.Strip(headers);
+            RunResponseHeadFilters(head);
             headers.Add("Connection", "Upgrade");
             if (upgrade is not null) headers.Add("Upgrade", upgrade);
             StartTunnel(conn.Socket, leftover, new ResponseHeadPart

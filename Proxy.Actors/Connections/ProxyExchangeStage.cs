@@ -333,7 +333,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private ExchangeContext StartExchange(HttpRequestHead? head)
         {
             _firstRequest = false;
-            return _exchange = new ExchangeContext(head, _clientAddress);
+            // Until a route is found (and when none is) the defaults' middleware applies; forward listeners have none.
+            return _exchange = new ExchangeContext(head, _clientAddress)
+            {
+                Pipeline = _stage._listener.Mode == ListenerMode.Forward ? RoutePipeline.Empty : Snapshot.DefaultPipeline,
+            };
         }
 
         /// <summary>The request passed its filters: on to a backend.</summary>
@@ -345,6 +349,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             pool.Budget.RecordRequest();
             exchange.MayResend = RetrySafety.MayResend(head, exchange.Route!.RetryNonIdempotent ?? pool.Settings.Retries.NonIdempotent);
             PrepareUpstreamHead(head, Snapshot.Settings);
+            if (!RunUpstreamRequestFilters()) return;
             _phase = Phase.Connecting;
             StartAttempt(avoid: null);
         }
@@ -546,11 +551,12 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _writer.ResetWrittenCount();
             // Origin-form targets go byte for byte; absolute-form is reduced to origin-form for the backend.
             // Through an upstream proxy the target is absolute-form (RFC 9112 §3.2.2), kept as the client sent it.
+            // A target a filter rewrote (R3) is origin-form.
             var target = exchange.UpstreamProxy is not null
                 ? head.Target[0] == '/' ? "http://" + head.Authority + head.Target : head.Target
-                : head.Target[0] == '/' || head.Target == "*"
+                : exchange.UpstreamTarget ?? (head.Target[0] == '/' || head.Target == "*"
                     ? head.Target
-                    : head.Query.Length > 0 ? head.Path + "?" + head.Query : head.Path;
+                    : head.Query.Length > 0 ? head.Path + "?" + head.Query : head.Path);
             Http1Writer.WriteRequestLine(_writer, head.Method, target);
             Http1Writer.WriteHeaders(_writer, head.Headers);
             if (head.Chunked) Http1Writer.WriteHeader(_writer, "Transfer-Encoding", "chunked");
@@ -882,7 +888,15 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var headers = head.Headers;
             HopByHopHeaders.Strip(headers);
             AppendVia(headers, head.Version);
-            foreach (var filter in exchange.Pipeline.ResponseHeadFilters) filter.OnResponseHead(exchange, head);
+            if (!RunResponseHeadFilters(head))
+            {
+                // A filter broke on a response the backend gave: the client gets 500 instead of a half-filtered head.
+                SettleSuccess();
+                ReleaseUpstream(reusable: false);
+                ReleaseBackend();
+                RespondLocal(ProxyError.ResponseFilterFailed, close: true);
+                return;
+            }
 
             _clientFraming = head.Framing switch
             {
@@ -1092,6 +1106,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             exchange.Error = detail is null ? reason : reason + ": " + detail;
             _deadlineKind = DeadlineKind.None;
             if (close || !exchange.RequestBodyComplete) _closeAfterResponse = true;
+            exchange.LocalAnswer = true;
             var text = HttpStatusText.Get(status);
             var body = Encoding.UTF8.GetBytes(status + " " + text + ": " + reason + "\n");
             var headers = new HttpHeaderList(4);
@@ -1099,6 +1114,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             headers.Add("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (extra is not null)
                 for (var i = 0; i < extra.Count; i++) headers.Add(extra[i].Key, extra[i].Value);
+            RunResponseHeadFilters(new HttpResponseHead
+            {
+                Status = status, Reason = text, Version = 11, Headers = headers, Framing = BodyFraming.ContentLength,
+                ContentLength = body.Length,
+            });
             if (_closeAfterResponse) headers.Add("Connection", "close");
             else if (exchange.Request?.Version == 10) headers.Add("Connection", "keep-alive");
             var headOnly = exchange.Request?.Method == "HEAD";

@@ -20,7 +20,8 @@ public sealed class RuntimeSnapshot
         Routes = routes;
         Pools = pools;
         Forwarders = forwarders ?? new Dictionary<string, ForwardRuntime>();
-        _pipelines = RoutePipeline.ForRoutes(settings.Routes.Select(r => r.Name), limiter);
+        _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter);
+        DefaultPipeline = RoutePipeline.ForDefaults(settings.Defaults);
         Limits = new HttpLimits
         {
             MaxHeadBytes = settings.Limits.MaxHeadBytes,
@@ -42,6 +43,10 @@ public sealed class RuntimeSnapshot
     /// <summary>The route's filters per phase.</summary>
     public RoutePipeline PipelineFor(CompiledRoute route) =>
         _pipelines.TryGetValue(route.Name, out var pipeline) ? pipeline : RoutePipeline.Empty;
+
+    /// <summary>The filters of an exchange on a reverse listener until a route is found (and when none is).</summary>
+    public RoutePipeline DefaultPipeline { get; }
+
     /// <summary>Rate limits (L2 leases); null when none are configured.</summary>
     public LimiterRuntime? Limiter { get; }
 }

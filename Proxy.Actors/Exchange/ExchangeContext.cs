@@ -48,6 +48,14 @@ public sealed class ExchangeContext
     /// <summary>The allowed verdict with the fewest tokens left: its figures go out as RateLimit-* headers.</summary>
     public LimitVerdict? LimitVerdict { get; set; }
 
+    /// <summary>E6: the request's id (the client's or a generated one); null while none was decided or when the
+    /// route has request ids off.</summary>
+    public string? RequestId { get; set; }
+
+    /// <summary>The request-target sent upstream in origin-form when a filter rewrote it (R3); null: derived from the
+    /// client's. The request head keeps what the client sent (the access log shows that).</summary>
+    public string? UpstreamTarget { get; set; }
+
     // ---------------------------------------------------------------- forward mode (X1)
 
     /// <summary>The forward listener's state, for a request on a forward listener.</summary>
@@ -97,6 +105,9 @@ public sealed class ExchangeContext
     public bool RequestFullyRead { get; set; }
 
     public HttpResponseHead? Response { get; set; }
+
+    /// <summary>The node answered the request itself (an error, a refusal) instead of relaying a response.</summary>
+    public bool LocalAnswer { get; set; }
 
     /// <summary>The response (relayed or the node's own) was handed to the client whole.</summary>
     public bool ResponseDone { get; set; }

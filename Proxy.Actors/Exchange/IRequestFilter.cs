@@ -11,7 +11,7 @@ namespace Proxy.Actors.Exchange;
 /// returned task is pending the filter owns the exchange; the connection touches it again only when the task has
 /// completed (or reads it for the access log if the client leaves meanwhile).
 /// </remarks>
-public interface IRequestFilter
+public interface IRequestFilter : IExchangeFilter
 {
     ValueTask<FilterVerdict> OnRequestAsync(ExchangeContext exchange);
 }

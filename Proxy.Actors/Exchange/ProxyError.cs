@@ -24,6 +24,7 @@ public enum ProxyError
     QuotaUsedUp,
     RateLimitStoreUnavailable,
     RequestFilterFailed,
+    ResponseFilterFailed,
 
     // The backend side.
     NoHealthyBackend,

@@ -48,6 +48,7 @@ public static class ProxyErrors
         Set(ProxyError.QuotaUsedUp, 429, "quota used up");
         Set(ProxyError.RateLimitStoreUnavailable, 503, "rate limit store is unavailable");
         Set(ProxyError.RequestFilterFailed, 500, "request filter failed");
+        Set(ProxyError.ResponseFilterFailed, 500, "response filter failed");
 
         Set(ProxyError.NoHealthyBackend, 503, "no healthy backend available");
         Set(ProxyError.UpstreamConnectionLimit, 503, "upstream connection limit reached");

@@ -129,6 +129,7 @@ public sealed class AccessLog : IAsyncDisposable
         w.WriteString("host", e.Host);
         w.WriteString("path", e.Path);
         w.WriteString("route", e.Route);
+        if (e.RequestId is not null) w.WriteString("requestId", e.RequestId);
         w.WriteString("upstream", e.Upstream);
         w.WriteNumber("status", e.Status);
         w.WriteNumber("bytesIn", e.BytesIn);

@@ -10,6 +10,8 @@ public sealed class AccessLogEntry
     public string? Host { get; init; }
     public string? Path { get; init; }
     public string? Route { get; init; }
+    /// <summary>E6: the request's id (null when request ids are off).</summary>
+    public string? RequestId { get; init; }
     /// <summary>Backend address; never carries credentials.</summary>
     public string? Upstream { get; init; }
     public int Status { get; init; }

@@ -17,6 +17,7 @@ public sealed class AccessLogObserver(AccessLog log) : IExchangeObserver
             Host = request?.Host,
             Path = request?.Path,
             Route = exchange.Route?.Name,
+            RequestId = exchange.RequestId,
             Upstream = exchange.UpstreamAddress,
             Status = exchange.Status,
             BytesIn = exchange.BytesIn,

@@ -32,6 +32,13 @@ public static class ProxyConfigDefaults
             timeout = 15s
           }
           forwarded-header = off
+          defaults {
+            request-id {
+              enabled = on
+              header = "X-Request-ID"
+              generate = on
+            }
+          }
         }
         """;
 }

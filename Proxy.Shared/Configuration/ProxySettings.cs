@@ -35,6 +35,8 @@ public sealed record ProxySettings
     public IReadOnlyList<TcpRouteSettings> TcpRoutes { get; init; } = [];
     /// <summary>Forward-mode listeners: upstream proxy header, default upstream, timeouts, retries, pools.</summary>
     public ForwardSettings Forward { get; init; } = new();
+    /// <summary>Middleware that routes inherit (<c>proxy.defaults</c>); also what applies where no route does.</summary>
+    public RouteDefaults Defaults { get; init; } = new();
 }
 
 public enum PersistenceProvider { Sqlite, PostgreSql }
@@ -253,6 +255,10 @@ public sealed record RouteSettings
     public required string Pool { get; init; }
     /// <summary>The route's <c>retries { non-idempotent }</c>; null = the pool's setting.</summary>
     public bool? RetryNonIdempotent { get; init; }
+    /// <summary>E6, with the keys the route leaves out taken from <c>proxy.defaults.request-id</c>.</summary>
+    public RequestIdSettings RequestId { get; init; } = new();
+    /// <summary>R3: the route's transforms, or the defaults' when it has none; null = none.</summary>
+    public TransformSettings? Transforms { get; init; }
 }
 
 public sealed record RouteMatch

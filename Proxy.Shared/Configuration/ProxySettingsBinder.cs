@@ -18,12 +18,14 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
     public ProxySettings Bind(HoconObjectReader proxy)
     {
         var defaults = new ProxySettings();
+        var routeDefaults = BindDefaults(proxy);
         var settings = new ProxySettings
         {
             Listeners = BindListeners(proxy),
             Admin = BindAdmin(proxy),
             Pools = BindPools(proxy),
-            Routes = BindRoutes(proxy),
+            Routes = BindRoutes(proxy, routeDefaults),
+            Defaults = routeDefaults,
             AccessLog = BindAccessLog(proxy),
             Limits = BindLimits(proxy),
             Timeouts = BindTimeouts(proxy),
@@ -312,7 +314,7 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
         return settings;
     }
 
-    private List<RouteSettings> BindRoutes(HoconObjectReader proxy)
+    private List<RouteSettings> BindRoutes(HoconObjectReader proxy, RouteDefaults inherited)
     {
         var result = new List<RouteSettings>();
         var items = proxy.List("routes");
@@ -326,13 +328,14 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
                 result.Add(new RouteSettings { Name = "", Pool = "" });
                 continue;
             }
-            r.Accept("transforms"); // bound by the transforms feature
             result.Add(new RouteSettings
             {
                 Name = r.String("name") ?? "",
                 Match = BindMatch(r),
                 Pool = r.String("pool") ?? "",
                 RetryNonIdempotent = BindRouteRetries(r),
+                RequestId = BindRequestId(r, inherited.RequestId),
+                Transforms = BindTransforms(r) ?? inherited.Transforms,
             });
             r.ReportUnknownKeys();
         }

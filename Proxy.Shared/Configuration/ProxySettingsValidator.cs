@@ -18,6 +18,7 @@ public static class ProxySettingsValidator
         foreach (var (name, pool) in settings.Pools)
             PoolSettingsValidator.Validate(name, pool, $"proxy.pools.{name}", problems);
         RouteSettingsValidator.Validate(settings.Routes, settings.Pools, problems);
+        MiddlewareSettingsValidator.Validate(settings, problems);
         ValidateLimits(settings.Limits, problems);
         NotNegative(settings.Timeouts.RequestHead, "proxy.timeouts.request-head", problems);
         NotNegative(settings.Timeouts.Idle, "proxy.timeouts.idle", problems);

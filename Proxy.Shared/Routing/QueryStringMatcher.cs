@@ -45,7 +45,8 @@ internal static class QueryStringMatcher
         return false;
     }
 
-    private static bool DecodedEquals(ReadOnlySpan<char> raw, string expected)
+    /// <summary>Whether the raw (percent-encoded) <paramref name="raw"/> decodes to <paramref name="expected"/>.</summary>
+    internal static bool DecodedEquals(ReadOnlySpan<char> raw, string expected)
     {
         if (raw.IndexOf('%') < 0) return raw.SequenceEqual(expected);
         // Percent-decoding never lengthens text, so a shorter raw segment cannot match.

@@ -35,11 +35,11 @@ public class BindingShapeTests
     }
 
     [Fact]
-    public void BlocksForLaterFeatures_AreAcceptedWithoutBeingBound() =>
+    public void BlocksOfEveryFeature_Bind() =>
         LoadValid(Config(
             listeners: """[ { name = s, address = "127.0.0.1:0", tls { certificates = [ { cert = a, key = b } ] } } ]""",
             pools: """api { backends = [ "127.0.0.1:9001" ], health { path = "/healthz" }, breaker { failures = 5 }, policy = consistent-hash, hash-key { header = X-User } }""",
-            routes: """[ { name = r, pool = api, transforms { strip-prefix = "/v1" } } ]""",
+            routes: """[ { name = r, pool = api, match { path-prefix = "/v1/" }, transforms { strip-prefix = "/v1" } } ]""",
             extra: """
                 rate-limits = [ { name = per-ip, key = client-ip, rate = "100/s" } ]
                 tcp-routes = [ { name = pg, listen = "0.0.0.0:5432", pool = api } ]

@@ -16,9 +16,10 @@ namespace Proxy.Tests.Exchange;
 /// lease store answering from a dictionary (the cluster and Redis stores are covered by the rate-limit specs).</summary>
 public sealed class RequestFilterPipelineTests
 {
-    private static readonly RouteTable Routes = RouteTable.Build([
-        new RouteSettings { Name = "api", Pool = "api" },
-    ]);
+    // Request ids off: these tests look at the rate-limit filter alone.
+    private static readonly RouteSettings ApiRoute = new() { Name = "api", Pool = "api", RequestId = new() { Enabled = false } };
+
+    private static readonly RouteTable Routes = RouteTable.Build([ApiRoute]);
 
     private static RateLimitSettings Limit(string name, long burst, StoreFailureMode onFailure = StoreFailureMode.Allow) => new()
     {
@@ -36,7 +37,7 @@ public sealed class RequestFilterPipelineTests
     {
         var limiter = new LimiterRuntime(limits, ["api"]);
         limiter.Attach(ActorRefs.Nobody, "node-1", redis: store);
-        return RoutePipeline.ForRoutes(["api"], limiter)["api"];
+        return RoutePipeline.ForRoutes([ApiRoute], limiter)["api"];
     }
 
     [Fact]
@@ -93,7 +94,7 @@ public sealed class RequestFilterPipelineTests
 
     [Fact]
     public void ARouteWithoutLimits_HasNoFilters() =>
-        Assert.Empty(RoutePipeline.ForRoutes(["api"], limiter: null));
+        Assert.Empty(RoutePipeline.ForRoutes([ApiRoute], limiter: null));
 
     /// <summary>Grants up to <see cref="Tokens"/> in total; the first grant waits for <see cref="Release"/>.</summary>
     private sealed class CountingStore(long tokens) : ILeaseStore

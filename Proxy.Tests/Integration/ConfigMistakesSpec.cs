@@ -24,6 +24,8 @@ public class ConfigMistakesSpec
             "proxy.pools.api.hash-key: hash-key is used only by policy = consistent-hash (this pool's policy is least-requests)" },
         { "malformed host pattern", """routes = [ { name = r, match { host = "api.example.com:http" }, pool = api } ]""", "",
             "proxy.routes[0].match.host: expected a host, '*.example.com' or either with a port (api.example.com:8080), got 'api.example.com:http'" },
+        { "strip-prefix the route does not match", """routes = [ { name = r, pool = api, transforms { strip-prefix = "/api" } } ]""", "",
+            "proxy.routes[0].transforms.strip-prefix: strip-prefix '/api' needs the route to match it: give the route match { path-prefix = \"/api/\" } (or a path or path-prefix under it)" },
         { "seed without a port", "", "PROXY_SEEDS=127.0.0.1", "PROXY_SEEDS: '127.0.0.1' is not host:port" },
         { "remoting port with a typo", "", "PROXY_PORT=36053x", "PROXY_PORT: '36053x' is not a port (0-65535)" },
         { "override that is not host:port", "", "PROXY__ADMIN__ADDRESS=nowhere", "PROXY__ADMIN__ADDRESS: expected host:port, got 'nowhere'" },

@@ -46,7 +46,8 @@ public sealed class RateLimitFilter(LimiterRuntime limiter, RateLimitSettings[] 
 
     public void OnResponseHead(ExchangeContext exchange, HttpResponseHead head)
     {
-        if (exchange.LimitVerdict is { } verdict) AddRateLimitFields(head.Headers, verdict);
+        // The node's own answers carry no figures (a 429 has those of the limit that refused it, from its verdict).
+        if (!exchange.LocalAnswer && exchange.LimitVerdict is { } verdict) AddRateLimitFields(head.Headers, verdict);
     }
 
     /// <summary>Keeps an allowed verdict if it is the tightest so far; a denied one becomes the answer.</summary>

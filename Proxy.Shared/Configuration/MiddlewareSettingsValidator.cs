@@ -1,0 +1,135 @@
+using System.Text;
+using Proxy.Shared.Http;
+
+namespace Proxy.Shared.Configuration;
+
+/// <summary>Rules for the middleware blocks: a request-id header that can be a field name, transforms that leave a
+/// valid path, header fields a proxy may set (never framing or hop-by-hop ones), and a strip-prefix the route's own
+/// match guarantees. What a route inherits from <c>proxy.defaults</c> is reported once, at the defaults' path.</summary>
+internal static class MiddlewareSettingsValidator
+{
+    /// <summary>Fields the transforms may not touch: the proxy owns the framing and the hop-by-hop fields (RFC 9110
+    /// §7.6.1, RFC 9112 §6).</summary>
+    private static readonly string[] Reserved =
+    [
+        "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer",
+        "Transfer-Encoding", "Upgrade", "Content-Length",
+    ];
+
+    public static void Validate(ProxySettings settings, List<ConfigProblem> problems)
+    {
+        var defaults = settings.Defaults;
+        ValidateRequestId(defaults.RequestId, "proxy.defaults.request-id", problems);
+        if (defaults.Transforms is { } shared) ValidateTransforms(shared, "proxy.defaults.transforms", problems);
+        for (var i = 0; i < settings.Routes.Count; i++)
+        {
+            var route = settings.Routes[i];
+            var path = $"proxy.routes[{i}]";
+            if (!ReferenceEquals(route.RequestId, defaults.RequestId))
+                ValidateRequestId(route.RequestId, $"{path}.request-id", problems);
+            if (route.Transforms is not { } transforms) continue;
+            var inherited = ReferenceEquals(transforms, defaults.Transforms);
+            if (!inherited) ValidateTransforms(transforms, $"{path}.transforms", problems);
+            if (transforms.StripPrefix is { } strip && !MatchGuarantees(route.Match, strip))
+                problems.Add(new(inherited ? path : $"{path}.transforms.strip-prefix",
+                    $"strip-prefix '{strip}'{(inherited ? " (from proxy.defaults.transforms)" : "")} needs the route to match it: " +
+                    $"give the route match {{ path-prefix = \"{strip}/\" }} (or a path or path-prefix under it)"));
+        }
+    }
+
+    private static void ValidateRequestId(RequestIdSettings requestId, string path, List<ConfigProblem> problems)
+    {
+        if (!IsFieldName(requestId.Header))
+            problems.Add(new($"{path}.header", $"not a header field name: '{requestId.Header}'"));
+        else if (IsReserved(requestId.Header) || requestId.Header.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            problems.Add(new($"{path}.header", $"'{requestId.Header}' is a field the proxy manages; choose another name"));
+    }
+
+    private static void ValidateTransforms(TransformSettings transforms, string path, List<ConfigProblem> problems)
+    {
+        if (transforms.StripPrefix is { } strip && PathPrefixProblem(strip) is { } stripProblem)
+            problems.Add(new($"{path}.strip-prefix", stripProblem));
+        if (transforms.AddPrefix is { } add && PathPrefixProblem(add) is { } addProblem)
+            problems.Add(new($"{path}.add-prefix", addProblem));
+        ValidateHeaders(transforms.RequestHeaders, $"{path}.request-headers", request: true, problems);
+        ValidateHeaders(transforms.ResponseHeaders, $"{path}.response-headers", request: false, problems);
+        // Set values may be any text: the proxy percent-encodes them.
+        foreach (var (name, _) in transforms.Query.Set)
+            if (name.Length == 0) problems.Add(new($"{path}.query.set", "empty parameter name"));
+        for (var i = 0; i < transforms.Query.Remove.Count; i++)
+            if (transforms.Query.Remove[i].Length == 0)
+                problems.Add(new($"{path}.query.remove[{i}]", "empty parameter name"));
+    }
+
+    private static void ValidateHeaders(HeaderTransforms headers, string path, bool request, List<ConfigProblem> problems)
+    {
+        foreach (var (name, value) in headers.Set) CheckField(name, value, $"{path}.set.{name}", allowHost: request);
+        foreach (var (name, value) in headers.Append) CheckField(name, value, $"{path}.append.{name}", allowHost: false);
+        for (var i = 0; i < headers.Remove.Count; i++)
+        {
+            var name = headers.Remove[i];
+            var at = $"{path}.remove[{i}]";
+            if (!IsFieldName(name)) problems.Add(new(at, $"not a header field name: '{name}'"));
+            else if (IsReserved(name) || request && name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+                problems.Add(new(at, $"'{name}' may not be removed: the proxy manages it"));
+        }
+        return;
+
+        void CheckField(string name, string value, string at, bool allowHost)
+        {
+            if (!IsFieldName(name))
+                problems.Add(new(at, $"not a header field name: '{name}'"));
+            else if (IsReserved(name) || !allowHost && name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+                problems.Add(new(at, $"'{name}' may not be set here: the proxy manages it" +
+                    (request && name.Equals("Host", StringComparison.OrdinalIgnoreCase) ? " (Host can be set, not appended)" : "")));
+            if (!IsFieldValue(value))
+                problems.Add(new(at, "the value has characters a header field cannot carry (control characters, line breaks or leading/trailing spaces)"));
+        }
+    }
+
+    /// <summary>Why <paramref name="prefix"/> cannot be a path prefix, or null when it can: '/' then path characters,
+    /// no empty or dot segments, no trailing '/' (the rest of the path brings its own).</summary>
+    private static string? PathPrefixProblem(string prefix)
+    {
+        if (!prefix.StartsWith('/')) return $"must start with '/', got '{prefix}'";
+        if (prefix.Length == 1 || prefix.EndsWith('/')) return $"must not end with '/' (write \"/api\", not \"{prefix}\")";
+        foreach (var segment in prefix[1..].Split('/'))
+        {
+            if (segment.Length == 0) return $"has an empty segment ('//') in '{prefix}'";
+            if (segment is "." or "..") return $"has a dot segment in '{prefix}'";
+        }
+        foreach (var c in prefix)
+            if (!IsPathChar(c)) return $"'{c}' is not allowed in a path (percent-encode it), in '{prefix}'";
+        return null;
+    }
+
+    /// <summary>RFC 3986 pchar and '/'; '%' for percent-encoded octets.</summary>
+    private static bool IsPathChar(char c) =>
+        char.IsAsciiLetterOrDigit(c) || "-._~!$&'()*+,;=:@/%".Contains(c);
+
+    /// <summary>The route matches only <paramref name="strip"/> itself or paths under it (a path-prefix equal to it also
+    /// matches "/apix", which the segment-wise strip leaves as it is).</summary>
+    private static bool MatchGuarantees(RouteMatch match, string strip)
+    {
+        var path = match.Path ?? match.PathPrefix;
+        return path is not null && (path == strip || path.StartsWith(strip + "/", StringComparison.Ordinal));
+    }
+
+    private static bool IsReserved(string name)
+    {
+        foreach (var reserved in Reserved)
+            if (reserved.Equals(name, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    private static bool IsFieldName(string name) =>
+        name.Length > 0 && name.All(c => c < 128 && HttpSyntax.IsTokenChar((byte)c));
+
+    private static bool IsFieldValue(string value)
+    {
+        if (value.Length > 0 && (value[0] is ' ' or '\t' || value[^1] is ' ' or '\t')) return false;
+        foreach (var b in Encoding.UTF8.GetBytes(value))
+            if (!HttpSyntax.IsFieldValueChar(b)) return false;
+        return true;
+    }
+}

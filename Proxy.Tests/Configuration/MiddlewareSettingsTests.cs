@@ -1,0 +1,109 @@
+using Proxy.Shared.Configuration;
+using Xunit;
+using static Proxy.Tests.Configuration.ConfigTesting;
+
+namespace Proxy.Tests.Configuration;
+
+/// <summary>Issue 12 (E6, R3): <c>proxy.defaults</c>, a route's request-id and transforms — how they bind, what a
+/// route inherits, and every mistake with its path.</summary>
+public sealed class MiddlewareSettingsTests
+{
+    [Fact]
+    public void WithoutAnyBlock_RequestIdsAreOn_WithXRequestId_AndNoTransforms()
+    {
+        var settings = LoadValid(Config());
+        var route = Assert.Single(settings.Routes);
+        Assert.Equal(new RequestIdSettings { Enabled = true, Header = "X-Request-ID", Generate = true }, route.RequestId);
+        Assert.Equal(settings.Defaults.RequestId, route.RequestId);
+        Assert.Null(route.Transforms);
+    }
+
+    [Fact]
+    public void ARouteInheritsRequestIdKeyByKey_AndItsTransformsReplaceTheDefaultsWhole()
+    {
+        var settings = LoadValid(Config(
+            routes: """
+                [
+                  { name = plain, pool = api }
+                  { name = own, pool = api, match { path-prefix = "/api/" }, request-id { generate = off },
+                    transforms { strip-prefix = "/api" } }
+                ]
+                """,
+            extra: """
+                defaults {
+                  request-id { header = X-Trace-Id }
+                  transforms { response-headers { set { X-Served-By = proxy } } }
+                }
+                """));
+        var plain = settings.Routes[0];
+        var own = settings.Routes[1];
+        Assert.Equal(new RequestIdSettings { Header = "X-Trace-Id", Generate = true }, plain.RequestId);
+        Assert.Equal(new RequestIdSettings { Header = "X-Trace-Id", Generate = false }, own.RequestId);
+        Assert.Same(settings.Defaults.Transforms, plain.Transforms);
+        Assert.Equal("/api", own.Transforms!.StripPrefix);
+        Assert.Empty(own.Transforms.ResponseHeaders.Set); // replaced whole, not merged
+    }
+
+    [Fact]
+    public void EveryTransformKey_Binds_InTheOrderWritten()
+    {
+        var settings = LoadValid(Config(routes: """
+            [ { name = r, pool = api, match { path-prefix = "/api/" }
+                transforms {
+                  strip-prefix = "/api"
+                  add-prefix = "/v2"
+                  request-headers { set { X-Env = prod, Host = "internal.example" }, append { X-Tag = a }, remove = [ X-Debug ] }
+                  response-headers { set { X-Served-By = proxy }, remove = [ Server ] }
+                  query { set { lang = en }, remove = [ debug, trace ] }
+                } } ]
+            """));
+        var t = settings.Routes[0].Transforms!;
+        Assert.Equal("/v2", t.AddPrefix);
+        Assert.Equal(["X-Env", "Host"], t.RequestHeaders.Set.Select(p => p.Key));
+        Assert.Equal("internal.example", t.RequestHeaders.Set[1].Value);
+        Assert.Equal("a", Assert.Single(t.RequestHeaders.Append).Value);
+        Assert.Equal(["X-Debug"], t.RequestHeaders.Remove);
+        Assert.Equal(["Server"], t.ResponseHeaders.Remove);
+        Assert.Equal("en", Assert.Single(t.Query.Set).Value);
+        Assert.Equal(["debug", "trace"], t.Query.Remove);
+    }
+
+    [Theory]
+    [InlineData("""transforms { strip-prefix = "/api" }""", "proxy.routes[0].transforms.strip-prefix: strip-prefix '/api' needs the route to match it: give the route match { path-prefix = \"/api/\" } (or a path or path-prefix under it)")]
+    [InlineData("""match { path-prefix = "/a/" }, transforms { strip-prefix = "a" }""", "proxy.routes[0].transforms.strip-prefix: must start with '/', got 'a'")]
+    [InlineData("""transforms { add-prefix = "/v2/" }""", "proxy.routes[0].transforms.add-prefix: must not end with '/' (write \"/api\", not \"/v2/\")")]
+    [InlineData("""transforms { add-prefix = "/v2//x" }""", "proxy.routes[0].transforms.add-prefix: has an empty segment ('//') in '/v2//x'")]
+    [InlineData("""transforms { add-prefix = "/../x" }""", "proxy.routes[0].transforms.add-prefix: has a dot segment in '/../x'")]
+    [InlineData("""transforms { add-prefix = "/a b" }""", "proxy.routes[0].transforms.add-prefix: ' ' is not allowed in a path (percent-encode it), in '/a b'")]
+    [InlineData("""transforms { prefix = "/x" }""", "proxy.routes[0].transforms.prefix: unknown key 'prefix'")]
+    [InlineData("""transforms { request-headers { set { Connection = close } } }""", "proxy.routes[0].transforms.request-headers.set.Connection: 'Connection' may not be set here: the proxy manages it")]
+    [InlineData("""transforms { request-headers { append { Host = x } } }""", "proxy.routes[0].transforms.request-headers.append.Host: 'Host' may not be set here: the proxy manages it (Host can be set, not appended)")]
+    [InlineData("""transforms { request-headers { remove = [ Host ] } }""", "proxy.routes[0].transforms.request-headers.remove[0]: 'Host' may not be removed: the proxy manages it")]
+    [InlineData("""transforms { response-headers { remove = [ Content-Length ] } }""", "proxy.routes[0].transforms.response-headers.remove[0]: 'Content-Length' may not be removed: the proxy manages it")]
+    [InlineData("""transforms { response-headers { set { Transfer-Encoding = chunked } } }""", "proxy.routes[0].transforms.response-headers.set.Transfer-Encoding: 'Transfer-Encoding' may not be set here: the proxy manages it")]
+    [InlineData("""transforms { response-headers { set { X-A = "a\nb" } } }""", "proxy.routes[0].transforms.response-headers.set.X-A: the value has characters a header field cannot carry (control characters, line breaks or leading/trailing spaces)")]
+    [InlineData("""transforms { response-headers { remove = [ "Bad Name" ] } }""", "proxy.routes[0].transforms.response-headers.remove[0]: not a header field name: 'Bad Name'")]
+    [InlineData("""transforms { query { remove = [ "" ] } }""", "proxy.routes[0].transforms.query.remove[0]: empty parameter name")]
+    [InlineData("""transforms { query { add { a = b } } }""", "proxy.routes[0].transforms.query.add: unknown key 'add'")]
+    [InlineData("""request-id { header = "X Id" }""", "proxy.routes[0].request-id.header: not a header field name: 'X Id'")]
+    [InlineData("""request-id { header = Connection }""", "proxy.routes[0].request-id.header: 'Connection' is a field the proxy manages; choose another name")]
+    [InlineData("""request-id { generate = maybe }""", "proxy.routes[0].request-id.generate: expected on or off, got 'maybe'")]
+    [InlineData("""request-id { id = x }""", "proxy.routes[0].request-id.id: unknown key 'id'")]
+    public void ARouteMistake_IsReportedAtItsPath(string routeBody, string expected) =>
+        HasProblem(expected, Problems(Config(routes: $"[ {{ name = r, pool = api, {routeBody} }} ]")));
+
+    [Fact]
+    public void AMistakeInTheDefaults_IsReportedOnceAtTheDefaultsPath_AndARouteThatCannotUseAnInheritedStripAtTheRoute()
+    {
+        var problems = Problems(Config(
+            routes: """[ { name = a, pool = api }, { name = b, pool = api, match { path = "/api" } } ]""",
+            extra: """defaults { request-id { header = "Keep-Alive" }, transforms { strip-prefix = "/api" }, cache = on }"""));
+        Assert.Equal(
+            [
+                "proxy.defaults.cache: unknown key 'cache'",
+                "proxy.defaults.request-id.header: 'Keep-Alive' is a field the proxy manages; choose another name",
+                "proxy.routes[0]: strip-prefix '/api' (from proxy.defaults.transforms) needs the route to match it: give the route match { path-prefix = \"/api/\" } (or a path or path-prefix under it)",
+            ],
+            problems.Order());
+    }
+}
