@@ -7,7 +7,8 @@ using Proxy.Shared.Configuration;
 namespace Proxy.Node;
 
 /// <summary>Entry point: <c>Proxy.Node [--config FILE]</c> runs a node; <c>Proxy.Node pbm …</c> is the admin CLI;
-/// <c>Proxy.Node demo-backend --listen HOST:PORT</c> a demo backend for local clusters. Exit codes: 0 stopped cleanly, 1 failed to start, 2 invalid config.</summary>
+/// <c>Proxy.Node demo-backend --listen HOST:PORT</c> a demo backend for local clusters; <c>Proxy.Node hash-password
+/// NAME</c> a Basic users-file line. Exit codes: 0 stopped cleanly, 1 failed to start, 2 invalid config.</summary>
 public static class Program
 {
     public const int ExitInvalidConfig = 2;
@@ -22,6 +23,8 @@ public static class Program
             return Fuzzing.FuzzRunner.Run(fuzzTarget, Console.Error);
         if (args is ["demo-backend", .. var demoArgs])
             return await DemoBackendProgram.RunAsync(demoArgs);
+        if (args is ["hash-password", .. var hashArgs])
+            return HashPasswordCommand.Run(hashArgs, Console.In, Console.Out, Console.Error);
 
         // Socket completions run on the I/O threads, where the connection dispatcher (IoInlineExecutor) runs the
         // connection actors: fewer thread hand-offs per request (docs/BENCHMARKS.md). Read once by the runtime
@@ -42,7 +45,7 @@ public static class Program
                     check = true;
                     break;
                 case "--help" or "-h":
-                    Console.Error.WriteLine("usage: Proxy.Node [--config FILE] [--check]   (default: cluster.hocon; --check: validate, read files, try every address, then exit 0 or 2)\n       Proxy.Node pbm [--host HOST:PORT] [--token TOKEN] [--json] COMMAND...   (pbm --help)\n       Proxy.Node demo-backend --listen HOST:PORT [--name NAME]");
+                    Console.Error.WriteLine("usage: Proxy.Node [--config FILE] [--check]   (default: cluster.hocon; --check: validate, read files, try every address, then exit 0 or 2)\n       Proxy.Node pbm [--host HOST:PORT] [--token TOKEN] [--json] COMMAND...   (pbm --help)\n       Proxy.Node demo-backend --listen HOST:PORT [--name NAME]\n       Proxy.Node hash-password NAME   (password on stdin; prints an auth.basic users-file line)");
                     return 0;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}' (usage: Proxy.Node [--config FILE] [--check])");

@@ -336,6 +336,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             // Until a route is found (and when none is) the defaults' middleware applies; forward listeners have none.
             return _exchange = new ExchangeContext(head, _clientAddress)
             {
+                Secure = _stage._listener.Tls is not null,
                 Pipeline = _stage._listener.Mode == ListenerMode.Forward ? RoutePipeline.Empty : Snapshot.DefaultPipeline,
             };
         }

@@ -13,14 +13,14 @@ namespace Proxy.Actors.Connections;
 public sealed class RuntimeSnapshot
 {
     public RuntimeSnapshot(ProxySettings settings, RouteTable routes, IReadOnlyDictionary<string, PoolRuntime> pools,
-        IReadOnlyDictionary<string, ForwardRuntime>? forwarders = null, LimiterRuntime? limiter = null)
+        IReadOnlyDictionary<string, ForwardRuntime>? forwarders = null, LimiterRuntime? limiter = null, Action<string>? warn = null)
     {
         Limiter = limiter;
         Settings = settings;
         Routes = routes;
         Pools = pools;
         Forwarders = forwarders ?? new Dictionary<string, ForwardRuntime>();
-        _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter);
+        _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter, warn);
         DefaultPipeline = RoutePipeline.ForDefaults(settings.Defaults);
         Limits = new HttpLimits
         {

@@ -30,6 +30,9 @@ public sealed class ExchangeContext
     /// <summary>The client's address as the access log and the forwarding headers show it.</summary>
     public string Client { get; }
 
+    /// <summary>The client's connection is TLS.</summary>
+    public bool Secure { get; init; }
+
     /// <summary>When the exchange began (<see cref="Stopwatch"/> ticks).</summary>
     public long StartTimestamp { get; }
 

@@ -24,6 +24,10 @@ public enum ProxyError
     QuotaUsedUp,
     RateLimitStoreUnavailable,
     RequestFilterFailed,
+    ClientNotAllowed,
+    ApiKeyMissing,
+    ApiKeyInvalid,
+    CredentialsRequired,
     ResponseFilterFailed,
 
     // The backend side.

@@ -49,6 +49,10 @@ public static class ProxyErrors
         Set(ProxyError.RateLimitStoreUnavailable, 503, "rate limit store is unavailable");
         Set(ProxyError.RequestFilterFailed, 500, "request filter failed");
         Set(ProxyError.ResponseFilterFailed, 500, "response filter failed");
+        Set(ProxyError.ClientNotAllowed, 403, "client address not allowed");
+        Set(ProxyError.ApiKeyMissing, 401, "API key required");
+        Set(ProxyError.ApiKeyInvalid, 401, "API key not valid");
+        Set(ProxyError.CredentialsRequired, 401, "valid credentials required");
 
         Set(ProxyError.NoHealthyBackend, 503, "no healthy backend available");
         Set(ProxyError.UpstreamConnectionLimit, 503, "upstream connection limit reached");

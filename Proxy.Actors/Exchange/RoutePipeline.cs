@@ -1,12 +1,13 @@
 using Proxy.Actors.Exchange.Filters;
 using Proxy.Actors.Limits;
 using Proxy.Shared.Configuration;
+using Proxy.Shared.Security;
 
 namespace Proxy.Actors.Exchange;
 
 /// <summary>
 /// The filters of one route, per phase and in order, built once per configuration snapshot (never per request).
-/// Request filters run in the order middleware is listed (request id, rate limits); response head filters run in the
+/// Request filters run in the order middleware is listed (<see cref="ForRoutes"/>); response head filters run in the
 /// reverse order, so the first middleware sees the response last, as in an onion of middleware.
 /// </summary>
 public sealed class RoutePipeline
@@ -27,38 +28,54 @@ public sealed class RoutePipeline
 
     public IResponseHeadFilter[] ResponseHeadFilters { get; }
 
-    /// <summary>Each route's pipeline, by route name (routes without middleware have none).</summary>
-    public static IReadOnlyDictionary<string, RoutePipeline> ForRoutes(IEnumerable<RouteSettings> routes, LimiterRuntime? limiter)
+    /// <summary>Each route's pipeline, by route name (routes without middleware have none). Middleware runs in this
+    /// order: request id, security headers, access control, authentication, rate limits, transforms.</summary>
+    /// <param name="warn">Told when a key or users file changed but cannot be used (the previous one stays).</param>
+    public static IReadOnlyDictionary<string, RoutePipeline> ForRoutes(IEnumerable<RouteSettings> routes, LimiterRuntime? limiter,
+        Action<string>? warn = null)
     {
         var pipelines = new Dictionary<string, RoutePipeline>(StringComparer.Ordinal);
-        // Routes that inherit the same settings share one filter instance.
-        var requestIds = new Dictionary<RequestIdSettings, RequestIdFilter>(ReferenceEqualityComparer.Instance);
-        var transforms = new Dictionary<TransformSettings, TransformFilter>(ReferenceEqualityComparer.Instance);
+        // Routes that inherit the same settings from proxy.defaults share one filter (and one watched file).
+        var shared = new Dictionary<object, IExchangeFilter>(ReferenceEqualityComparer.Instance);
         foreach (var route in routes)
         {
-            var middleware = new List<IExchangeFilter>(3);
-            if (route.RequestId.Enabled)
-            {
-                if (!requestIds.TryGetValue(route.RequestId, out var requestId))
-                    requestIds[route.RequestId] = requestId = new RequestIdFilter(route.RequestId);
-                middleware.Add(requestId);
-            }
+            var middleware = new List<IExchangeFilter>(6);
+            if (route.RequestId.Enabled) middleware.Add(Shared(route.RequestId, s => new RequestIdFilter(s)));
+            if (route.SecurityHeaders) middleware.Add(SecurityHeadersFilter.Instance);
+            if (route.Access is { } access) middleware.Add(Shared(access, s => new AccessControlFilter(s)));
+            if (route.Auth is { } auth) middleware.Add(Shared(auth, s => AuthFilter(s, warn)));
             if (limiter?.For(route.Name) is { Length: > 0 } limits) middleware.Add(new RateLimitFilter(limiter, limits));
-            if (route.Transforms is { } settings)
-            {
-                if (!transforms.TryGetValue(settings, out var transform))
-                    transforms[settings] = transform = new TransformFilter(settings);
-                middleware.Add(transform);
-            }
+            if (route.Transforms is { } transforms) middleware.Add(Shared(transforms, s => new TransformFilter(s)));
             if (middleware.Count > 0) pipelines[route.Name] = Of(middleware);
         }
         return pipelines;
+
+        IExchangeFilter Shared<T>(T settings, Func<T, IExchangeFilter> create) where T : class
+        {
+            if (!shared.TryGetValue(settings, out var filter)) shared[settings] = filter = create(settings);
+            return filter;
+        }
+    }
+
+    private static IExchangeFilter AuthFilter(AuthSettings auth, Action<string>? warn)
+    {
+        if (auth.ApiKeys is { } keys)
+            return new ApiKeyFilter(keys, new ReloadingFile<ApiKeyFile>(keys.KeysFile,
+                (string text, out string? error) => ApiKeyFile.TryParse(text, out var parsed, out error) ? parsed : null, warn));
+        var basic = auth.Basic!;
+        return new BasicAuthFilter(basic, new ReloadingFile<BasicUsersFile>(basic.UsersFile,
+            (string text, out string? error) => BasicUsersFile.TryParse(text, out var parsed, out error) ? parsed : null, warn));
     }
 
     /// <summary>What applies where no route does (no route matched, or the head could not be read): the defaults'
-    /// request id, so every answer carries one.</summary>
-    public static RoutePipeline ForDefaults(RouteDefaults defaults) =>
-        defaults.RequestId.Enabled ? Of([new RequestIdFilter(defaults.RequestId)]) : Empty;
+    /// request id and security headers, so every answer carries them.</summary>
+    public static RoutePipeline ForDefaults(RouteDefaults defaults)
+    {
+        var middleware = new List<IExchangeFilter>(2);
+        if (defaults.RequestId.Enabled) middleware.Add(new RequestIdFilter(defaults.RequestId));
+        if (defaults.SecurityHeaders) middleware.Add(SecurityHeadersFilter.Instance);
+        return middleware.Count == 0 ? Empty : Of(middleware);
+    }
 
     /// <summary>A pipeline of <paramref name="middleware"/> in request order, each in the phases it implements.</summary>
     public static RoutePipeline Of(IReadOnlyList<IExchangeFilter> middleware)

@@ -140,8 +140,10 @@ public sealed class ProxyNode : IAsyncDisposable
         // C2: listeners accept once every pool's agent has the cluster's state of it (bounded by startup.state-timeout).
         var clusterState = new ClusterStateGate(pools.Keys);
         readiness.ClusterState = clusterState;
-        var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter),
-            accessLog, clusterState);
+        // A key or users file that changes into something unusable is logged once the actor system (and its log) runs.
+        Akka.Event.ILoggingAdapter? nodeLog = null;
+        var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter,
+            warn: message => nodeLog?.Warning("{0}", message)), accessLog, clusterState);
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
         foreach (var (name, socket) in boundTcp) listenerEndpoints["tcp:" + name] = (IPEndPoint)socket.LocalEndPoint!;
 
@@ -204,6 +206,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     adminApi.Attach(new ClusterAdminQueries(system, AdminQueryTimeout),
                         new PoolAdminQueries(settings, backendPools, AdminQueryTimeout, pools),
                         new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout), accessLog);
+                    nodeLog = system.Log;
                     accessLog.ReportDropsTo(n => system.Log.Warning(
                         "Access log: {0} entries dropped in the last minute or more (the writer fell 65,536 entries behind)", n));
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,

@@ -8,6 +8,51 @@ public sealed record RouteDefaults
     /// <summary>Transforms for routes without a <c>transforms</c> block of their own (a route's block replaces this
     /// one whole, as nginx's <c>add_header</c> levels do); null = none.</summary>
     public TransformSettings? Transforms { get; init; }
+
+    /// <summary>E7 for routes without an <c>access</c> block of their own; null = every client.</summary>
+    public AccessSettings? Access { get; init; }
+
+    /// <summary>E7 for routes without an <c>auth</c> block of their own; null = none.</summary>
+    public AuthSettings? Auth { get; init; }
+
+    /// <summary>E7: add the usual security header fields (a route may say otherwise).</summary>
+    public bool SecurityHeaders { get; init; }
+}
+
+/// <summary>E7: <c>access { allow, deny, trusted-proxies }</c> — which client addresses a route serves (deny wins; an
+/// empty allow list allows all). Entries are CIDRs or single addresses.</summary>
+public sealed record AccessSettings
+{
+    public IReadOnlyList<string> Allow { get; init; } = [];
+    public IReadOnlyList<string> Deny { get; init; } = [];
+
+    /// <summary>Peers whose <c>X-Forwarded-For</c> is believed: the client is then the last address in it that is not
+    /// itself a trusted proxy (nginx's <c>real_ip_recursive</c>).</summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+}
+
+/// <summary>E7: <c>auth { api-keys { … } }</c> or <c>auth { basic { … } }</c> (one of them).</summary>
+public sealed record AuthSettings
+{
+    public ApiKeyAuthSettings? ApiKeys { get; init; }
+    public BasicAuthSettings? Basic { get; init; }
+}
+
+public sealed record ApiKeyAuthSettings
+{
+    /// <summary>The request field that carries the key; removed before the request goes upstream.</summary>
+    public string Header { get; init; } = "X-Api-Key";
+
+    /// <summary>One <c>sha256:HEX</c> per line; re-read when it changes.</summary>
+    public string KeysFile { get; init; } = "";
+}
+
+public sealed record BasicAuthSettings
+{
+    public string Realm { get; init; } = "proxy";
+
+    /// <summary>One <c>name:pbkdf2-sha256$…</c> per line; re-read when it changes.</summary>
+    public string UsersFile { get; init; } = "";
 }
 
 /// <summary>E6: <c>request-id { enabled, header, generate }</c>. Keys a route leaves out come from the defaults.</summary>

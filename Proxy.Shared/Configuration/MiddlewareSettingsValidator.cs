@@ -4,8 +4,8 @@ using Proxy.Shared.Http;
 namespace Proxy.Shared.Configuration;
 
 /// <summary>Rules for the middleware blocks: a request-id header that can be a field name, transforms that leave a
-/// valid path, header fields a proxy may set (never framing or hop-by-hop ones), and a strip-prefix the route's own
-/// match guarantees. What a route inherits from <c>proxy.defaults</c> is reported once, at the defaults' path.</summary>
+/// valid path, header fields a proxy may set (never framing or hop-by-hop ones), a strip-prefix the route's own
+/// match guarantees, address lists that parse, and key or user files that can be read and hold no mistake. What a route inherits from <c>proxy.defaults</c> is reported once, at the defaults' path.</summary>
 internal static class MiddlewareSettingsValidator
 {
     /// <summary>Fields the transforms may not touch: the proxy owns the framing and the hop-by-hop fields (RFC 9110
@@ -21,12 +21,18 @@ internal static class MiddlewareSettingsValidator
         var defaults = settings.Defaults;
         ValidateRequestId(defaults.RequestId, "proxy.defaults.request-id", problems);
         if (defaults.Transforms is { } shared) ValidateTransforms(shared, "proxy.defaults.transforms", problems);
+        if (defaults.Access is { } access) ValidateAccess(access, "proxy.defaults.access", problems);
+        if (defaults.Auth is { } auth) ValidateAuth(auth, "proxy.defaults.auth", problems);
         for (var i = 0; i < settings.Routes.Count; i++)
         {
             var route = settings.Routes[i];
             var path = $"proxy.routes[{i}]";
             if (!ReferenceEquals(route.RequestId, defaults.RequestId))
                 ValidateRequestId(route.RequestId, $"{path}.request-id", problems);
+            if (route.Access is not null && !ReferenceEquals(route.Access, defaults.Access))
+                ValidateAccess(route.Access, $"{path}.access", problems);
+            if (route.Auth is not null && !ReferenceEquals(route.Auth, defaults.Auth))
+                ValidateAuth(route.Auth, $"{path}.auth", problems);
             if (route.Transforms is not { } transforms) continue;
             var inherited = ReferenceEquals(transforms, defaults.Transforms);
             if (!inherited) ValidateTransforms(transforms, $"{path}.transforms", problems);
@@ -34,6 +40,65 @@ internal static class MiddlewareSettingsValidator
                 problems.Add(new(inherited ? path : $"{path}.transforms.strip-prefix",
                     $"strip-prefix '{strip}'{(inherited ? " (from proxy.defaults.transforms)" : "")} needs the route to match it: " +
                     $"give the route match {{ path-prefix = \"{strip}/\" }} (or a path or path-prefix under it)"));
+        }
+    }
+
+    private static void ValidateAccess(AccessSettings access, string path, List<ConfigProblem> problems)
+    {
+        CheckList(access.Allow, "allow");
+        CheckList(access.Deny, "deny");
+        CheckList(access.TrustedProxies, "trusted-proxies");
+        return;
+
+        void CheckList(IReadOnlyList<string> entries, string key)
+        {
+            for (var i = 0; i < entries.Count; i++)
+                if (!Security.AddressList.IsValidEntry(entries[i], out var error)) problems.Add(new($"{path}.{key}[{i}]", error));
+        }
+    }
+
+    private static void ValidateAuth(AuthSettings auth, string path, List<ConfigProblem> problems)
+    {
+        if (auth.ApiKeys is not null == auth.Basic is not null)
+        {
+            problems.Add(new(path, "name one scheme: auth { api-keys { … } } or auth { basic { … } }"));
+            return;
+        }
+        if (auth.ApiKeys is { } keys)
+        {
+            var at = $"{path}.api-keys";
+            if (!IsFieldName(keys.Header)) problems.Add(new($"{at}.header", $"not a header field name: '{keys.Header}'"));
+            else if (IsReserved(keys.Header) || keys.Header.Equals("Host", StringComparison.OrdinalIgnoreCase))
+                problems.Add(new($"{at}.header", $"'{keys.Header}' is a field the proxy manages; choose another name"));
+            CheckFile(keys.KeysFile, $"{at}.keys-file", text => Security.ApiKeyFile.TryParse(text, out _, out var error) ? null : error);
+        }
+        if (auth.Basic is { } basic)
+        {
+            var at = $"{path}.basic";
+            if (basic.Realm.Length == 0 || basic.Realm.Any(c => c is '"' or '\\' || char.IsControl(c)))
+                problems.Add(new($"{at}.realm", "a realm is some text without quotes, backslashes or control characters"));
+            CheckFile(basic.UsersFile, $"{at}.users-file", text => Security.BasicUsersFile.TryParse(text, out _, out var error) ? null : error);
+        }
+        return;
+
+        void CheckFile(string file, string at, Func<string, string?> parse)
+        {
+            if (file.Length == 0)
+            {
+                problems.Add(new(at, "missing: the file to read (a path, relative to the node's working directory)"));
+                return;
+            }
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                problems.Add(new(at, $"{file}: {e.Message}"));
+                return;
+            }
+            if (parse(text) is { } error) problems.Add(new(at, $"{file}: {error}"));
         }
     }
 

@@ -259,6 +259,12 @@ public sealed record RouteSettings
     public RequestIdSettings RequestId { get; init; } = new();
     /// <summary>R3: the route's transforms, or the defaults' when it has none; null = none.</summary>
     public TransformSettings? Transforms { get; init; }
+    /// <summary>E7: the route's access block, or the defaults'; null = every client.</summary>
+    public AccessSettings? Access { get; init; }
+    /// <summary>E7: the route's auth block, or the defaults'; null = none.</summary>
+    public AuthSettings? Auth { get; init; }
+    /// <summary>E7: <c>security-headers</c>, or the defaults' value.</summary>
+    public bool SecurityHeaders { get; init; }
 }
 
 public sealed record RouteMatch

@@ -1,7 +1,8 @@
 namespace Proxy.Shared.Configuration;
 
-// Binding of the middleware blocks (issue 12): proxy.defaults and, per route, request-id and transforms. A route's
-// request-id inherits key by key from the defaults; a route's transforms block replaces the defaults' whole.
+// Binding of the middleware blocks (issue 12): proxy.defaults and, per route, request-id, transforms, access, auth and
+// security-headers. A route's request-id inherits key by key from the defaults; its other blocks replace the defaults'
+// whole.
 internal sealed partial class ProxySettingsBinder
 {
     private RouteDefaults BindDefaults(HoconObjectReader proxy)
@@ -13,6 +14,9 @@ internal sealed partial class ProxySettingsBinder
         {
             RequestId = BindRequestId(r, builtIn.RequestId),
             Transforms = BindTransforms(r),
+            Access = BindAccess(r),
+            Auth = BindAuth(r),
+            SecurityHeaders = r.Switch("security-headers") ?? builtIn.SecurityHeaders,
         };
         r.ReportUnknownKeys();
         return defaults;
@@ -73,6 +77,45 @@ internal sealed partial class ProxySettingsBinder
         };
         r.ReportUnknownKeys();
         return result;
+    }
+
+    private AccessSettings? BindAccess(HoconObjectReader owner)
+    {
+        var r = owner.Object("access", "{ allow = [ \"10.0.0.0/8\" ], deny = [ \"10.1.2.3\" ] }");
+        if (r is null) return null;
+        var settings = new AccessSettings
+        {
+            Allow = r.StringOrList("allow") ?? [],
+            Deny = r.StringOrList("deny") ?? [],
+            TrustedProxies = r.StringOrList("trusted-proxies") ?? [],
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private AuthSettings? BindAuth(HoconObjectReader owner)
+    {
+        var r = owner.Object("auth", "{ api-keys { header = \"X-Api-Key\", keys-file = \"keys.txt\" } }");
+        if (r is null) return null;
+        var apiKeys = r.Object("api-keys", "{ header = \"X-Api-Key\", keys-file = \"keys.txt\" }");
+        var basic = r.Object("basic", "{ realm = \"staff\", users-file = \"users.txt\" }");
+        var settings = new AuthSettings
+        {
+            ApiKeys = apiKeys is null ? null : new ApiKeyAuthSettings
+            {
+                Header = apiKeys.String("header") ?? new ApiKeyAuthSettings().Header,
+                KeysFile = apiKeys.String("keys-file") ?? "",
+            },
+            Basic = basic is null ? null : new BasicAuthSettings
+            {
+                Realm = basic.String("realm") ?? new BasicAuthSettings().Realm,
+                UsersFile = basic.String("users-file") ?? "",
+            },
+        };
+        apiKeys?.ReportUnknownKeys();
+        basic?.ReportUnknownKeys();
+        r.ReportUnknownKeys();
+        return settings;
     }
 
     /// <summary>A <c>{ name = value }</c> block in the order written; every value is required.</summary>

@@ -202,25 +202,12 @@ public sealed class AddressGuard
                 error = "an entry is empty";
                 return false;
             }
-            if (text.Contains('/'))
+            if (Security.AddressList.TryParseNetwork(text, out var parsed, out error))
             {
-                // Host bits must be zero (10.0.0.1/8 is a typo more often than a wish for 10.0.0.0/8).
-                if (IPNetwork.TryParse(text, out var parsed) && IPAddress.TryParse(text[..text.IndexOf('/')], out var given) &&
-                    parsed.BaseAddress.Equals(given))
-                {
-                    network = parsed;
-                    error = null;
-                    return true;
-                }
-                error = $"'{text}' is not a valid CIDR (expected e.g. 10.0.0.0/8 or fd00::/8, with the host bits zero)";
-                return false;
-            }
-            if (IPAddress.TryParse(text.Trim('[', ']'), out var address))
-            {
-                network = new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
-                error = null;
+                network = parsed;
                 return true;
             }
+            if (error is not null) return false;
             var lower = text.ToLowerInvariant().TrimEnd('.');
             var labels = lower.StartsWith("*.", StringComparison.Ordinal) ? lower[2..] : lower;
             if (lower == "*" || (labels.Length > 0 && labels.Split('.').All(IsLabel)))

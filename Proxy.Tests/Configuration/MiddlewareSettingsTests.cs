@@ -89,6 +89,15 @@ public sealed class MiddlewareSettingsTests
     [InlineData("""request-id { header = Connection }""", "proxy.routes[0].request-id.header: 'Connection' is a field the proxy manages; choose another name")]
     [InlineData("""request-id { generate = maybe }""", "proxy.routes[0].request-id.generate: expected on or off, got 'maybe'")]
     [InlineData("""request-id { id = x }""", "proxy.routes[0].request-id.id: unknown key 'id'")]
+    [InlineData("""access { allow = [ "10.0.0.1/8" ] }""", "proxy.routes[0].access.allow[0]: '10.0.0.1/8' is not a valid CIDR (expected e.g. 10.0.0.0/8 or fd00::/8, with the host bits zero)")]
+    [InlineData("""access { trusted-proxies = [ "proxy.internal" ] }""", "proxy.routes[0].access.trusted-proxies[0]: 'proxy.internal' is not an address or a CIDR (expected e.g. 10.0.0.0/8, 192.0.2.7 or fd00::/8)")]
+    [InlineData("""access { permit = [ "10.0.0.0/8" ] }""", "proxy.routes[0].access.permit: unknown key 'permit'")]
+    [InlineData("""auth { }""", "proxy.routes[0].auth: name one scheme: auth { api-keys { … } } or auth { basic { … } }")]
+    [InlineData("""auth { api-keys { header = X-Key } }""", "proxy.routes[0].auth.api-keys.keys-file: missing: the file to read (a path, relative to the node's working directory)")]
+    [InlineData("""auth { api-keys { header = Connection, keys-file = "k" } }""", "proxy.routes[0].auth.api-keys.header: 'Connection' is a field the proxy manages; choose another name")]
+    [InlineData("""auth { basic { realm = "a\\b", users-file = "u" } }""", "proxy.routes[0].auth.basic.realm: a realm is some text without quotes, backslashes or control characters")]
+    [InlineData("""auth { basic { users-file = "u", hash = sha1 } }""", "proxy.routes[0].auth.basic.hash: unknown key 'hash'")]
+    [InlineData("""security-headers = maybe""", "proxy.routes[0].security-headers: expected on or off, got 'maybe'")]
     public void ARouteMistake_IsReportedAtItsPath(string routeBody, string expected) =>
         HasProblem(expected, Problems(Config(routes: $"[ {{ name = r, pool = api, {routeBody} }} ]")));
 
@@ -105,5 +114,28 @@ public sealed class MiddlewareSettingsTests
                 "proxy.routes[0]: strip-prefix '/api' (from proxy.defaults.transforms) needs the route to match it: give the route match { path-prefix = \"/api/\" } (or a path or path-prefix under it)",
             ],
             problems.Order());
+    }
+
+    [Fact]
+    public void AKeysFile_ThatCannotBeRead_OrHoldsAKeyInClear_IsReportedWithItsName()
+    {
+        var dir = Directory.CreateTempSubdirectory("proxy-keys-").FullName;
+        try
+        {
+            var clear = Path.Combine(dir, "keys.txt");
+            File.WriteAllText(clear, "# ours\nthe-actual-key\n");
+            var missing = Path.Combine(dir, "none.txt");
+            var problems = Problems(Config(routes: $$"""
+                [ { name = a, pool = api, auth { api-keys { keys-file = "{{clear}}" } } }
+                  { name = b, pool = api, auth { basic { users-file = "{{missing}}" } } } ]
+                """));
+            HasProblem($"proxy.routes[0].auth.api-keys.keys-file: {clear}: line 2: expected sha256: and 64 hex digits (the SHA-256 of a key, not the key)", problems);
+            Assert.Contains(problems, p => p.StartsWith($"proxy.routes[1].auth.basic.users-file: {missing}: ", StringComparison.Ordinal));
+            Assert.DoesNotContain(problems, p => p.Contains("the-actual-key", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

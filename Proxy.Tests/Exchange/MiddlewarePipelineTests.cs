@@ -159,4 +159,32 @@ public sealed class MiddlewarePipelineTests
         public ValueTask<FilterVerdict> OnRequestAsync(ExchangeContext exchange) => ValueTask.FromResult(FilterVerdict.Continue);
         public void OnResponseHead(ExchangeContext exchange, HttpResponseHead head) { }
     }
+
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, "max-age=31536000")]
+    public void SecurityHeaders_AddHsts_OnlyOverTls(bool secure, string? hsts)
+    {
+        var pipeline = PipelineOf(new RouteSettings { Name = "r", Pool = "p", RequestId = new() { Enabled = false }, SecurityHeaders = true });
+        var response = Response();
+        foreach (var filter in pipeline.ResponseHeadFilters)
+            filter.OnResponseHead(new ExchangeContext(TestRequests.Create(), "c") { Secure = secure }, response);
+        Assert.Equal(hsts, response.Headers.Get("Strict-Transport-Security"));
+        Assert.Equal("nosniff", response.Headers.Get("X-Content-Type-Options"));
+    }
+
+    [Fact]
+    public void GeneratedIds_AreUuidV7Text_Unique_AndStartWithTheTime()
+    {
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var ids = Enumerable.Range(0, 10_000).Select(_ => RequestIds.NewUuidV7()).ToList();
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        foreach (var id in ids.Take(100))
+        {
+            Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", id);
+            var millis = Convert.ToInt64(id[..8] + id[9..13], 16);
+            Assert.InRange(millis, before, after);
+        }
+    }
 }

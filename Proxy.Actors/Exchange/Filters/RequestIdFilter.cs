@@ -31,7 +31,7 @@ public sealed class RequestIdFilter(RequestIdSettings settings) : IRequestFilter
     /// <summary>The exchange's id, decided on first use: an answer given before the request filters ran (no route, a
     /// malformed head) gets one here.</summary>
     private string? Resolve(ExchangeContext exchange) =>
-        exchange.RequestId ??= ClientId(exchange.Request) ?? (settings.Generate ? Guid.CreateVersion7().ToString() : null);
+        exchange.RequestId ??= ClientId(exchange.Request) ?? (settings.Generate ? RequestIds.NewUuidV7() : null);
 
     /// <summary>The client's id when it sent exactly one usable field; null otherwise.</summary>
     private string? ClientId(HttpRequestHead? request)
