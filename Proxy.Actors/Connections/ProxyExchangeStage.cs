@@ -15,6 +15,7 @@ using Proxy.Actors.Upstream;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
 using Proxy.Shared.LoadBalancing;
+using Proxy.Shared.Routing;
 
 namespace Proxy.Actors.Connections;
 
@@ -157,6 +158,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         public override void PostStop()
         {
+            _exchange?.DisposeBodyFilters();
             CloseTunnel();
             ReleaseUpstream(reusable: false);
             ReleaseBackend();
@@ -317,7 +319,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 return;
             }
             exchange.Route = route;
-            if (!snapshot.Pools.TryGetValue(route.PoolName, out var pool))
+            // R2: a split route picks its pool per request (by its split-key when the request has one).
+            var poolName = route.Split is { } split
+                ? split.Choose(split.Key is { } key ? RequestKey.Of(key, head, _clientAddress) : null)
+                : route.PoolName;
+            if (!snapshot.Pools.TryGetValue(poolName, out var pool))
             {
                 RespondLocal(ProxyError.NoPool, close: head.HasBody);
                 return;
@@ -440,27 +446,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         }
 
         /// <summary>What the consistent-hash policy hashes: the client address, a header or a cookie.</summary>
-        private string? HashKey(PoolRuntime pool)
-        {
-            var key = pool.Settings.HashKey;
-            if (key.Source == HashKeySource.ClientIp || pool.Settings.Policy != LoadBalancingPolicyKind.ConsistentHash)
-                return _clientAddress;
-            var headers = Exchange.Request!.Headers;
-            if (key.Source == HashKeySource.Header) return headers.Get(key.Name!);
-            return CookieValue(headers.Get("Cookie"), key.Name!);
-        }
-
-        private static string? CookieValue(string? cookies, string name)
-        {
-            if (cookies is null) return null;
-            foreach (var range in cookies.AsSpan().Split(';'))
-            {
-                var pair = cookies.AsSpan(range).Trim();
-                var eq = pair.IndexOf('=');
-                if (eq > 0 && pair[..eq].SequenceEqual(name)) return pair[(eq + 1)..].ToString();
-            }
-            return null;
-        }
+        private string? HashKey(PoolRuntime pool) =>
+            pool.Settings.Policy != LoadBalancingPolicyKind.ConsistentHash
+                ? _clientAddress
+                : RequestKey.Of(pool.Settings.HashKey, Exchange.Request!, _clientAddress);
 
         private void Connect(Backend backend)
         {
@@ -899,10 +888,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 return;
             }
 
+            // A body filter that changes the bytes (compression) took Content-Length away: the connection frames the body.
             _clientFraming = head.Framing switch
             {
                 BodyFraming.None => BodyFraming.None,
-                BodyFraming.ContentLength => BodyFraming.ContentLength,
+                BodyFraming.ContentLength when exchange.ResponseBodyFilters is null => BodyFraming.ContentLength,
                 _ => request.Version == 11 ? BodyFraming.Chunked : BodyFraming.UntilClose,
             };
             // Trailers reach the client only in a chunked body: elsewhere, announcing them would be false.
@@ -919,10 +909,19 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 return;
             }
             // Body bytes that came with the head leave with it in one write.
-            var body = TakeBody(out var complete, out var trailers, out var bad);
+            var read = TakeBody(out var complete, out var trailers, out var bad);
             if (bad is not null)
             {
                 RespondUpstreamError(ProxyError.UpstreamMalformedResponse, "malformed response body from upstream", bad);
+                return;
+            }
+            if (Outgoing(read, complete) is not { } body)
+            {
+                // Nothing left yet: the backend's answer was fine, the node's filter was not.
+                SettleSuccess();
+                ReleaseUpstream(reusable: false);
+                ReleaseBackend();
+                RespondLocal(ProxyError.ResponseFilterFailed, close: true);
                 return;
             }
             Emit(new ResponseHeadPart
@@ -952,10 +951,15 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private void DeliverBody()
         {
-            var data = TakeBody(out var complete, out var trailers, out var bad);
+            var read = TakeBody(out var complete, out var trailers, out var bad);
             if (bad is not null)
             {
                 AbortResponse("malformed response body from upstream: " + bad, backendAtFault: true);
+                return;
+            }
+            if (Outgoing(read, complete) is not { } data)
+            {
+                AbortResponse("response body filter failed", backendAtFault: false);
                 return;
             }
             if (!data.IsEmpty) Emit(new ResponseBodyPart(data));
@@ -993,7 +997,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             FailStage(new IOException(reason));
         }
 
-        /// <summary>Takes as much decoded body as the upstream connection has buffered (copied out: the buffer is reused).</summary>
+        /// <summary>Takes as much decoded body as the upstream connection has buffered (copied out: the buffer is reused);
+        /// what goes to the client is <see cref="Outgoing"/>'s.</summary>
         /// <param name="bad">Why the chunked framing is invalid; null while it is fine.</param>
         private ByteString TakeBody(out bool complete, out HttpHeaderList? trailers, out string? bad)
         {
@@ -1002,7 +1007,27 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var data = _responseBody.Take(conn.Buffer, ref start, conn.ReadEnd, out complete, out trailers, out bad);
             conn.ReadStart = start;
             if (conn.Buffered == 0) conn.ReadStart = conn.ReadEnd = 0;
-            Exchange.BytesOut += data.Count;
+            return data;
+        }
+
+        /// <summary>What goes to the client for body bytes read from upstream: the exchange's body filters' output
+        /// (counted as bytes out); null when a filter threw (the body cannot go on).</summary>
+        private ByteString? Outgoing(ByteString data, bool last)
+        {
+            var exchange = Exchange;
+            if (exchange.ResponseBodyFilters is { } filters)
+            {
+                try
+                {
+                    foreach (var filter in filters) data = filter.OnBodyChunk(data, last);
+                }
+                catch (Exception e)
+                {
+                    Log.Error(e, "Response body filter failed");
+                    return null;
+                }
+            }
+            exchange.BytesOut += data.Count;
             return data;
         }
 

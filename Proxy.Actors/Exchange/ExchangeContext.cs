@@ -109,6 +109,12 @@ public sealed class ExchangeContext
 
     public HttpResponseHead? Response { get; set; }
 
+    /// <summary>What the response body passes through on its way to the client, in order; null while none.</summary>
+    public List<IResponseBodyFilter>? ResponseBodyFilters { get; private set; }
+
+    /// <summary>Runs <paramref name="filter"/> on this exchange's response body (after those added before it).</summary>
+    public void AddResponseBodyFilter(IResponseBodyFilter filter) => (ResponseBodyFilters ??= new List<IResponseBodyFilter>(1)).Add(filter);
+
     /// <summary>The node answered the request itself (an error, a refusal) instead of relaying a response.</summary>
     public bool LocalAnswer { get; set; }
 
@@ -133,14 +139,24 @@ public sealed class ExchangeContext
 
     private long _endTimestamp;
 
-    /// <summary>Ends the exchange with the status the client got (499 when it left first); false when it had ended.</summary>
+    /// <summary>Ends the exchange with the status the client got (499 when it left first) and releases what its body
+    /// filters hold; false when it had ended.</summary>
     public bool Complete(int status)
     {
         if (Completed) return false;
         Completed = true;
         Status = status;
         _endTimestamp = Stopwatch.GetTimestamp();
+        DisposeBodyFilters();
         return true;
+    }
+
+    /// <summary>Releases the body filters' resources (native encoders); safe to call more than once.</summary>
+    public void DisposeBodyFilters()
+    {
+        if (ResponseBodyFilters is not { } filters) return;
+        ResponseBodyFilters = null;
+        foreach (var filter in filters) filter.Dispose();
     }
 
     /// <summary>Every byte of the request body was received (the end marker may still be pending).</summary>

@@ -29,7 +29,8 @@ public sealed class RoutePipeline
     public IResponseHeadFilter[] ResponseHeadFilters { get; }
 
     /// <summary>Each route's pipeline, by route name (routes without middleware have none). Middleware runs in this
-    /// order: request id, security headers, access control, authentication, rate limits, transforms.</summary>
+    /// order: request id, security headers, access control, authentication, rate limits, compression, transforms (so on the
+    /// way back the transforms see the backend's head first and compression sees theirs).</summary>
     /// <param name="warn">Told when a key or users file changed but cannot be used (the previous one stays).</param>
     public static IReadOnlyDictionary<string, RoutePipeline> ForRoutes(IEnumerable<RouteSettings> routes, LimiterRuntime? limiter,
         Action<string>? warn = null)
@@ -39,12 +40,13 @@ public sealed class RoutePipeline
         var shared = new Dictionary<object, IExchangeFilter>(ReferenceEqualityComparer.Instance);
         foreach (var route in routes)
         {
-            var middleware = new List<IExchangeFilter>(6);
+            var middleware = new List<IExchangeFilter>(7);
             if (route.RequestId.Enabled) middleware.Add(Shared(route.RequestId, s => new RequestIdFilter(s)));
             if (route.SecurityHeaders) middleware.Add(SecurityHeadersFilter.Instance);
             if (route.Access is { } access) middleware.Add(Shared(access, s => new AccessControlFilter(s)));
             if (route.Auth is { } auth) middleware.Add(Shared(auth, s => AuthFilter(s, warn)));
             if (limiter?.For(route.Name) is { Length: > 0 } limits) middleware.Add(new RateLimitFilter(limiter, limits));
+            if (route.Compression is { Enabled: true } compression) middleware.Add(Shared(compression, s => new CompressionFilter(s)));
             if (route.Transforms is { } transforms) middleware.Add(Shared(transforms, s => new TransformFilter(s)));
             if (middleware.Count > 0) pipelines[route.Name] = Of(middleware);
         }

@@ -12,11 +12,11 @@ public sealed class AdminApi
     private volatile Attached? _attached;
 
     public sealed record Attached(ClusterAdminQueries Cluster, PoolAdminQueries Pools, LimitAdminQueries Limits,
-        Proxy.Actors.Logging.AccessLog AccessLog);
+        RouteAdminQueries Routes, Proxy.Actors.Logging.AccessLog AccessLog);
 
     public Attached? Current => _attached;
 
-    public void Attach(ClusterAdminQueries cluster, PoolAdminQueries pools, LimitAdminQueries limits,
+    public void Attach(ClusterAdminQueries cluster, PoolAdminQueries pools, LimitAdminQueries limits, RouteAdminQueries routes,
         Proxy.Actors.Logging.AccessLog accessLog) =>
-        _attached = new Attached(cluster, pools, limits, accessLog);
+        _attached = new Attached(cluster, pools, limits, routes, accessLog);
 }

@@ -97,6 +97,8 @@ public sealed class AdminServer : IAsyncDisposable
         group.MapPost("/pools/{pool}/weight", (string pool, string? backend, string? value) =>
             RunAsync(api, a => a.Pools.WeightAsync(pool, backend, value)));
 
+        group.MapGet("/routes", () => Run(api, a => a.Routes.List()));
+
         group.MapGet("/limits", () => RunAsync(api, a => a.Limits.ListAsync()));
         group.MapGet("/limits/{name}", (string name, string? key) => RunAsync(api, a => a.Limits.GetAsync(name, key)));
 

@@ -64,6 +64,7 @@ public static class PbmApp
                     sharding.AddCommand<ShardStatsCommand>("shard-stats").WithDescription("Every shard of a type with its node and entities");
                 });
             });
+            config.AddCommand<RoutesCommand>("routes").WithDescription("Routes in match order: conditions, pool or split weights, middleware");
             config.AddCommand<PoolsCommand>("pools").WithDescription("Backend pools, policies and usable backends");
             config.AddCommand<PoolCommand>("pool").WithDescription("One pool's backends: health, breaker, drain, weight, load")
                 .WithExample("pool", "api");

@@ -205,7 +205,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     readiness.ListenersBound = true;
                     adminApi.Attach(new ClusterAdminQueries(system, AdminQueryTimeout),
                         new PoolAdminQueries(settings, backendPools, AdminQueryTimeout, pools),
-                        new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout), accessLog);
+                        new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(settings), accessLog);
                     nodeLog = system.Log;
                     accessLog.ReportDropsTo(n => system.Log.Warning(
                         "Access log: {0} entries dropped in the last minute or more (the writer fell 65,536 entries behind)", n));

@@ -33,6 +33,19 @@ public sealed record ShardStatsView(string Type, IReadOnlyList<ShardStatsEntry> 
 
 public sealed record ShardStatsEntry(string Shard, string Address, int Entities);
 
+/// <summary><c>routes</c>: the routes in match order.</summary>
+public sealed record RouteList(IReadOnlyList<RouteView> Routes);
+
+/// <param name="Match">The conditions in short form ("host api.example.com, path-prefix /v1/"), "*" for none.</param>
+/// <param name="Pool">The route's pool; null when it splits (see <paramref name="Split"/>).</param>
+/// <param name="Split">R2: the pools with their weights and shares in percent; empty when the route has one pool.</param>
+/// <param name="SplitKey">What keeps a client on one side (client-ip, header:NAME, cookie:NAME); null = drawn per request.</param>
+/// <param name="Middleware">The route's middleware in the order it runs (request-id, access, auth:api-keys, …).</param>
+public sealed record RouteView(string Name, string Match, string? Pool, IReadOnlyList<SplitView> Split, string? SplitKey,
+    IReadOnlyList<string> Middleware);
+
+public sealed record SplitView(string Pool, int Weight, double Percent);
+
 /// <summary><c>pools</c>.</summary>
 public sealed record PoolList(IReadOnlyList<PoolSummary> Pools);
 

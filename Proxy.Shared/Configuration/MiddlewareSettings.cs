@@ -17,6 +17,31 @@ public sealed record RouteDefaults
 
     /// <summary>E7: add the usual security header fields (a route may say otherwise).</summary>
     public bool SecurityHeaders { get; init; }
+
+    /// <summary>E4 for routes without a <c>compression</c> block of their own; null = off.</summary>
+    public CompressionSettings? Compression { get; init; }
+}
+
+/// <summary>E4: <c>compression { algorithms, types, min-size, level }</c> — responses compressed on the way to clients
+/// that accept it (off unless configured; <c>enabled = off</c> turns an inherited block off for a route).</summary>
+public sealed record CompressionSettings
+{
+    public static readonly IReadOnlyList<string> KnownAlgorithms = ["br", "gzip"];
+    public static readonly IReadOnlyList<string> KnownLevels = ["fastest", "optimal", "smallest"];
+
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Offered in this order when a client likes several equally.</summary>
+    public IReadOnlyList<string> Algorithms { get; init; } = ["br", "gzip"];
+
+    /// <summary>Media types compressed: exact (<c>application/json</c>) or a whole type (<c>text/*</c>).</summary>
+    public IReadOnlyList<string> Types { get; init; } = ["text/*", "application/json", "application/javascript", "image/svg+xml"];
+
+    /// <summary>A body whose Content-Length is below this is sent as it is.</summary>
+    public long MinSize { get; init; } = 1024;
+
+    /// <summary>fastest, optimal or smallest (System.IO.Compression's levels; Brotli quality 1, 4 and 11).</summary>
+    public string Level { get; init; } = "fastest";
 }
 
 /// <summary>E7: <c>access { allow, deny, trusted-proxies }</c> — which client addresses a route serves (deny wins; an

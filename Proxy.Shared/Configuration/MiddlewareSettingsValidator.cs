@@ -23,6 +23,7 @@ internal static class MiddlewareSettingsValidator
         if (defaults.Transforms is { } shared) ValidateTransforms(shared, "proxy.defaults.transforms", problems);
         if (defaults.Access is { } access) ValidateAccess(access, "proxy.defaults.access", problems);
         if (defaults.Auth is { } auth) ValidateAuth(auth, "proxy.defaults.auth", problems);
+        if (defaults.Compression is { } compression) ValidateCompression(compression, "proxy.defaults.compression", problems);
         for (var i = 0; i < settings.Routes.Count; i++)
         {
             var route = settings.Routes[i];
@@ -33,6 +34,8 @@ internal static class MiddlewareSettingsValidator
                 ValidateAccess(route.Access, $"{path}.access", problems);
             if (route.Auth is not null && !ReferenceEquals(route.Auth, defaults.Auth))
                 ValidateAuth(route.Auth, $"{path}.auth", problems);
+            if (route.Compression is not null && !ReferenceEquals(route.Compression, defaults.Compression))
+                ValidateCompression(route.Compression, $"{path}.compression", problems);
             if (route.Transforms is not { } transforms) continue;
             var inherited = ReferenceEquals(transforms, defaults.Transforms);
             if (!inherited) ValidateTransforms(transforms, $"{path}.transforms", problems);
@@ -41,6 +44,28 @@ internal static class MiddlewareSettingsValidator
                     $"strip-prefix '{strip}'{(inherited ? " (from proxy.defaults.transforms)" : "")} needs the route to match it: " +
                     $"give the route match {{ path-prefix = \"{strip}/\" }} (or a path or path-prefix under it)"));
         }
+    }
+
+    private static void ValidateCompression(CompressionSettings compression, string path, List<ConfigProblem> problems)
+    {
+        if (compression.Algorithms.Count == 0) problems.Add(new($"{path}.algorithms", "empty: name br, gzip or both"));
+        for (var i = 0; i < compression.Algorithms.Count; i++)
+            if (!CompressionSettings.KnownAlgorithms.Contains(compression.Algorithms[i]))
+                problems.Add(new($"{path}.algorithms[{i}]", $"unknown algorithm '{compression.Algorithms[i]}' (valid: br, gzip)"));
+        if (compression.Types.Count == 0) problems.Add(new($"{path}.types", "empty: name the media types to compress, e.g. \"text/*\""));
+        for (var i = 0; i < compression.Types.Count; i++)
+            if (!IsMediaRange(compression.Types[i]))
+                problems.Add(new($"{path}.types[{i}]", $"not a media type: '{compression.Types[i]}' (write type/subtype or type/*)"));
+        if (compression.MinSize < 0) problems.Add(new($"{path}.min-size", "must be 0 or more"));
+        if (!CompressionSettings.KnownLevels.Contains(compression.Level))
+            problems.Add(new($"{path}.level", $"unknown level '{compression.Level}' (valid: fastest, optimal, smallest)"));
+    }
+
+    /// <summary><c>type/subtype</c> or <c>type/*</c>, both tokens.</summary>
+    private static bool IsMediaRange(string text)
+    {
+        var slash = text.IndexOf('/');
+        return slash > 0 && IsFieldName(text[..slash]) && (text[(slash + 1)..] == "*" || IsFieldName(text[(slash + 1)..]));
     }
 
     private static void ValidateAccess(AccessSettings access, string path, List<ConfigProblem> problems)

@@ -252,7 +252,12 @@ public sealed record RouteSettings
 {
     public required string Name { get; init; }
     public RouteMatch Match { get; init; } = new();
+    /// <summary>The pool every request goes to; "" when the route has a <see cref="Split"/> instead.</summary>
     public required string Pool { get; init; }
+    /// <summary>R2: <c>split = [ { pool, weight } ]</c> instead of <c>pool</c>; empty = none.</summary>
+    public IReadOnlyList<SplitTarget> Split { get; init; } = [];
+    /// <summary>R2: <c>split-key</c>: what keeps a client on one side of the split; null = each request drawn.</summary>
+    public HashKeySettings? SplitKey { get; init; }
     /// <summary>The route's <c>retries { non-idempotent }</c>; null = the pool's setting.</summary>
     public bool? RetryNonIdempotent { get; init; }
     /// <summary>E6, with the keys the route leaves out taken from <c>proxy.defaults.request-id</c>.</summary>
@@ -265,7 +270,12 @@ public sealed record RouteSettings
     public AuthSettings? Auth { get; init; }
     /// <summary>E7: <c>security-headers</c>, or the defaults' value.</summary>
     public bool SecurityHeaders { get; init; }
+    /// <summary>E4: the route's compression block, or the defaults'; null = off.</summary>
+    public CompressionSettings? Compression { get; init; }
 }
+
+/// <summary>One side of a route's split: a pool and its share of the requests.</summary>
+public sealed record SplitTarget(string Pool, int Weight);
 
 public sealed record RouteMatch
 {

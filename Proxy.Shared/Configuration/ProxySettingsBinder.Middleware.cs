@@ -17,6 +17,7 @@ internal sealed partial class ProxySettingsBinder
             Access = BindAccess(r),
             Auth = BindAuth(r),
             SecurityHeaders = r.Switch("security-headers") ?? builtIn.SecurityHeaders,
+            Compression = BindCompression(r),
         };
         r.ReportUnknownKeys();
         return defaults;
@@ -77,6 +78,23 @@ internal sealed partial class ProxySettingsBinder
         };
         r.ReportUnknownKeys();
         return result;
+    }
+
+    private CompressionSettings? BindCompression(HoconObjectReader owner)
+    {
+        var r = owner.Object("compression", "{ algorithms = [ br, gzip ], types = [ \"text/*\" ], min-size = 1k, level = fastest }");
+        if (r is null) return null;
+        var defaults = new CompressionSettings();
+        var settings = new CompressionSettings
+        {
+            Enabled = r.Switch("enabled") ?? defaults.Enabled,
+            Algorithms = r.StringOrList("algorithms") ?? defaults.Algorithms,
+            Types = r.StringOrList("types") ?? defaults.Types,
+            MinSize = r.ByteSize("min-size") ?? defaults.MinSize,
+            Level = r.String("level") ?? defaults.Level,
+        };
+        r.ReportUnknownKeys();
+        return settings;
     }
 
     private AccessSettings? BindAccess(HoconObjectReader owner)

@@ -109,13 +109,13 @@ internal sealed partial class ProxySettingsBinder
         return settings;
     }
 
-    /// <summary><c>hash-key = client-ip</c>, <c>"header:NAME"</c>, <c>"cookie:NAME"</c>, or <c>{ header = NAME }</c> /
+    /// <summary><c>hash-key</c> (or a route's <c>split-key</c>) <c>= client-ip</c>, <c>"header:NAME"</c>, <c>"cookie:NAME"</c>, or <c>{ header = NAME }</c> /
     /// <c>{ cookie = NAME }</c>.</summary>
-    private HashKeySettings? BindHashKey(HoconObjectReader pool)
+    private HashKeySettings? BindHashKey(HoconObjectReader pool, string key = "hash-key")
     {
-        var raw = pool.Raw("hash-key");
+        var raw = pool.Raw(key);
         if (raw is null) return null;
-        var path = pool.PathOf("hash-key");
+        var path = pool.PathOf(key);
         string? kind = null, name = null;
         if (raw.IsObject() && !HoconValues.IsList(raw))
         {

@@ -23,12 +23,15 @@ internal sealed partial class ProxySettingsBinder
                 Name = r.String("name") ?? "",
                 Match = BindMatch(r),
                 Pool = r.String("pool") ?? "",
+                Split = BindSplit(r),
+                SplitKey = BindHashKey(r, "split-key"),
                 RetryNonIdempotent = BindRouteRetries(r),
                 RequestId = BindRequestId(r, inherited.RequestId),
                 Transforms = BindTransforms(r) ?? inherited.Transforms,
                 Access = BindAccess(r) ?? inherited.Access,
                 Auth = BindAuth(r) ?? inherited.Auth,
                 SecurityHeaders = r.Switch("security-headers") ?? inherited.SecurityHeaders,
+                Compression = BindCompression(r) ?? inherited.Compression,
             });
             r.ReportUnknownKeys();
         }
@@ -79,6 +82,26 @@ internal sealed partial class ProxySettingsBinder
                 result[name] = null;
             else if (HoconValues.ScalarText(value, r.PathOf(name), problems, "a string") is { } text)
                 result[name] = text;
+        }
+        return result;
+    }
+
+    /// <summary><c>split = [ { pool = stable, weight = 90 }, { pool = canary, weight = 10 } ]</c>.</summary>
+    private List<SplitTarget> BindSplit(HoconObjectReader route)
+    {
+        var result = new List<SplitTarget>();
+        var items = route.List("split");
+        if (items is null) return result;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var r = HoconObjectReader.For(items[i], $"{route.PathOf("split")}[{i}]", problems, "{ pool = canary, weight = 10 }");
+            if (r is null)
+            {
+                result.Add(new SplitTarget("", 0));
+                continue;
+            }
+            result.Add(new SplitTarget(r.String("pool") ?? "", r.Int("weight") ?? -1));
+            r.ReportUnknownKeys();
         }
         return result;
     }

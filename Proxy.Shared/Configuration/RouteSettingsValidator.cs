@@ -19,13 +19,39 @@ internal static class RouteSettingsValidator
             else if (!names.TryAdd(route.Name, i))
                 problems.Add(new($"{path}.name", $"duplicate route name '{route.Name}' (also proxy.routes[{names[route.Name]}])"));
 
-            if (string.IsNullOrWhiteSpace(route.Pool))
-                problems.Add(new($"{path}.pool", "missing pool"));
+            if (route.Split.Count > 0) ValidateSplit(route, path, pools, problems);
+            else if (string.IsNullOrWhiteSpace(route.Pool))
+                problems.Add(new($"{path}.pool", "missing pool (or a split = [ { pool, weight } ])"));
             else if (!pools.ContainsKey(route.Pool))
                 problems.Add(new($"{path}.pool", $"no pool named '{route.Pool}'"));
+            if (route.SplitKey is not null && route.Split.Count == 0)
+                problems.Add(new($"{path}.split-key", "split-key is used only with split = [ … ]"));
 
             ValidateMatch(route.Match, $"{path}.match", problems);
         }
+    }
+
+    private static void ValidateSplit(RouteSettings route, string path, IReadOnlyDictionary<string, PoolSettings> pools,
+        List<ConfigProblem> problems)
+    {
+        if (!string.IsNullOrEmpty(route.Pool))
+            problems.Add(new(path, "give either pool or split, not both"));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var total = 0L;
+        for (var i = 0; i < route.Split.Count; i++)
+        {
+            var (pool, weight) = route.Split[i];
+            var at = $"{path}.split[{i}]";
+            if (pool.Length == 0) problems.Add(new($"{at}.pool", "missing pool"));
+            else if (!pools.ContainsKey(pool)) problems.Add(new($"{at}.pool", $"no pool named '{pool}'"));
+            else if (!seen.Add(pool)) problems.Add(new($"{at}.pool", $"pool '{pool}' is in the split twice"));
+            if (weight < 0) problems.Add(new($"{at}.weight", "missing weight (a whole number, 0 or more)"));
+            else total += weight;
+        }
+        if (total == 0 && route.Split.All(t => t.Weight >= 0))
+            problems.Add(new($"{path}.split", "the weights add up to 0: give at least one side a weight"));
+        else if (total > 1_000_000)
+            problems.Add(new($"{path}.split", $"the weights add up to {total}; keep them at most 1000000 in total (they are shares, e.g. 90 and 10)"));
     }
 
     /// <summary>RFC 9110 token characters (methods are tokens).</summary>

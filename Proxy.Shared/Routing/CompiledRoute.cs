@@ -26,6 +26,7 @@ public sealed class CompiledRoute
         ArgumentNullException.ThrowIfNull(settings);
         Name = settings.Name;
         PoolName = settings.Pool;
+        Split = settings.Split.Count > 0 ? new PoolSplit(settings.Split, settings.SplitKey) : null;
         Index = index;
         RetryNonIdempotent = settings.RetryNonIdempotent;
 
@@ -46,8 +47,11 @@ public sealed class CompiledRoute
     /// <summary>The route's configured name.</summary>
     public string Name { get; }
 
-    /// <summary>The pool requests matching this route are sent to.</summary>
+    /// <summary>The pool requests matching this route are sent to ("" when the route splits them).</summary>
     public string PoolName { get; }
+
+    /// <summary>R2: the weighted split that picks the pool per request; null = always <see cref="PoolName"/>.</summary>
+    public PoolSplit? Split { get; }
 
     /// <summary>The route's <c>retries.non-idempotent</c>; null = the pool decides.</summary>
     public bool? RetryNonIdempotent { get; }

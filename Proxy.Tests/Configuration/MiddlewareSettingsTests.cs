@@ -98,6 +98,12 @@ public sealed class MiddlewareSettingsTests
     [InlineData("""auth { basic { realm = "a\\b", users-file = "u" } }""", "proxy.routes[0].auth.basic.realm: a realm is some text without quotes, backslashes or control characters")]
     [InlineData("""auth { basic { users-file = "u", hash = sha1 } }""", "proxy.routes[0].auth.basic.hash: unknown key 'hash'")]
     [InlineData("""security-headers = maybe""", "proxy.routes[0].security-headers: expected on or off, got 'maybe'")]
+    [InlineData("""compression { algorithms = [ zstd ] }""", "proxy.routes[0].compression.algorithms[0]: unknown algorithm 'zstd' (valid: br, gzip)")]
+    [InlineData("""compression { algorithms = [ ] }""", "proxy.routes[0].compression.algorithms: empty: name br, gzip or both")]
+    [InlineData("""compression { types = [ "text" ] }""", "proxy.routes[0].compression.types[0]: not a media type: 'text' (write type/subtype or type/*)")]
+    [InlineData("""compression { level = max }""", "proxy.routes[0].compression.level: unknown level 'max' (valid: fastest, optimal, smallest)")]
+    [InlineData("""compression { min-size = lots }""", "proxy.routes[0].compression.min-size: expected a size like 64k, 8KiB or 10MB, got 'lots'")]
+    [InlineData("""compression { gzip = on }""", "proxy.routes[0].compression.gzip: unknown key 'gzip'")]
     public void ARouteMistake_IsReportedAtItsPath(string routeBody, string expected) =>
         HasProblem(expected, Problems(Config(routes: $"[ {{ name = r, pool = api, {routeBody} }} ]")));
 
@@ -137,5 +143,29 @@ public sealed class MiddlewareSettingsTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData("""{ name = r, pool = api, split = [ { pool = api, weight = 1 } ] }""", "proxy.routes[0]: give either pool or split, not both")]
+    [InlineData("""{ name = r, split = [ { pool = nope, weight = 1 } ] }""", "proxy.routes[0].split[0].pool: no pool named 'nope'")]
+    [InlineData("""{ name = r, split = [ { pool = api, weight = 1 }, { pool = api, weight = 2 } ] }""", "proxy.routes[0].split[1].pool: pool 'api' is in the split twice")]
+    [InlineData("""{ name = r, split = [ { pool = api } ] }""", "proxy.routes[0].split[0].weight: missing weight (a whole number, 0 or more)")]
+    [InlineData("""{ name = r, split = [ { pool = api, weight = 0 } ] }""", "proxy.routes[0].split: the weights add up to 0: give at least one side a weight")]
+    [InlineData("""{ name = r, split = [ { pool = api, weight = 1, share = 2 } ] }""", "proxy.routes[0].split[0].share: unknown key 'share'")]
+    [InlineData("""{ name = r, pool = api, split-key = client-ip }""", "proxy.routes[0].split-key: split-key is used only with split = [ … ]")]
+    [InlineData("""{ name = r, split = [ { pool = api, weight = 1 } ], split-key = "param:x" }""", "proxy.routes[0].split-key: expected client-ip, \"header:NAME\", \"cookie:NAME\" or { header = NAME } with a token NAME, got 'param:x'")]
+    [InlineData("""{ name = r }""", "proxy.routes[0].pool: missing pool (or a split = [ { pool, weight } ])")]
+    public void ASplitMistake_IsReportedAtItsPath(string route, string expected) =>
+        HasProblem(expected, Problems(Config(routes: $"[ {route} ]")));
+
+    [Fact]
+    public void ASplit_Binds_WithItsKey()
+    {
+        var route = LoadValid(Config(
+            pools: """api { backends = [ "127.0.0.1:9001" ] }, canary { backends = [ "127.0.0.1:9002" ] }""",
+            routes: """[ { name = r, split = [ { pool = api, weight = 90 }, { pool = canary, weight = 10 } ], split-key = "cookie:sid" } ]""")).Routes[0];
+        Assert.Equal("", route.Pool);
+        Assert.Equal([new SplitTarget("api", 90), new SplitTarget("canary", 10)], route.Split);
+        Assert.Equal(new HashKeySettings { Source = HashKeySource.Cookie, Name = "sid" }, route.SplitKey);
     }
 }

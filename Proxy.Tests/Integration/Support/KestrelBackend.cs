@@ -63,6 +63,20 @@ public sealed class KestrelBackend : IAsyncDisposable
                 sent += n;
             }
         });
+        // Compressible text (E4): numbered lines, generated while sent.
+        app.MapGet("/text", async (HttpContext ctx, long bytes, int? chunked) =>
+        {
+            ctx.Response.ContentType = "text/plain; charset=utf-8";
+            if (chunked != 1) ctx.Response.ContentLength = bytes;
+            var buffer = new byte[65536];
+            for (long sent = 0; sent < bytes;)
+            {
+                var n = (int)Math.Min(buffer.Length, bytes - sent);
+                TestData.FillText(buffer.AsSpan(0, n), sent);
+                await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n));
+                sent += n;
+            }
+        });
         // An API that wants a token: its own 401 with a challenge and a body.
         app.MapGet("/needs-token", (HttpContext ctx) =>
         {
@@ -86,6 +100,14 @@ public sealed class KestrelBackend : IAsyncDisposable
 /// <summary>Deterministic bytes by offset, so both ends can hash a multi-GB stream without storing it.</summary>
 public static class TestData
 {
+    private static readonly byte[] Line = "a proxy streams bodies; compression makes this line small. 0123456789\n"u8.ToArray();
+
+    /// <summary>Text that compresses well (one line repeated), as <see cref="Fill"/> is deterministic by offset.</summary>
+    public static void FillText(Span<byte> span, long offset)
+    {
+        for (var i = 0; i < span.Length; i++) span[i] = Line[(int)((offset + i) % Line.Length)];
+    }
+
     public static void Fill(Span<byte> span, long offset)
     {
         for (var i = 0; i < span.Length; i++)
