@@ -1,6 +1,7 @@
 using Akka.Event;
 using Proxy.Actors.Exchange;
 using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Connections;
 

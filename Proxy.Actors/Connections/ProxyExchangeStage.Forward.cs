@@ -4,6 +4,7 @@ using Proxy.Actors.Pools;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Connections;
 

@@ -3,6 +3,7 @@ using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Connections;
 

@@ -7,6 +7,7 @@ using Proxy.Actors.Transport;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Connections;
 

@@ -16,6 +16,7 @@ using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
 using Proxy.Shared.LoadBalancing;
 using Proxy.Shared.Routing;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Connections;
 

@@ -6,6 +6,7 @@ using Proxy.Actors.Pools;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
 using Proxy.Shared.Routing;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Connections;
 

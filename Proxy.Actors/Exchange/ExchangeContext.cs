@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Proxy.Actors.Forwarding;
-using Proxy.Actors.Limits;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
 using Proxy.Shared.Routing;
 
 namespace Proxy.Actors.Exchange;
@@ -14,7 +14,7 @@ namespace Proxy.Actors.Exchange;
 /// connection. It holds no framing or socket state: the connection's stage owns those, and phases see the exchange
 /// only through this object.
 /// </summary>
-public sealed class ExchangeContext
+public sealed class ExchangeContext : IExchange
 {
     /// <param name="request">Null when the node answers without a parsed head (a malformed or late one).</param>
     public ExchangeContext(HttpRequestHead? request, string client)
@@ -33,6 +33,10 @@ public sealed class ExchangeContext
     /// <summary>The client's connection is TLS.</summary>
     public bool Secure { get; init; }
 
+    private Dictionary<object, object?>? _items;
+
+    public IDictionary<object, object?> Items => _items ??= new Dictionary<object, object?>();
+
     /// <summary>When the exchange began (<see cref="Stopwatch"/> ticks).</summary>
     public long StartTimestamp { get; }
 
@@ -47,9 +51,6 @@ public sealed class ExchangeContext
 
     /// <summary>The request filter to run next.</summary>
     public int NextRequestFilter { get; set; }
-
-    /// <summary>The allowed verdict with the fewest tokens left: its figures go out as RateLimit-* headers.</summary>
-    public LimitVerdict? LimitVerdict { get; set; }
 
     /// <summary>E6: the request's id (the client's or a generated one); null while none was decided or when the
     /// route has request ids off.</summary>

@@ -2,6 +2,7 @@ using Proxy.Actors.Exchange.Filters;
 using Proxy.Actors.Limits;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Security;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange;
 

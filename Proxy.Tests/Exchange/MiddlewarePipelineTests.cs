@@ -4,6 +4,7 @@ using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
 using Proxy.Tests.Routing;
 using Xunit;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Tests.Exchange;
 
@@ -156,8 +157,8 @@ public sealed class MiddlewarePipelineTests
 
     private sealed class Recorder : IRequestFilter, IResponseHeadFilter
     {
-        public ValueTask<FilterVerdict> OnRequestAsync(ExchangeContext exchange) => ValueTask.FromResult(FilterVerdict.Continue);
-        public void OnResponseHead(ExchangeContext exchange, HttpResponseHead head) { }
+        public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange) => ValueTask.FromResult(FilterVerdict.Continue);
+        public void OnResponseHead(IExchange exchange, HttpResponseHead head) { }
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using Proxy.Actors.Exchange;
 using Proxy.Shared.Http;
 using Xunit;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Tests.Exchange;
 

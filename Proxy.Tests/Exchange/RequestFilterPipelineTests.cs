@@ -8,6 +8,7 @@ using Proxy.Shared.RateLimiting;
 using Proxy.Shared.Routing;
 using Proxy.Tests.Routing;
 using Xunit;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Tests.Exchange;
 
@@ -53,7 +54,7 @@ public sealed class RequestFilterPipelineTests
         Assert.False(pending.IsCompleted);
         store.Release();
         Assert.True((await pending).Continues);
-        Assert.Equal(1, first.LimitVerdict?.Remaining);
+        Assert.Equal(1, RateLimitFilter.Tightest(first)?.Remaining);
 
         var response = new HttpResponseHead
         {

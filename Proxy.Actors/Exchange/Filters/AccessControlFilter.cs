@@ -1,6 +1,7 @@
 using System.Net;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Security;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters;
 
@@ -15,7 +16,7 @@ public sealed class AccessControlFilter(AccessSettings settings) : IRequestFilte
     private readonly AddressList _deny = AddressList.Create(settings.Deny);
     private readonly AddressList _trusted = AddressList.Create(settings.TrustedProxies);
 
-    public ValueTask<FilterVerdict> OnRequestAsync(ExchangeContext exchange)
+    public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
         var client = ClientAddress(exchange);
         var allowed = client is not null && !_deny.Contains(client) && (_allow.IsEmpty || _allow.Contains(client));
@@ -23,7 +24,7 @@ public sealed class AccessControlFilter(AccessSettings settings) : IRequestFilte
     }
 
     /// <summary>The address the decision is about; null when it cannot be told (then nothing is allowed).</summary>
-    public IPAddress? ClientAddress(ExchangeContext exchange)
+    public IPAddress? ClientAddress(IExchange exchange)
     {
         if (!IPAddress.TryParse(exchange.Client, out var peer)) return null;
         if (_trusted.IsEmpty || !_trusted.Contains(peer)) return peer;

@@ -1,6 +1,7 @@
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
 using Proxy.Shared.Security;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters;
 
@@ -13,7 +14,7 @@ public sealed class ApiKeyFilter(ApiKeyAuthSettings settings, ReloadingFile<ApiK
 {
     private readonly HttpHeaderList _challenge = Challenge(settings.Header);
 
-    public ValueTask<FilterVerdict> OnRequestAsync(ExchangeContext exchange)
+    public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
         var headers = exchange.Request!.Headers;
         var index = headers.IndexOf(settings.Header, 0);
@@ -23,7 +24,7 @@ public sealed class ApiKeyFilter(ApiKeyAuthSettings settings, ReloadingFile<ApiK
         return ValueTask.FromResult(FilterVerdict.Continue);
     }
 
-    public void OnUpstreamRequest(ExchangeContext exchange, HttpRequestHead head) => head.Headers.Remove(settings.Header);
+    public void OnUpstreamRequest(IExchange exchange, HttpRequestHead head) => head.Headers.Remove(settings.Header);
 
     private ValueTask<FilterVerdict> Refuse(ProxyError error) =>
         ValueTask.FromResult(FilterVerdict.Respond(error, headers: _challenge));

@@ -4,6 +4,7 @@ using System.Text;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
 using Proxy.Shared.Security;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters;
 
@@ -30,7 +31,7 @@ public sealed class BasicAuthFilter : IRequestFilter, IUpstreamRequestFilter
         _challenge.Add("WWW-Authenticate", $"Basic realm=\"{settings.Realm}\", charset=\"UTF-8\"");
     }
 
-    public ValueTask<FilterVerdict> OnRequestAsync(ExchangeContext exchange)
+    public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
         if (!TryCredentials(exchange.Request!.Headers, out var name, out var password)) return Refuse();
         var users = _users.Current;
@@ -47,7 +48,7 @@ public sealed class BasicAuthFilter : IRequestFilter, IUpstreamRequestFilter
         }));
     }
 
-    public void OnUpstreamRequest(ExchangeContext exchange, HttpRequestHead head) => head.Headers.Remove("Authorization");
+    public void OnUpstreamRequest(IExchange exchange, HttpRequestHead head) => head.Headers.Remove("Authorization");
 
     private ValueTask<FilterVerdict> Refuse() => ValueTask.FromResult(Refusal());
 

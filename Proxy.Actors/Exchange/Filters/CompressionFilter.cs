@@ -2,6 +2,7 @@ using System.IO.Compression;
 using Proxy.Actors.Exchange.Filters.Compression;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters;
 
@@ -30,7 +31,7 @@ public sealed class CompressionFilter(CompressionSettings settings) : IResponseH
         _ => 1,
     };
 
-    public void OnResponseHead(ExchangeContext exchange, HttpResponseHead head)
+    public void OnResponseHead(IExchange exchange, HttpResponseHead head)
     {
         if (!Compressible(exchange, head)) return;
         var headers = head.Headers;
@@ -43,7 +44,7 @@ public sealed class CompressionFilter(CompressionSettings settings) : IResponseH
         exchange.AddResponseBodyFilter(coding == "br" ? new BrotliBodyEncoder(BrotliQuality) : new GzipBodyEncoder(_level));
     }
 
-    private bool Compressible(ExchangeContext exchange, HttpResponseHead head)
+    private bool Compressible(IExchange exchange, HttpResponseHead head)
     {
         if (exchange.LocalAnswer || exchange.Request is not { } request || request.Method == "HEAD") return false;
         if (head.Status is < 200 or 204 or 206 or 304 || head.Framing == BodyFraming.None) return false;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Proxy.Actors.Limits;
 using Proxy.Shared.Http;
 using Proxy.Shared.RateLimiting;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters;
 
@@ -13,7 +14,7 @@ namespace Proxy.Actors.Exchange.Filters;
 /// </summary>
 public sealed class RateLimitFilter(LimiterRuntime limiter, RateLimitSettings[] limits) : IRequestFilter, IResponseHeadFilter
 {
-    public ValueTask<FilterVerdict> OnRequestAsync(ExchangeContext exchange)
+    public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
         for (var i = 0; i < limits.Length; i++)
         {
@@ -25,7 +26,7 @@ public sealed class RateLimitFilter(LimiterRuntime limiter, RateLimitSettings[] 
     }
 
     /// <summary>A limit whose key had no lease token at hand: its answer comes from the cluster (or Redis).</summary>
-    private async ValueTask<FilterVerdict> WaitAndGoOn(ValueTask<LimitVerdict> pending, int index, ExchangeContext exchange)
+    private async ValueTask<FilterVerdict> WaitAndGoOn(ValueTask<LimitVerdict> pending, int index, IExchange exchange)
     {
         while (true)
         {
@@ -44,14 +45,14 @@ public sealed class RateLimitFilter(LimiterRuntime limiter, RateLimitSettings[] 
         }
     }
 
-    public void OnResponseHead(ExchangeContext exchange, HttpResponseHead head)
+    public void OnResponseHead(IExchange exchange, HttpResponseHead head)
     {
         // The node's own answers carry no figures (a 429 has those of the limit that refused it, from its verdict).
-        if (!exchange.LocalAnswer && exchange.LimitVerdict is { } verdict) AddRateLimitFields(head.Headers, verdict);
+        if (!exchange.LocalAnswer && Tightest(exchange) is { } verdict) AddRateLimitFields(head.Headers, verdict);
     }
 
     /// <summary>Keeps an allowed verdict if it is the tightest so far; a denied one becomes the answer.</summary>
-    private static FilterVerdict? Apply(LimitVerdict verdict, ExchangeContext exchange)
+    private static FilterVerdict? Apply(LimitVerdict verdict, IExchange exchange)
     {
         if (!verdict.Allowed)
         {
@@ -65,9 +66,13 @@ public sealed class RateLimitFilter(LimiterRuntime limiter, RateLimitSettings[] 
                 : verdict.Reason;
             return FilterVerdict.Respond(error, reason, headers);
         }
-        if (exchange.LimitVerdict is not { } tightest || verdict.Remaining < tightest.Remaining) exchange.LimitVerdict = verdict;
+        if (Tightest(exchange) is not { } tightest || verdict.Remaining < tightest.Remaining) exchange.Items[typeof(LimitVerdict)] = verdict;
         return null;
     }
+
+    /// <summary>The allowed verdict with the fewest tokens left: its figures go out as RateLimit-* headers.</summary>
+    public static LimitVerdict? Tightest(IExchange exchange) =>
+        exchange.Items.TryGetValue(typeof(LimitVerdict), out var verdict) ? (LimitVerdict?)verdict : null;
 
     private static void AddRateLimitFields(HttpHeaderList headers, LimitVerdict verdict)
     {
@@ -77,7 +82,7 @@ public sealed class RateLimitFilter(LimiterRuntime limiter, RateLimitSettings[] 
     }
 
     /// <summary><c>LIMIT/KEY</c>: the key parts joined; with per-route, the route first.</summary>
-    private static string EntityIdFor(RateLimitSettings limit, ExchangeContext exchange)
+    private static string EntityIdFor(RateLimitSettings limit, IExchange exchange)
     {
         var route = exchange.Route?.Name ?? "";
         var key = limit.Key.Count == 1
@@ -86,7 +91,7 @@ public sealed class RateLimitFilter(LimiterRuntime limiter, RateLimitSettings[] 
         return limit.PerRoute ? $"{limit.Name}/{route}|{key}" : $"{limit.Name}/{key}";
     }
 
-    private static string KeyPart(RateLimitSettings limit, RateLimitKeyPart part, string route, ExchangeContext exchange) => part.Kind switch
+    private static string KeyPart(RateLimitSettings limit, RateLimitKeyPart part, string route, IExchange exchange) => part.Kind switch
     {
         RateLimitKeyKind.ClientIp => exchange.Client,
         RateLimitKeyKind.Route => route,

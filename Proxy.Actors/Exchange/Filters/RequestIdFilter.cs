@@ -1,5 +1,6 @@
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters;
 
@@ -14,7 +15,7 @@ public sealed class RequestIdFilter(RequestIdSettings settings) : IRequestFilter
     /// <summary>The longest client id kept.</summary>
     public const int MaxLength = 128;
 
-    public ValueTask<FilterVerdict> OnRequestAsync(ExchangeContext exchange)
+    public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
         var id = Resolve(exchange);
         var headers = exchange.Request!.Headers;
@@ -23,14 +24,14 @@ public sealed class RequestIdFilter(RequestIdSettings settings) : IRequestFilter
         return ValueTask.FromResult(FilterVerdict.Continue);
     }
 
-    public void OnResponseHead(ExchangeContext exchange, HttpResponseHead head)
+    public void OnResponseHead(IExchange exchange, HttpResponseHead head)
     {
         if (Resolve(exchange) is { } id) head.Headers.Set(settings.Header, id);
     }
 
     /// <summary>The exchange's id, decided on first use: an answer given before the request filters ran (no route, a
     /// malformed head) gets one here.</summary>
-    private string? Resolve(ExchangeContext exchange) =>
+    private string? Resolve(IExchange exchange) =>
         exchange.RequestId ??= ClientId(exchange.Request) ?? (settings.Generate ? RequestIds.NewUuidV7() : null);
 
     /// <summary>The client's id when it sent exactly one usable field; null otherwise.</summary>

@@ -1,4 +1,5 @@
 using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters;
 
@@ -13,7 +14,7 @@ public sealed class SecurityHeadersFilter : IResponseHeadFilter
 
     private SecurityHeadersFilter() { }
 
-    public void OnResponseHead(ExchangeContext exchange, HttpResponseHead head)
+    public void OnResponseHead(IExchange exchange, HttpResponseHead head)
     {
         var headers = head.Headers;
         AddIfAbsent(headers, "X-Content-Type-Options", "nosniff");

@@ -1,6 +1,7 @@
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
 using Proxy.Shared.Routing;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters;
 
@@ -23,14 +24,14 @@ public sealed class TransformFilter : IUpstreamRequestFilter, IResponseHeadFilte
         _responseHeaders = settings.ResponseHeaders;
     }
 
-    public void OnUpstreamRequest(ExchangeContext exchange, HttpRequestHead head)
+    public void OnUpstreamRequest(IExchange exchange, HttpRequestHead head)
     {
         // Only origin-form targets have a path to rewrite ("*" and authority-form pass as they are).
         if (_target is not null && head.Path.StartsWith('/')) exchange.UpstreamTarget = _target.Apply(head.Path, head.Query);
         Apply(_requestHeaders, head.Headers);
     }
 
-    public void OnResponseHead(ExchangeContext exchange, HttpResponseHead head)
+    public void OnResponseHead(IExchange exchange, HttpResponseHead head)
     {
         if (!exchange.LocalAnswer) Apply(_responseHeaders, head.Headers);
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using Akka.IO;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters.Compression;
 

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Akka.IO;
+using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange.Filters.Compression;
 

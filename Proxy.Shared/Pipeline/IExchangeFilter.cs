@@ -1,4 +1,4 @@
-namespace Proxy.Actors.Exchange;
+namespace Proxy.Shared.Pipeline;
 
 /// <summary>A piece of middleware: implements one or more of the phase interfaces (<see cref="IRequestFilter"/>,
 /// <see cref="IUpstreamRequestFilter"/>, <see cref="IResponseHeadFilter"/>) and takes part in each of them.</summary>

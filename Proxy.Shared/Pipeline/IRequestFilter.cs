@@ -1,9 +1,9 @@
-namespace Proxy.Actors.Exchange;
+namespace Proxy.Shared.Pipeline;
 
 /// <summary>
 /// The first phase of an exchange: runs once the request is routed, before an upstream is chosen, in the order the
 /// route's <see cref="RoutePipeline"/> lists; any filter may answer the request itself (rate limiting, access control,
-/// later the cache). Sees the request only through the <see cref="ExchangeContext"/>, so it works for any front
+/// later the cache). Sees the request only through the <see cref="IExchange"/>, so it works for any front
 /// (HTTP/1.1 today, HTTP/2 streams next) and in a test without a socket.
 /// </summary>
 /// <remarks>
@@ -13,5 +13,5 @@ namespace Proxy.Actors.Exchange;
 /// </remarks>
 public interface IRequestFilter : IExchangeFilter
 {
-    ValueTask<FilterVerdict> OnRequestAsync(ExchangeContext exchange);
+    ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange);
 }

@@ -1,4 +1,4 @@
-namespace Proxy.Actors.Exchange;
+namespace Proxy.Shared.Pipeline;
 
 /// <summary>
 /// Every reason the proxy answers a request itself instead of relaying a backend's response. The status and short

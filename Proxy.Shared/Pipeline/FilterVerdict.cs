@@ -1,6 +1,6 @@
 using Proxy.Shared.Http;
 
-namespace Proxy.Actors.Exchange;
+namespace Proxy.Shared.Pipeline;
 
 /// <summary>What a request filter decided: go on to the next phase, or answer the client with
 /// <see cref="Answer"/> (an error from the <see cref="ProxyErrors"/> table, its text and extra header fields).</summary>

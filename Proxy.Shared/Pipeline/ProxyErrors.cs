@@ -1,7 +1,7 @@
 using System.Text;
 using Proxy.Shared.Http;
 
-namespace Proxy.Actors.Exchange;
+namespace Proxy.Shared.Pipeline;
 
 /// <summary>The one table from <see cref="ProxyError"/> to the status and default short text the client gets.</summary>
 public static class ProxyErrors
