@@ -68,6 +68,7 @@ public sealed partial class ProxyExchangeStage
             var exchange = Exchange;
             var filter = exchange.Pipeline.RequestFilters[exchange.NextRequestFilter - 1];
             Log.Error(cause, "Request filter {0} failed", filter.GetType().Name);
+            _runtime.FilterFailures.Count(filter, "request");
             RespondLocal(ProxyError.RequestFilterFailed, close: exchange.Request!.HasBody);
         }
 
@@ -85,6 +86,7 @@ public sealed partial class ProxyExchangeStage
                 catch (Exception e)
                 {
                     Log.Error(e, "Upstream request filter {0} failed", filter.GetType().Name);
+                    _runtime.FilterFailures.Count(filter, "upstream_request");
                     RespondLocal(ProxyError.RequestFilterFailed, close: exchange.Request!.HasBody);
                     return false;
                 }
@@ -106,6 +108,7 @@ public sealed partial class ProxyExchangeStage
                 catch (Exception e)
                 {
                     Log.Error(e, "Response head filter {0} failed", filter.GetType().Name);
+                    _runtime.FilterFailures.Count(filter, "response_head");
                     if (!exchange.LocalAnswer) return false;
                 }
             }

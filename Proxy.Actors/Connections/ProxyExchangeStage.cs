@@ -1018,14 +1018,18 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var exchange = Exchange;
             if (exchange.ResponseBodyFilters is { } filters)
             {
-                try
+                foreach (var filter in filters)
                 {
-                    foreach (var filter in filters) data = filter.OnBodyChunk(data, last);
-                }
-                catch (Exception e)
-                {
-                    Log.Error(e, "Response body filter failed");
-                    return null;
+                    try
+                    {
+                        data = filter.OnBodyChunk(data, last);
+                    }
+                    catch (Exception e)
+                    {
+                        Log.Error(e, "Response body filter {0} failed", filter.GetType().Name);
+                        _runtime.FilterFailures.Count(filter, "response_body");
+                        return null;
+                    }
                 }
             }
             exchange.BytesOut += data.Count;
@@ -1141,11 +1145,15 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             headers.Add("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (extra is not null)
                 for (var i = 0; i < extra.Count; i++) headers.Add(extra[i].Key, extra[i].Value);
-            RunResponseHeadFilters(new HttpResponseHead
+            // The answer to a response head filter's failure does not go through the filters again.
+            if (error != ProxyError.ResponseFilterFailed)
             {
-                Status = status, Reason = text, Version = 11, Headers = headers, Framing = BodyFraming.ContentLength,
-                ContentLength = body.Length,
-            });
+                RunResponseHeadFilters(new HttpResponseHead
+                {
+                    Status = status, Reason = text, Version = 11, Headers = headers, Framing = BodyFraming.ContentLength,
+                    ContentLength = body.Length,
+                });
+            }
             if (_closeAfterResponse) headers.Add("Connection", "close");
             else if (exchange.Request?.Version == 10) headers.Add("Connection", "keep-alive");
             var headOnly = exchange.Request?.Method == "HEAD";

@@ -14,14 +14,15 @@ namespace Proxy.Actors.Connections;
 public sealed class RuntimeSnapshot
 {
     public RuntimeSnapshot(ProxySettings settings, RouteTable routes, IReadOnlyDictionary<string, PoolRuntime> pools,
-        IReadOnlyDictionary<string, ForwardRuntime>? forwarders = null, LimiterRuntime? limiter = null, Action<string>? warn = null)
+        IReadOnlyDictionary<string, ForwardRuntime>? forwarders = null, LimiterRuntime? limiter = null, Action<string>? warn = null,
+        IReadOnlyDictionary<string, IExchangeFilter>? plugins = null)
     {
         Limiter = limiter;
         Settings = settings;
         Routes = routes;
         Pools = pools;
         Forwarders = forwarders ?? new Dictionary<string, ForwardRuntime>();
-        _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter, warn);
+        _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter, warn, plugins);
         DefaultPipeline = RoutePipeline.ForDefaults(settings.Defaults);
         Limits = new HttpLimits
         {
@@ -61,8 +62,10 @@ public sealed class ProxyRuntime
     private volatile RuntimeSnapshot _current;
     private volatile bool _draining;
 
-    public ProxyRuntime(RuntimeSnapshot initial, AccessLog accessLog, ClusterStateGate? clusterState = null)
+    public ProxyRuntime(RuntimeSnapshot initial, AccessLog accessLog, ClusterStateGate? clusterState = null,
+        FilterFailures? filterFailures = null)
     {
+        FilterFailures = filterFailures ?? FilterFailures.Uncounted;
         _current = initial;
         AccessLog = accessLog;
         Observers = accessLog.Enabled ? [new AccessLogObserver(accessLog)] : [];
@@ -74,6 +77,9 @@ public sealed class ProxyRuntime
     public ClusterStateGate? ClusterState { get; }
 
     public RuntimeSnapshot Current => _current;
+
+    /// <summary>Counts filters that threw (<c>proxy_filter_failures_total</c>).</summary>
+    public FilterFailures FilterFailures { get; }
     public AccessLog AccessLog { get; }
 
     /// <summary>Told of every completed exchange: the access log (when on); metrics and tracing next.</summary>

@@ -30,23 +30,26 @@ public sealed class RoutePipeline
     public IResponseHeadFilter[] ResponseHeadFilters { get; }
 
     /// <summary>Each route's pipeline, by route name (routes without middleware have none). Middleware runs in this
-    /// order: request id, security headers, access control, authentication, rate limits, compression, transforms (so on the
+    /// order: request id, security headers, access control, authentication, rate limits, the route's plugin filters,
+    /// compression, transforms (so on the
     /// way back the transforms see the backend's head first and compression sees theirs).</summary>
     /// <param name="warn">Told when a key or users file changed but cannot be used (the previous one stays).</param>
+    /// <param name="plugins">The filters <c>proxy.plugins</c> loaded, by name (routes list them in <c>filters</c>).</param>
     public static IReadOnlyDictionary<string, RoutePipeline> ForRoutes(IEnumerable<RouteSettings> routes, LimiterRuntime? limiter,
-        Action<string>? warn = null)
+        Action<string>? warn = null, IReadOnlyDictionary<string, IExchangeFilter>? plugins = null)
     {
         var pipelines = new Dictionary<string, RoutePipeline>(StringComparer.Ordinal);
         // Routes that inherit the same settings from proxy.defaults share one filter (and one watched file).
         var shared = new Dictionary<object, IExchangeFilter>(ReferenceEqualityComparer.Instance);
         foreach (var route in routes)
         {
-            var middleware = new List<IExchangeFilter>(7);
+            var middleware = new List<IExchangeFilter>(8);
             if (route.RequestId.Enabled) middleware.Add(Shared(route.RequestId, s => new RequestIdFilter(s)));
             if (route.SecurityHeaders) middleware.Add(SecurityHeadersFilter.Instance);
             if (route.Access is { } access) middleware.Add(Shared(access, s => new AccessControlFilter(s)));
             if (route.Auth is { } auth) middleware.Add(Shared(auth, s => AuthFilter(s, warn)));
             if (limiter?.For(route.Name) is { Length: > 0 } limits) middleware.Add(new RateLimitFilter(limiter, limits));
+            foreach (var name in route.Filters) middleware.Add(plugins![name]);
             if (route.Compression is { Enabled: true } compression) middleware.Add(Shared(compression, s => new CompressionFilter(s)));
             if (route.Transforms is { } transforms) middleware.Add(Shared(transforms, s => new TransformFilter(s)));
             if (middleware.Count > 0) pipelines[route.Name] = Of(middleware);

@@ -52,6 +52,7 @@ public static class NodeCheck
         if (settings.AccessLog.Enabled && settings.AccessLog.Target != "stdout")
             Check(() => ConfiguredFiles.OpenAccessLog(settings.AccessLog).DisposeAsync().AsTask().GetAwaiter().GetResult());
         Check(() => ConfiguredFiles.NodeDefaults(settings));
+        Check(() => PluginLoader.Load(settings.Plugins));
         if (settings.Redis is { } redis) Check(() => ConfiguredFiles.CheckRedisOptions(redis));
 
         for (var i = 0; i < settings.Listeners.Count; i++)

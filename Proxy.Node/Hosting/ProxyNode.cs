@@ -69,6 +69,7 @@ public sealed class ProxyNode : IAsyncDisposable
         var bound = new Dictionary<string, Socket>();
         var boundTcp = new Dictionary<string, Socket>();
         var certificates = new Dictionary<string, CertificateStore>();
+        IReadOnlyDictionary<string, Proxy.Shared.Pipeline.IExchangeFilter> plugins = new Dictionary<string, Proxy.Shared.Pipeline.IExchangeFilter>();
         AdminServer? admin = null;
         BootstrapEndpoint? bootstrap = null;
         DemoBackend? demo = null;
@@ -86,6 +87,7 @@ public sealed class ProxyNode : IAsyncDisposable
                 demo = AddressBinding.Bind("proxy.demo-backend", demoAddress, () => DemoBackend.Start(EndpointParser.Parse(demoAddress)));
             for (var i = 0; i < settings.Listeners.Count; i++)
                 if (settings.Listeners[i].Tls is not null) certificates[settings.Listeners[i].Name] = ConfiguredFiles.LoadCertificates(settings.Listeners[i], i);
+            plugins = PluginLoader.Load(settings.Plugins);
             for (var i = 0; i < settings.Listeners.Count; i++)
             {
                 var address = settings.Listeners[i].Address;
@@ -143,7 +145,8 @@ public sealed class ProxyNode : IAsyncDisposable
         // A key or users file that changes into something unusable is logged once the actor system (and its log) runs.
         Akka.Event.ILoggingAdapter? nodeLog = null;
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter,
-            warn: message => nodeLog?.Warning("{0}", message)), accessLog, clusterState);
+            warn: message => nodeLog?.Warning("{0}", message), plugins: plugins), accessLog, clusterState,
+            new Proxy.Actors.Exchange.FilterFailures(Prometheus.Metrics.WithCustomRegistry(metrics)));
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
         foreach (var (name, socket) in boundTcp) listenerEndpoints["tcp:" + name] = (IPEndPoint)socket.LocalEndPoint!;
 

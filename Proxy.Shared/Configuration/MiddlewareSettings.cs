@@ -20,6 +20,21 @@ public sealed record RouteDefaults
 
     /// <summary>E4 for routes without a <c>compression</c> block of their own; null = off.</summary>
     public CompressionSettings? Compression { get; init; }
+
+    /// <summary>Plugin filters (by name) for routes without a <c>filters</c> list of their own; null = none.</summary>
+    public IReadOnlyList<string>? Filters { get; init; }
+}
+
+/// <summary>One entry of <c>proxy.plugins</c>: a filter loaded from an assembly at start.</summary>
+public sealed record PluginSettings
+{
+    public required string Name { get; init; }
+
+    /// <summary>The plugin's .dll (relative to the node's working directory); its dependencies lie next to it.</summary>
+    public required string Assembly { get; init; }
+
+    /// <summary>The <c>settings { … }</c> block as text, nested keys joined with '.'.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>E4: <c>compression { algorithms, types, min-size, level }</c> — responses compressed on the way to clients

@@ -19,6 +19,8 @@ internal static class MiddlewareSettingsValidator
     public static void Validate(ProxySettings settings, List<ConfigProblem> problems)
     {
         var defaults = settings.Defaults;
+        var plugins = ValidatePlugins(settings.Plugins, problems);
+        if (defaults.Filters is { } sharedFilters) ValidateFilters(sharedFilters, "proxy.defaults.filters", plugins, problems);
         ValidateRequestId(defaults.RequestId, "proxy.defaults.request-id", problems);
         if (defaults.Transforms is { } shared) ValidateTransforms(shared, "proxy.defaults.transforms", problems);
         if (defaults.Access is { } access) ValidateAccess(access, "proxy.defaults.access", problems);
@@ -36,6 +38,7 @@ internal static class MiddlewareSettingsValidator
                 ValidateAuth(route.Auth, $"{path}.auth", problems);
             if (route.Compression is not null && !ReferenceEquals(route.Compression, defaults.Compression))
                 ValidateCompression(route.Compression, $"{path}.compression", problems);
+            if (!ReferenceEquals(route.Filters, defaults.Filters)) ValidateFilters(route.Filters, $"{path}.filters", plugins, problems);
             if (route.Transforms is not { } transforms) continue;
             var inherited = ReferenceEquals(transforms, defaults.Transforms);
             if (!inherited) ValidateTransforms(transforms, $"{path}.transforms", problems);
@@ -44,6 +47,29 @@ internal static class MiddlewareSettingsValidator
                     $"strip-prefix '{strip}'{(inherited ? " (from proxy.defaults.transforms)" : "")} needs the route to match it: " +
                     $"give the route match {{ path-prefix = \"{strip}/\" }} (or a path or path-prefix under it)"));
         }
+    }
+
+    /// <summary>Names unique and present, an assembly path given; the names, for the routes' lists. Loading the
+    /// assembly is the node's start (it reports a failure with the same path).</summary>
+    private static HashSet<string> ValidatePlugins(IReadOnlyList<PluginSettings> plugins, List<ConfigProblem> problems)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < plugins.Count; i++)
+        {
+            var plugin = plugins[i];
+            var path = $"proxy.plugins[{i}]";
+            if (plugin.Name.Length == 0) problems.Add(new($"{path}.name", "missing name (routes list it in filters)"));
+            else if (!names.Add(plugin.Name)) problems.Add(new($"{path}.name", $"duplicate plugin name '{plugin.Name}'"));
+            if (plugin.Assembly.Length == 0) problems.Add(new($"{path}.assembly", "missing: the plugin's .dll"));
+        }
+        return names;
+    }
+
+    private static void ValidateFilters(IReadOnlyList<string> filters, string path, HashSet<string> plugins, List<ConfigProblem> problems)
+    {
+        for (var i = 0; i < filters.Count; i++)
+            if (!plugins.Contains(filters[i]))
+                problems.Add(new($"{path}[{i}]", $"no plugin named '{filters[i]}' (proxy.plugins lists {(plugins.Count == 0 ? "none" : string.Join(", ", plugins))})"));
     }
 
     private static void ValidateCompression(CompressionSettings compression, string path, List<ConfigProblem> problems)

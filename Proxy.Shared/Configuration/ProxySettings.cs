@@ -37,6 +37,8 @@ public sealed record ProxySettings
     public ForwardSettings Forward { get; init; } = new();
     /// <summary>Middleware that routes inherit (<c>proxy.defaults</c>); also what applies where no route does.</summary>
     public RouteDefaults Defaults { get; init; } = new();
+    /// <summary>Filters loaded from assemblies at start, by name (routes list them in <c>filters</c>).</summary>
+    public IReadOnlyList<PluginSettings> Plugins { get; init; } = [];
 }
 
 public enum PersistenceProvider { Sqlite, PostgreSql }
@@ -272,6 +274,8 @@ public sealed record RouteSettings
     public bool SecurityHeaders { get; init; }
     /// <summary>E4: the route's compression block, or the defaults'; null = off.</summary>
     public CompressionSettings? Compression { get; init; }
+    /// <summary>Plugin filters by name (<c>proxy.plugins</c>), in order; the defaults' when the route lists none.</summary>
+    public IReadOnlyList<string> Filters { get; init; } = [];
 }
 
 /// <summary>One side of a route's split: a pool and its share of the requests.</summary>

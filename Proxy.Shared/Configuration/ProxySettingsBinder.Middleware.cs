@@ -18,6 +18,7 @@ internal sealed partial class ProxySettingsBinder
             Auth = BindAuth(r),
             SecurityHeaders = r.Switch("security-headers") ?? builtIn.SecurityHeaders,
             Compression = BindCompression(r),
+            Filters = r.StringOrList("filters"),
         };
         r.ReportUnknownKeys();
         return defaults;
@@ -78,6 +79,44 @@ internal sealed partial class ProxySettingsBinder
         };
         r.ReportUnknownKeys();
         return result;
+    }
+
+    private List<PluginSettings> BindPlugins(HoconObjectReader proxy)
+    {
+        var result = new List<PluginSettings>();
+        var items = proxy.List("plugins");
+        if (items is null) return result;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var r = HoconObjectReader.For(items[i], $"{proxy.PathOf("plugins")}[{i}]", problems,
+                "{ name = stamp, assembly = \"plugins/HeaderStamp.dll\", settings { value = v1 } }");
+            if (r is null)
+            {
+                result.Add(new PluginSettings { Name = "", Assembly = "" });
+                continue;
+            }
+            var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (r.Object("settings", "{ value = v1 }") is { } block) Flatten(block, "", settings);
+            result.Add(new PluginSettings { Name = r.String("name") ?? "", Assembly = r.String("assembly") ?? "", Settings = settings });
+            r.ReportUnknownKeys();
+        }
+        return result;
+    }
+
+    /// <summary>A plugin's settings as text, nested keys joined with '.'; lists are not settings (a plugin splits text).</summary>
+    private void Flatten(HoconObjectReader block, string prefix, Dictionary<string, string> into)
+    {
+        foreach (var key in block.Keys.ToList())
+        {
+            var value = block.Raw(key);
+            if (value is null) continue;
+            if (value.IsObject() && !HoconValues.IsList(value))
+            {
+                if (block.Object(key, "{ … }") is { } nested) Flatten(nested, prefix + key + ".", into);
+            }
+            else if (HoconValues.ScalarText(value, block.PathOf(key), problems, "a string (or an object of them)") is { } text)
+                into[prefix + key] = text;
+        }
     }
 
     private CompressionSettings? BindCompression(HoconObjectReader owner)

@@ -32,6 +32,7 @@ internal sealed partial class ProxySettingsBinder
                 Auth = BindAuth(r) ?? inherited.Auth,
                 SecurityHeaders = r.Switch("security-headers") ?? inherited.SecurityHeaders,
                 Compression = BindCompression(r) ?? inherited.Compression,
+                Filters = r.StringOrList("filters") ?? inherited.Filters ?? [],
             });
             r.ReportUnknownKeys();
         }

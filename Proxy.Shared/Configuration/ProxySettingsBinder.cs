@@ -26,6 +26,7 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
             Pools = BindPools(proxy),
             Routes = BindRoutes(proxy, routeDefaults),
             Defaults = routeDefaults,
+            Plugins = BindPlugins(proxy),
             AccessLog = BindAccessLog(proxy),
             Limits = BindLimits(proxy),
             Timeouts = BindTimeouts(proxy),

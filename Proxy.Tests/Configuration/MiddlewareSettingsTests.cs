@@ -168,4 +168,37 @@ public sealed class MiddlewareSettingsTests
         Assert.Equal([new SplitTarget("api", 90), new SplitTarget("canary", 10)], route.Split);
         Assert.Equal(new HashKeySettings { Source = HashKeySource.Cookie, Name = "sid" }, route.SplitKey);
     }
+
+    [Fact]
+    public void Plugins_Bind_WithTheirSettingsAsText_AndRoutesNameThem()
+    {
+        var settings = LoadValid(Config(
+            routes: """[ { name = a, pool = api, filters = [ stamp ] }, { name = b, pool = api } ]""",
+            extra: """
+                plugins = [ { name = stamp, assembly = "plugins/HeaderStamp.dll", settings { value = v1, limits { max = 3 } } } ]
+                defaults { filters = [ stamp ] }
+                """));
+        var plugin = Assert.Single(settings.Plugins);
+        Assert.Equal("plugins/HeaderStamp.dll", plugin.Assembly);
+        Assert.Equal(new Dictionary<string, string> { ["value"] = "v1", ["limits.max"] = "3" }, plugin.Settings);
+        Assert.Equal(["stamp"], settings.Routes[0].Filters);
+        Assert.Equal(["stamp"], settings.Routes[1].Filters); // inherited
+    }
+
+    [Fact]
+    public void PluginMistakes_AreReportedAtTheirPaths() =>
+        Assert.Equal(
+            [
+                "proxy.defaults.filters[0]: no plugin named 'nope' (proxy.plugins lists a)",
+                "proxy.plugins[1].assembly: missing: the plugin's .dll",
+                "proxy.plugins[1].name: duplicate plugin name 'a'",
+                "proxy.plugins[2].name: missing name (routes list it in filters)",
+                "proxy.routes[0].filters[1]: no plugin named 'b' (proxy.plugins lists a)",
+            ],
+            Problems(Config(
+                routes: """[ { name = r, pool = api, filters = [ a, b ] } ]""",
+                extra: """
+                    plugins = [ { name = a, assembly = "a.dll" }, { name = a }, { assembly = "c.dll" } ]
+                    defaults { filters = [ nope ] }
+                    """)).Order());
 }

@@ -152,7 +152,7 @@ public class ValidationProblemTests
 
     [Fact]
     public void RouteWithoutPool_IsReportedWithItsPath() =>
-        Assert.Equal(["proxy.routes[0].pool: missing pool"], Problems(Config(routes: "[ { name = default } ]")));
+        Assert.Equal(["proxy.routes[0].pool: missing pool (or a split = [ { pool, weight } ])"], Problems(Config(routes: "[ { name = default } ]")));
 
     [Fact]
     public void RoutePointingAtUnknownPool_IsReportedWithItsPath() =>
