@@ -38,8 +38,9 @@ public sealed class RouteAdminQueries(ProxySettings settings)
     };
 
     /// <summary>The middleware's names in the order it runs; no file names, keys or values (they may be secrets).</summary>
-    private static List<string> Middleware(RouteSettings route)
+    private static List<string> Middleware(RouteSettings settings)
     {
+        var route = settings.Middleware;
         var names = new List<string>();
         if (route.RequestId.Enabled) names.Add("request-id");
         if (route.SecurityHeaders) names.Add("security-headers");

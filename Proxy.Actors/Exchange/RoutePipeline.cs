@@ -41,18 +41,19 @@ public sealed class RoutePipeline
         var pipelines = new Dictionary<string, RoutePipeline>(StringComparer.Ordinal);
         // Routes that inherit the same settings from proxy.defaults share one filter (and one watched file).
         var shared = new Dictionary<object, IExchangeFilter>(ReferenceEqualityComparer.Instance);
-        foreach (var route in routes)
+        foreach (var entry in routes)
         {
+            var route = entry.Middleware;
             var middleware = new List<IExchangeFilter>(8);
             if (route.RequestId.Enabled) middleware.Add(Shared(route.RequestId, s => new RequestIdFilter(s)));
             if (route.SecurityHeaders) middleware.Add(SecurityHeadersFilter.Instance);
             if (route.Access is { } access) middleware.Add(Shared(access, s => new AccessControlFilter(s)));
             if (route.Auth is { } auth) middleware.Add(Shared(auth, s => AuthFilter(s, warn)));
-            if (limiter?.For(route.Name) is { Length: > 0 } limits) middleware.Add(new RateLimitFilter(limiter, limits));
+            if (limiter?.For(entry.Name) is { Length: > 0 } limits) middleware.Add(new RateLimitFilter(limiter, limits));
             foreach (var name in route.Filters) middleware.Add(plugins![name]);
             if (route.Compression is { Enabled: true } compression) middleware.Add(Shared(compression, s => new CompressionFilter(s)));
             if (route.Transforms is { } transforms) middleware.Add(Shared(transforms, s => new TransformFilter(s)));
-            if (middleware.Count > 0) pipelines[route.Name] = Of(middleware);
+            if (middleware.Count > 0) pipelines[entry.Name] = Of(middleware);
         }
         return pipelines;
 
@@ -75,7 +76,7 @@ public sealed class RoutePipeline
 
     /// <summary>What applies where no route does (no route matched, or the head could not be read): the defaults'
     /// request id and security headers, so every answer carries them.</summary>
-    public static RoutePipeline ForDefaults(RouteDefaults defaults)
+    public static RoutePipeline ForDefaults(RouteMiddleware defaults)
     {
         var middleware = new List<IExchangeFilter>(2);
         if (defaults.RequestId.Enabled) middleware.Add(new RequestIdFilter(defaults.RequestId));

@@ -1,28 +1,30 @@
 namespace Proxy.Shared.Configuration;
 
-/// <summary><c>proxy.defaults { … }</c>: the middleware every route inherits unless it sets its own.</summary>
-public sealed record RouteDefaults
+/// <summary>A route's middleware (<c>request-id</c>, <c>transforms</c>, <c>access</c>, <c>auth</c>,
+/// <c>security-headers</c>, <c>compression</c>, <c>filters</c>); also <c>proxy.defaults { … }</c>, which every route
+/// inherits: a route's request-id takes the keys it leaves out from the defaults', its other blocks replace the
+/// defaults' whole.</summary>
+public sealed record RouteMiddleware
 {
     public RequestIdSettings RequestId { get; init; } = new();
 
-    /// <summary>Transforms for routes without a <c>transforms</c> block of their own (a route's block replaces this
-    /// one whole, as nginx's <c>add_header</c> levels do); null = none.</summary>
+    /// <summary>R3; null = none.</summary>
     public TransformSettings? Transforms { get; init; }
 
-    /// <summary>E7 for routes without an <c>access</c> block of their own; null = every client.</summary>
+    /// <summary>E7 address rules; null = every client.</summary>
     public AccessSettings? Access { get; init; }
 
-    /// <summary>E7 for routes without an <c>auth</c> block of their own; null = none.</summary>
+    /// <summary>E7 API keys or Basic users; null = none.</summary>
     public AuthSettings? Auth { get; init; }
 
-    /// <summary>E7: add the usual security header fields (a route may say otherwise).</summary>
+    /// <summary>E7: add the usual security header fields.</summary>
     public bool SecurityHeaders { get; init; }
 
-    /// <summary>E4 for routes without a <c>compression</c> block of their own; null = off.</summary>
+    /// <summary>E4; null = off.</summary>
     public CompressionSettings? Compression { get; init; }
 
-    /// <summary>Plugin filters (by name) for routes without a <c>filters</c> list of their own; null = none.</summary>
-    public IReadOnlyList<string>? Filters { get; init; }
+    /// <summary>Plugin filters by name (<c>proxy.plugins</c>), in order.</summary>
+    public IReadOnlyList<string> Filters { get; init; } = [];
 }
 
 /// <summary>One entry of <c>proxy.plugins</c>: a filter loaded from an assembly at start.</summary>

@@ -20,7 +20,7 @@ internal static class MiddlewareSettingsValidator
     {
         var defaults = settings.Defaults;
         var plugins = ValidatePlugins(settings.Plugins, problems);
-        if (defaults.Filters is { } sharedFilters) ValidateFilters(sharedFilters, "proxy.defaults.filters", plugins, problems);
+        ValidateFilters(defaults.Filters, "proxy.defaults.filters", plugins, problems);
         ValidateRequestId(defaults.RequestId, "proxy.defaults.request-id", problems);
         if (defaults.Transforms is { } shared) ValidateTransforms(shared, "proxy.defaults.transforms", problems);
         if (defaults.Access is { } access) ValidateAccess(access, "proxy.defaults.access", problems);
@@ -28,7 +28,8 @@ internal static class MiddlewareSettingsValidator
         if (defaults.Compression is { } compression) ValidateCompression(compression, "proxy.defaults.compression", problems);
         for (var i = 0; i < settings.Routes.Count; i++)
         {
-            var route = settings.Routes[i];
+            var route = settings.Routes[i].Middleware;
+            var match = settings.Routes[i].Match;
             var path = $"proxy.routes[{i}]";
             if (!ReferenceEquals(route.RequestId, defaults.RequestId))
                 ValidateRequestId(route.RequestId, $"{path}.request-id", problems);
@@ -42,7 +43,7 @@ internal static class MiddlewareSettingsValidator
             if (route.Transforms is not { } transforms) continue;
             var inherited = ReferenceEquals(transforms, defaults.Transforms);
             if (!inherited) ValidateTransforms(transforms, $"{path}.transforms", problems);
-            if (transforms.StripPrefix is { } strip && !MatchGuarantees(route.Match, strip))
+            if (transforms.StripPrefix is { } strip && !MatchGuarantees(match, strip))
                 problems.Add(new(inherited ? path : $"{path}.transforms.strip-prefix",
                     $"strip-prefix '{strip}'{(inherited ? " (from proxy.defaults.transforms)" : "")} needs the route to match it: " +
                     $"give the route match {{ path-prefix = \"{strip}/\" }} (or a path or path-prefix under it)"));

@@ -36,7 +36,7 @@ public sealed record ProxySettings
     /// <summary>Forward-mode listeners: upstream proxy header, default upstream, timeouts, retries, pools.</summary>
     public ForwardSettings Forward { get; init; } = new();
     /// <summary>Middleware that routes inherit (<c>proxy.defaults</c>); also what applies where no route does.</summary>
-    public RouteDefaults Defaults { get; init; } = new();
+    public RouteMiddleware Defaults { get; init; } = new();
     /// <summary>Filters loaded from assemblies at start, by name (routes list them in <c>filters</c>).</summary>
     public IReadOnlyList<PluginSettings> Plugins { get; init; } = [];
 }
@@ -262,20 +262,8 @@ public sealed record RouteSettings
     public HashKeySettings? SplitKey { get; init; }
     /// <summary>The route's <c>retries { non-idempotent }</c>; null = the pool's setting.</summary>
     public bool? RetryNonIdempotent { get; init; }
-    /// <summary>E6, with the keys the route leaves out taken from <c>proxy.defaults.request-id</c>.</summary>
-    public RequestIdSettings RequestId { get; init; } = new();
-    /// <summary>R3: the route's transforms, or the defaults' when it has none; null = none.</summary>
-    public TransformSettings? Transforms { get; init; }
-    /// <summary>E7: the route's access block, or the defaults'; null = every client.</summary>
-    public AccessSettings? Access { get; init; }
-    /// <summary>E7: the route's auth block, or the defaults'; null = none.</summary>
-    public AuthSettings? Auth { get; init; }
-    /// <summary>E7: <c>security-headers</c>, or the defaults' value.</summary>
-    public bool SecurityHeaders { get; init; }
-    /// <summary>E4: the route's compression block, or the defaults'; null = off.</summary>
-    public CompressionSettings? Compression { get; init; }
-    /// <summary>Plugin filters by name (<c>proxy.plugins</c>), in order; the defaults' when the route lists none.</summary>
-    public IReadOnlyList<string> Filters { get; init; } = [];
+    /// <summary>The route's middleware, with what it leaves out taken from <c>proxy.defaults</c>.</summary>
+    public RouteMiddleware Middleware { get; init; } = new();
 }
 
 /// <summary>One side of a route's split: a pool and its share of the requests.</summary>

@@ -5,24 +5,26 @@ namespace Proxy.Shared.Configuration;
 // whole.
 internal sealed partial class ProxySettingsBinder
 {
-    private RouteDefaults BindDefaults(HoconObjectReader proxy)
+    private RouteMiddleware BindDefaults(HoconObjectReader proxy)
     {
-        var builtIn = new RouteDefaults();
         var r = proxy.Object("defaults", "{ request-id { header = \"X-Request-ID\", generate = on } }");
-        if (r is null) return builtIn;
-        var defaults = new RouteDefaults
-        {
-            RequestId = BindRequestId(r, builtIn.RequestId),
-            Transforms = BindTransforms(r),
-            Access = BindAccess(r),
-            Auth = BindAuth(r),
-            SecurityHeaders = r.Switch("security-headers") ?? builtIn.SecurityHeaders,
-            Compression = BindCompression(r),
-            Filters = r.StringOrList("filters"),
-        };
+        if (r is null) return new RouteMiddleware();
+        var defaults = BindMiddleware(r, new RouteMiddleware());
         r.ReportUnknownKeys();
         return defaults;
     }
+
+    /// <summary>The middleware keys of a route (or of proxy.defaults) over what it inherits.</summary>
+    private RouteMiddleware BindMiddleware(HoconObjectReader r, RouteMiddleware inherited) => new()
+    {
+        RequestId = BindRequestId(r, inherited.RequestId),
+        Transforms = BindTransforms(r) ?? inherited.Transforms,
+        Access = BindAccess(r) ?? inherited.Access,
+        Auth = BindAuth(r) ?? inherited.Auth,
+        SecurityHeaders = r.Switch("security-headers") ?? inherited.SecurityHeaders,
+        Compression = BindCompression(r) ?? inherited.Compression,
+        Filters = r.StringOrList("filters") ?? inherited.Filters,
+    };
 
     private RequestIdSettings BindRequestId(HoconObjectReader owner, RequestIdSettings inherited)
     {

@@ -4,7 +4,7 @@ namespace Proxy.Shared.Configuration;
 // proxy.defaults where the route leaves a block out).
 internal sealed partial class ProxySettingsBinder
 {
-    private List<RouteSettings> BindRoutes(HoconObjectReader proxy, RouteDefaults inherited)
+    private List<RouteSettings> BindRoutes(HoconObjectReader proxy, RouteMiddleware inherited)
     {
         var result = new List<RouteSettings>();
         var items = proxy.List("routes");
@@ -26,13 +26,7 @@ internal sealed partial class ProxySettingsBinder
                 Split = BindSplit(r),
                 SplitKey = BindHashKey(r, "split-key"),
                 RetryNonIdempotent = BindRouteRetries(r),
-                RequestId = BindRequestId(r, inherited.RequestId),
-                Transforms = BindTransforms(r) ?? inherited.Transforms,
-                Access = BindAccess(r) ?? inherited.Access,
-                Auth = BindAuth(r) ?? inherited.Auth,
-                SecurityHeaders = r.Switch("security-headers") ?? inherited.SecurityHeaders,
-                Compression = BindCompression(r) ?? inherited.Compression,
-                Filters = r.StringOrList("filters") ?? inherited.Filters ?? [],
+                Middleware = BindMiddleware(r, inherited),
             });
             r.ReportUnknownKeys();
         }

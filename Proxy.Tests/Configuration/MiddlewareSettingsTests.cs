@@ -13,9 +13,9 @@ public sealed class MiddlewareSettingsTests
     {
         var settings = LoadValid(Config());
         var route = Assert.Single(settings.Routes);
-        Assert.Equal(new RequestIdSettings { Enabled = true, Header = "X-Request-ID", Generate = true }, route.RequestId);
-        Assert.Equal(settings.Defaults.RequestId, route.RequestId);
-        Assert.Null(route.Transforms);
+        Assert.Equal(new RequestIdSettings { Enabled = true, Header = "X-Request-ID", Generate = true }, route.Middleware.RequestId);
+        Assert.Equal(settings.Defaults.RequestId, route.Middleware.RequestId);
+        Assert.Null(route.Middleware.Transforms);
     }
 
     [Fact]
@@ -37,11 +37,11 @@ public sealed class MiddlewareSettingsTests
                 """));
         var plain = settings.Routes[0];
         var own = settings.Routes[1];
-        Assert.Equal(new RequestIdSettings { Header = "X-Trace-Id", Generate = true }, plain.RequestId);
-        Assert.Equal(new RequestIdSettings { Header = "X-Trace-Id", Generate = false }, own.RequestId);
-        Assert.Same(settings.Defaults.Transforms, plain.Transforms);
-        Assert.Equal("/api", own.Transforms!.StripPrefix);
-        Assert.Empty(own.Transforms.ResponseHeaders.Set); // replaced whole, not merged
+        Assert.Equal(new RequestIdSettings { Header = "X-Trace-Id", Generate = true }, plain.Middleware.RequestId);
+        Assert.Equal(new RequestIdSettings { Header = "X-Trace-Id", Generate = false }, own.Middleware.RequestId);
+        Assert.Same(settings.Defaults.Transforms, plain.Middleware.Transforms);
+        Assert.Equal("/api", own.Middleware.Transforms!.StripPrefix);
+        Assert.Empty(own.Middleware.Transforms.ResponseHeaders.Set); // replaced whole, not merged
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class MiddlewareSettingsTests
                   query { set { lang = en }, remove = [ debug, trace ] }
                 } } ]
             """));
-        var t = settings.Routes[0].Transforms!;
+        var t = settings.Routes[0].Middleware.Transforms!;
         Assert.Equal("/v2", t.AddPrefix);
         Assert.Equal(["X-Env", "Host"], t.RequestHeaders.Set.Select(p => p.Key));
         Assert.Equal("internal.example", t.RequestHeaders.Set[1].Value);
@@ -181,8 +181,8 @@ public sealed class MiddlewareSettingsTests
         var plugin = Assert.Single(settings.Plugins);
         Assert.Equal("plugins/HeaderStamp.dll", plugin.Assembly);
         Assert.Equal(new Dictionary<string, string> { ["value"] = "v1", ["limits.max"] = "3" }, plugin.Settings);
-        Assert.Equal(["stamp"], settings.Routes[0].Filters);
-        Assert.Equal(["stamp"], settings.Routes[1].Filters); // inherited
+        Assert.Equal(["stamp"], settings.Routes[0].Middleware.Filters);
+        Assert.Equal(["stamp"], settings.Routes[1].Middleware.Filters); // inherited
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class MiddlewarePipelineTests
     [Fact]
     public async Task WithGenerateOff_OnlyAClientIdTravels_AndAnUnusableOneIsDropped()
     {
-        var pipeline = PipelineOf(new RouteSettings { Name = "r", Pool = "p", RequestId = new() { Header = "X-Trace", Generate = false } });
+        var pipeline = PipelineOf(new RouteSettings { Name = "r", Pool = "p", Middleware = new() { RequestId = new() { Header = "X-Trace", Generate = false } } });
         var none = new ExchangeContext(TestRequests.Create(), "c");
         var response = await Run(pipeline, none, Response());
         Assert.Null(none.RequestId);
@@ -107,20 +107,24 @@ public sealed class MiddlewarePipelineTests
 
     [Fact]
     public void RequestIdsOff_LeaveARouteWithoutMiddleware() =>
-        Assert.Empty(RoutePipeline.ForRoutes([new RouteSettings { Name = "r", Pool = "p", RequestId = new() { Enabled = false } }], null));
+        Assert.Empty(RoutePipeline.ForRoutes([new RouteSettings { Name = "r", Pool = "p", Middleware = new() { RequestId = new() { Enabled = false } } }], null));
 
     [Fact]
     public async Task Transforms_RewriteTheUpstreamTarget_AndTheHeaders_ButLeaveTheClientsRequestAsSent()
     {
         var pipeline = PipelineOf(new RouteSettings
         {
-            Name = "r", Pool = "p", RequestId = new() { Enabled = false },
-            Transforms = new TransformSettings
+            Name = "r", Pool = "p",
+            Middleware = new()
             {
-                StripPrefix = "/api", AddPrefix = "/v2",
-                RequestHeaders = new() { Set = [new("X-Env", "prod")], Append = [new("X-Tag", "a")], Remove = ["X-Debug"] },
-                ResponseHeaders = new() { Set = [new("X-Served-By", "proxy")], Remove = ["Server"] },
-                Query = new() { Set = [new("lang", "en")], Remove = ["debug"] },
+                RequestId = new() { Enabled = false },
+                Transforms = new TransformSettings
+                {
+                    StripPrefix = "/api", AddPrefix = "/v2",
+                    RequestHeaders = new() { Set = [new("X-Env", "prod")], Append = [new("X-Tag", "a")], Remove = ["X-Debug"] },
+                    ResponseHeaders = new() { Set = [new("X-Served-By", "proxy")], Remove = ["Server"] },
+                    Query = new() { Set = [new("lang", "en")], Remove = ["debug"] },
+                },
             },
         });
         var exchange = new ExchangeContext(
@@ -166,7 +170,7 @@ public sealed class MiddlewarePipelineTests
     [InlineData(true, "max-age=31536000")]
     public void SecurityHeaders_AddHsts_OnlyOverTls(bool secure, string? hsts)
     {
-        var pipeline = PipelineOf(new RouteSettings { Name = "r", Pool = "p", RequestId = new() { Enabled = false }, SecurityHeaders = true });
+        var pipeline = PipelineOf(new RouteSettings { Name = "r", Pool = "p", Middleware = new() { RequestId = new() { Enabled = false }, SecurityHeaders = true } });
         var response = Response();
         foreach (var filter in pipeline.ResponseHeadFilters)
             filter.OnResponseHead(new ExchangeContext(TestRequests.Create(), "c") { Secure = secure }, response);

@@ -18,7 +18,7 @@ namespace Proxy.Tests.Exchange;
 public sealed class RequestFilterPipelineTests
 {
     // Request ids off: these tests look at the rate-limit filter alone.
-    private static readonly RouteSettings ApiRoute = new() { Name = "api", Pool = "api", RequestId = new() { Enabled = false } };
+    private static readonly RouteSettings ApiRoute = new() { Name = "api", Pool = "api", Middleware = new() { RequestId = new() { Enabled = false } } };
 
     private static readonly RouteTable Routes = RouteTable.Build([ApiRoute]);
 
