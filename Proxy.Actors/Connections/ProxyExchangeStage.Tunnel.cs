@@ -116,6 +116,8 @@ public sealed partial class ProxyExchangeStage
 
         private void StartTunnel(Socket socket, byte[] leftover, ResponseHeadPart head)
         {
+            // From here every byte the client sends is the tunnel's.
+            _context.Decide(tunnel: true);
             _tunnel = socket;
             _tunnelBuffer = new byte[TunnelReadSize];
             _onTunnelSent = GetAsyncCallback(OnTunnelSent);

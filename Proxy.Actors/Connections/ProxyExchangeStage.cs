@@ -297,10 +297,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _deadlineKind = DeadlineKind.None;
             _awaitingEndPart = false;
             // The node may have begun draining since this connection opened: every response then says Connection: close.
-            _closeAfterResponse = !head.KeepAlive || _draining || _runtime.Draining || _clientInputClosed ||
-                // An Upgrade the backend refuses cannot go back to HTTP: the decoder already treats what
-                // follows as the tunnel's bytes (E2).
-                head.IsUpgrade && !head.HasBody;
+            _closeAfterResponse = !head.KeepAlive || _draining || _runtime.Draining || _clientInputClosed;
 
             var snapshot = Snapshot;
             if (_stage._listener.Mode == ListenerMode.Forward)
@@ -1068,6 +1065,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 if (_outQueue.Count == 0) FinishConnection();
                 return;
             }
+            // An Upgrade answered without a switch: the connection goes on as HTTP/1.1 (RFC 9110 §7.8).
+            _context.Decide(tunnel: false);
             EnterAwaitHead();
         }
 

@@ -28,10 +28,11 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this, ConnectionSetup.Current);
 
-    /// <summary><c>Tunnel</c>: after a CONNECT or Upgrade head every byte is the tunnel's (passed on as body parts; the
-    /// client's half-close becomes an end part). A refused CONNECT closes the connection, so nothing after it
-    /// is ever parsed as HTTP.</summary>
-    private enum State { Head, FixedBody, ChunkedBody, Tunnel, Failed }
+    /// <summary><c>AwaitSwitch</c>: after a CONNECT or Upgrade head nothing more is parsed until the exchange decides
+    /// (<see cref="ConnectionContext.DecideSwitch"/>): a protocol switch makes every following byte the tunnel's
+    /// (<c>Tunnel</c>: passed on as body parts; the client's half-close becomes an end part); a refusal goes back to
+    /// parsing request heads. The decoder knows HTTP/1.1 framing, not proxy rules.</summary>
+    private enum State { Head, FixedBody, ChunkedBody, AwaitSwitch, Tunnel, Failed }
 
     private sealed class Logic : InAndOutGraphStageLogic
     {
@@ -50,7 +51,21 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
             _limits = setup.Limits;
             _context = setup.Context;
             _chunked = new ChunkedDecoder(_limits.MaxHeadBytes, _limits.MaxHeaders);
+            _context.DecideSwitch = GetAsyncCallback<bool>(OnSwitchDecided);
             SetHandlers(stage.In, stage.Out, this);
+        }
+
+        private void OnSwitchDecided(bool tunnel)
+        {
+            if (_state != State.AwaitSwitch) return;
+            _state = tunnel ? State.Tunnel : State.Head;
+            if (IsClosed(_stage.In))
+            {
+                // The client half-closed while the decision was pending.
+                OnUpstreamFinish();
+                return;
+            }
+            Process();
         }
 
         public override void OnPush()
@@ -69,6 +84,7 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
 
         public override void OnUpstreamFinish()
         {
+            if (_state == State.AwaitSwitch) return; // finished by the decision (OnSwitchDecided)
             if (_state == State.Tunnel)
             {
                 // Half-close: what is buffered goes first, then the end part, then this stage completes.
@@ -103,6 +119,8 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
                 case State.ChunkedBody:
                     ProcessChunkedBody();
                     break;
+                case State.AwaitSwitch:
+                    return;
                 case State.Tunnel:
                     if (_buffered.IsEmpty)
                     {
@@ -138,11 +156,12 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
             _context.HeadStartedAt = 0;
             _buffered = _buffered.Slice(consumed);
             _bodyBytes = 0;
-            // CONNECT, and an Upgrade request (WebSocket) that may be answered with 101: what follows belongs to
-            // the tunnel. If the Upgrade is refused the exchange stage closes the connection after its answer.
+            // CONNECT, and an Upgrade request (WebSocket) that may be answered with 101: what follows is the tunnel's
+            // or the next request's, as the exchange decides.
             if (head!.Method == "CONNECT" || head.IsUpgrade && !head.HasBody)
             {
-                _state = State.Tunnel;
+                _state = State.AwaitSwitch;
+                _context.SwitchPending = true;
                 Push(_stage.Out, new RequestHeadPart(head));
                 return;
             }

@@ -33,17 +33,7 @@ public sealed class StreamingSpec(ITestOutputHelper output)
         await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(30));
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(3) };
         await http.GetAsync($"http://127.0.0.1:{port}/download?bytes=1000");
-        var baseline = node.ResidentBytes();
-        long peak = baseline;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, node.ResidentBytes());
-                await Task.Delay(50);
-            }
-        });
+        var rss = new PeakRss(node);
 
         var content = new GeneratedContent(Size, chunked);
         var upload = await http.PostAsync($"http://127.0.0.1:{port}/upload", content);
@@ -62,13 +52,12 @@ public sealed class StreamingSpec(ITestOutputHelper output)
             sha.AppendData(buffer, 0, n);
             total += n;
         }
-        sampling.Cancel();
-        await sampler;
+        await rss.DisposeAsync();
 
         Assert.Equal(Size, total);
         Assert.Equal(ExpectedHash(Size), Convert.ToHexString(sha.GetHashAndReset()));
-        output.WriteLine($"{Size / 1048576} MiB up and down (chunked: {chunked}): node RSS {baseline / 1048576} MiB before, peak {peak / 1048576} MiB, growth {(peak - baseline) / 1048576} MiB");
-        Assert.True(peak - baseline < MaxGrowth, $"node RSS grew by {(peak - baseline) / 1048576} MiB");
+        output.WriteLine($"{Size / 1048576} MiB up and down (chunked: {chunked}): node RSS {rss.Baseline / 1048576} MiB before, peak {rss.Peak / 1048576} MiB, growth {rss.Growth / 1048576} MiB");
+        Assert.True(rss.Growth < MaxGrowth, $"node RSS grew by {rss.Growth / 1048576} MiB");
     }
 
     private static string ExpectedHash(long size)

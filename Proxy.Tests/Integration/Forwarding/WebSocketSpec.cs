@@ -93,16 +93,35 @@ public sealed class WebSocketSpec : IAsyncLifetime
         Assert.Equal("plain answer", await http.GetStringAsync($"http://127.0.0.1:{node.Public().Port}/plain"));
     }
 
+    /// <summary>RFC 9110 §7.8: a server that ignores Upgrade answers in HTTP/1.1 and the connection goes on as HTTP/1.1;
+    /// the decoder held what followed the head until the exchange knew, so a request sent right behind it is served.</summary>
     [Fact]
-    public async Task ARefusedUpgrade_IsRelayedAsANormalResponse_AndTheConnectionCloses()
+    public async Task ARefusedUpgrade_IsRelayedAsANormalResponse_AndTheConnectionGoesOnAsHttp()
     {
         await using var node = await TestNode.StartAsync(TestNode.PoolFor(_port));
         using var client = new RawClient(node.Public());
         client.Send("GET /plain HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" +
-                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
-        var response = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
-        Assert.StartsWith("HTTP/1.1 200", response);
-        Assert.Contains("Connection: close", response);
-        Assert.Contains("plain answer", response);
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n" +
+                    "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n" +
+                    "GET /plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        var responses = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(3, responses.Split("HTTP/1.1 200 OK").Length - 1);
+        Assert.Equal(3, responses.Split("plain answer").Length - 1);
+        Assert.Equal(1, responses.Split("Connection: close").Length - 1); // only the last asked for it
+    }
+
+    [Fact]
+    public async Task AnUpgradeToAnUnknownRoute_IsAnswered404_AndTheConnectionGoesOn()
+    {
+        await using var node = await TestNode.StartAsync($$"""
+            pools { main { backends = [ "127.0.0.1:{{_port}}" ] } }
+            routes = [ { name = ws, pool = main, match { path-prefix = "/ws" } } ]
+            """);
+        using var client = new RawClient(node.Public());
+        client.Send("GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" +
+                    "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n");
+        var responses = await client.ReadResponsesAsync(2, TimeSpan.FromSeconds(10));
+        Assert.StartsWith("HTTP/1.1 404", responses);
+        Assert.Contains("HTTP/1.1 426", responses); // the second request reached the backend as plain HTTP
     }
 }

@@ -161,17 +161,7 @@ public sealed class CompressionSpec(ITestOutputHelper output)
         await node.WaitReadyAsync(admin, TimeSpan.FromSeconds(30));
         using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None }) { Timeout = TimeSpan.FromMinutes(5) };
         await http.GetAsync($"http://127.0.0.1:{port}/text?bytes=10000");
-        var baseline = node.ResidentBytes();
-        long peak = baseline;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, node.ResidentBytes());
-                await Task.Delay(50);
-            }
-        });
+        var rss = new PeakRss(node);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/text?bytes={Size}&chunked={(chunked ? 1 : 0)}");
         request.Headers.TryAddWithoutValidation("Accept-Encoding", coding);
@@ -194,15 +184,14 @@ public sealed class CompressionSpec(ITestOutputHelper output)
             expected.AppendData(reference, 0, n);
             total += n;
         }
-        sampling.Cancel();
-        await sampler;
+        await rss.DisposeAsync();
 
         Assert.Equal(Size, total);
         Assert.Equal(Convert.ToHexString(expected.GetHashAndReset()), Convert.ToHexString(sha.GetHashAndReset()));
         output.WriteLine($"{Size / 1048576} MiB as {coding} (chunked upstream: {chunked}): {compressed.Count / 1024} KiB on the wire; " +
-                         $"node RSS {baseline / 1048576} MiB before, peak {peak / 1048576} MiB, growth {(peak - baseline) / 1048576} MiB");
+                         $"node RSS {rss.Baseline / 1048576} MiB before, peak {rss.Peak / 1048576} MiB, growth {rss.Growth / 1048576} MiB");
         Assert.True(compressed.Count < Size / 20, $"{compressed.Count} bytes on the wire");
-        Assert.True(peak - baseline < 150L * 1024 * 1024, $"node RSS grew by {(peak - baseline) / 1048576} MiB");
+        Assert.True(rss.Growth < 150L * 1024 * 1024, $"node RSS grew by {rss.Growth / 1048576} MiB");
     }
 
     private sealed class CountingStream(Stream inner) : Stream
