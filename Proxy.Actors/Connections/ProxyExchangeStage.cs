@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using Akka.Event;
 using Akka.IO;
@@ -87,7 +85,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private readonly ProxyExchangeStage _stage;
         private readonly ConnectionHandle _handle;
         private readonly ProxyRuntime _runtime;
-        private readonly ArrayBufferWriter<byte> _writer = new(512);
+        private readonly UpstreamRequestWriter _requestWriter = new();
         private readonly Queue<ResponsePart> _outQueue = new(2);
         private readonly ResponseBodyReader _responseBody = new();
         private readonly Action<Task<UpstreamConnection>> _onConnected;
@@ -95,7 +93,6 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private readonly Action _onUpstreamRead;
         private readonly Action _upstreamSentContinuation;
         private readonly Action _upstreamReadContinuation;
-        private readonly List<ArraySegment<byte>> _segments = new(4);
 
         private Phase _phase = Phase.AwaitHead;
         private bool _draining;
@@ -536,32 +533,12 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _phase = Phase.Forwarding;
             var exchange = Exchange;
             var head = exchange.Request!;
-            _writer.ResetWrittenCount();
-            // Origin-form targets go byte for byte; absolute-form is reduced to origin-form for the backend.
-            // Through an upstream proxy the target is absolute-form (RFC 9112 §3.2.2), kept as the client sent it.
-            // A target a filter rewrote (R3) is origin-form.
-            var target = exchange.UpstreamProxy is not null
-                ? head.Target[0] == '/' ? "http://" + head.Authority + head.Target : head.Target
-                : exchange.UpstreamTarget ?? (head.Target[0] == '/' || head.Target == "*"
-                    ? head.Target
-                    : head.Query.Length > 0 ? head.Path + "?" + head.Query : head.Path);
-            Http1Writer.WriteRequestLine(_writer, head.Method, target);
-            Http1Writer.WriteHeaders(_writer, head.Headers);
-            if (head.Chunked) Http1Writer.WriteHeader(_writer, "Transfer-Encoding", "chunked");
-            Http1Writer.WriteEndOfHead(_writer);
+            _requestWriter.Head(head, UpstreamRequestWriter.TargetFor(head, exchange.UpstreamProxy is not null, exchange.UpstreamTarget));
             _sendIsLast = !head.HasBody;
-            _segments.Clear();
-            _segments.Add(ToSegment(_writer));
             StartSend();
             // Read from the start: a backend may answer (e.g. 413) before the request body is complete.
             StartRead();
         }
-
-        // The writer is not touched again until this send completes, so its array can be sent without a copy.
-        private static ArraySegment<byte> ToSegment(ArrayBufferWriter<byte> writer) =>
-            MemoryMarshal.TryGetArray(writer.WrittenMemory, out var segment)
-                ? segment
-                : new ArraySegment<byte>(writer.WrittenSpan.ToArray());
 
         private void StartSend()
         {
@@ -569,7 +546,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             ValueTask<int> send;
             try
             {
-                send = _conn!.SendAsync(_segments);
+                send = _conn!.SendAsync(_requestWriter.Segments);
             }
             catch (Exception)
             {
@@ -648,27 +625,12 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 PullBody();
                 return;
             }
-            _segments.Clear();
-            var segments = Transport.ByteStringSegments.Of(data);
             var request = exchange.Request!;
-            if (request.Chunked)
-            {
-                _writer.ResetWrittenCount();
-                Http1Writer.WriteChunkHeader(_writer, data.Count);
-                _segments.Add(ToSegment(_writer));
-                foreach (var s in segments) _segments.Add(s);
-                _segments.Add(CrLf);
-            }
-            else
-            {
-                foreach (var s in segments) _segments.Add(s);
-            }
+            _requestWriter.Body(data, request.Chunked);
             // With Content-Length the last byte is known before the decoder's end marker is pulled.
             _sendIsLast = !request.Chunked && exchange.BytesIn >= request.ContentLength;
             StartSend();
         }
-
-        private static readonly ArraySegment<byte> CrLf = new("\r\n"u8.ToArray());
 
         private void FinishBody(HttpHeaderList? trailers)
         {
@@ -682,11 +644,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             }
             if (exchange.Request!.Chunked)
             {
-                if (trailers is not null) TrailerFields.RemoveDisallowed(trailers);
-                _writer.ResetWrittenCount();
-                Http1Writer.WriteLastChunk(_writer, trailers);
-                _segments.Clear();
-                _segments.Add(ToSegment(_writer));
+                _requestWriter.LastChunk(trailers);
                 _sendIsLast = true;
                 StartSend();
                 return;
