@@ -512,15 +512,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private bool TryScheduleRetry(Backend failed)
         {
             var exchange = Exchange;
-            var pool = exchange.Pool!;
-            if (exchange.Attempt >= pool.Settings.Retries.Attempts || exchange.RequestBodyStarted) return false;
-            if (!pool.Budget.TryAcquireRetry()) return false;
+            if (exchange.RequestBodyStarted || !exchange.Pool!.TryRetry(exchange.Attempt, out var backoff)) return false;
             exchange.Attempt++;
             exchange.AvoidOnRetry = failed;
-            var backoff = pool.Settings.Retries.BackoffBase.TotalMilliseconds * (1 << (exchange.Attempt - 1));
-            var jittered = backoff / 2 + Random.Shared.NextDouble() * backoff / 2;
             _phase = Phase.Connecting;
-            ScheduleOnce(RetryTimer, TimeSpan.FromMilliseconds(jittered));
+            ScheduleOnce(RetryTimer, backoff);
             return true;
         }
 

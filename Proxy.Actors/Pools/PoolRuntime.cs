@@ -55,6 +55,21 @@ public sealed class PoolRuntime : IDisposable
         return index < 0 ? null : Backends[index];
     }
 
+    /// <summary>
+    /// Whether an attempt that failed may be retried (shared by HTTP exchanges and L4 routes): attempts are left
+    /// (<c>retries.attempts</c> beyond the first) and the retry budget allows one; <paramref name="backoff"/> is then
+    /// the wait before it, exponential from <c>retries.backoff</c> with jitter (half fixed, half random).
+    /// </summary>
+    /// <param name="retriesMade">Retries already made for this request or connection (0 after the first attempt).</param>
+    public bool TryRetry(int retriesMade, out TimeSpan backoff)
+    {
+        backoff = TimeSpan.Zero;
+        if (retriesMade >= Settings.Retries.Attempts || !Budget.TryAcquireRetry()) return false;
+        var full = Settings.Retries.BackoffBase.TotalMilliseconds * (1 << Math.Min(retriesMade, 16));
+        backoff = TimeSpan.FromMilliseconds(full / 2 + Random.Shared.NextDouble() * full / 2);
+        return true;
+    }
+
     /// <summary>The last state of the pool this node received from the cluster (null before the first), with when it
     /// arrived; the admin API shows it while the pool's entity moves. Written by the agent only.</summary>
     public ReceivedPoolState? LastClusterState

@@ -93,9 +93,10 @@ public sealed class TcpRouteActor : ReceiveActor
         client.NoDelay = true;
         var pool = _runtime.Current.Pools[_route.Pool];
         var clientKey = (client.RemoteEndPoint as IPEndPoint)?.Address.ToString();
+        pool.Budget.RecordRequest();
         Backend? avoid = null;
-        var attempts = 1 + Math.Max(0, pool.Settings.Retries.Attempts);
-        for (var attempt = 0; attempt < attempts; attempt++)
+        // The same attempts, retry budget and backoff as an HTTP request to the pool.
+        for (var retries = 0; ; retries++)
         {
             var backend = pool.Pick(new LoadBalancingContext(clientKey, avoid));
             if (backend is null) break;
@@ -112,6 +113,8 @@ public sealed class TcpRouteActor : ReceiveActor
                 pool.RequestReport();
                 backend.EndRequest();
                 avoid = backend;
+                if (!pool.TryRetry(retries, out var backoff)) break;
+                await Task.Delay(backoff).ConfigureAwait(false);
                 continue;
             }
             backend.RecordSuccess(started);
