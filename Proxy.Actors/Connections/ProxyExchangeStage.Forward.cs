@@ -1,7 +1,4 @@
-using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
-using Proxy.Actors.Pools;
-using Proxy.Shared.Configuration;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;

@@ -1,5 +1,4 @@
 using System.Net;
-using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;

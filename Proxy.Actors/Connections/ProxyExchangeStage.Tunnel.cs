@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Akka.IO;
-using Proxy.Actors.Exchange;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Transport;

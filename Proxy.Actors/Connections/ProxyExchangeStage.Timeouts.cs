@@ -1,0 +1,131 @@
+using Proxy.Shared.Pipeline;
+
+namespace Proxy.Actors.Connections;
+
+// Draining and the one timer: deadlines are fields checked when it fires (head or idle, the backend's response, the
+// client taking bytes, a write to the backend, a tunnel's idle time), so no scheduler call is made per request.
+public sealed partial class ProxyExchangeStage
+{
+    private sealed partial class Logic
+    {
+        private void OnDrain()
+        {
+            _draining = true;
+            if (_phase == Phase.AwaitHead && _context.HeadStartedAt == 0) FinishConnection();
+            else _closeAfterResponse = true;
+        }
+
+        private void SetDeadline(DeadlineKind kind, long inMs)
+        {
+            _deadlineKind = kind;
+            _deadline = Environment.TickCount64 + inMs;
+            ArmTimeout(inMs);
+        }
+
+        /// <summary>Schedules the one timer for <paramref name="inMs"/> from now, unless it already fires sooner (several
+        /// deadlines share it; when it fires, every pending deadline is checked and the timer re-armed for the next).</summary>
+        private void ArmTimeout(long inMs)
+        {
+            var at = Environment.TickCount64 + inMs;
+            if (at >= _timerFiresAt) return;
+            _timerFiresAt = at;
+            ScheduleOnce(TimeoutTimer, TimeSpan.FromMilliseconds(Math.Max(1, inMs)));
+        }
+
+        /// <summary>A write to the backend made no progress for timeouts.send.</summary>
+        private void OnSendTimedOut()
+        {
+            _sendDeadline = 0;
+            if (_conn is null || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
+            const string reason = "upstream did not take the request in time";
+            if (Exchange is { Response: null, Status: 0 })
+            {
+                RespondUpstreamError(ProxyError.UpstreamSendTimeout);
+                return;
+            }
+            AbortResponse(reason, backendAtFault: true);
+        }
+
+        protected override void OnTimer(object timerKey)
+        {
+            if (ReferenceEquals(timerKey, RetryTimer))
+            {
+                if (_phase == Phase.Connecting && _exchange is { } exchange) StartAttempt(exchange.AvoidOnRetry);
+                return;
+            }
+            _timerFiresAt = long.MaxValue;
+            var now = Environment.TickCount64;
+            if (_sendDeadline != 0)
+            {
+                if (now >= _sendDeadline)
+                {
+                    OnSendTimedOut();
+                    return;
+                }
+                ArmTimeout(_sendDeadline - now);
+            }
+            switch (_deadlineKind)
+            {
+                case DeadlineKind.HeadOrIdle when _phase == Phase.AwaitHead:
+                {
+                    var headStarted = _context.HeadStartedAt;
+                    var headDeadline = headStarted != 0
+                        ? headStarted + HeadTimeoutMs
+                        : _firstRequest ? _waitingSince + HeadTimeoutMs : long.MaxValue;
+                    var idleDeadline = headStarted != 0 || _firstRequest ? long.MaxValue : _waitingSince + IdleTimeoutMs;
+                    if (now >= headDeadline)
+                    {
+                        // Slowloris guard: the head did not arrive in time.
+                        StartExchange(null);
+                        RespondLocal(ProxyError.RequestHeadTimeout, close: true);
+                        return;
+                    }
+                    if (now >= idleDeadline)
+                    {
+                        FinishConnection();
+                        return;
+                    }
+                    ArmTimeout(Math.Min(headDeadline == long.MaxValue ? HeadTimeoutMs : headDeadline - now,
+                        idleDeadline == long.MaxValue ? HeadTimeoutMs : idleDeadline - now));
+                    return;
+                }
+                case DeadlineKind.TunnelIdle:
+                    OnTunnelIdleCheck(now);
+                    return;
+                case DeadlineKind.Response or DeadlineKind.ClientSend when _exchange is null:
+                    // The exchange ended (and was logged) while its last bytes wait for the client to take them.
+                    if (now < _deadline)
+                    {
+                        ArmTimeout(_deadline - now);
+                        return;
+                    }
+                    FailStage(new IOException("client did not read the response in time"));
+                    return;
+                case DeadlineKind.Response:
+                    if (now < _deadline)
+                    {
+                        ArmTimeout(_deadline - now);
+                        return;
+                    }
+                    if (Exchange.Response is null)
+                    {
+                        RespondUpstreamError(ProxyError.UpstreamResponseTimeout);
+                        return;
+                    }
+                    AbortResponse("upstream response body timed out", backendAtFault: true);
+                    return;
+                case DeadlineKind.ClientSend when _phase == Phase.ResponseBody:
+                    if (now < _deadline)
+                    {
+                        ArmTimeout(_deadline - now);
+                        return;
+                    }
+                    AbortResponse("client did not read the response in time", backendAtFault: false);
+                    return;
+                default:
+                    // No deadline pending: the next state change re-arms the timer.
+                    return;
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net.Sockets;
+using Akka.IO;
+using Proxy.Actors.Upstream;
+using Proxy.Shared.Http;
+
+namespace Proxy.Actors.Connections;
+
+// The request on its way up: the head, then the body as the client sends it (pulled only after the previous write
+// completed, so backpressure holds end to end), framed by UpstreamRequestWriter.
+public sealed partial class ProxyExchangeStage
+{
+    private sealed partial class Logic
+    {
+        private void SendHead()
+        {
+            _phase = Phase.Forwarding;
+            var exchange = Exchange;
+            var head = exchange.Request!;
+            _requestWriter.Head(head, UpstreamRequestWriter.TargetFor(head, exchange.UpstreamProxy is not null, exchange.UpstreamTarget));
+            _sendIsLast = !head.HasBody;
+            StartSend();
+            // Read from the start: a backend may answer (e.g. 413) before the request body is complete.
+            StartRead();
+        }
+
+        private void StartSend()
+        {
+            _sending = true;
+            ValueTask<int> send;
+            try
+            {
+                send = _conn!.SendAsync(_requestWriter.Segments);
+            }
+            catch (Exception)
+            {
+                send = ValueTask.FromException<int>(new SocketException((int)SocketError.ConnectionReset));
+            }
+            _pendingSend = send;
+            if (send.IsCompleted)
+            {
+                OnUpstreamSent();
+                return;
+            }
+            // The backend is not taking bytes right now: it has timeouts.send to make room.
+            _sendDeadline = Environment.TickCount64 + SendTimeoutMs;
+            ArmTimeout(SendTimeoutMs);
+            send.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_upstreamSentContinuation);
+        }
+
+        private void OnUpstreamSent()
+        {
+            _sending = false;
+            _sendDeadline = 0;
+            var failed = false;
+            try
+            {
+                _pendingSend.GetAwaiter().GetResult();
+            }
+            catch (Exception)
+            {
+                failed = true;
+            }
+            _pendingSend = default;
+            if (_phase is not (Phase.Forwarding or Phase.ResponseBody) || _conn is null) return;
+            if (failed)
+            {
+                OnUpstreamBroken("upstream closed the connection while sending");
+                return;
+            }
+            var exchange = Exchange;
+            if (exchange.Response is not null && exchange.ResponseDone) return;
+            if (!exchange.RequestBodyStarted)
+            {
+                // Head sent.
+                if (exchange.Request!.HasBody)
+                {
+                    exchange.RequestBodyStarted = true;
+                    if (exchange.Request.ExpectContinue) Emit(ResponseInterimPart.Continue);
+                    PullBody();
+                    return;
+                }
+            }
+            else if (!_sendIsLast)
+            {
+                PullBody();
+                return;
+            }
+            exchange.RequestSent = true;
+            if (exchange.Response is null) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
+        }
+
+        private void PullBody()
+        {
+            if (Exchange.RequestFullyRead) return;
+            if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
+        }
+
+        private void SendBody(ByteString data)
+        {
+            var exchange = Exchange;
+            if (_conn is null || exchange.ResponseDone)
+            {
+                // Answered already (e.g. backend replied early): drop the rest of the body.
+                PullBody();
+                return;
+            }
+            var request = exchange.Request!;
+            _requestWriter.Body(data, request.Chunked);
+            // With Content-Length the last byte is known before the decoder's end marker is pulled.
+            _sendIsLast = !request.Chunked && exchange.BytesIn >= request.ContentLength;
+            StartSend();
+        }
+
+        private void FinishBody(HttpHeaderList? trailers)
+        {
+            var exchange = _exchange;
+            if (exchange is null || _conn is null || exchange.ResponseDone)
+            {
+                // Answered before the body ended: the connection closes once the answer left.
+                if (_phase == Phase.Closing && _closeAfterResponse && _outQueue.Count == 0) FinishConnection();
+                else if (exchange is { ResponseDone: true }) AfterResponse();
+                return;
+            }
+            if (exchange.Request!.Chunked)
+            {
+                _requestWriter.LastChunk(trailers);
+                _sendIsLast = true;
+                StartSend();
+                return;
+            }
+            exchange.RequestSent = true;
+            if (exchange.Response is null) SetDeadline(DeadlineKind.Response, ResponseTimeoutMs);
+        }
+    }
+}
