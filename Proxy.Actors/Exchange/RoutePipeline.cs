@@ -31,8 +31,8 @@ public sealed class RoutePipeline
 
     /// <summary>Each route's pipeline, by route name (routes without middleware have none). Middleware runs in this
     /// order: request id, security headers, access control, authentication, rate limits, the route's plugin filters,
-    /// compression, transforms (so on the
-    /// way back the transforms see the backend's head first and compression sees theirs).</summary>
+    /// compression, transforms (so on the way back the transforms see the backend's head first, and compression sees
+    /// theirs).</summary>
     /// <param name="warn">Told when a key or users file changed but cannot be used (the previous one stays).</param>
     /// <param name="plugins">The filters <c>proxy.plugins</c> loaded, by name (routes list them in <c>filters</c>).</param>
     public static IReadOnlyDictionary<string, RoutePipeline> ForRoutes(IEnumerable<RouteSettings> routes, LimiterRuntime? limiter,
@@ -50,7 +50,8 @@ public sealed class RoutePipeline
             if (route.Access is { } access) middleware.Add(Shared(access, s => new AccessControlFilter(s)));
             if (route.Auth is { } auth) middleware.Add(Shared(auth, s => AuthFilter(s, warn)));
             if (limiter?.For(entry.Name) is { Length: > 0 } limits) middleware.Add(new RateLimitFilter(limiter, limits));
-            foreach (var name in route.Filters) middleware.Add(plugins![name]);
+            foreach (var name in route.Filters)
+                middleware.Add(plugins?.GetValueOrDefault(name) ?? throw new InvalidOperationException($"plugin '{name}' is not loaded"));
             if (route.Compression is { Enabled: true } compression) middleware.Add(Shared(compression, s => new CompressionFilter(s)));
             if (route.Transforms is { } transforms) middleware.Add(Shared(transforms, s => new TransformFilter(s)));
             if (middleware.Count > 0) pipelines[entry.Name] = Of(middleware);
