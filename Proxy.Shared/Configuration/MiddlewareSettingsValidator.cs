@@ -143,7 +143,7 @@ internal static class MiddlewareSettingsValidator
             string text;
             try
             {
-                text = File.ReadAllText(file);
+                text = BoundedFile.ReadAllText(file);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {

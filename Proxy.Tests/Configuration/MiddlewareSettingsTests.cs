@@ -136,6 +136,9 @@ public sealed class MiddlewareSettingsTests
                   { name = b, pool = api, auth { basic { users-file = "{{missing}}" } } } ]
                 """));
             HasProblem($"proxy.routes[0].auth.api-keys.keys-file: {clear}: line 2: expected sha256: and 64 hex digits (the SHA-256 of a key, not the key)", problems);
+            // A device or a huge file is refused by its size, not read without end.
+            HasProblem("proxy.routes[0].auth.api-keys.keys-file: /dev/zero: larger than 4 MiB: not a keys or users file",
+                Problems(Config(routes: """[ { name = a, pool = api, auth { api-keys { keys-file = "/dev/zero" } } } ]""")));
             Assert.Contains(problems, p => p.StartsWith($"proxy.routes[1].auth.basic.users-file: {missing}: ", StringComparison.Ordinal));
             Assert.DoesNotContain(problems, p => p.Contains("the-actual-key", StringComparison.Ordinal));
         }

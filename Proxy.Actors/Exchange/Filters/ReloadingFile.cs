@@ -1,3 +1,5 @@
+using Proxy.Shared.Configuration;
+
 namespace Proxy.Actors.Exchange.Filters;
 
 /// <summary>
@@ -27,7 +29,7 @@ public sealed class ReloadingFile<T> where T : class
         _parse = parse;
         _warn = warn;
         _stamp = Stamp();
-        _current = parse(File.ReadAllText(path), out var error) ?? throw new InvalidOperationException($"{path}: {error}");
+        _current = parse(BoundedFile.ReadAllText(path), out var error) ?? throw new InvalidOperationException($"{path}: {error}");
         _nextCheck = Environment.TickCount64 + (long)CheckInterval.TotalMilliseconds;
     }
 
@@ -57,7 +59,7 @@ public sealed class ReloadingFile<T> where T : class
             string text;
             try
             {
-                text = File.ReadAllText(_path);
+                text = BoundedFile.ReadAllText(_path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
