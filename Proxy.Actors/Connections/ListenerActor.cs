@@ -5,6 +5,7 @@ using Akka.Event;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Proxy.Actors.Exchange;
 using Proxy.Actors.Http;
 using Proxy.Actors.Tls;
 using Proxy.Actors.Transport;

@@ -131,8 +131,7 @@ public sealed class TcpRouteActor : ReceiveActor
         {
             var done = Flow.FromGraph(new SocketConnectionStage(client))
                 .WatchTermination(Keep.Right)
-                .Join(BidiFlow.BidirectionalIdleTimeout<ByteString, ByteString>(_route.IdleTimeout)
-                    .Join(Flow.FromGraph(new SocketConnectionStage(backendSocket))))
+                .Join(ByteSplice.To(backendSocket, _route.IdleTimeout))
                 .Run(_materializer);
             Interlocked.Increment(ref _active);
             var self = _self;

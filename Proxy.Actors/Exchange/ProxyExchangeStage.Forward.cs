@@ -1,9 +1,10 @@
+using Proxy.Actors.Connections;
 using Proxy.Actors.Forwarding;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 // Forward-mode listeners (X1, X3): which upstream proxy a request goes through, and the checks before it.
 public sealed partial class ProxyExchangeStage
@@ -73,9 +74,9 @@ public sealed partial class ProxyExchangeStage
 
             var headers = head.Headers;
             headers.Remove(forward.Settings.Header);
-            StripHopByHop(head); // includes the client's Proxy-Authorization and Proxy-Connection
+            ForwardingHeaders.StripHopByHop(head); // includes the client's Proxy-Authorization and Proxy-Connection
             headers.Remove("Expect");
-            AppendVia(headers, head.Version);
+            ForwardingHeaders.AppendVia(headers, head.Version);
             if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
             if (proxy!.ProxyAuthorization is { } credentials) headers.Add("Proxy-Authorization", credentials);
             _phase = Phase.Connecting;

@@ -1,7 +1,7 @@
+using Proxy.Actors.Connections;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
-using Proxy.Actors.Exchange;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Transport;
 using Proxy.Actors.Upstream;
@@ -10,7 +10,7 @@ using Proxy.Shared.Http;
 using Proxy.Shared.Routing;
 using Proxy.Shared.Pipeline;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 /// <summary>
 /// The heart of a client connection: takes decoded requests one at a time (so pipelined requests are answered
@@ -75,7 +75,6 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         Response,
         /// <summary>Waiting for the client to take response bytes already read.</summary>
         ClientSend,
-        TunnelIdle,
     }
 
     private static readonly object TimeoutTimer = new();
@@ -86,14 +85,9 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private readonly ProxyExchangeStage _stage;
         private readonly ConnectionHandle _handle;
         private readonly ProxyRuntime _runtime;
-        private readonly UpstreamRequestWriter _requestWriter = new();
         private readonly Queue<ResponsePart> _outQueue = new(2);
-        private readonly ResponseBodyReader _responseBody = new();
-        private readonly Action<Task<UpstreamConnection>> _onConnected;
-        private readonly Action _onUpstreamSent;
-        private readonly Action _onUpstreamRead;
-        private readonly Action _upstreamSentContinuation;
-        private readonly Action _upstreamReadContinuation;
+        /// <summary>The current attempt's upstream connection and its I/O.</summary>
+        private readonly UpstreamChannel _upstream;
 
         private Phase _phase = Phase.AwaitHead;
         private bool _draining;
@@ -110,16 +104,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         /// <summary>The exchange in progress; null between exchanges (and while the connection closes after one).</summary>
         private ExchangeContext? _exchange;
 
-        // The current attempt's upstream connection and its I/O.
-        private UpstreamConnection? _conn;
-        private bool _connReused;
         /// <summary>The last exchange's body was read whole but its end marker is still to come (and is skipped).</summary>
         private bool _awaitingEndPart;
-        private bool _sending;
-        private bool _reading;
+        /// <summary>The send in flight carries the request's last bytes.</summary>
         private bool _sendIsLast;
-        private ValueTask<int> _pendingSend;
-        private ValueTask<int> _pendingRead;
         private BodyFraming _clientFraming;
         /// <summary>Environment.TickCount64 by which a pending upstream write must complete; 0 = none pending.</summary>
         private long _sendDeadline;
@@ -136,11 +124,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _context = setup.Context;
             _handle = handle;
             _runtime = stage._runtime;
-            _onConnected = GetAsyncCallback<Task<UpstreamConnection>>(OnConnected);
-            _onUpstreamSent = GetAsyncCallback(OnUpstreamSent);
-            _onUpstreamRead = GetAsyncCallback(OnUpstreamRead);
-            _upstreamSentContinuation = () => IoInlineExecutor.RunInline(_onUpstreamSent);
-            _upstreamReadContinuation = () => IoInlineExecutor.RunInline(_onUpstreamRead);
+            _upstream = new UpstreamChannel(GetAsyncCallback<Task<UpstreamConnection>>(OnConnected),
+                GetAsyncCallback(OnUpstreamSent), GetAsyncCallback(OnUpstreamRead));
             SetHandler(stage.In, this);
             SetHandler(stage.Out, this);
         }
@@ -158,16 +143,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         public override void PostStop()
         {
             _exchange?.DisposeBodyFilters();
-            CloseTunnel();
-            ReleaseUpstream(reusable: false);
-            ReleaseBackend();
+            CloseTunnel(abort: true);
             // A connect still in flight when the connection closed: its socket goes to the pool, not to a dead actor.
-            var connecting = _pendingConnectBackend;
-            _pendingConnect?.ContinueWith(t =>
-            {
-                if (t.IsCompletedSuccessfully) t.Result.Backend.Connections.Return(t.Result);
-                else connecting!.Connections.Unreserve();
-            }, TaskContinuationOptions.ExecuteSynchronously);
+            _sendDeadline = 0;
+            _upstream.Abandon();
+            ReleaseBackend();
             _handle.MarkClosed();
             // O4: a connection that ended before any request has no access-log line; at debug it gets a node log line
             // (checked on the settings first: the stage's logger is created on first use, per connection).
@@ -255,7 +235,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 PushNext();
                 return;
             }
-            if (_phase == Phase.ResponseBody && !_reading && !Exchange.ResponseDone) ContinueResponseBody();
+            if (_phase == Phase.ResponseBody && !_upstream.Receiving && !Exchange.ResponseDone) ContinueResponseBody();
             else if (_phase == Phase.Tunnel) OnTunnelPull();
         }
 
@@ -351,57 +331,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             var pool = exchange.Pool!;
             pool.Budget.RecordRequest();
             exchange.MayResend = RetrySafety.MayResend(head, exchange.Route!.RetryNonIdempotent ?? pool.Settings.Retries.NonIdempotent);
-            PrepareUpstreamHead(head, Snapshot.Settings);
+            ForwardingHeaders.Prepare(head, _clientAddress, _stage._listener.Tls is not null, Snapshot.Settings.AddForwardedHeader);
             if (!RunUpstreamRequestFilters()) return;
             _phase = Phase.Connecting;
             StartAttempt(avoid: null);
-        }
-
-        /// <summary>Rewrites the header list once per request: hop-by-hop removal and the forwarding headers.</summary>
-        private void PrepareUpstreamHead(HttpRequestHead head, ProxySettings settings)
-        {
-            var headers = head.Headers;
-            StripHopByHop(head);
-            // The proxy answers 100-continue itself once the backend connection is ready.
-            headers.Remove("Expect");
-            var client = _clientAddress;
-            var xff = headers.Get("X-Forwarded-For");
-            headers.Set("X-Forwarded-For", xff is null ? client : xff + ", " + client);
-            var proto = _stage._listener.Tls is null ? "http" : "https";
-            headers.Set("X-Forwarded-Proto", proto);
-            if (head.Authority.Length > 0) headers.Set("X-Forwarded-Host", head.Authority);
-            if (settings.AddForwardedHeader)
-            {
-                var forClient = client.Contains(':') ? "\"[" + client + "]\"" : client;
-                var forwarded = "for=" + forClient + ";proto=" + proto + (head.Authority.Length > 0 ? ";host=\"" + head.Authority + "\"" : "");
-                var existing = headers.Get("Forwarded");
-                headers.Set("Forwarded", existing is null ? forwarded : existing + ", " + forwarded);
-            }
-            AppendVia(headers, head.Version);
-            if (head.Version == 10 && head.Authority.Length == 0) return;
-            if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
-        }
-
-        private static string ViaValue(int version) => version == 10 ? "1.0 akka-proxy" : "1.1 akka-proxy";
-
-        private static void AppendVia(HttpHeaderList headers, int version)
-        {
-            var via = headers.Get("Via");
-            headers.Set("Via", via is null ? ViaValue(version) : via + ", " + ViaValue(version));
-        }
-
-        /// <summary>Hop-by-hop removal for a request (reverse and forward alike). A protocol switch the client asks
-        /// for is end to end for us (E2: we splice after the 101), so its Upgrade fields go on.</summary>
-        private static void StripHopByHop(HttpRequestHead head)
-        {
-            var headers = head.Headers;
-            var upgrade = head.IsUpgrade && !head.HasBody ? headers.Get("Upgrade") : null;
-            HopByHopHeaders.Strip(headers);
-            // Trailers go on only in a chunked body (the request is sent with the framing it came with).
-            if (!head.Chunked) headers.Remove("Trailer");
-            if (upgrade is null) return;
-            headers.Add("Connection", "Upgrade");
-            headers.Add("Upgrade", upgrade);
         }
 
         private long ResponseTimeoutMs => (long)Exchange.Pool!.Settings.Timeouts.Response.TotalMilliseconds;

@@ -1,9 +1,9 @@
-using System.Net.Sockets;
+using Proxy.Actors.Connections;
 using Akka.IO;
 using Proxy.Actors.Upstream;
 using Proxy.Shared.Http;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 // The request on its way up: the head, then the body as the client sends it (pulled only after the previous write
 // completed, so backpressure holds end to end), framed by UpstreamRequestWriter.
@@ -16,27 +16,17 @@ public sealed partial class ProxyExchangeStage
             _phase = Phase.Forwarding;
             var exchange = Exchange;
             var head = exchange.Request!;
-            _requestWriter.Head(head, UpstreamRequestWriter.TargetFor(head, exchange.UpstreamProxy is not null, exchange.UpstreamTarget));
             _sendIsLast = !head.HasBody;
-            StartSend();
-            // Read from the start: a backend may answer (e.g. 413) before the request body is complete.
-            StartRead();
+            AfterSendStarted(_upstream.SendHead(head,
+                UpstreamRequestWriter.TargetFor(head, exchange.UpstreamProxy is not null, exchange.UpstreamTarget)));
+            // Read from the start: a backend may answer (e.g. 413) before the request body is complete. (A send that
+            // failed at once may have ended this attempt already, or begun the next one, which reads for itself.)
+            if (_phase == Phase.Forwarding && _upstream.IsOpen && !_upstream.Receiving && Exchange.Response is null) StartRead();
         }
 
-        private void StartSend()
+        private void AfterSendStarted(bool completedNow)
         {
-            _sending = true;
-            ValueTask<int> send;
-            try
-            {
-                send = _conn!.SendAsync(_requestWriter.Segments);
-            }
-            catch (Exception)
-            {
-                send = ValueTask.FromException<int>(new SocketException((int)SocketError.ConnectionReset));
-            }
-            _pendingSend = send;
-            if (send.IsCompleted)
+            if (completedNow)
             {
                 OnUpstreamSent();
                 return;
@@ -44,25 +34,14 @@ public sealed partial class ProxyExchangeStage
             // The backend is not taking bytes right now: it has timeouts.send to make room.
             _sendDeadline = Environment.TickCount64 + SendTimeoutMs;
             ArmTimeout(SendTimeoutMs);
-            send.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_upstreamSentContinuation);
         }
 
         private void OnUpstreamSent()
         {
-            _sending = false;
             _sendDeadline = 0;
-            var failed = false;
-            try
-            {
-                _pendingSend.GetAwaiter().GetResult();
-            }
-            catch (Exception)
-            {
-                failed = true;
-            }
-            _pendingSend = default;
-            if (_phase is not (Phase.Forwarding or Phase.ResponseBody) || _conn is null) return;
-            if (failed)
+            var sent = _upstream.EndSend();
+            if (_phase is not (Phase.Forwarding or Phase.ResponseBody) || !_upstream.IsOpen) return;
+            if (!sent)
             {
                 OnUpstreamBroken("upstream closed the connection while sending");
                 return;
@@ -98,23 +77,22 @@ public sealed partial class ProxyExchangeStage
         private void SendBody(ByteString data)
         {
             var exchange = Exchange;
-            if (_conn is null || exchange.ResponseDone)
+            if (!_upstream.IsOpen || exchange.ResponseDone)
             {
                 // Answered already (e.g. backend replied early): drop the rest of the body.
                 PullBody();
                 return;
             }
             var request = exchange.Request!;
-            _requestWriter.Body(data, request.Chunked);
             // With Content-Length the last byte is known before the decoder's end marker is pulled.
             _sendIsLast = !request.Chunked && exchange.BytesIn >= request.ContentLength;
-            StartSend();
+            AfterSendStarted(_upstream.SendBody(data, request.Chunked));
         }
 
         private void FinishBody(HttpHeaderList? trailers)
         {
             var exchange = _exchange;
-            if (exchange is null || _conn is null || exchange.ResponseDone)
+            if (exchange is null || !_upstream.IsOpen || exchange.ResponseDone)
             {
                 // Answered before the body ended: the connection closes once the answer left.
                 if (_phase == Phase.Closing && _closeAfterResponse && _outQueue.Count == 0) FinishConnection();
@@ -123,9 +101,8 @@ public sealed partial class ProxyExchangeStage
             }
             if (exchange.Request!.Chunked)
             {
-                _requestWriter.LastChunk(trailers);
                 _sendIsLast = true;
-                StartSend();
+                AfterSendStarted(_upstream.SendLastChunk(trailers));
                 return;
             }
             exchange.RequestSent = true;

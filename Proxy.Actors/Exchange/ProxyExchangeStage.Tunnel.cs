@@ -1,5 +1,8 @@
+using Proxy.Actors.Connections;
 using System.Net.Sockets;
 using Akka.IO;
+using Akka.Streams.Dsl;
+using Akka.Streams.Stage;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Transport;
@@ -8,32 +11,26 @@ using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 // X2: CONNECT tunnels on forward listeners, and E2: Upgrade (WebSocket) after a backend's 101. After the 200
-// (or 101) the connection's stream carries raw bytes: the
-// decoder passes client bytes as body parts (its end part is the client's FIN) and the encoder writes our
-// body parts unframed. This stage splices them to the tunnel socket with backpressure both ways (one send
-// and one receive in flight at most), passes each half-close on, and closes an idle tunnel.
+// (or 101) the connection's stream carries raw bytes: the decoder passes client bytes as body parts (its end part is
+// the client's FIN) and the encoder writes our body parts unframed. This stage joins them to the node's one byte
+// splice (ByteSplice, as L4 routes use it) on the target's socket: backpressure both ways, each half-close passed on,
+// an idle tunnel closed.
 public sealed partial class ProxyExchangeStage
 {
-    private const int TunnelReadSize = 16 * 1024;
-
     private sealed partial class Logic
     {
-        private Socket? _tunnel;
-        private byte[]? _tunnelBuffer;
-        private bool _tunnelReading;
+        private SubSourceOutlet<ByteString>? _toTarget;
+        private SubSinkInlet<ByteString>? _fromTarget;
+        /// <summary>No more bytes go to the target: the client sent FIN, or the target stopped taking them.</summary>
         private bool _clientFinished;
         private bool _targetFinished;
-        private long _tunnelActivity;
-        private ValueTask<int> _tunnelSend;
-        private ValueTask<int> _tunnelReceive;
+        private string? _tunnelError;
+        /// <summary>Client bytes that arrived before the splice asked for any.</summary>
+        private ByteString? _heldForTarget;
         private Action<Task<TunnelOpener.Result>>? _onTunnelOpened;
-        private Action? _onTunnelSent;
-        private Action? _onTunnelReceived;
-        private Action? _tunnelSentContinuation;
-        private Action? _tunnelReceivedContinuation;
 
         private void BeginTunnel(HttpRequestHead head, ForwardRuntime forward, UpstreamProxy? proxy)
         {
@@ -87,19 +84,16 @@ public sealed partial class ProxyExchangeStage
         /// </summary>
         private void BeginUpgradeTunnel(HttpResponseHead head)
         {
-            var conn = _conn!;
-            if (conn.Tls is not null)
+            if (_upstream.Connection!.Tls is not null)
             {
                 // The splice works on sockets; an upgrade over a TLS backend connection is not spliced (yet).
                 RespondUpstreamError(ProxyError.UpgradeOverTls);
                 return;
             }
-            _conn = null;
+            // The socket now belongs to the tunnel (closed by the splice), no longer to the backend's pool.
+            var conn = _upstream.Detach(out var leftover);
             var exchange = Exchange;
             exchange.Backend?.RecordSuccess(exchange.AttemptStart);
-            var leftover = conn.Buffered > 0 ? conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered).ToArray() : [];
-            // The socket now belongs to the tunnel (closed by CloseTunnel), no longer to the backend's pool.
-            conn.Backend.Connections.Unreserve();
             ReleaseBackend();
             var headers = head.Headers;
             var upgrade = headers.Get("Upgrade");
@@ -117,13 +111,9 @@ public sealed partial class ProxyExchangeStage
         {
             // From here every byte the client sends is the tunnel's.
             _context.Decide(tunnel: true);
-            _tunnel = socket;
-            _tunnelBuffer = new byte[TunnelReadSize];
-            _onTunnelSent = GetAsyncCallback(OnTunnelSent);
-            _onTunnelReceived = GetAsyncCallback(OnTunnelReceived);
-            _tunnelSentContinuation = () => IoInlineExecutor.RunInline(_onTunnelSent);
-            _tunnelReceivedContinuation = () => IoInlineExecutor.RunInline(_onTunnelReceived);
             _phase = Phase.Tunnel;
+            // The splice's own idle timeout governs from now on.
+            _deadlineKind = DeadlineKind.None;
             Exchange.Status = head.Status;
             Emit(head);
             if (leftover.Length > 0)
@@ -131,13 +121,28 @@ public sealed partial class ProxyExchangeStage
                 Exchange.BytesOut += leftover.Length;
                 Emit(new ResponseBodyPart(ByteString.FromBytes(leftover)));
             }
-            TouchTunnel();
-            SetDeadline(DeadlineKind.TunnelIdle, IdleTimeoutMs);
-            if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
-            if (_outQueue.Count == 0) StartTunnelReceive();
+            // The target's side is the node's one byte splice, materialized into this connection's own interpreter.
+            var ports = new TunnelPorts(this);
+            _toTarget = new SubSourceOutlet<ByteString>(this, "tunnel.to-target");
+            _toTarget.SetHandler(ports);
+            _fromTarget = new SubSinkInlet<ByteString>(this, "tunnel.from-target");
+            _fromTarget.SetHandler(ports);
+            Source.FromGraph(_toTarget.Source)
+                .Via(ByteSplice.To(socket, TimeSpan.FromMilliseconds(IdleTimeoutMs)))
+                .RunWith(_fromTarget.Sink, SubFusingMaterializer);
+            if (_outQueue.Count == 0) _fromTarget.Pull();
         }
 
-        private void TouchTunnel() => _tunnelActivity = Environment.TickCount64;
+        /// <summary>The splice's ports, seen from this stage: bytes for the target leave through an outlet, the target's
+        /// bytes arrive through an inlet.</summary>
+        private sealed class TunnelPorts(Logic logic) : IInHandler, IOutHandler
+        {
+            public void OnPush() => logic.OnTargetBytes();
+            public void OnUpstreamFinish() => logic.OnTargetFinished();
+            public void OnUpstreamFailure(Exception e) => logic.EndTunnel(e is TimeoutException ? "tunnel idle timeout" : "tunnel target closed");
+            public void OnPull() => logic.OnTargetWantsBytes();
+            public void OnDownstreamFinish(Exception cause) => logic.OnTargetStoppedTaking();
+        }
 
         // ------------------------------------------------ client → target
 
@@ -147,8 +152,15 @@ public sealed partial class ProxyExchangeStage
             {
                 case RequestBodyPart body when !body.Data.IsEmpty:
                     Exchange.BytesIn += body.Data.Count;
-                    TouchTunnel();
-                    StartTunnelSend(body.Data);
+                    if (_toTarget is not { IsClosed: false } toTarget)
+                    {
+                        // The target stopped taking bytes: the client's are dropped until its FIN.
+                        Pull(_stage.In);
+                        return;
+                    }
+                    // The client is pulled when the splice asks for bytes; only what was pulled before the tunnel began waits.
+                    if (toTarget.IsAvailable) toTarget.Push(body.Data);
+                    else _heldForTarget = body.Data;
                     return;
                 case RequestEndPart:
                     OnTunnelClientClosed();
@@ -159,40 +171,16 @@ public sealed partial class ProxyExchangeStage
             }
         }
 
-        private void StartTunnelSend(ByteString data)
+        private void OnTargetWantsBytes()
         {
-            ValueTask<int> send;
-            try
-            {
-                var segments = ByteStringSegments.Of(data);
-                send = segments.Count == 1
-                    ? _tunnel!.SendAsync(segments[0].AsMemory(), SocketFlags.None)
-                    : new ValueTask<int>(_tunnel!.SendAsync(segments, SocketFlags.None));
-            }
-            catch (Exception)
-            {
-                EndTunnel("tunnel target closed");
-                return;
-            }
-            _tunnelSend = send;
-            if (send.IsCompleted) OnTunnelSent();
-            else send.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_tunnelSentContinuation!);
-        }
-
-        private void OnTunnelSent()
-        {
-            try
-            {
-                _tunnelSend.GetAwaiter().GetResult();
-            }
-            catch (Exception)
-            {
-                _tunnelSend = default;
-                EndTunnel("tunnel target closed");
-                return;
-            }
-            _tunnelSend = default;
             if (_phase != Phase.Tunnel) return;
+            if (_heldForTarget is { } held)
+            {
+                _heldForTarget = null;
+                _toTarget!.Push(held);
+                if (_clientFinished) _toTarget.Complete();
+                return;
+            }
             if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
         }
 
@@ -201,23 +189,33 @@ public sealed partial class ProxyExchangeStage
         {
             if (_clientFinished || _phase != Phase.Tunnel) return;
             _clientFinished = true;
-            try
-            {
-                _tunnel!.Shutdown(SocketShutdown.Send);
-            }
-            catch (Exception)
-            {
-                EndTunnel(null);
-                return;
-            }
-            if (_targetFinished) EndTunnel(null);
+            // FIN follows the client's last bytes (sent when the splice asks for them, if still held).
+            if (_toTarget is { IsClosed: false } toTarget && _heldForTarget is null) toTarget.Complete();
+            if (_targetFinished && _outQueue.Count == 0) EndTunnel(null);
+        }
+
+        /// <summary>The target's socket stopped taking bytes (reset, or closed by the splice) before the client's FIN.</summary>
+        private void OnTargetStoppedTaking()
+        {
+            if (_clientFinished || _phase != Phase.Tunnel) return;
+            _clientFinished = true;
+            _tunnelError = "tunnel target closed";
+            if (_targetFinished && _outQueue.Count == 0) EndTunnel(null);
         }
 
         // ------------------------------------------------ target → client
 
+        private void OnTargetBytes()
+        {
+            var data = _fromTarget!.Grab();
+            Exchange.BytesOut += data.Count;
+            Emit(new ResponseBodyPart(data));
+        }
+
+        /// <summary>The client's side may take more: the next bytes are asked of the target.</summary>
         private void OnTunnelPull()
         {
-            if (_outQueue.Count == 0 && !_tunnelReading && !_targetFinished) StartTunnelReceive();
+            if (_outQueue.Count == 0) PullTarget();
         }
 
         private void AfterTunnelPush()
@@ -227,52 +225,20 @@ public sealed partial class ProxyExchangeStage
                 FinishTunnelOutput();
                 return;
             }
-            if (IsAvailable(_stage.Out) && !_tunnelReading) StartTunnelReceive();
+            if (IsAvailable(_stage.Out)) PullTarget();
         }
 
-        private void StartTunnelReceive()
+        private void PullTarget()
         {
-            if (_tunnel is null || _targetFinished || _tunnelReading) return;
-            _tunnelReading = true;
-            ValueTask<int> receive;
-            try
-            {
-                receive = _tunnel.ReceiveAsync(_tunnelBuffer.AsMemory(), SocketFlags.None);
-            }
-            catch (Exception)
-            {
-                receive = ValueTask.FromResult(0);
-            }
-            _tunnelReceive = receive;
-            if (receive.IsCompleted) OnTunnelReceived();
-            else receive.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_tunnelReceivedContinuation!);
+            if (_fromTarget is { IsClosed: false, HasBeenPulled: false } fromTarget) fromTarget.Pull();
         }
 
-        private void OnTunnelReceived()
+        /// <summary>The target sent FIN (a reset reads as one): the client gets FIN once what is queued has left.</summary>
+        private void OnTargetFinished()
         {
-            _tunnelReading = false;
-            int n;
-            try
-            {
-                n = _tunnelReceive.GetAwaiter().GetResult();
-            }
-            catch (Exception)
-            {
-                n = 0;
-            }
-            _tunnelReceive = default;
             if (_phase != Phase.Tunnel) return;
-            if (n <= 0)
-            {
-                // The target sent FIN (or reset): the client gets FIN once what is queued has left.
-                _targetFinished = true;
-                if (_outQueue.Count == 0) FinishTunnelOutput();
-                return;
-            }
-            Exchange.BytesOut += n;
-            TouchTunnel();
-            // The receive buffer is reused, so the bytes are copied into an array the ByteString owns.
-            Emit(new ResponseBodyPart(ByteString.FromBytes(_tunnelBuffer.AsSpan(0, n).ToArray())));
+            _targetFinished = true;
+            if (_outQueue.Count == 0) FinishTunnelOutput();
         }
 
         private void FinishTunnelOutput()
@@ -288,43 +254,27 @@ public sealed partial class ProxyExchangeStage
 
         // ------------------------------------------------ end
 
-        private void OnTunnelIdleCheck(long now)
-        {
-            var idleMs = IdleTimeoutMs;
-            var quietFor = now - _tunnelActivity;
-            if (quietFor >= idleMs)
-            {
-                EndTunnel("tunnel idle timeout");
-                return;
-            }
-            SetDeadline(DeadlineKind.TunnelIdle, idleMs - quietFor);
-        }
-
         private void EndTunnel(string? error)
         {
             if (_phase != Phase.Tunnel) return;
-            Exchange.Error = error;
+            Exchange.Error = error ?? _tunnelError;
             CompleteExchange(Exchange.Status);
             _phase = Phase.Closing;
             _exchange = null;
-            CloseTunnel();
+            CloseTunnel(abort: error is not null);
             CompleteStage();
         }
 
-        private void CloseTunnel()
+        /// <summary>Stops the splice where it still runs: after both FINs it finishes by itself (its last write
+        /// included); otherwise the target's socket is closed.</summary>
+        private void CloseTunnel(bool abort)
         {
-            var tunnel = _tunnel;
-            if (tunnel is null) return;
-            _tunnel = null;
-            try
+            if (_toTarget is { IsClosed: false } toTarget)
             {
-                tunnel.Shutdown(SocketShutdown.Both);
+                if (abort) toTarget.Fail(new IOException("tunnel closed"));
+                else toTarget.Complete();
             }
-            catch (Exception)
-            {
-                // Already reset.
-            }
-            tunnel.Dispose();
+            if (_fromTarget is { IsClosed: false } fromTarget) fromTarget.Cancel();
         }
     }
 }

@@ -1,3 +1,4 @@
+using Proxy.Actors.Connections;
 using System.Text;
 using Akka.Event;
 using Akka.IO;
@@ -5,7 +6,7 @@ using Proxy.Actors.Pools;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 // The node's own answers: a malformed request, an upstream failure mapped to its status, a filter's refusal —
 // each a short text body from the ProxyErrors table, through the response head filters.

@@ -1,13 +1,13 @@
+using Proxy.Actors.Connections;
 using System.Diagnostics;
 using Akka.Event;
 using Akka.IO;
-using Proxy.Actors.Exchange;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Upstream;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 // The response on its way back: the head parsed (interim responses relayed), filtered and sent on; the body read only
 // when the client took the previous piece, de-framed by ResponseBodyReader and passed through the body filters.
@@ -17,42 +17,21 @@ public sealed partial class ProxyExchangeStage
     {
         private void StartRead()
         {
-            var conn = _conn!;
-            if (!conn.MakeRoom(Exchange.Pool!.Settings.Limits.MaxHeadBytes))
+            switch (_upstream.Receive(Exchange.Pool!.Settings.Limits.MaxHeadBytes))
             {
-                RespondUpstreamError(ProxyError.UpstreamResponseHeadTooLarge);
-                return;
+                case ReceiveStart.HeadTooLarge:
+                    RespondUpstreamError(ProxyError.UpstreamResponseHeadTooLarge);
+                    return;
+                case ReceiveStart.Completed:
+                    OnUpstreamRead();
+                    return;
             }
-            _reading = true;
-            ValueTask<int> read;
-            try
-            {
-                read = conn.ReceiveAsync(conn.Buffer.AsMemory(conn.ReadEnd));
-            }
-            catch (Exception)
-            {
-                read = ValueTask.FromResult(0);
-            }
-            _pendingRead = read;
-            if (read.IsCompleted) OnUpstreamRead();
-            else read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_upstreamReadContinuation);
         }
 
         private void OnUpstreamRead()
         {
-            _reading = false;
-            int n;
-            try
-            {
-                n = _pendingRead.GetAwaiter().GetResult();
-            }
-            catch (Exception)
-            {
-                n = -1;
-            }
-            _pendingRead = default;
-            if (_conn is null || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
-            if (n > 0) _conn.ReadEnd += n;
+            var n = _upstream.EndReceive();
+            if (!_upstream.IsOpen || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
             if (Exchange.Response is null)
             {
                 if (n <= 0)
@@ -67,7 +46,7 @@ public sealed partial class ProxyExchangeStage
             {
                 // Only a clean FIN ends a close-delimited body (RFC 9112 §8): after a reset or receive error the
                 // client must not see a complete response.
-                if (n == 0 && _responseBody.Framing == BodyFraming.UntilClose)
+                if (n == 0 && _upstream.ResponseFraming == BodyFraming.UntilClose)
                 {
                     EndResponse(null, upstreamReusable: false);
                     return;
@@ -80,14 +59,11 @@ public sealed partial class ProxyExchangeStage
 
         private void TryParseResponseHead()
         {
-            var conn = _conn!;
             var request = Exchange.Request!;
             var limits = Exchange.Pool!.Settings.Limits;
             while (true)
             {
-                var span = conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered);
-                var status = Http1ResponseParser.TryParse(span, request.Method == "HEAD", limits.MaxHeadBytes,
-                    limits.MaxHeaders, out var head, out var consumed, out var error);
+                var status = _upstream.ParseHead(request.Method == "HEAD", limits.MaxHeadBytes, limits.MaxHeaders, out var head, out var error);
                 if (status == ParseStatus.Incomplete)
                 {
                     StartRead();
@@ -98,7 +74,6 @@ public sealed partial class ProxyExchangeStage
                     RespondUpstreamError(ProxyError.UpstreamMalformedResponse, detail: error.Reason);
                     return;
                 }
-                conn.ReadStart += consumed;
                 if (head!.Status == 101)
                 {
                     if (request.IsUpgrade && !request.HasBody)
@@ -129,7 +104,7 @@ public sealed partial class ProxyExchangeStage
             var request = Exchange.Request!;
             if (request.Version < 11 || head.Status == 100 && request.ExpectContinue) return;
             HopByHopHeaders.Strip(head.Headers);
-            AppendVia(head.Headers, head.Version);
+            ForwardingHeaders.AppendVia(head.Headers, head.Version);
             Emit(new ResponseInterimPart { Status = head.Status, Reason = head.Reason, Headers = head.Headers });
         }
 
@@ -165,11 +140,11 @@ public sealed partial class ProxyExchangeStage
             exchange.Response = head;
             exchange.Status = head.Status;
             SetDeadline(DeadlineKind.ClientSend, ClientSendTimeoutMs);
-            _responseBody.Begin(head);
+            _upstream.BeginBody(head);
 
             var headers = head.Headers;
             HopByHopHeaders.Strip(headers);
-            AppendVia(headers, head.Version);
+            ForwardingHeaders.AppendVia(headers, head.Version);
             if (!RunResponseHeadFilters(head))
             {
                 // A filter broke on a response the backend gave: the client gets 500 instead of a half-filtered head.
@@ -201,7 +176,7 @@ public sealed partial class ProxyExchangeStage
                 return;
             }
             // Body bytes that came with the head leave with it in one write.
-            var read = TakeBody(out var complete, out var trailers, out var bad);
+            var read = _upstream.TakeBody(out var complete, out var trailers, out var bad);
             if (bad is not null)
             {
                 RespondUpstreamError(ProxyError.UpstreamMalformedResponse, "malformed response body from upstream", bad);
@@ -231,8 +206,8 @@ public sealed partial class ProxyExchangeStage
 
         private void ContinueResponseBody()
         {
-            if (_conn is null) return;
-            if (_conn.Buffered > 0)
+            if (!_upstream.IsOpen) return;
+            if (_upstream.Buffered > 0)
             {
                 DeliverBody();
                 return;
@@ -243,7 +218,7 @@ public sealed partial class ProxyExchangeStage
 
         private void DeliverBody()
         {
-            var read = TakeBody(out var complete, out var trailers, out var bad);
+            var read = _upstream.TakeBody(out var complete, out var trailers, out var bad);
             if (bad is not null)
             {
                 AbortResponse("malformed response body from upstream: " + bad, backendAtFault: true);
@@ -289,19 +264,6 @@ public sealed partial class ProxyExchangeStage
             FailStage(new IOException(reason));
         }
 
-        /// <summary>Takes as much decoded body as the upstream connection has buffered (copied out: the buffer is reused);
-        /// what goes to the client is <see cref="Outgoing"/>'s.</summary>
-        /// <param name="bad">Why the chunked framing is invalid; null while it is fine.</param>
-        private ByteString TakeBody(out bool complete, out HttpHeaderList? trailers, out string? bad)
-        {
-            var conn = _conn!;
-            var start = conn.ReadStart;
-            var data = _responseBody.Take(conn.Buffer, ref start, conn.ReadEnd, out complete, out trailers, out bad);
-            conn.ReadStart = start;
-            if (conn.Buffered == 0) conn.ReadStart = conn.ReadEnd = 0;
-            return data;
-        }
-
         /// <summary>What goes to the client for body bytes read from upstream: the exchange's body filters' output
         /// (counted as bytes out); null when a filter threw (the body cannot go on).</summary>
         private ByteString? Outgoing(ByteString data, bool last)
@@ -333,7 +295,7 @@ public sealed partial class ProxyExchangeStage
             exchange.ResponseDone = true;
             SettleSuccess();
             // Reuse only a connection whose exchange finished cleanly on both sides.
-            var reusable = upstreamReusable && _conn is not null && _conn.Buffered == 0 && !_sending &&
+            var reusable = upstreamReusable && _upstream.IsOpen && _upstream.Buffered == 0 && !_upstream.Sending &&
                            (exchange.RequestSent || !exchange.Request!.HasBody);
             ReleaseUpstream(reusable);
             ReleaseBackend();

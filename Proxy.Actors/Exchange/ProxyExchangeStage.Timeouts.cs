@@ -1,6 +1,7 @@
+using Proxy.Actors.Connections;
 using Proxy.Shared.Pipeline;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 // Draining and the one timer: deadlines are fields checked when it fires (head or idle, the backend's response, the
 // client taking bytes, a write to the backend, a tunnel's idle time), so no scheduler call is made per request.
@@ -36,7 +37,7 @@ public sealed partial class ProxyExchangeStage
         private void OnSendTimedOut()
         {
             _sendDeadline = 0;
-            if (_conn is null || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
+            if (!_upstream.IsOpen || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
             const string reason = "upstream did not take the request in time";
             if (Exchange is { Response: null, Status: 0 })
             {
@@ -89,9 +90,6 @@ public sealed partial class ProxyExchangeStage
                         idleDeadline == long.MaxValue ? HeadTimeoutMs : idleDeadline - now));
                     return;
                 }
-                case DeadlineKind.TunnelIdle:
-                    OnTunnelIdleCheck(now);
-                    return;
                 case DeadlineKind.Response or DeadlineKind.ClientSend when _exchange is null:
                     // The exchange ended (and was logged) while its last bytes wait for the client to take them.
                     if (now < _deadline)

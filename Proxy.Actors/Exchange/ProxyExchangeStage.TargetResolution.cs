@@ -1,10 +1,11 @@
+using Proxy.Actors.Connections;
 using System.Net;
 using Proxy.Actors.Forwarding;
 using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 // X3, resolve-targets = local on a forward listener: a target name that an upstream proxy would resolve is also
 // resolved here before the request goes upstream, and refused when any of its addresses is denied (or when it does

@@ -1,9 +1,9 @@
+using Proxy.Actors.Connections;
 using Akka.Event;
-using Proxy.Actors.Exchange;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 // The filter phases: request filters run in order once the request is routed (one may answer it itself, and a pending
 // one resumes the exchange through an async callback on the connection's actor); upstream request filters once the

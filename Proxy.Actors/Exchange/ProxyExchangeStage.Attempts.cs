@@ -1,3 +1,4 @@
+using Proxy.Actors.Connections;
 using System.Diagnostics;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Pools;
@@ -6,7 +7,7 @@ using Proxy.Shared.LoadBalancing;
 using Proxy.Shared.Routing;
 using Proxy.Shared.Pipeline;
 
-namespace Proxy.Actors.Connections;
+namespace Proxy.Actors.Exchange;
 
 // Upstream attempts: which backend (or upstream proxy) a request goes to, the connection to it (pooled or new), retries,
 // and what each attempt's outcome tells the pool (success, failure, the backend held while in flight).
@@ -41,10 +42,8 @@ public sealed partial class ProxyExchangeStage
             exchange.AnsweredAt = 0;
             exchange.UpstreamAddress = backend.Address;
             backend.BeginRequest();
-            if (backend.Connections.TryRent(out var conn))
+            if (_upstream.TryRent(backend))
             {
-                _conn = conn;
-                _connReused = true;
                 SendHead();
                 return;
             }
@@ -70,19 +69,12 @@ public sealed partial class ProxyExchangeStage
             var connect = exchange.Forward is { } forward
                 ? ForwardConnector.ConnectAsync(backend, forward.UpstreamGuard, timeout)
                 : UpstreamConnector.ConnectAsync(backend, timeout);
-            if (connect.IsCompleted) OnConnected(connect);
-            else
-            {
-                _pendingConnect = connect;
-                _pendingConnectBackend = backend;
-                connect.ContinueWith(_onConnected, TaskContinuationOptions.ExecuteSynchronously);
-            }
+            if (_upstream.Await(connect, backend)) OnConnected(connect);
         }
 
         private void OnConnected(Task<UpstreamConnection> connect)
         {
-            _pendingConnect = null;
-            _pendingConnectBackend = null;
+            _upstream.ConnectSettled();
             if (_phase != Phase.Connecting || _exchange is not { } exchange)
             {
                 // The exchange ended while connecting (client gone); keep the connection for the next one.
@@ -115,8 +107,7 @@ public sealed partial class ProxyExchangeStage
                     RespondUpstreamError(timedOut ? ProxyError.UpstreamConnectTimeout : ProxyError.UpstreamConnectFailed);
                 return;
             }
-            _conn = connect.Result;
-            _connReused = false;
+            _upstream.Use(connect.Result, reused: false);
             SendHead();
         }
 
@@ -131,15 +122,11 @@ public sealed partial class ProxyExchangeStage
             return true;
         }
 
-        // A connect in flight, settled in PostStop if the connection closes first.
-        private Task<UpstreamConnection>? _pendingConnect;
-        private Backend? _pendingConnectBackend;
-
         private void OnUpstreamBroken(string reason)
         {
             var exchange = Exchange;
             var backend = exchange.Backend!;
-            var reused = _connReused;
+            var reused = _upstream.Reused;
             ReleaseUpstream(reusable: false);
             // A kept-alive connection that failed before any response byte: the backend may have closed it just as
             // it was rented, or may have processed the request. Once, on a fresh connection, and only for a
@@ -169,13 +156,9 @@ public sealed partial class ProxyExchangeStage
 
         private void ReleaseUpstream(bool reusable)
         {
-            var conn = _conn;
-            if (conn is null) return;
-            _conn = null;
             // A write still pending on a released connection fails with it; no send deadline applies any more.
             _sendDeadline = 0;
-            if (reusable && !_reading && !_sending) conn.Backend.Connections.Return(conn);
-            else conn.Backend.Connections.Discard(conn);
+            _upstream.Release(reusable);
         }
 
         /// <summary>The response arrived whole (or the client gave up on it): the backend answered well.</summary>
