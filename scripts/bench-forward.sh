@@ -2,9 +2,10 @@
 # Forward-proxy throughput (X1): wrk through our node's X-Proxy-To to tinyproxy (Basic credentials) to an
 # nginx backend, against wrk straight to the same tinyproxy (as a client using it as its proxy would), in
 # one run, A/B alternating, with the ratio. tinyproxy is the ceiling here: the question is what the extra
-# hop through our node costs.
-#   scripts/bench-forward.sh [--duration 10s] [--rounds 3] [--conns 16]
-# Ports: BENCH_PORT_BASE (default 19400): backend +0, tinyproxy +1, our node +2 (admin +3).
+# hop through our node costs. Then CONNECT tunnels (X2): one file of --tunnel-mb MiB fetched by curl through a
+# CONNECT tunnel of our node and of tinyproxy, alternating, MB/s each and our node's CPU seconds per GiB.
+#   scripts/bench-forward.sh [--duration 10s] [--rounds 3] [--conns 16] [--tunnel-mb 512 (0: skip)]
+# Ports: BENCH_PORT_BASE (default 19400): backend +0, tinyproxy +1, our node +2 (admin +3), file server +4.
 # shellcheck source=lib/common.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,11 +14,13 @@ source "$ROOT/scripts/lib/common.sh"
 DURATION=10s
 ROUNDS=3
 CONNS=16
+TUNNEL_MB=512
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --conns) CONNS="$2"; shift 2 ;;
+    --tunnel-mb) TUNNEL_MB="$2"; shift 2 ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
@@ -39,7 +42,8 @@ build_release
 make_work_dir
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-require_ports_free "$BACKEND_PORT" "$TINY_PORT" "$NODE_PORT" "$((NODE_PORT + 1))"
+FILE_PORT=$((BASE + 4))
+require_ports_free "$BACKEND_PORT" "$TINY_PORT" "$NODE_PORT" "$((NODE_PORT + 1))" "$FILE_PORT"
 
 write_nginx_backend "$WORK_DIR/backend.conf" "$BACKEND_PORT"
 start_bg backend "$(nginx_bin)" -p "$WORK_DIR" -c "$WORK_DIR/backend.conf"
@@ -110,3 +114,46 @@ echo "(tinyproxy closes every connection after its response: wrk counts those as
 echo " has to open a new upstream connection per request too, so this measures the chain, not keep-alive)"
 echo
 echo "median req/s: straight to tinyproxy $md, through our node $mc, ratio ours/direct $(awk -v a="$mc" -v b="$md" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+
+[ "$TUNNEL_MB" -gt 0 ] || exit 0
+# CONNECT tunnels: a static file from a second nginx, through each proxy's tunnel (curl --proxytunnel).
+mkdir -p "$WORK_DIR/files"
+head -c "$((TUNNEL_MB * 1024 * 1024))" /dev/zero >"$WORK_DIR/files/big.bin"
+cat >"$WORK_DIR/files.conf" <<CONF
+worker_processes 1;
+daemon off;
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+pid $WORK_DIR/files.pid;
+error_log $WORK_DIR/files-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  server { listen 127.0.0.1:$FILE_PORT; root $WORK_DIR/files; }
+}
+CONF
+start_bg files "$(nginx_bin)" -p "$WORK_DIR" -c "$WORK_DIR/files.conf"
+wait_http "http://127.0.0.1:$FILE_PORT/big.bin" 20 || die "file server did not start"
+FILE="http://127.0.0.1:$FILE_PORT/big.bin"
+echo
+echo "== CONNECT tunnel, one ${TUNNEL_MB} MiB download per round, $ROUNDS rounds alternating"
+printf '%-34s %5s %9s %14s\n' path round "MB/s" "node CPU s/GiB"
+tiny=() ours=() cpu=()
+for round in $(seq 1 "$ROUNDS"); do
+  speed=$(curl -fsS -o /dev/null -w '%{speed_download}' --proxytunnel --proxy "http://127.0.0.1:$TINY_PORT" \
+    --proxy-user "$USER_NAME:$PASSWORD" "$FILE") || die "the tunnel through tinyproxy failed"
+  mbs=$(awk -v b="$speed" 'BEGIN { printf "%.0f", b / 1048576 }')
+  printf '%-34s %5s %9s %14s\n' "curl -> tinyproxy CONNECT" "$round" "$mbs" ""
+  tiny+=("$mbs")
+  before=$(cpu_ticks "$PID_node")
+  speed=$(curl -fsS -o /dev/null -w '%{speed_download}' --proxytunnel --proxy "http://127.0.0.1:$NODE_PORT" "$FILE") \
+    || die "the tunnel through our node failed: $(tail -5 "$WORK_DIR/node.err")"
+  ticks=$(( $(cpu_ticks "$PID_node") - before ))
+  mbs=$(awk -v b="$speed" 'BEGIN { printf "%.0f", b / 1048576 }')
+  per_gib=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v mb="$TUNNEL_MB" 'BEGIN { printf "%.2f", t / hz / (mb / 1024) }')
+  printf '%-34s %5s %9s %14s\n' "curl -> ours CONNECT" "$round" "$mbs" "$per_gib"
+  ours+=("$mbs"); cpu+=("$per_gib")
+done
+mt=$(echo "${tiny[*]}" | median); mo=$(echo "${ours[*]}" | median)
+echo
+echo "median MB/s: through tinyproxy $mt, through our node $mo, ratio ours/tinyproxy $(awk -v a="$mo" -v b="$mt" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'); our node's CPU per GiB (median) $(echo "${cpu[*]}" | median) s"

@@ -174,8 +174,7 @@ public sealed partial class ProxyExchangeStage
         private void RecordFailure()
         {
             var exchange = Exchange;
-            exchange.Backend!.RecordFailure(exchange.AttemptStart);
-            exchange.Pool!.RequestReport();
+            exchange.Pool!.RecordFailure(exchange.Backend!, exchange.AttemptStart);
         }
 
         private void ReleaseBackend()

@@ -70,6 +70,15 @@ public sealed class PoolRuntime : IDisposable
         return true;
     }
 
+    /// <summary>Counts a failed attempt on <paramref name="backend"/> (begun at <paramref name="started"/>, a Stopwatch
+    /// timestamp) for its health and breaker, and has it reported to the cluster now (shared by HTTP exchanges and L4
+    /// routes).</summary>
+    public void RecordFailure(Backend backend, long started)
+    {
+        backend.RecordFailure(started);
+        RequestReport();
+    }
+
     /// <summary>The last state of the pool this node received from the cluster (null before the first), with when it
     /// arrived; the admin API shows it while the pool's entity moves. Written by the agent only.</summary>
     public ReceivedPoolState? LastClusterState

@@ -109,8 +109,7 @@ public sealed class TcpRouteActor : ReceiveActor
             }
             catch (Exception)
             {
-                backend.RecordFailure(started);
-                pool.RequestReport();
+                pool.RecordFailure(backend, started);
                 backend.EndRequest();
                 avoid = backend;
                 if (!pool.TryRetry(retries, out var backoff)) break;

@@ -146,4 +146,70 @@ public sealed class TunnelSpec(ForwardPeers peers) : IClassFixture<ForwardPeers>
         await Send(socket, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 405", await ReadToEnd(socket));
     }
+
+    [Fact]
+    public async Task BytesSentWithTheConnectHead_ReachTheTarget_AndATargetThatClosesFirst_IsHalfClosedToTheClient()
+    {
+        using var target = new TcpListener(IPAddress.Loopback, 0);
+        target.Start();
+        var port = ((IPEndPoint)target.LocalEndpoint).Port;
+        await using var node = await StartNode();
+        using var socket = await Connect(node);
+        // The tunnel's first bytes come in the same write as the head (a client that does not wait for the 200).
+        await Send(socket, $"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\nhello target\n");
+        using var server = await target.AcceptSocketAsync().WaitAsync(Wait);
+        Assert.Equal("HTTP/1.1 200 Connection Established\r\n\r\n", await ReadUntil(socket, "\r\n\r\n"));
+        Assert.Equal("hello target\n", await ReadUntil(server, "\n"));
+
+        // The target answers and half-closes first: the client reads the answer, then FIN, and may still talk.
+        await Send(server, "bye\n");
+        server.Shutdown(SocketShutdown.Send);
+        Assert.Equal("bye\n", await ReadToEnd(socket));
+        await Send(socket, "last words\n");
+        Assert.Equal("last words\n", await ReadUntil(server, "\n"));
+        // The client's FIN reaches the target too; the tunnel is over.
+        socket.Shutdown(SocketShutdown.Send);
+        Assert.Equal("", await ReadToEnd(server));
+    }
+
+    [Fact]
+    public async Task AClientThatVanishesMidTunnel_HasItsTargetConnectionClosed_AndTheNodeKeepsServing()
+    {
+        using var target = new TcpListener(IPAddress.Loopback, 0);
+        target.Start();
+        var port = ((IPEndPoint)target.LocalEndpoint).Port;
+        await using var node = await StartNode();
+        using (var socket = await Connect(node))
+        {
+            await Send(socket, $"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 200", await ReadUntil(socket, "\r\n\r\n"));
+            using var server = await target.AcceptSocketAsync().WaitAsync(Wait);
+            await Send(socket, "x");
+            Assert.Equal("x", await ReadUntil(server, "x"));
+            // A reset, not a FIN: the client is simply gone.
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+            Assert.Equal("", await ReadToEndOrReset(server));
+        }
+
+        await using var echo = new TcpEchoServer();
+        using var next = await Connect(node);
+        await Send(next, $"CONNECT 127.0.0.1:{echo.Port} HTTP/1.1\r\nHost: 127.0.0.1:{echo.Port}\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", await ReadUntil(next, "\r\n\r\n"));
+        await Send(next, "again\n");
+        Assert.Equal("again\n", await ReadUntil(next, "again\n"));
+    }
+
+    /// <summary>What arrives until the peer closes; a reset counts as a close.</summary>
+    private static async Task<string> ReadToEndOrReset(Socket socket)
+    {
+        try
+        {
+            return await ReadToEnd(socket);
+        }
+        catch (SocketException)
+        {
+            return "";
+        }
+    }
 }
