@@ -34,6 +34,20 @@ public static class ForwardingHeaders
         if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
     }
 
+    /// <summary>Rewrites a request a forward listener sends through an upstream proxy: its own routing header and the
+    /// client's hop-by-hop fields (Proxy-Authorization, Proxy-Connection among them) go, the node's credentials for the
+    /// upstream (if any) come.</summary>
+    public static void PrepareForUpstreamProxy(HttpRequestHead head, string routingHeader, string? proxyAuthorization)
+    {
+        var headers = head.Headers;
+        headers.Remove(routingHeader);
+        StripHopByHop(head);
+        headers.Remove("Expect");
+        AppendVia(headers, head.Version);
+        if (!headers.Contains("Host")) headers.Add("Host", head.Authority);
+        if (proxyAuthorization is not null) headers.Add("Proxy-Authorization", proxyAuthorization);
+    }
+
     /// <summary>Appends this proxy to <c>Via</c> with the protocol version the message came with.</summary>
     public static void AppendVia(HttpHeaderList headers, int version)
     {
