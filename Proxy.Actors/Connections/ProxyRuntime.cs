@@ -86,6 +86,14 @@ public sealed class ProxyRuntime
     public IExchangeObserver[] Observers { get; }
     public bool Draining => _draining;
 
+    /// <summary>The exchange's completion point, once per exchange: every response the node sends (relayed or its own)
+    /// and every exchange that ended early reaches the observers (the access log first).</summary>
+    public void Complete(ExchangeContext exchange, int status)
+    {
+        if (!exchange.Complete(status)) return;
+        foreach (var observer in Observers) observer.OnExchangeCompleted(exchange);
+    }
+
     public void Publish(RuntimeSnapshot snapshot) => _current = snapshot;
     public void BeginDraining() => _draining = true;
 }

@@ -97,6 +97,25 @@ public sealed class ExchangeContext : IExchange
     /// <summary>When the current attempt's response head arrived; 0 once its outcome is recorded.</summary>
     public long AnsweredAt { get; set; }
 
+    /// <summary>The current attempt's response arrived whole (or the client gave up on it): its backend answered well.</summary>
+    public void SettleSuccess()
+    {
+        if (AnsweredAt == 0 || Backend is null) return;
+        Backend.RecordSuccess(AttemptStart, AnsweredAt);
+        AnsweredAt = 0;
+    }
+
+    /// <summary>Counts a failure of the current attempt's backend for the cluster, and has it reported now.</summary>
+    public void RecordFailure() => Pool!.RecordFailure(Backend!, AttemptStart);
+
+    /// <summary>The current attempt's backend is no longer held (counted as in flight).</summary>
+    public void ReleaseBackend()
+    {
+        if (Backend is not { } backend) return;
+        Backend = null;
+        backend.EndRequest();
+    }
+
     // ---------------------------------------------------------------- progress
 
     /// <summary>The request head went upstream and its body began to follow.</summary>

@@ -1,15 +1,12 @@
-using Proxy.Actors.Connections;
 using System.Text;
-using Akka.Event;
 using Akka.IO;
-using Proxy.Actors.Pools;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange;
 
-// The node's own answers: a malformed request, an upstream failure mapped to its status, a filter's refusal —
-// each a short text body from the ProxyErrors table, through the response head filters.
+// The node's own answers: a malformed request, an upstream failure mapped to its status (by the driver), a filter's
+// refusal — each a short text body from the ProxyErrors table, through the response head filters.
 public sealed partial class ProxyExchangeStage
 {
     private sealed partial class Logic
@@ -29,8 +26,7 @@ public sealed partial class ProxyExchangeStage
             exchange.Error = error.Reason;
             if (exchange.Response is null && exchange.Status == 0)
             {
-                ReleaseUpstream(reusable: false);
-                ReleaseBackend();
+                _driver.Stop();
                 RespondLocal(ProxyErrors.OfParseError(error), close: true, error.Reason);
                 return;
             }
@@ -38,19 +34,6 @@ public sealed partial class ProxyExchangeStage
             FailStage(new InvalidOperationException(error.Reason));
         }
 
-
-        /// <param name="detail">What exactly went wrong (the parser's reason): logged, not sent to the client.</param>
-        private void RespondUpstreamError(ProxyError error, string? reason = null, string? detail = null)
-        {
-            // Still holding the backend without an answer from it: its failure (timeout, malformed head).
-            var exchange = Exchange;
-            if (exchange.Response is null && exchange.Backend is not null) RecordFailure();
-            if (detail is not null)
-                Log.Warning("Upstream {0} sent a malformed response: {1}", exchange.UpstreamAddress ?? "?", detail);
-            ReleaseUpstream(reusable: false);
-            ReleaseBackend();
-            RespondLocal(error, close: !exchange.RequestBodyComplete || _closeAfterResponse, reason, detail: detail);
-        }
 
         /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces. Its status
         /// comes from <see cref="ProxyErrors"/>; <paramref name="reason"/> replaces the error's default text.</summary>
@@ -75,11 +58,11 @@ public sealed partial class ProxyExchangeStage
             // The answer to a response head filter's failure does not go through the filters again.
             if (error != ProxyError.ResponseFilterFailed)
             {
-                RunResponseHeadFilters(new HttpResponseHead
+                FilterPhases.RunResponseHead(exchange, new HttpResponseHead
                 {
                     Status = status, Reason = text, Version = 11, Headers = headers, Framing = BodyFraming.ContentLength,
                     ContentLength = body.Length,
-                });
+                }, _runtime, this);
             }
             if (_closeAfterResponse) headers.Add("Connection", "close");
             else if (exchange.Request?.Version == 10) headers.Add("Connection", "keep-alive");

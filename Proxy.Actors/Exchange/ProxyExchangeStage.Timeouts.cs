@@ -1,10 +1,10 @@
-using Proxy.Actors.Connections;
 using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange;
 
-// Draining and the one timer: deadlines are fields checked when it fires (head or idle, the backend's response, the
-// client taking bytes, a write to the backend, a tunnel's idle time), so no scheduler call is made per request.
+// Draining and the one timer: deadlines are fields checked when it fires (head or idle and a closing connection's last
+// bytes here; the backend's send and response and the client taking bytes in the driver), so no scheduler call is made
+// per request.
 public sealed partial class ProxyExchangeStage
 {
     private sealed partial class Logic
@@ -33,37 +33,20 @@ public sealed partial class ProxyExchangeStage
             ScheduleOnce(TimeoutTimer, TimeSpan.FromMilliseconds(Math.Max(1, inMs)));
         }
 
-        /// <summary>A write to the backend made no progress for timeouts.send.</summary>
-        private void OnSendTimedOut()
-        {
-            _sendDeadline = 0;
-            if (!_upstream.IsOpen || _phase is not (Phase.Forwarding or Phase.ResponseBody)) return;
-            const string reason = "upstream did not take the request in time";
-            if (Exchange is { Response: null, Status: 0 })
-            {
-                RespondUpstreamError(ProxyError.UpstreamSendTimeout);
-                return;
-            }
-            AbortResponse(reason, backendAtFault: true);
-        }
-
         protected override void OnTimer(object timerKey)
         {
             if (ReferenceEquals(timerKey, RetryTimer))
             {
-                if (_phase == Phase.Connecting && _exchange is { } exchange) StartAttempt(exchange.AvoidOnRetry);
+                _driver.OnRetryTimer();
                 return;
             }
             _timerFiresAt = long.MaxValue;
             var now = Environment.TickCount64;
-            if (_sendDeadline != 0)
+            if (_phase == Phase.Exchange)
             {
-                if (now >= _sendDeadline)
-                {
-                    OnSendTimedOut();
-                    return;
-                }
-                ArmTimeout(_sendDeadline - now);
+                // The driver's deadlines: the backend's send, its response, the client taking what was read.
+                _driver.OnTimer(now);
+                return;
             }
             switch (_deadlineKind)
             {
@@ -90,7 +73,7 @@ public sealed partial class ProxyExchangeStage
                         idleDeadline == long.MaxValue ? HeadTimeoutMs : idleDeadline - now));
                     return;
                 }
-                case DeadlineKind.Response or DeadlineKind.ClientSend when _exchange is null:
+                case DeadlineKind.Closing:
                     // The exchange ended (and was logged) while its last bytes wait for the client to take them.
                     if (now < _deadline)
                     {
@@ -98,27 +81,6 @@ public sealed partial class ProxyExchangeStage
                         return;
                     }
                     FailStage(new IOException("client did not read the response in time"));
-                    return;
-                case DeadlineKind.Response:
-                    if (now < _deadline)
-                    {
-                        ArmTimeout(_deadline - now);
-                        return;
-                    }
-                    if (Exchange.Response is null)
-                    {
-                        RespondUpstreamError(ProxyError.UpstreamResponseTimeout);
-                        return;
-                    }
-                    AbortResponse("upstream response body timed out", backendAtFault: true);
-                    return;
-                case DeadlineKind.ClientSend when _phase == Phase.ResponseBody:
-                    if (now < _deadline)
-                    {
-                        ArmTimeout(_deadline - now);
-                        return;
-                    }
-                    AbortResponse("client did not read the response in time", backendAtFault: false);
                     return;
                 default:
                     // No deadline pending: the next state change re-arms the timer.

@@ -1,15 +1,9 @@
-using Proxy.Actors.Connections;
 using System.Net.Sockets;
 using Akka.IO;
 using Akka.Streams.Dsl;
 using Akka.Streams.Stage;
-using Proxy.Actors.Forwarding;
-using Proxy.Actors.Pools;
 using Proxy.Actors.Transport;
-using Proxy.Shared.Configuration;
-using Proxy.Shared.Forwarding;
 using Proxy.Shared.Http;
-using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange;
 
@@ -30,82 +24,6 @@ public sealed partial class ProxyExchangeStage
         private string? _tunnelError;
         /// <summary>Client bytes that arrived before the splice asked for any.</summary>
         private ByteString? _heldForTarget;
-        private Action<Task<TunnelOpener.Result>>? _onTunnelOpened;
-
-        private void BeginTunnel(HttpRequestHead head, ForwardRuntime forward, UpstreamProxy? proxy)
-        {
-            _closeAfterResponse = true; // a tunnel, or its refusal, ends the connection
-            var authority = head.Authority;
-            Backend via;
-            if (proxy is null)
-            {
-                HostPort.TryParse(authority, 1, out var target, out _);
-                via = new Backend(new BackendSettings { Address = authority, Host = target.Host, Port = target.Port }, forward.Settings.Connections);
-            }
-            else if (!forward.TryGetUpstream(proxy, out via))
-            {
-                RespondLocal(ProxyError.TooManyUpstreamProxies, close: true);
-                return;
-            }
-            var exchange = Exchange;
-            exchange.UpstreamProxy = proxy;
-            exchange.UpstreamAddress = proxy?.Display ?? authority;
-            _phase = Phase.Connecting;
-            _onTunnelOpened ??= GetAsyncCallback<Task<TunnelOpener.Result>>(OnTunnelOpened);
-            var timeouts = forward.Settings.Timeouts;
-            TunnelOpener.OpenAsync(authority, via, proxy, proxy is null ? forward.TargetGuard : forward.UpstreamGuard,
-                    timeouts.Connect, timeouts.Response)
-                .ContinueWith(_onTunnelOpened, TaskContinuationOptions.ExecuteSynchronously);
-        }
-
-        private void OnTunnelOpened(Task<TunnelOpener.Result> opened)
-        {
-            var result = opened.IsCompletedSuccessfully ? opened.Result : TunnelOpener.Result.Fail(ProxyError.UpstreamConnectFailed, "tunnel could not be opened");
-            if (_phase != Phase.Connecting || _exchange is null)
-            {
-                // The client left while the tunnel was being opened.
-                result.Socket?.Dispose();
-                return;
-            }
-            if (result.Socket is null)
-            {
-                RespondLocal(result.Error, close: true, result.Reason);
-                return;
-            }
-            StartTunnel(result.Socket, result.Leftover, new ResponseHeadPart
-            {
-                Status = 200, Reason = "Connection Established", Headers = new HttpHeaderList(0), Framing = BodyFraming.UntilClose,
-            });
-        }
-
-        /// <summary>
-        /// E2: the backend switched protocols (101) for an Upgrade request. Its connection leaves the pool and
-        /// becomes the tunnel; the 101 goes to the client with the Upgrade fields, then bytes are spliced.
-        /// </summary>
-        private void BeginUpgradeTunnel(HttpResponseHead head)
-        {
-            if (_upstream.Connection!.Tls is not null)
-            {
-                // The splice works on sockets; an upgrade over a TLS backend connection is not spliced (yet).
-                RespondUpstreamError(ProxyError.UpgradeOverTls);
-                return;
-            }
-            // The socket now belongs to the tunnel (closed by the splice), no longer to the backend's pool.
-            var conn = _upstream.Detach(out var leftover);
-            var exchange = Exchange;
-            exchange.Backend?.RecordSuccess(exchange.AttemptStart);
-            ReleaseBackend();
-            var headers = head.Headers;
-            var upgrade = headers.Get("Upgrade");
-            HopByHopHeaders.Strip(headers);
-            RunResponseHeadFilters(head);
-            headers.Add("Connection", "Upgrade");
-            if (upgrade is not null) headers.Add("Upgrade", upgrade);
-            StartTunnel(conn.Socket, leftover, new ResponseHeadPart
-            {
-                Status = 101, Reason = head.Reason, Headers = headers, Framing = BodyFraming.UntilClose,
-            });
-        }
 
         private void StartTunnel(Socket socket, byte[] leftover, ResponseHeadPart head)
         {

@@ -2,29 +2,23 @@ using Proxy.Actors.Connections;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
-using Proxy.Actors.Pools;
-using Proxy.Actors.Transport;
-using Proxy.Actors.Upstream;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Http;
-using Proxy.Shared.Routing;
-using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Exchange;
 
 /// <summary>
-/// The heart of a client connection: takes decoded requests one at a time (so pipelined requests are answered
-/// in order), routes each, picks a backend from the pool snapshot, forwards head and body to a pooled upstream
-/// connection and streams the response back, with timeouts, retries and error mapping (D3–D5, D7). Upstream
-/// socket I/O runs inside this stage (completions arrive as async callbacks on the connection's actor), so a
-/// request costs no extra actor hops between a client stream and a separate upstream stream.
+/// The HTTP/1.1 front of a client connection: takes decoded requests one at a time (so pipelined requests are
+/// answered in order) and hands each to the <see cref="ExchangeDriver"/>, which routes it, runs its filters and
+/// attempts (backend, connection, retries, relaying: D3–D5, D7); this stage gives the client the response in its
+/// framing, with keep-alive, the head and idle timeouts, the node's own answers and tunnels. Upstream socket I/O runs
+/// inside this stage's interpreter (completions arrive as async callbacks on the connection's actor), so a request
+/// costs no extra actor hops between a client stream and a separate upstream stream.
 /// </summary>
 /// <remarks>
-/// This file holds the ports, the phases and each exchange's life (routing, the request head's proxy fields, the end
-/// of an exchange); the partial files hold one concern each: Filters (the middleware phases), Attempts (backend,
-/// connection, retries), UpstreamRequest, UpstreamResponse, LocalAnswers, Timeouts, Tunnel (CONNECT and Upgrade),
-/// Forward and TargetResolution (forward listeners). Framing and de-framing live outside the stage, in
-/// Proxy.Actors/Upstream, and the filters know only the exchange (Proxy.Shared/Pipeline).
+/// This file holds the ports, the phases and each exchange's life on the connection; the partial files hold one concern
+/// each: ClientResponse (the driver's front: what it hands the client, in HTTP/1.1 terms), LocalAnswers, Timeouts and
+/// Tunnel (CONNECT and Upgrade splices).
 /// </remarks>
 public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue<FlowShape<RequestPart, ResponsePart>, ConnectionHandle>
 {
@@ -55,12 +49,9 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
     {
         /// <summary>Waiting for the next request head (idle keep-alive or a head arriving).</summary>
         AwaitHead,
-        /// <summary>Picking a backend / connecting / waiting to retry.</summary>
-        Connecting,
-        /// <summary>Request head sent or sending; request body may be streaming; response not yet begun.</summary>
-        Forwarding,
-        /// <summary>Response head delivered; streaming the response body.</summary>
-        ResponseBody,
+        /// <summary>The driver has the exchange: routing and filters, upstream attempts, the request going up, the
+        /// response coming back.</summary>
+        Exchange,
         /// <summary>The proxy answered itself; the connection closes or waits for the next request.</summary>
         Closing,
         /// <summary>A CONNECT tunnel is open: bytes are spliced both ways until both sides closed.</summary>
@@ -71,23 +62,21 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
     {
         None,
         HeadOrIdle,
-        /// <summary>Waiting for the backend: its response head, or the next bytes of its body.</summary>
-        Response,
-        /// <summary>Waiting for the client to take response bytes already read.</summary>
-        ClientSend,
+        /// <summary>The exchange ended and the connection closes: the client must take the queued bytes in time.</summary>
+        Closing,
     }
 
     private static readonly object TimeoutTimer = new();
     private static readonly object RetryTimer = new();
 
-    private sealed partial class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
+    private sealed partial class Logic : TimerGraphStageLogic, IInHandler, IOutHandler, IExchangeFront
     {
         private readonly ProxyExchangeStage _stage;
         private readonly ConnectionHandle _handle;
         private readonly ProxyRuntime _runtime;
         private readonly Queue<ResponsePart> _outQueue = new(2);
-        /// <summary>The current attempt's upstream connection and its I/O.</summary>
-        private readonly UpstreamChannel _upstream;
+        /// <summary>Drives each exchange's upstream side.</summary>
+        private readonly ExchangeDriver _driver;
 
         private Phase _phase = Phase.AwaitHead;
         private bool _draining;
@@ -106,11 +95,6 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         /// <summary>The last exchange's body was read whole but its end marker is still to come (and is skipped).</summary>
         private bool _awaitingEndPart;
-        /// <summary>The send in flight carries the request's last bytes.</summary>
-        private bool _sendIsLast;
-        private BodyFraming _clientFraming;
-        /// <summary>Environment.TickCount64 by which a pending upstream write must complete; 0 = none pending.</summary>
-        private long _sendDeadline;
 
         private ExchangeContext Exchange => _exchange ?? throw new InvalidOperationException("no exchange in progress");
 
@@ -124,8 +108,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _context = setup.Context;
             _handle = handle;
             _runtime = stage._runtime;
-            _upstream = new UpstreamChannel(GetAsyncCallback<Task<UpstreamConnection>>(OnConnected),
-                GetAsyncCallback(OnUpstreamSent), GetAsyncCallback(OnUpstreamRead));
+            _driver = new ExchangeDriver(this, _runtime, stage._listener);
             SetHandler(stage.In, this);
             SetHandler(stage.Out, this);
         }
@@ -145,9 +128,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _exchange?.DisposeBodyFilters();
             CloseTunnel(abort: true);
             // A connect still in flight when the connection closed: its socket goes to the pool, not to a dead actor.
-            _sendDeadline = 0;
-            _upstream.Abandon();
-            ReleaseBackend();
+            _driver.Abandon();
+            _exchange?.ReleaseBackend();
             _handle.MarkClosed();
             // O4: a connection that ended before any request has no access-log line; at debug it gets a node log line
             // (checked on the settings first: the stage's logger is created on first use, per connection).
@@ -177,7 +159,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                     // No exchange: it was answered before its body arrived, and the connection closes once the answer left.
                     if (_exchange is not { } exchange) break;
                     exchange.BytesIn += body.Data.Count;
-                    SendBody(body.Data);
+                    _driver.OnRequestBody(body.Data);
                     break;
                 case RequestEndPart end:
                     if (_awaitingEndPart)
@@ -207,8 +189,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 case Phase.AwaitHead:
                     FinishConnection();
                     break;
-                case Phase.Connecting:
-                case Phase.Forwarding:
+                case Phase.Exchange when !_driver.RelayingResponse:
                     if (_exchange is { Request: not null } exchange && !exchange.RequestBodyComplete)
                     {
                         // The client went away mid-body: the backend must not see a truncated request as complete.
@@ -235,17 +216,17 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 PushNext();
                 return;
             }
-            if (_phase == Phase.ResponseBody && !_upstream.Receiving && !Exchange.ResponseDone) ContinueResponseBody();
+            if (_phase == Phase.Exchange) _driver.OnClientReady();
             else if (_phase == Phase.Tunnel) OnTunnelPull();
         }
 
         public void OnDownstreamFinish(Exception cause)
         {
             // The client socket is gone: abandon the exchange; PostStop closes the upstream connection.
-            if (_phase is Phase.Forwarding or Phase.ResponseBody or Phase.Connecting)
+            if (_phase == Phase.Exchange)
             {
                 var exchange = Exchange;
-                SettleSuccess();
+                exchange.SettleSuccess();
                 exchange.Error ??= "client closed";
                 CompleteExchange(exchange.Status == 0 ? 499 : exchange.Status);
             }
@@ -277,37 +258,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             // The node may have begun draining since this connection opened: every response then says Connection: close.
             _closeAfterResponse = !head.KeepAlive || _draining || _runtime.Draining || _clientInputClosed;
 
-            var snapshot = Snapshot;
-            if (_stage._listener.Mode == ListenerMode.Forward)
-            {
-                BeginForward(head, snapshot);
-                return;
-            }
-            if (head.Method == "CONNECT")
-            {
-                RespondLocal(ProxyError.ConnectNotAllowed, close: true);
-                return;
-            }
-            var route = snapshot.Routes.Match(head);
-            if (route is null)
-            {
-                RespondLocal(ProxyError.NoRoute, close: head.HasBody);
-                return;
-            }
-            exchange.Route = route;
-            // R2: a split route picks its pool per request (by its split-key when the request has one).
-            var poolName = route.Split is { } split
-                ? split.Choose(split.Key is { } key ? RequestKey.Of(key, head, _clientAddress) : null)
-                : route.PoolName;
-            if (!snapshot.Pools.TryGetValue(poolName, out var pool))
-            {
-                RespondLocal(ProxyError.NoPool, close: head.HasBody);
-                return;
-            }
-            exchange.Pool = pool;
-            exchange.Pipeline = snapshot.PipelineFor(route);
-            _phase = Phase.Connecting;
-            RunRequestFilters();
+            // A tunnel, or its refusal, ends the connection.
+            if (head.Method == "CONNECT") _closeAfterResponse = true;
+            _phase = Phase.Exchange;
+            _driver.Begin(exchange);
         }
 
         /// <summary>A new exchange for <paramref name="head"/>, or for an answer the node gives before a head was parsed
@@ -323,25 +277,9 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             };
         }
 
-        /// <summary>The request passed its filters: on to a backend.</summary>
-        private void ContinueAfterFilters()
-        {
-            var exchange = Exchange;
-            var head = exchange.Request!;
-            var pool = exchange.Pool!;
-            pool.Budget.RecordRequest();
-            exchange.MayResend = RetrySafety.MayResend(head, exchange.Route!.RetryNonIdempotent ?? pool.Settings.Retries.NonIdempotent);
-            ForwardingHeaders.Prepare(head, _clientAddress, _stage._listener.Tls is not null, Snapshot.Settings.AddForwardedHeader);
-            if (!RunUpstreamRequestFilters()) return;
-            _phase = Phase.Connecting;
-            StartAttempt(avoid: null);
-        }
-
-        private long ResponseTimeoutMs => (long)Exchange.Pool!.Settings.Timeouts.Response.TotalMilliseconds;
-        private long SendTimeoutMs => (long)Exchange.Pool!.Settings.Timeouts.Send.TotalMilliseconds;
-        private long ClientSendTimeoutMs => (long)Snapshot.Settings.Timeouts.ClientSend.TotalMilliseconds;
-
-        private void AfterResponse()
+        /// <param name="clientDeadline">When the client must have taken the bytes queued (0: none): it applies while
+        /// the connection closes after this exchange.</param>
+        private void AfterResponse(long clientDeadline = 0)
         {
             var exchange = Exchange;
             if (!exchange.RequestBodyComplete)
@@ -356,6 +294,12 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
                 _phase = Phase.Closing;
                 _closeAfterResponse = true;
                 if (_outQueue.Count == 0) FinishConnection();
+                else if (clientDeadline != 0)
+                {
+                    _deadlineKind = DeadlineKind.Closing;
+                    _deadline = clientDeadline;
+                    ArmTimeout(Math.Max(1, clientDeadline - Environment.TickCount64));
+                }
                 return;
             }
             // An Upgrade answered without a switch: the connection goes on as HTTP/1.1 (RFC 9110 §7.8).
@@ -378,15 +322,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             CompleteStage();
         }
 
-        /// <summary>The exchange's completion point, once per exchange: every response the node sends (relayed or its
-        /// own) and every exchange that ended early reaches the observers (the access log first).</summary>
-        private void CompleteExchange(int status)
-        {
-            var exchange = Exchange;
-            if (!exchange.Complete(status)) return;
-            foreach (var observer in _runtime.Observers) observer.OnExchangeCompleted(exchange);
-        }
-
-        // ---------------------------------------------------------------- drain and timeouts
+        /// <summary>The exchange's completion point (see <see cref="ProxyRuntime.Complete"/>).</summary>
+        private void CompleteExchange(int status) => _runtime.Complete(Exchange, status);
     }
 }
