@@ -34,46 +34,25 @@ public sealed partial class ProxyExchangeStage
             FailStage(new InvalidOperationException(error.Reason));
         }
 
-
-        /// <summary>A small response the proxy makes itself (errors): no internal addresses, no stack traces. Its status
-        /// comes from <see cref="ProxyErrors"/>; <paramref name="reason"/> replaces the error's default text.</summary>
+        /// <summary>The node's own answer (see <see cref="LocalAnswer"/>), in this connection's framing.</summary>
         private void RespondLocal(ProxyError error, bool close, string? reason = null, HttpHeaderList? extra = null,
             string? detail = null)
         {
             var exchange = Exchange;
-            var status = ProxyErrors.StatusOf(error);
-            reason ??= ProxyErrors.TextOf(error);
-            exchange.Status = status;
-            exchange.Error = detail is null ? reason : reason + ": " + detail;
+            var (head, body) = LocalAnswer.Build(exchange, error, reason, extra, detail, _runtime, this);
+            var headers = head.Headers;
             _deadlineKind = DeadlineKind.None;
             if (close || !exchange.RequestBodyComplete) _closeAfterResponse = true;
-            exchange.LocalAnswer = true;
-            var text = HttpStatusText.Get(status);
-            var body = Encoding.UTF8.GetBytes(status + " " + text + ": " + reason + "\n");
-            var headers = new HttpHeaderList(4);
-            headers.Add("Content-Type", "text/plain; charset=utf-8");
-            headers.Add("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (extra is not null)
-                for (var i = 0; i < extra.Count; i++) headers.Add(extra[i].Key, extra[i].Value);
-            // The answer to a response head filter's failure does not go through the filters again.
-            if (error != ProxyError.ResponseFilterFailed)
-            {
-                FilterPhases.RunResponseHead(exchange, new HttpResponseHead
-                {
-                    Status = status, Reason = text, Version = 11, Headers = headers, Framing = BodyFraming.ContentLength,
-                    ContentLength = body.Length,
-                }, _runtime, this);
-            }
             if (_closeAfterResponse) headers.Add("Connection", "close");
             else if (exchange.Request?.Version == 10) headers.Add("Connection", "keep-alive");
             var headOnly = exchange.Request?.Method == "HEAD";
             Emit(new ResponseHeadPart
             {
-                Status = status, Headers = headers, Framing = headOnly ? BodyFraming.None : BodyFraming.ContentLength,
+                Status = head.Status, Headers = headers, Framing = headOnly ? BodyFraming.None : BodyFraming.ContentLength,
                 Body = headOnly ? ByteString.Empty : ByteString.FromBytes(body), Complete = true,
             });
             exchange.BytesOut = headOnly ? 0 : body.Length;
-            CompleteExchange(status);
+            CompleteExchange(head.Status);
             exchange.ResponseDone = true;
             _phase = Phase.Closing;
             if (_closeAfterResponse)
