@@ -46,11 +46,13 @@ command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET 10 SDK (dotnet) i
 # Integration tests talk to real sockets; curl helps when debugging them. tinyproxy is the real upstream
 # proxy of the forward-proxy specs (Proxy.Tests/Integration/Forwarding); redis-server the Redis store of the
 # rate-limit specs (each spec starts its own server on a port of its own, and stops it); openssl's s_client
-# checks the TLS listeners' handshakes (chain, ALPN) as operators do.
+# checks the TLS listeners' handshakes (chain, ALPN) as operators do; promtool (Debian's prometheus package) lints the
+# admin listener's /metrics exposition (Proxy.Tests/Integration/Observability/MetricsSpec.cs).
 ensure_pkg curl
 ensure_pkg openssl
 ensure_pkg tinyproxy
 ensure_pkg redis-server
+ensure_pkg promtool prometheus
 if [ "${PROXY_TEST_POSTGRES:-}" != off ] && ! setup_postgres; then
   echo "test.sh: no PostgreSQL could be started here; its persistence specs will be skipped" >&2
 fi

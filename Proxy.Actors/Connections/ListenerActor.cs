@@ -60,6 +60,7 @@ public sealed class ListenerActor : ReceiveActor
     private bool _accepting = true;
     private long _accepted;
     private long _refused;
+    private readonly Metrics.ConnectionMetrics.ListenerSeries _metrics;
 
     private readonly ListenerTransport _transport;
     private Akka.Streams.Dsl.Tcp.ServerBinding? _akkaIoBinding;
@@ -76,6 +77,7 @@ public sealed class ListenerActor : ReceiveActor
         _tls = certificates is null ? null
             : new TlsListenerOptions(settings.Name, settings.Tls ?? throw new ArgumentException("a TLS listener needs its tls settings"), certificates);
         _runtime = runtime;
+        _metrics = runtime.ConnectionMetrics.For(settings.Name);
         _listenSocket = listenSocket;
         _address = listenSocket.LocalEndPoint?.ToString() ?? settings.Address;
 
@@ -99,6 +101,7 @@ public sealed class ListenerActor : ReceiveActor
         Receive<Closed>(c =>
         {
             _open.Remove(c.Handle);
+            _metrics.Open(_open.Count);
             if (_open.Count == 0) ReplyDrained();
         });
         Receive<StopAccepting>(_ =>
@@ -248,6 +251,7 @@ public sealed class ListenerActor : ReceiveActor
     private void Track(ConnectionHandle handle)
     {
         _open.Add(handle);
+        _metrics.Open(_open.Count);
         var self = Self;
         handle.Closed.ContinueWith(_ => self.Tell(new Closed(handle)), TaskContinuationOptions.ExecuteSynchronously);
     }
@@ -260,9 +264,11 @@ public sealed class ListenerActor : ReceiveActor
         if (!_accepting || _open.Count >= _settings.MaxConnections)
         {
             _refused++;
+            _metrics.Refused(stopping: !_accepting);
             return false;
         }
         _accepted++;
+        _metrics.Accepted();
         return true;
     }
 

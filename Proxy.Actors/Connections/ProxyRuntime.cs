@@ -62,13 +62,15 @@ public sealed class ProxyRuntime
     private volatile RuntimeSnapshot _current;
     private volatile bool _draining;
 
+    /// <param name="observers">Told of every exchange after the access log (metrics, tracing).</param>
     public ProxyRuntime(RuntimeSnapshot initial, AccessLog accessLog, ClusterStateGate? clusterState = null,
-        FilterFailures? filterFailures = null)
+        FilterFailures? filterFailures = null, IReadOnlyList<IExchangeObserver>? observers = null)
     {
         FilterFailures = filterFailures ?? FilterFailures.Uncounted;
         _current = initial;
         AccessLog = accessLog;
-        Observers = accessLog.Enabled ? [new AccessLogObserver(accessLog)] : [];
+        IEnumerable<IExchangeObserver> log = accessLog.Enabled ? [new AccessLogObserver(accessLog)] : [];
+        Observers = log.Concat(observers ?? []).ToArray();
         ClusterState = clusterState;
     }
 
@@ -78,13 +80,40 @@ public sealed class ProxyRuntime
 
     public RuntimeSnapshot Current => _current;
 
+    /// <summary>Client connections per listener (<c>proxy_connections_*</c>).</summary>
+    public Metrics.ConnectionMetrics ConnectionMetrics { get; init; } = Metrics.ConnectionMetrics.Uncounted;
+
     /// <summary>Counts filters that threw (<c>proxy_filter_failures_total</c>).</summary>
     public FilterFailures FilterFailures { get; }
     public AccessLog AccessLog { get; }
 
-    /// <summary>Told of every completed exchange: the access log (when on); metrics and tracing next.</summary>
+    /// <summary>Told of every exchange's fixed points: the access log (when on), then metrics and tracing.</summary>
     public IExchangeObserver[] Observers { get; }
     public bool Draining => _draining;
+
+    /// <summary>An exchange begins: the observers are told (in-flight figures).</summary>
+    public void Start(ExchangeContext exchange)
+    {
+        foreach (var observer in Observers) observer.OnExchangeStarted(exchange);
+    }
+
+    /// <summary>An upstream attempt of <paramref name="exchange"/> begins.</summary>
+    public void AttemptStarted(ExchangeContext exchange)
+    {
+        foreach (var observer in Observers) observer.OnAttemptStarted(exchange);
+    }
+
+    /// <summary>An upstream attempt of <paramref name="exchange"/> ended.</summary>
+    public void AttemptCompleted(ExchangeContext exchange, in UpstreamAttempt attempt)
+    {
+        foreach (var observer in Observers) observer.OnAttemptCompleted(exchange, attempt);
+    }
+
+    /// <summary>A failed attempt of <paramref name="exchange"/> is made again.</summary>
+    public void Retried(ExchangeContext exchange, string reason)
+    {
+        foreach (var observer in Observers) observer.OnRetry(exchange, reason);
+    }
 
     /// <summary>The exchange's completion point, once per exchange: every response the node sends (relayed or its own)
     /// and every exchange that ended early reaches the observers (the access log first).</summary>

@@ -33,6 +33,9 @@ public sealed class ExchangeContext : IExchange
     /// <summary>The client's connection is TLS.</summary>
     public bool Secure { get; init; }
 
+    /// <summary>The listener the request came in on (a metrics label).</summary>
+    public string Listener { get; init; } = "";
+
     private Dictionary<object, object?>? _items;
 
     public IDictionary<object, object?> Items => _items ??= new Dictionary<object, object?>();
@@ -94,6 +97,18 @@ public sealed class ExchangeContext : IExchange
     /// <summary>When the current attempt began (<see cref="Stopwatch"/> ticks).</summary>
     public long AttemptStart { get; set; }
 
+    /// <summary>The current attempt's backend, kept for its outcome after the backend itself was released.</summary>
+    public Backend? AttemptBackend { get; set; }
+
+    /// <summary>The current attempt has begun and its outcome was not reported yet.</summary>
+    public bool AttemptOpen { get; set; }
+
+    /// <summary>O5: the exchange's SERVER span, while it runs (null when not traced).</summary>
+    public System.Diagnostics.Activity? ServerSpan { get; set; }
+
+    /// <summary>O5: the current attempt's CLIENT span.</summary>
+    public System.Diagnostics.Activity? ClientSpan { get; set; }
+
     /// <summary>When the current attempt's response head arrived; 0 once its outcome is recorded.</summary>
     public long AnsweredAt { get; set; }
 
@@ -146,6 +161,9 @@ public sealed class ExchangeContext : IExchange
 
     /// <summary>Why the exchange failed or ended early, for the access log; null when it went well.</summary>
     public string? Error { get; set; }
+
+    /// <summary>The node's own error's type (<c>no_healthy_backend</c>, …) when it answered itself, for metrics and traces.</summary>
+    public string? ErrorType { get; set; }
 
     public long BytesIn { get; set; }
 

@@ -46,7 +46,7 @@ internal sealed partial class ExchangeDriver
                 EndResponse(null, upstreamReusable: false);
                 return;
             }
-            AbortResponse(n == 0 ? "upstream closed the connection mid-body" : "upstream connection reset mid-body", backendAtFault: true);
+            AbortResponse(n == 0 ? "upstream closed the connection mid-body" : "upstream connection reset mid-body", BrokenType);
             return;
         }
         DeliverBody();
@@ -112,7 +112,8 @@ internal sealed partial class ExchangeDriver
         {
             // The upstream proxy refused the credentials (or wants some): the client cannot fix that with its own
             // Proxy-Authorization, which is not forwarded, so it is the gateway's failure.
-            RespondUpstreamError(ProxyError.UpstreamProxyRefusedCredentials, $"upstream proxy {proxy.Display} refused the credentials ({head.Status})");
+            RespondUpstreamError(ProxyError.UpstreamProxyRefusedCredentials, $"upstream proxy {proxy.Display} refused the credentials ({head.Status})",
+                status: head.Status);
             return;
         }
         // A 5xx is the backend's failure at once; anything else is a success only once its body arrived whole.
@@ -125,8 +126,9 @@ internal sealed partial class ExchangeDriver
             // A retried status below 500 was still an answer: the backend is credited before it is left.
             exchange.SettleSuccess();
             ReleaseUpstream(reusable: false);
+            EndAttempt(head.Status, MetricStatus(head.Status));
             exchange.ReleaseBackend();
-            if (TryScheduleRetry(failed)) return;
+            if (TryScheduleRetry(failed, MetricStatus(head.Status))) return;
             // Budget exhausted: this response cannot be relayed any more (connection dropped), so map it.
             RespondUpstreamError(head.Status == 503 ? ProxyError.UpstreamUnavailable : ProxyError.UpstreamRetriesExhausted, "upstream answered " + head.Status);
             return;
@@ -175,6 +177,9 @@ internal sealed partial class ExchangeDriver
         if (_front.ReadyForResponse) OnClientReady();
     }
 
+    /// <summary>OpenTelemetry's <c>error.type</c> for a response that says it failed: its status code.</summary>
+    private static string MetricStatus(int status) => Metrics.MetricLabels.Status(status);
+
     private long ClientSendTimeoutMs => (long)_runtime.Current.Settings.Timeouts.ClientSend.TotalMilliseconds;
 
     /// <summary>A filter failed before anything of the response reached the client: the backend's answer counts as the
@@ -184,6 +189,7 @@ internal sealed partial class ExchangeDriver
         var exchange = Exchange;
         exchange.SettleSuccess();
         ReleaseUpstream(reusable: false);
+        EndAttempt(exchange.Response?.Status ?? 0, null);
         exchange.ReleaseBackend();
         Respond(ProxyError.ResponseFilterFailed, close: true);
     }
@@ -206,12 +212,12 @@ internal sealed partial class ExchangeDriver
         var read = _upstream.TakeBody(out var complete, out var trailers, out var bad);
         if (bad is not null)
         {
-            AbortResponse("malformed response body from upstream: " + bad, backendAtFault: true);
+            AbortResponse("malformed response body from upstream: " + bad, ProxyErrors.TypeOf(ProxyError.UpstreamMalformedResponse));
             return;
         }
         if (FilterPhases.RunResponseBody(Exchange, read, complete, _runtime, _front) is not { } data)
         {
-            AbortResponse("response body filter failed", backendAtFault: false);
+            AbortResponse("response body filter failed", ProxyErrors.TypeOf(ProxyError.ResponseFilterFailed), backendAtFault: false);
             return;
         }
         if (!data.IsEmpty) _front.SendResponseBody(data);
@@ -235,9 +241,11 @@ internal sealed partial class ExchangeDriver
     /// When the backend broke it (reset, early close, bad chunk, silence) the backend is charged with the failure; when
     /// the client stopped reading, the backend's answer counts as the success it was.
     /// </summary>
-    private void AbortResponse(string reason, bool backendAtFault)
+    /// <param name="errorType">What broke it, for the attempt's outcome.</param>
+    private void AbortResponse(string reason, string errorType, bool backendAtFault = true)
     {
         var exchange = Exchange;
+        EndAttempt(exchange.Status, errorType);
         if (!backendAtFault) exchange.SettleSuccess();
         else if (exchange.AnsweredAt != 0 && exchange.Backend is not null)
         {
@@ -256,6 +264,7 @@ internal sealed partial class ExchangeDriver
         // Reuse only a connection whose exchange finished cleanly on both sides.
         var reusable = upstreamReusable && _upstream.IsOpen && _upstream.Buffered == 0 && !_upstream.Sending &&
                        (exchange.RequestSent || !exchange.Request!.HasBody);
+        EndAttempt(exchange.Status, exchange.Status >= 500 ? MetricStatus(exchange.Status) : null);
         ReleaseUpstream(reusable);
         exchange.ReleaseBackend();
         if (emitEnd) _front.SendResponseEnd(trailers);
@@ -281,6 +290,7 @@ internal sealed partial class ExchangeDriver
         // The socket now belongs to the tunnel (closed by the splice), no longer to the backend's pool.
         var conn = _upstream.Detach(out var leftover);
         var exchange = Exchange;
+        EndAttempt(101, null);
         exchange.Backend?.RecordSuccess(exchange.AttemptStart);
         exchange.ReleaseBackend();
         var headers = head.Headers;

@@ -77,6 +77,7 @@ internal sealed partial class ExchangeDriver
     /// connection is closed and the backend released, without any outcome recorded for it.</summary>
     public void Stop()
     {
+        EndAttempt(0, "cancelled");
         if (_exchange is { } exchange) exchange.ReleaseBackend();
         ReleaseUpstream(reusable: false);
         Finish();
@@ -85,6 +86,7 @@ internal sealed partial class ExchangeDriver
     /// <summary>The front is gone: a connect still in flight goes to its pool when it completes, not to a dead actor.</summary>
     public void Abandon()
     {
+        EndAttempt(0, "cancelled");
         _sendDeadline = 0;
         _upstream.Abandon();
         _exchange?.ReleaseBackend();
@@ -125,10 +127,13 @@ internal sealed partial class ExchangeDriver
     {
         var exchange = Exchange;
         exchange.Backend = backend;
+        exchange.AttemptBackend = backend;
+        exchange.AttemptOpen = true;
         exchange.AttemptStart = Stopwatch.GetTimestamp();
         exchange.AnsweredAt = 0;
         exchange.UpstreamAddress = backend.Address;
         backend.BeginRequest();
+        _runtime.AttemptStarted(exchange);
         if (_upstream.TryRent(backend))
         {
             SendHead();
@@ -148,6 +153,7 @@ internal sealed partial class ExchangeDriver
         var exchange = Exchange;
         if (!backend.Connections.TryReserve())
         {
+            EndAttempt(0, ProxyErrors.TypeOf(ProxyError.UpstreamConnectionLimit));
             exchange.ReleaseBackend();
             Respond(ProxyError.UpstreamConnectionLimit, close: exchange.Request!.HasBody);
             return;
@@ -176,14 +182,17 @@ internal sealed partial class ExchangeDriver
             var timedOut = cause is UpstreamConnectTimeoutException;
             if (cause is ForwardDeniedException deniedUpstream)
             {
+                EndAttempt(0, ProxyErrors.TypeOf(ProxyError.UpstreamProxyNotAllowed));
                 exchange.ReleaseBackend();
                 Respond(ProxyError.UpstreamProxyNotAllowed, close: exchange.Request!.HasBody, "upstream proxy not allowed: " + deniedUpstream.Message);
                 return;
             }
+            var failure = ProxyErrors.TypeOf(timedOut ? ProxyError.UpstreamConnectTimeout : ProxyError.UpstreamConnectFailed);
+            EndAttempt(0, failure);
             exchange.RecordFailure();
             exchange.ReleaseBackend();
             // Nothing reached the backend, so even a non-idempotent request may go elsewhere.
-            if (TryScheduleRetry(backend)) return;
+            if (TryScheduleRetry(backend, failure)) return;
             if (exchange.UpstreamProxy is { } proxy)
                 RespondUpstreamError(timedOut ? ProxyError.UpstreamProxyTimeout : ProxyError.UpstreamProxyFailed, timedOut
                     ? $"upstream proxy {proxy.Display} did not accept the connection in time"
@@ -198,10 +207,12 @@ internal sealed partial class ExchangeDriver
         SendHead();
     }
 
-    private bool TryScheduleRetry(Backend failed)
+    /// <param name="reason">The failed attempt's error type (for the retry counter).</param>
+    private bool TryScheduleRetry(Backend failed, string reason)
     {
         var exchange = Exchange;
         if (exchange.RequestBodyStarted || !exchange.Pool!.TryRetry(exchange.Attempt, out var backoff)) return false;
+        _runtime.Retried(exchange, reason);
         exchange.Attempt++;
         exchange.AvoidOnRetry = failed;
         _state = State.Connecting;
@@ -221,6 +232,7 @@ internal sealed partial class ExchangeDriver
         var backend = exchange.Backend!;
         var reused = _upstream.Reused;
         ReleaseUpstream(reusable: false);
+        EndAttempt(exchange.Status, BrokenType);
         // A kept-alive connection that failed before any response byte: the backend may have closed it just as it was
         // rented, or may have processed the request. Once, on a fresh connection, and only for a request that may be
         // sent again and whose body is still in hand (RFC 9112 §9.3.1.1).
@@ -228,15 +240,19 @@ internal sealed partial class ExchangeDriver
         if (reused && !answered && exchange.MayResend && (!exchange.Request!.HasBody || !exchange.RequestBodyStarted) &&
             exchange.StaleRetries < 1)
         {
+            _runtime.Retried(exchange, "stale_connection");
             exchange.StaleRetries++;
             exchange.RequestBodyStarted = false;
+            exchange.AttemptOpen = true;
+            exchange.AttemptStart = Stopwatch.GetTimestamp();
+            _runtime.AttemptStarted(exchange);
             _state = State.Connecting;
             Connect(backend);
             return;
         }
         if (!answered) exchange.RecordFailure();
         exchange.ReleaseBackend();
-        if (!answered && exchange.MayResend && !exchange.RequestBodyStarted && TryScheduleRetry(backend)) return;
+        if (!answered && exchange.MayResend && !exchange.RequestBodyStarted && TryScheduleRetry(backend, BrokenType)) return;
         if (!answered && exchange.Status == 0)
         {
             RespondUpstreamError(ProxyError.UpstreamBroken, reason);
@@ -244,6 +260,18 @@ internal sealed partial class ExchangeDriver
         }
         exchange.Error = reason;
         Abort(reason);
+    }
+
+    private static readonly string BrokenType = ProxyErrors.TypeOf(ProxyError.UpstreamBroken);
+
+    /// <summary>The current attempt ended (reported once): its outcome goes to the observers. <paramref name="errorType"/>
+    /// is null for a response read whole.</summary>
+    private void EndAttempt(int status, string? errorType)
+    {
+        if (_exchange is not { AttemptOpen: true } exchange) return;
+        exchange.AttemptOpen = false;
+        _runtime.AttemptCompleted(exchange, new UpstreamAttempt(exchange.AttemptBackend!, exchange.AttemptStart, Stopwatch.GetTimestamp(),
+            status, errorType, exchange.Attempt + exchange.StaleRetries));
     }
 
     private void ReleaseUpstream(bool reusable)
@@ -285,7 +313,7 @@ internal sealed partial class ExchangeDriver
         }
         if (_deadlineKind == Deadline.ClientSend)
         {
-            AbortResponse("client did not read the response in time", backendAtFault: false);
+            AbortResponse("client did not read the response in time", "client_send_timeout", backendAtFault: false);
             return;
         }
         if (Exchange.Response is null)
@@ -293,7 +321,7 @@ internal sealed partial class ExchangeDriver
             RespondUpstreamError(ProxyError.UpstreamResponseTimeout);
             return;
         }
-        AbortResponse("upstream response body timed out", backendAtFault: true);
+        AbortResponse("upstream response body timed out", ProxyErrors.TypeOf(ProxyError.UpstreamResponseTimeout));
     }
 
     /// <summary>A write to the backend made no progress for timeouts.send.</summary>
@@ -306,16 +334,18 @@ internal sealed partial class ExchangeDriver
             RespondUpstreamError(ProxyError.UpstreamSendTimeout);
             return;
         }
-        AbortResponse("upstream did not take the request in time", backendAtFault: true);
+        AbortResponse("upstream did not take the request in time", ProxyErrors.TypeOf(ProxyError.UpstreamSendTimeout));
     }
 
     // ---------------------------------------------------------------- the node's own answers
 
     /// <param name="detail">What exactly went wrong (the parser's reason): logged, not sent to the client.</param>
-    private void RespondUpstreamError(ProxyError error, string? reason = null, string? detail = null)
+    /// <param name="status">The status the attempt got, when its head arrived (0: none).</param>
+    private void RespondUpstreamError(ProxyError error, string? reason = null, string? detail = null, int status = 0)
     {
         // Still holding the backend without an answer from it: its failure (timeout, malformed head).
         var exchange = Exchange;
+        EndAttempt(status, ProxyErrors.TypeOf(error));
         if (exchange.Response is null && exchange.Backend is not null) exchange.RecordFailure();
         if (detail is not null)
             _front.Log.Warning("Upstream {0} sent a malformed response: {1}", exchange.UpstreamAddress ?? "?", detail);

@@ -23,6 +23,7 @@ internal static class LocalAnswer
         reason ??= ProxyErrors.TextOf(error);
         exchange.Status = status;
         exchange.Error = detail is null ? reason : reason + ": " + detail;
+        exchange.ErrorType = ProxyErrors.TypeOf(error);
         exchange.LocalAnswer = true;
         var text = HttpStatusText.Get(status);
         var body = Encoding.UTF8.GetBytes(status + " " + text + ": " + reason + "\n");

@@ -130,6 +130,12 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             // A connect still in flight when the connection closed: its socket goes to the pool, not to a dead actor.
             _driver.Abandon();
             _exchange?.ReleaseBackend();
+            if (_exchange is { Completed: false } open)
+            {
+                // The connection ended under an exchange (a transport failure): it still reaches its completion point.
+                open.Error ??= "connection closed";
+                _runtime.Complete(open, open.Status == 0 ? 499 : open.Status);
+            }
             _handle.MarkClosed();
             // O4: a connection that ended before any request has no access-log line; at debug it gets a node log line
             // (checked on the settings first: the stage's logger is created on first use, per connection).
@@ -270,11 +276,14 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         {
             _firstRequest = false;
             // Until a route is found (and when none is) the defaults' middleware applies; forward listeners have none.
-            return _exchange = new ExchangeContext(head, _clientAddress)
+            var exchange = _exchange = new ExchangeContext(head, _clientAddress)
             {
                 Secure = _stage._listener.Tls is not null,
+                Listener = _stage._listener.Name,
                 Pipeline = _stage._listener.Mode == ListenerMode.Forward ? RoutePipeline.Empty : Snapshot.DefaultPipeline,
             };
+            _runtime.Start(exchange);
+            return exchange;
         }
 
         /// <param name="clientDeadline">When the client must have taken the bytes queued (0: none): it applies while

@@ -16,6 +16,9 @@ using Proxy.Actors.Admin;
 using Proxy.Actors.Connections;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Limits;
+using Proxy.Actors.Exchange;
+using Proxy.Actors.Metrics;
+using Proxy.Actors.Tracing;
 using Proxy.Actors.Logging;
 using Proxy.Actors.Pools;
 using Proxy.Actors.Runtime;
@@ -134,6 +137,7 @@ public sealed class ProxyNode : IAsyncDisposable
 
         var pools = new Dictionary<string, PoolRuntime>();
         foreach (var (name, pool) in settings.Pools) pools[name] = new PoolRuntime(pool);
+        var nodeState = new NodeStateMetrics(metrics, pools);
         var forwarders = settings.Listeners.Where(l => l.Mode == ListenerMode.Forward)
             .ToDictionary(l => l.Name, l => new ForwardRuntime(l, settings.Forward));
         var limiter = settings.RateLimits.Count > 0
@@ -146,7 +150,11 @@ public sealed class ProxyNode : IAsyncDisposable
         Akka.Event.ILoggingAdapter? nodeLog = null;
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter,
             warn: message => nodeLog?.Warning("{0}", message), plugins: plugins), accessLog, clusterState,
-            new Proxy.Actors.Exchange.FilterFailures(Prometheus.Metrics.WithCustomRegistry(metrics)));
+            new Proxy.Actors.Exchange.FilterFailures(Prometheus.Metrics.WithCustomRegistry(metrics)),
+            Observers(settings, metrics))
+        {
+            ConnectionMetrics = new ConnectionMetrics(Prometheus.Metrics.WithCustomRegistry(metrics)),
+        };
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
         foreach (var (name, socket) in boundTcp) listenerEndpoints["tcp:" + name] = (IPEndPoint)socket.LocalEndPoint!;
 
@@ -210,6 +218,7 @@ public sealed class ProxyNode : IAsyncDisposable
                         new PoolAdminQueries(settings, backendPools, AdminQueryTimeout, pools),
                         new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(settings), accessLog);
                     nodeLog = system.Log;
+                    nodeState.Attach(system);
                     accessLog.ReportDropsTo(n => system.Log.Warning(
                         "Access log: {0} entries dropped in the last minute or more (the writer fell 65,536 entries behind)", n));
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
@@ -239,12 +248,14 @@ public sealed class ProxyNode : IAsyncDisposable
         });
 
         var host = builder.Build();
+        var tracing = NodeTracing.Create(settings.Tracing, $"{options.PublicHostname ?? options.Hostname}:{options.Port}");
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
+            tracing?.Dispose();
             await accessLog.DisposeAsync().ConfigureAwait(false);
             redisStore?.Dispose();
             foreach (var s in bound.Values.Concat(boundTcp.Values)) s.Dispose();
@@ -269,6 +280,8 @@ public sealed class ProxyNode : IAsyncDisposable
         _ = system.WhenTerminated.ContinueWith(_ =>
         {
             reopenSignal?.Dispose();
+            // The last spans are exported (up to the exporter's timeout) before the node's process may end.
+            tracing?.Dispose();
             accessLog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             redisStore?.Dispose();
             admin.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
@@ -276,6 +289,15 @@ public sealed class ProxyNode : IAsyncDisposable
             demo?.Dispose();
         }, TaskScheduler.Default);
         return new ProxyNode(host, system, listenerEndpoints, admin, runtime, demo);
+    }
+
+    /// <summary>What is told of every exchange after the access log: metrics (O3) and spans (O5), each when on.</summary>
+    private static List<IExchangeObserver> Observers(ProxySettings settings, Prometheus.CollectorRegistry metrics)
+    {
+        var observers = new List<IExchangeObserver>(2);
+        if (settings.Metrics.Enabled) observers.Add(new ExchangeMetrics(Prometheus.Metrics.WithCustomRegistry(metrics)));
+        if (settings.Tracing.Enabled) observers.Add(new ExchangeTracing());
+        return observers;
     }
 
     private static LogLevel ToLogLevel(string level) => level switch

@@ -13,6 +13,13 @@ public static class ProxyConfigDefaults
             enabled = on
             target = stdout
           }
+          metrics {
+            enabled = on
+          }
+          tracing {
+            enabled = on
+            sample-ratio = 0.01
+          }
           limits {
             max-head-size = 64k
             max-headers = 100

@@ -8,6 +8,8 @@ public sealed record ProxySettings
     public IReadOnlyDictionary<string, PoolSettings> Pools { get; init; } = new Dictionary<string, PoolSettings>();
     public IReadOnlyList<RouteSettings> Routes { get; init; } = [];
     public AccessLogSettings AccessLog { get; init; } = new();
+    public MetricsSettings Metrics { get; init; } = new();
+    public TracingSettings Tracing { get; init; } = new();
     public LimitsSettings Limits { get; init; } = new();
     public TimeoutSettings Timeouts { get; init; } = new();
     /// <summary>How a node starts serving (C2).</summary>
@@ -79,6 +81,27 @@ public sealed record AccessLogSettings
     public bool Enabled { get; init; } = true;
     /// <summary>"stdout" or a file path.</summary>
     public string Target { get; init; } = "stdout";
+}
+
+/// <summary>O3: the request, upstream and connection figures on the admin listener's <c>/metrics</c>.</summary>
+public sealed record MetricsSettings
+{
+    /// <summary>Off: no per-request series (the node's state gauges and the rate-limit counters stay).</summary>
+    public bool Enabled { get; init; } = true;
+}
+
+/// <summary>O5: one SERVER span per request and one CLIENT span per upstream attempt, W3C trace context passed on.</summary>
+public sealed record TracingSettings
+{
+    /// <summary>Off: no spans and no trace context of the node's own (a client's <c>traceparent</c> passes unchanged).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>The share of requests without a sampled parent that are traced (a client's sampled parent is followed).</summary>
+    public double SampleRatio { get; init; } = 0.01;
+
+    /// <summary>OTLP/HTTP collector base address (spans go to its <c>/v1/traces</c>); null: no export (the trace
+    /// context is still passed on).</summary>
+    public string? OtlpEndpoint { get; init; }
 }
 
 /// <summary>HTTP/1.1 parsing limits (defaults like nginx/Envoy).</summary>

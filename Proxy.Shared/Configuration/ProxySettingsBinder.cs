@@ -28,6 +28,8 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
             Defaults = routeDefaults,
             Plugins = BindPlugins(proxy),
             AccessLog = BindAccessLog(proxy),
+            Metrics = BindMetrics(proxy),
+            Tracing = BindTracing(proxy),
             Limits = BindLimits(proxy),
             Timeouts = BindTimeouts(proxy),
             Startup = BindStartup(proxy),
@@ -253,6 +255,31 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
         {
             Enabled = r.Switch("enabled") ?? defaults.Enabled,
             Target = r.String("target") ?? defaults.Target,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private MetricsSettings BindMetrics(HoconObjectReader proxy)
+    {
+        var defaults = new MetricsSettings();
+        var r = proxy.Object("metrics", "{ enabled = on }");
+        if (r is null) return defaults;
+        var settings = new MetricsSettings { Enabled = r.Switch("enabled") ?? defaults.Enabled };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private TracingSettings BindTracing(HoconObjectReader proxy)
+    {
+        var defaults = new TracingSettings();
+        var r = proxy.Object("tracing", "{ sample-ratio = 0.01, otlp-endpoint = \"http://collector:4318\" }");
+        if (r is null) return defaults;
+        var settings = new TracingSettings
+        {
+            Enabled = r.Switch("enabled") ?? defaults.Enabled,
+            SampleRatio = r.Fraction("sample-ratio") ?? defaults.SampleRatio,
+            OtlpEndpoint = r.String("otlp-endpoint") is { Length: > 0 } endpoint ? endpoint : null,
         };
         r.ReportUnknownKeys();
         return settings;

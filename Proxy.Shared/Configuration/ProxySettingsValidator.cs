@@ -32,6 +32,11 @@ public static class ProxySettingsValidator
             problems.Add(new("proxy.data-dir", "data directory is empty"));
         if (settings.Persistence.Provider == PersistenceProvider.PostgreSql && settings.Persistence.ConnectionString is null)
             problems.Add(new("proxy.persistence.connection-string", "provider postgresql needs a connection string (set PROXY_DB)"));
+        if (settings.Tracing.SampleRatio is < 0 or > 1)
+            problems.Add(new("proxy.tracing.sample-ratio", $"expected a ratio from 0 to 1 (or 0% to 100%), got {settings.Tracing.SampleRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        if (settings.Tracing.OtlpEndpoint is { } otlp &&
+            !(Uri.TryCreate(otlp, UriKind.Absolute, out var otlpUri) && otlpUri.Scheme is "http" or "https"))
+            problems.Add(new("proxy.tracing.otlp-endpoint", $"expected an http:// or https:// address like http://collector:4318, got '{otlp}'"));
         if (settings.DemoBackend is not null && !HostPort.TryParse(settings.DemoBackend, 0, out _, out var demoError))
             problems.Add(new("proxy.demo-backend", demoError));
         return problems;

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Proxy.Actors.Exchange;
+using Proxy.Shared.Http;
+
+namespace Proxy.Actors.Tracing;
+
+/// <summary>
+/// O5: the exchange's spans, as an observer of its fixed points: one SERVER span per request (<c>{method} {route}</c>),
+/// one CLIENT span per upstream attempt (<c>http.request.resend_count</c> on retries), in OpenTelemetry's HTTP semantic
+/// conventions. The W3C trace context (<c>traceparent</c>, <c>tracestate</c>) is taken from the client and passed
+/// upstream with the CLIENT span's id, so the backend's spans are children of this node's attempt. Sampling and export
+/// are the OpenTelemetry SDK's (wired by the node); an unsampled request still gets its spans' ids, so the context
+/// propagates whatever the ratio. The spans are never made <see cref="Activity.Current"/>: a connection's actor runs
+/// many exchanges, and the ambient activity would leak from one to the next.
+/// </summary>
+public sealed class ExchangeTracing : IExchangeObserver
+{
+    /// <summary>The <see cref="ActivitySource"/> name a tracer provider subscribes to.</summary>
+    public const string SourceName = "Proxy";
+
+    private static readonly ActivitySource Source = new(SourceName, typeof(ExchangeTracing).Assembly.GetName().Version?.ToString(3));
+
+    public void OnExchangeStarted(ExchangeContext exchange)
+    {
+        if (exchange.Request is not { } request) return;
+        ActivityContext parent = default;
+        if (request.Headers.Get("traceparent") is { } traceparent)
+            ActivityContext.TryParse(traceparent, request.Headers.Get("tracestate"), isRemote: true, out parent);
+        var span = StartDetached(request.Method, ActivityKind.Server, parent);
+        if (span is null) return;
+        exchange.ServerSpan = span;
+        if (!span.IsAllDataRequested) return;
+        span.SetTag("http.request.method", request.Method);
+        span.SetTag("url.path", request.Path);
+        span.SetTag("url.scheme", exchange.Secure ? "https" : "http");
+        span.SetTag("client.address", exchange.Client);
+        span.SetTag("network.protocol.version", request.Version == 10 ? "1.0" : "1.1");
+        span.SetTag("proxy.listener", exchange.Listener);
+    }
+
+    public void OnAttemptStarted(ExchangeContext exchange)
+    {
+        if (exchange.ServerSpan is not { } server || exchange.Request is not { } request) return;
+        var span = StartDetached(request.Method, ActivityKind.Client, server.Context);
+        exchange.ClientSpan = span;
+        // The backend's parent is this attempt (or, when no CLIENT span could be made, the SERVER span).
+        var context = span?.Context ?? server.Context;
+        request.Headers.Set("traceparent", TraceParent(context));
+        if (context.TraceState is { Length: > 0 } state) request.Headers.Set("tracestate", state);
+        if (span is not { IsAllDataRequested: true }) return;
+        span.SetTag("http.request.method", request.Method);
+        if (exchange.AttemptBackend is { } backend)
+        {
+            span.SetTag("server.address", backend.Settings.Host);
+            span.SetTag("server.port", backend.Settings.Port);
+        }
+        if (exchange.Pool is { } pool) span.SetTag("proxy.pool", pool.Name);
+        var resends = exchange.Attempt + exchange.StaleRetries;
+        if (resends > 0) span.SetTag("http.request.resend_count", resends);
+    }
+
+    public void OnAttemptCompleted(ExchangeContext exchange, in UpstreamAttempt attempt)
+    {
+        if (exchange.ClientSpan is not { } span) return;
+        exchange.ClientSpan = null;
+        if (span.IsAllDataRequested)
+        {
+            if (attempt.Status != 0) span.SetTag("http.response.status_code", attempt.Status);
+            if (attempt.ErrorType is { } error)
+            {
+                span.SetTag("error.type", error);
+                span.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+        StopDetached(span);
+    }
+
+    public void OnExchangeCompleted(ExchangeContext exchange)
+    {
+        if (exchange.ServerSpan is not { } span) return;
+        exchange.ServerSpan = null;
+        var method = exchange.Request!.Method;
+        span.DisplayName = exchange.Route is { } route ? method + " " + route.Name : method;
+        if (span.IsAllDataRequested)
+        {
+            if (exchange.Route is { } matched) span.SetTag("http.route", matched.Name);
+            span.SetTag("http.response.status_code", exchange.Status);
+            if (exchange.RequestId is { } id) span.SetTag("proxy.request_id", id);
+            if (exchange.UpstreamAddress is { } upstream) span.SetTag("proxy.upstream", upstream);
+            if (exchange.ErrorType is { } type) span.SetTag("error.type", type);
+            else if (exchange.Error is not null) span.SetTag("error.type", exchange.Status == 499 ? "client_closed" : "response_incomplete");
+            // A server span is an error for a 5xx only (a 4xx is the client's).
+            if (exchange.Status >= 500 || exchange.Error is not null && exchange.ErrorType is null) span.SetStatus(ActivityStatusCode.Error);
+        }
+        StopDetached(span);
+    }
+
+    /// <summary>W3C <c>traceparent</c> for <paramref name="context"/> (version 00).</summary>
+    public static string TraceParent(ActivityContext context) =>
+        "00-" + context.TraceId.ToHexString() + "-" + context.SpanId.ToHexString() +
+        ((context.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "-01" : "-00");
+
+    private static Activity? StartDetached(string name, ActivityKind kind, ActivityContext parent)
+    {
+        var ambient = Activity.Current;
+        Activity.Current = null;
+        var span = Source.StartActivity(name, kind, parent);
+        Activity.Current = ambient;
+        return span;
+    }
+
+    private static void StopDetached(Activity span)
+    {
+        var ambient = Activity.Current;
+        span.Stop();
+        Activity.Current = ambient;
+    }
+}
