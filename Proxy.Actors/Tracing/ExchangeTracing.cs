@@ -41,10 +41,13 @@ public sealed class ExchangeTracing : IExchangeObserver
     public void OnAttemptStarted(ExchangeContext exchange)
     {
         if (exchange.ServerSpan is not { } server || exchange.Request is not { } request) return;
-        var span = StartDetached(request.Method, ActivityKind.Client, server.Context);
+        // Under an unsampled SERVER span the parent-based sampler would drop the CLIENT span: only its id is needed (the
+        // backend's parent), so no Activity is made for it.
+        var span = server.Recorded ? StartDetached(request.Method, ActivityKind.Client, server.Context) : null;
         exchange.ClientSpan = span;
-        // The backend's parent is this attempt (or, when no CLIENT span could be made, the SERVER span).
-        var context = span?.Context ?? server.Context;
+        // The backend's parent is this attempt.
+        var context = span?.Context ?? new ActivityContext(server.TraceId, ActivitySpanId.CreateRandom(), server.ActivityTraceFlags,
+            server.TraceStateString);
         request.Headers.Set("traceparent", TraceParent(context));
         if (context.TraceState is { Length: > 0 } state) request.Headers.Set("tracestate", state);
         if (span is not { IsAllDataRequested: true }) return;
@@ -95,10 +98,20 @@ public sealed class ExchangeTracing : IExchangeObserver
         StopDetached(span);
     }
 
-    /// <summary>W3C <c>traceparent</c> for <paramref name="context"/> (version 00).</summary>
-    public static string TraceParent(ActivityContext context) =>
-        "00-" + context.TraceId.ToHexString() + "-" + context.SpanId.ToHexString() +
-        ((context.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "-01" : "-00");
+    /// <summary>W3C <c>traceparent</c> for <paramref name="context"/> (version 00), written in one string.</summary>
+    public static string TraceParent(ActivityContext context) => string.Create(55, context, static (text, c) =>
+    {
+        Span<byte> id = stackalloc byte[16];
+        "00-".CopyTo(text);
+        c.TraceId.CopyTo(id);
+        Convert.TryToHexStringLower(id, text[3..35], out _);
+        text[35] = '-';
+        c.SpanId.CopyTo(id[..8]);
+        Convert.TryToHexStringLower(id[..8], text[36..52], out _);
+        text[52] = '-';
+        text[53] = '0';
+        text[54] = (c.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? '1' : '0';
+    });
 
     private static Activity? StartDetached(string name, ActivityKind kind, ActivityContext parent)
     {

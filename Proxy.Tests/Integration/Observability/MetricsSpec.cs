@@ -115,16 +115,7 @@ public sealed class MetricsSpec
         var text = await Scrape(node.Admin.Port);
         Assert.Contains("http_server_request_duration_seconds_bucket", text);
 
-        var promtool = Promtool();
-        using var check = Process.Start(new ProcessStartInfo(promtool, "check metrics")
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
-        })!;
-        await check.StandardInput.WriteAsync(text);
-        check.StandardInput.Close();
-        var output = await check.StandardOutput.ReadToEndAsync() + await check.StandardError.ReadToEndAsync();
-        await check.WaitForExitAsync();
-        Assert.True(check.ExitCode == 0, "promtool check metrics:\n" + output);
+        await Promtool("check metrics", stdin: text);
     }
 
     [Fact]
@@ -172,14 +163,7 @@ public sealed class MetricsSpec
         Assert.Contains("http_server_request_duration_seconds", queried);
         Assert.Empty(queried.Except(families));
 
-        var promtool = Promtool();
-        using var check = Process.Start(new ProcessStartInfo(promtool, $"check config \"{Path.Combine(Repository.Root, "examples", "prometheus.yml")}\"")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        })!;
-        var output = await check.StandardOutput.ReadToEndAsync() + await check.StandardError.ReadToEndAsync();
-        await check.WaitForExitAsync();
-        Assert.True(check.ExitCode == 0, "promtool check config:\n" + output);
+        await Promtool($"check config \"{Path.Combine(Repository.Root, "examples", "prometheus.yml")}\"");
     }
 
     private static string ServerLabels(string method, string status, string route, string errorType) =>
@@ -214,7 +198,19 @@ public sealed class MetricsSpec
         return port;
     }
 
-    private static string Promtool() =>
-        new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException("promtool is not installed: scripts/test.sh installs it (apt-get install prometheus)");
+    /// <summary>Runs <c>promtool ARGUMENTS</c> (with <paramref name="stdin"/> as its input) and asserts it passed.</summary>
+    private static async Task Promtool(string arguments, string? stdin = null)
+    {
+        var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("promtool is not installed: scripts/test.sh installs it (apt-get install prometheus)");
+        using var check = Process.Start(new ProcessStartInfo(promtool, arguments)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        if (stdin is not null) await check.StandardInput.WriteAsync(stdin);
+        check.StandardInput.Close();
+        var output = await check.StandardOutput.ReadToEndAsync() + await check.StandardError.ReadToEndAsync();
+        await check.WaitForExitAsync();
+        Assert.True(check.ExitCode == 0, $"promtool {arguments}:\n{output}");
+    }
 }
