@@ -165,6 +165,10 @@ public sealed class ExchangeContext : IExchange
     /// <summary>The node's own error's type (<c>no_healthy_backend</c>, …) when it answered itself, for metrics and traces.</summary>
     public string? ErrorType { get; set; }
 
+    /// <summary>How the exchange failed, as OpenTelemetry's <c>error.type</c>: the node's own error when it answered
+    /// itself, <c>client_closed</c> (499) or <c>response_incomplete</c> when it ended early; null when it did not fail.</summary>
+    public string? FailureType => ErrorType ?? (Error is null ? null : Status == 499 ? "client_closed" : "response_incomplete");
+
     public long BytesIn { get; set; }
 
     public long BytesOut { get; set; }

@@ -10,7 +10,8 @@ namespace Proxy.Actors.Metrics;
 /// <c>http_client_request_duration_seconds</c> per upstream attempt, <c>proxy_upstream_retries_total</c>, and the bytes
 /// each route took in and sent out. Labels are bounded: listener, route and pool names from the configuration,
 /// backend addresses, methods (unknown ones as <c>_OTHER</c>), status codes and error types. The labelled series are
-/// looked up once and kept, so a request costs a dictionary lookup and an observation per instrument.
+/// made once and kept (static factories: a lookup allocates nothing), so a request costs a dictionary lookup and an
+/// observation per instrument.
 /// </summary>
 public sealed class ExchangeMetrics : IExchangeObserver
 {
@@ -63,17 +64,13 @@ public sealed class ExchangeMetrics : IExchangeObserver
     public void OnAttemptCompleted(ExchangeContext exchange, in UpstreamAttempt attempt)
     {
         var key = new ClientSeries(exchange.Pool?.Name ?? "", attempt.Backend.Address, attempt.Status, attempt.ErrorType ?? "");
-        if (!_clientSeries.TryGetValue(key, out var series))
-            series = _clientSeries.GetOrAdd(key, k => _client.WithLabels(k.Pool, k.Server, MetricLabels.Status(k.Status), k.ErrorType));
-        series.Observe(attempt.Duration.TotalSeconds);
+        _clientSeries.GetOrAdd(key, static (k, client) => client.WithLabels(k.Pool, k.Server, MetricLabels.Status(k.Status), k.ErrorType), _client)
+            .Observe(attempt.Duration.TotalSeconds);
     }
 
     public void OnRetry(ExchangeContext exchange, string reason)
     {
-        var key = (exchange.Pool?.Name ?? "", reason);
-        if (!_retrySeries.TryGetValue(key, out var series))
-            series = _retrySeries.GetOrAdd(key, k => _retries.WithLabels(k.Pool, k.Reason));
-        series.Inc();
+        _retrySeries.GetOrAdd((exchange.Pool?.Name ?? "", reason), static (k, retries) => retries.WithLabels(k.Pool, k.Reason), _retries).Inc();
     }
 
     public void OnExchangeCompleted(ExchangeContext exchange)
@@ -82,12 +79,10 @@ public sealed class ExchangeMetrics : IExchangeObserver
         var route = exchange.Route?.Name ?? "";
         var key = new ServerSeries(exchange.Listener, route, MetricLabels.Method(exchange.Request?.Method), exchange.Status,
             ServerErrorType(exchange));
-        if (!_serverSeries.TryGetValue(key, out var series))
-            series = _serverSeries.GetOrAdd(key, k => _server.WithLabels(k.Method, MetricLabels.Status(k.Status), k.Route, k.Listener, k.ErrorType));
-        series.Observe(exchange.Elapsed.TotalSeconds);
+        _serverSeries.GetOrAdd(key, static (k, server) => server.WithLabels(k.Method, MetricLabels.Status(k.Status), k.Route, k.Listener, k.ErrorType), _server)
+            .Observe(exchange.Elapsed.TotalSeconds);
         if (route.Length == 0) return;
-        if (!_routeBytes.TryGetValue(route, out var bytes))
-            bytes = _routeBytes.GetOrAdd(route, r => (_bytesIn.WithLabels(r), _bytesOut.WithLabels(r)));
+        var bytes = _routeBytes.GetOrAdd(route, static (r, self) => (self._bytesIn.WithLabels(r), self._bytesOut.WithLabels(r)), this);
         if (exchange.BytesIn > 0) bytes.In.Inc(exchange.BytesIn);
         if (exchange.BytesOut > 0) bytes.Out.Inc(exchange.BytesOut);
     }
@@ -95,19 +90,10 @@ public sealed class ExchangeMetrics : IExchangeObserver
     /// <summary>OpenTelemetry's <c>error.type</c> for a server request: the node's own error (<c>no_healthy_backend</c>,
     /// <c>upstream_connect_timeout</c>, …) when it answered itself, how an exchange ended early, or the status of a relayed
     /// 5xx; empty for a success.</summary>
-    private static string ServerErrorType(ExchangeContext exchange)
-    {
-        if (exchange.ErrorType is { } type) return type;
-        if (exchange.Error is not null) return exchange.Status == 499 ? "client_closed" : "response_incomplete";
-        return exchange.Status >= 500 ? MetricLabels.Status(exchange.Status) : "";
-    }
+    private static string ServerErrorType(ExchangeContext exchange) =>
+        exchange.FailureType ?? (exchange.Status >= 500 ? MetricLabels.Status(exchange.Status) : "");
 
-    private Gauge.Child Active(string listener)
-    {
-        if (!_activeSeries.TryGetValue(listener, out var series))
-            series = _activeSeries.GetOrAdd(listener, l => _active.WithLabels(l));
-        return series;
-    }
+    private Gauge.Child Active(string listener) => _activeSeries.GetOrAdd(listener, static (l, active) => active.WithLabels(l), _active);
 
     private readonly record struct ServerSeries(string Listener, string Route, string Method, int Status, string ErrorType);
 

@@ -90,9 +90,9 @@ public sealed class ExchangeTracing : IExchangeObserver
             span.SetTag("http.response.status_code", exchange.Status);
             if (exchange.RequestId is { } id) span.SetTag("proxy.request_id", id);
             if (exchange.UpstreamAddress is { } upstream) span.SetTag("proxy.upstream", upstream);
-            if (exchange.ErrorType is { } type) span.SetTag("error.type", type);
-            else if (exchange.Error is not null) span.SetTag("error.type", exchange.Status == 499 ? "client_closed" : "response_incomplete");
-            // A server span is an error for a 5xx only (a 4xx is the client's).
+            var failure = exchange.FailureType;
+            if (failure is not null) span.SetTag("error.type", failure);
+            // A server span is an error for a 5xx only (a 4xx is the client's), or when the exchange ended early.
             if (exchange.Status >= 500 || exchange.Error is not null && exchange.ErrorType is null) span.SetStatus(ActivityStatusCode.Error);
         }
         StopDetached(span);
