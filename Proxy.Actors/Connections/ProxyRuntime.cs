@@ -89,6 +89,9 @@ public sealed class ProxyRuntime
 
     /// <summary>Told of every exchange's fixed points: the access log (when on), then metrics and tracing.</summary>
     public IExchangeObserver[] Observers { get; }
+
+    /// <summary>O5: spans of the L4 routes' sessions; null when tracing is off.</summary>
+    public Tracing.TcpSessionTracing? TcpTracing { get; init; }
     public bool Draining => _draining;
 
     /// <summary>An exchange begins: the observers are told (in-flight figures).</summary>

@@ -106,6 +106,9 @@ public sealed class ExchangeContext : IExchange
     /// <summary>O5: the exchange's SERVER span, while it runs (null when not traced).</summary>
     public System.Diagnostics.Activity? ServerSpan { get; set; }
 
+    /// <summary>O5: the trace context passed upstream when the request is not sampled (no span is made for it).</summary>
+    public Tracing.UnsampledTrace? UnsampledTrace { get; set; }
+
     /// <summary>O5: the current attempt's CLIENT span.</summary>
     public System.Diagnostics.Activity? ClientSpan { get; set; }
 

@@ -9,6 +9,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Proxy.Actors.Connections;
 using Proxy.Actors.Pools;
+using Proxy.Actors.Tracing;
 using Proxy.Actors.Transport;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Connections;
@@ -94,7 +95,9 @@ public sealed class TcpRouteActor : ReceiveActor
         var pool = _runtime.Current.Pools[_route.Pool];
         var clientKey = (client.RemoteEndPoint as IPEndPoint)?.Address.ToString();
         pool.Budget.RecordRequest();
+        var span = _runtime.TcpTracing?.Start(_route.Name, _route.Pool, client.RemoteEndPoint);
         Backend? avoid = null;
+        var error = "no_healthy_backend"; // the span's error.type if no backend takes the session
         // The same attempts, retry budget and backoff as an HTTP request to the pool.
         for (var retries = 0; ; retries++)
         {
@@ -109,6 +112,7 @@ public sealed class TcpRouteActor : ReceiveActor
             }
             catch (Exception)
             {
+                error = "upstream_connect_failed";
                 pool.RecordFailure(backend, started);
                 backend.EndRequest();
                 avoid = backend;
@@ -117,14 +121,16 @@ public sealed class TcpRouteActor : ReceiveActor
                 continue;
             }
             backend.RecordSuccess(started);
-            Splice(client, upstream.Socket, backend);
+            TcpSessionTracing.Connected(span, backend, retries + 1);
+            Splice(client, upstream.Socket, backend, span);
             return;
         }
         _log.Warning("TCP route {0}: no backend of pool {1} could be reached; closing the client connection", _route.Name, _route.Pool);
+        TcpSessionTracing.End(span, error);
         client.Dispose();
     }
 
-    private void Splice(Socket client, Socket backendSocket, Backend backend)
+    private void Splice(Socket client, Socket backendSocket, Backend backend, Activity? span)
     {
         try
         {
@@ -137,6 +143,7 @@ public sealed class TcpRouteActor : ReceiveActor
             done.ContinueWith(_ =>
             {
                 backend.EndRequest();
+                TcpSessionTracing.End(span);
                 Interlocked.Decrement(ref _active);
                 self.Tell(new SpliceEnded());
             }, TaskContinuationOptions.ExecuteSynchronously);
@@ -148,6 +155,7 @@ public sealed class TcpRouteActor : ReceiveActor
             client.Dispose();
             backendSocket.Dispose();
             backend.EndRequest();
+            TcpSessionTracing.End(span, "node_stopping");
         }
     }
 }

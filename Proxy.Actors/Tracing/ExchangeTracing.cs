@@ -8,25 +8,37 @@ namespace Proxy.Actors.Tracing;
 /// O5: the exchange's spans, as an observer of its fixed points: one SERVER span per request (<c>{method} {route}</c>),
 /// one CLIENT span per upstream attempt (<c>http.request.resend_count</c> on retries), in OpenTelemetry's HTTP semantic
 /// conventions. The W3C trace context (<c>traceparent</c>, <c>tracestate</c>) is taken from the client and passed
-/// upstream with the CLIENT span's id, so the backend's spans are children of this node's attempt. Sampling and export
-/// are the OpenTelemetry SDK's (wired by the node); an unsampled request still gets its spans' ids, so the context
-/// propagates whatever the ratio. The spans are never made <see cref="Activity.Current"/>: a connection's actor runs
-/// many exchanges, and the ambient activity would leak from one to the next.
+/// upstream with the CLIENT span's id, so the backend's spans are children of this node's attempt. The sampling
+/// decision is made here (see <see cref="OnExchangeStarted"/>), export is the OpenTelemetry SDK's (wired by the node); an
+/// unsampled request makes no span and still passes its trace id upstream, so the context propagates whatever the ratio.
+/// The spans are never made <see cref="Activity.Current"/> (<see cref="DetachedSpan"/>).
 /// </summary>
 public sealed class ExchangeTracing : IExchangeObserver
 {
     /// <summary>The <see cref="ActivitySource"/> name a tracer provider subscribes to.</summary>
     public const string SourceName = "Proxy";
 
-    private static readonly ActivitySource Source = new(SourceName, typeof(ExchangeTracing).Assembly.GetName().Version?.ToString(3));
+    private readonly double _sampleRatio;
+
+    /// <param name="sampleRatio">The share of requests without a client's trace context that are recorded; a client's
+    /// context is followed (parent-based sampling: its sampled flag decides).</param>
+    public ExchangeTracing(double sampleRatio) => _sampleRatio = sampleRatio;
 
     public void OnExchangeStarted(ExchangeContext exchange)
     {
         if (exchange.Request is not { } request) return;
+        var traceparent = request.Headers.Get("traceparent");
+        var hasParent = UnsampledTrace.TryParse(traceparent, out var traceId, out var parentSampled);
+        // The sampling decision is made here, before any Activity exists: the SDK's own sampler would make a
+        // propagation-only Activity for every dropped request. The node's tracer provider records what it is given.
+        if (!(hasParent ? parentSampled : DetachedSpan.SampleNew(_sampleRatio)))
+        {
+            exchange.UnsampledTrace = hasParent ? new UnsampledTrace(traceId, request.Headers.Get("tracestate")) : UnsampledTrace.NewRoot();
+            return;
+        }
         ActivityContext parent = default;
-        if (request.Headers.Get("traceparent") is { } traceparent)
-            ActivityContext.TryParse(traceparent, request.Headers.Get("tracestate"), isRemote: true, out parent);
-        var span = StartDetached(request.Method, ActivityKind.Server, parent);
+        if (hasParent) ActivityContext.TryParse(traceparent!, request.Headers.Get("tracestate"), isRemote: true, out parent);
+        var span = DetachedSpan.Start(request.Method, ActivityKind.Server, parent);
         if (span is null) return;
         exchange.ServerSpan = span;
         if (!span.IsAllDataRequested) return;
@@ -40,10 +52,15 @@ public sealed class ExchangeTracing : IExchangeObserver
 
     public void OnAttemptStarted(ExchangeContext exchange)
     {
-        if (exchange.ServerSpan is not { } server || exchange.Request is not { } request) return;
-        // Under an unsampled SERVER span the parent-based sampler would drop the CLIENT span: only its id is needed (the
-        // backend's parent), so no Activity is made for it.
-        var span = server.Recorded ? StartDetached(request.Method, ActivityKind.Client, server.Context) : null;
+        if (exchange.Request is not { } request) return;
+        if (exchange.UnsampledTrace is { } unsampled)
+        {
+            request.Headers.Set("traceparent", unsampled.TraceParent());
+            if (unsampled.TraceState is { Length: > 0 } passed) request.Headers.Set("tracestate", passed);
+            return;
+        }
+        if (exchange.ServerSpan is not { } server) return;
+        var span = DetachedSpan.Start(request.Method, ActivityKind.Client, server.Context);
         exchange.ClientSpan = span;
         // The backend's parent is this attempt.
         var context = span?.Context ?? new ActivityContext(server.TraceId, ActivitySpanId.CreateRandom(), server.ActivityTraceFlags,
@@ -75,7 +92,7 @@ public sealed class ExchangeTracing : IExchangeObserver
                 span.SetStatus(ActivityStatusCode.Error);
             }
         }
-        StopDetached(span);
+        DetachedSpan.Stop(span);
     }
 
     public void OnExchangeCompleted(ExchangeContext exchange)
@@ -95,7 +112,7 @@ public sealed class ExchangeTracing : IExchangeObserver
             // A server span is an error for a 5xx only (a 4xx is the client's), or when the exchange ended early.
             if (exchange.Status >= 500 || exchange.Error is not null && exchange.ErrorType is null) span.SetStatus(ActivityStatusCode.Error);
         }
-        StopDetached(span);
+        DetachedSpan.Stop(span);
     }
 
     /// <summary>W3C <c>traceparent</c> for <paramref name="context"/> (version 00), written in one string.</summary>
@@ -112,20 +129,4 @@ public sealed class ExchangeTracing : IExchangeObserver
         text[53] = '0';
         text[54] = (c.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? '1' : '0';
     });
-
-    private static Activity? StartDetached(string name, ActivityKind kind, ActivityContext parent)
-    {
-        var ambient = Activity.Current;
-        Activity.Current = null;
-        var span = Source.StartActivity(name, kind, parent);
-        Activity.Current = ambient;
-        return span;
-    }
-
-    private static void StopDetached(Activity span)
-    {
-        var ambient = Activity.Current;
-        span.Stop();
-        Activity.Current = ambient;
-    }
 }

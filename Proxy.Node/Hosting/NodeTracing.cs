@@ -8,8 +8,8 @@ using Proxy.Shared.Configuration;
 namespace Proxy.Node.Hosting;
 
 /// <summary>
-/// O5: the OpenTelemetry SDK's tracer provider for the node's <see cref="ExchangeTracing"/> spans: parent-based sampling
-/// (a client's sampled <c>traceparent</c> is followed, otherwise <c>tracing.sample-ratio</c> of the trace ids), OTLP/HTTP
+/// O5: the OpenTelemetry SDK's tracer provider for the node's <see cref="ExchangeTracing"/> spans, which are sampled
+/// before they are started (a client's <c>traceparent</c> is followed, otherwise <c>tracing.sample-ratio</c>), OTLP/HTTP
 /// export to <c>tracing.otlp-endpoint</c> when one is set, batched once a second. Without an endpoint nothing is
 /// exported, and the trace context is still passed on.
 /// </summary>
@@ -26,7 +26,8 @@ public static class NodeTracing
             .AddSource(ExchangeTracing.SourceName)
             .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("proxy", serviceInstanceId: serviceInstance,
                 serviceVersion: typeof(NodeTracing).Assembly.GetName().Version?.ToString(3)))
-            .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(settings.SampleRatio)));
+            // ExchangeTracing decides (parent-based, tracing.sample-ratio for new traces) and starts only the spans it keeps.
+            .SetSampler(new AlwaysOnSampler());
         if (settings.OtlpEndpoint is { } endpoint)
         {
             builder.AddOtlpExporter(o =>

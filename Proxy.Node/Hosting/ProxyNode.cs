@@ -154,6 +154,7 @@ public sealed class ProxyNode : IAsyncDisposable
             Observers(settings, metrics))
         {
             ConnectionMetrics = new ConnectionMetrics(Prometheus.Metrics.WithCustomRegistry(metrics)),
+            TcpTracing = settings.Tracing.Enabled ? new TcpSessionTracing(settings.Tracing.SampleRatio) : null,
         };
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
         foreach (var (name, socket) in boundTcp) listenerEndpoints["tcp:" + name] = (IPEndPoint)socket.LocalEndPoint!;
@@ -296,7 +297,7 @@ public sealed class ProxyNode : IAsyncDisposable
     {
         var observers = new List<IExchangeObserver>(2);
         if (settings.Metrics.Enabled) observers.Add(new ExchangeMetrics(Prometheus.Metrics.WithCustomRegistry(metrics)));
-        if (settings.Tracing.Enabled) observers.Add(new ExchangeTracing());
+        if (settings.Tracing.Enabled) observers.Add(new ExchangeTracing(settings.Tracing.SampleRatio));
         return observers;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Proxy.Tests.Integration.Support;
@@ -87,6 +88,39 @@ public sealed class TracingSpec
         await Eventually.Holds(() => receiver.Received(traceBytes, Bytes("GET default"), Bytes("http.request.resend_count"),
             Bytes("req-42"), Bytes("proxy.request_id")), TimeSpan.FromSeconds(15), "the request's spans exported");
         Assert.All(receiver.Exports, e => Assert.Equal("application/x-protobuf", e.ContentType));
+    }
+
+    [Fact]
+    public async Task AnL4Session_IsOneSpan_FromAcceptToClose_WithTheBackendItWasSplicedTo()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var echo = new TcpEchoServer();
+        var dead = PortFinder.Free();
+        await using var node = await TestNode.StartAsync($$"""
+            pools { echo { policy = round-robin, backends = [ "127.0.0.1:{{echo.Port}}" ] }, nowhere { backends = [ "127.0.0.1:{{dead}}" ], retries { attempts = 0 } } }
+            routes = [ { name = default, pool = echo } ]
+            tcp-routes = [ { name = echo, listen = "127.0.0.1:0", pool = echo }, { name = lost, listen = "127.0.0.1:0", pool = nowhere } ]
+            tracing { sample-ratio = 1, otlp-endpoint = "{{receiver.Endpoint}}" }
+            """);
+
+        using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await socket.ConnectAsync(node.Listeners["tcp:echo"]);
+            await socket.SendAsync("ping"u8.ToArray(), SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Send);
+            var buffer = new byte[1024];
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0) { }
+        }
+        using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await socket.ConnectAsync(node.Listeners["tcp:lost"]);
+            Assert.Equal(0, await socket.ReceiveAsync(new byte[16], SocketFlags.None)); // closed: no backend took it
+        }
+
+        await Eventually.Holds(() => receiver.Received(Bytes("TCP echo"), Bytes("proxy.connect_attempts"), Bytes("server.address")),
+            TimeSpan.FromSeconds(15), "the spliced session's span exported");
+        await Eventually.Holds(() => receiver.Received(Bytes("TCP lost"), Bytes("upstream_connect_failed")),
+            TimeSpan.FromSeconds(15), "the refused session's span exported with its error");
     }
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
