@@ -76,7 +76,7 @@ public static class Program
         ProxyNode node;
         try
         {
-            node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!, options);
+            node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!, options with { ConfigPath = configPath });
         }
         catch (ConfigFileException e)
         {

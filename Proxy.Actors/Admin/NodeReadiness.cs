@@ -17,8 +17,14 @@ public sealed class NodeReadiness
     /// <summary>Whether every pool has its state from the cluster (null: no pools to wait for).</summary>
     public Pools.ClusterStateGate? ClusterState { get; set; }
 
-    /// <summary>Ready for traffic: listeners bound, cluster member Up, every pool's cluster state applied, not stopping.</summary>
-    public bool Ready => _listenersBound && _memberUp && ClusterState?.HasAllState != false && !_stopping;
+    private volatile ConfigRevisions.NodeConfigState? _config;
+
+    /// <summary>O6: the node's config standing, kept by its config agent (null: no agent, nothing to wait for).</summary>
+    public ConfigRevisions.NodeConfigState? Config { get => _config; set => _config = value; }
+
+    /// <summary>Ready for traffic: listeners bound, cluster member Up, every pool's cluster state applied, the cluster's
+    /// config revision running, not stopping.</summary>
+    public bool Ready => _listenersBound && _memberUp && ClusterState?.HasAllState != false && _config?.Current != false && !_stopping;
 
     /// <summary>Why the node is not ready, for <c>/ready</c>'s body; null when it is.</summary>
     public string? NotReadyReason
@@ -31,6 +37,10 @@ public sealed class NodeReadiness
             if (ClusterState is { HasAllState: false } gate)
                 return "no cluster state yet for pool(s) " + string.Join(", ", gate.Missing) +
                        (gate.Open.IsCompleted ? " (serving with the config's defaults)" : " (listeners wait for it)");
+            if (_config is { Current: false } config)
+                return config.Latest is not { } latest ? "the cluster's config revision not known yet"
+                    : config.Rejected is { } rejected ? $"config revision {rejected.Revision} rejected: " + string.Join("; ", rejected.Problems)
+                    : $"config revision {latest} not applied yet";
             return null;
         }
     }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Proxy.Actors.Connections;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Admin;
 using Proxy.Shared.Configuration;
@@ -13,27 +14,29 @@ namespace Proxy.Actors.Admin;
 /// marked "entity moving, last known state". Results are a status code and a view from Proxy.Shared.Admin; pool and
 /// backend names are checked against the config first, so a typo is a 404 at once rather than an entity that never answers.
 /// </summary>
-public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, TimeSpan timeout,
-    IReadOnlyDictionary<string, PoolRuntime> pools)
+public sealed class PoolAdminQueries(Func<RuntimeSnapshot> current, IActorRef region, TimeSpan timeout)
 {
+    /// <summary>The pools of the node's current config revision.</summary>
+    private ProxySettings Settings => current().Settings;
+
     /// <summary>How long a read waits for the entity when this node has a state to fall back on.</summary>
     private static readonly TimeSpan ReadTimeoutWithFallback = TimeSpan.FromSeconds(2);
 
     public async Task<AdminResult> ListAsync()
     {
-        var states = await Task.WhenAll(settings.Pools.Keys.Order(StringComparer.Ordinal).Select(StateOrNullAsync));
+        var states = await Task.WhenAll(Settings.Pools.Keys.Order(StringComparer.Ordinal).Select(StateOrNullAsync));
         var list = states.Select(s => s.State is { } state
             ? new PoolSummary(s.Pool, PolicyName(s.Pool), state.Version, state.Backends.Count, state.PickableCount, true)
             : LastKnown(s.Pool) is { } last
                 ? new PoolSummary(s.Pool, PolicyName(s.Pool), last.State.Version, last.State.Backends.Count,
                     last.State.PickableCount, false, StaleNote(last))
-                : new PoolSummary(s.Pool, PolicyName(s.Pool), 0, settings.Pools[s.Pool].Backends.Count, 0, false)).ToList();
+                : new PoolSummary(s.Pool, PolicyName(s.Pool), 0, Settings.Pools[s.Pool].Backends.Count, 0, false)).ToList();
         return new AdminResult(200, new PoolList(list));
     }
 
     public async Task<AdminResult> GetAsync(string pool)
     {
-        if (!settings.Pools.ContainsKey(pool)) return NoPool(pool);
+        if (!Settings.Pools.ContainsKey(pool)) return NoPool(pool);
         var (_, state) = await StateOrNullAsync(pool);
         string? stale = null;
         if (state is null && LastKnown(pool) is { } last)
@@ -42,13 +45,13 @@ public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, T
             stale = StaleNote(last);
         }
         if (state is null) return new AdminResult(504, new ErrorView($"pool '{pool}' did not answer within {timeout.TotalSeconds:0} s"));
-        var checks = settings.Pools[pool].Health is not null;
+        var checks = Settings.Pools[pool].Health is not null;
         return new AdminResult(200, new PoolView(pool, PolicyName(pool), state.Version, state.Backends.Select(b => new BackendView(
             b.Address, b.Healthy, !checks ? "unknown" : b.Healthy ? "up" : "down", BreakerName(b.Breaker), b.Drained, b.Weight, b.InFlight, b.ErrorRate, b.LatencyMs, b.Ejected)).ToList(),
             stale));
     }
 
-    private ReceivedPoolState? LastKnown(string pool) => pools.TryGetValue(pool, out var runtime) ? runtime.LastClusterState : null;
+    private ReceivedPoolState? LastKnown(string pool) => current().Pools.TryGetValue(pool, out var runtime) ? runtime.LastClusterState : null;
 
     private static string StaleNote(ReceivedPoolState last) =>
         $"entity moving, last known state (received {(DateTime.UtcNow - last.ReceivedUtc).TotalSeconds:0} s ago)";
@@ -67,7 +70,7 @@ public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, T
 
     private async Task<AdminResult> ChangeAsync(string pool, string? backend, Func<string, IBackendPoolCommand> command)
     {
-        if (!settings.Pools.TryGetValue(pool, out var poolSettings)) return NoPool(pool);
+        if (!Settings.Pools.TryGetValue(pool, out var poolSettings)) return NoPool(pool);
         if (string.IsNullOrEmpty(backend)) return new AdminResult(400, new ErrorView("missing query parameter 'backend' (host:port)"));
         var known = poolSettings.Backends.FirstOrDefault(b => string.Equals(b.Address, backend, StringComparison.OrdinalIgnoreCase));
         if (known is null) return new AdminResult(404, new ErrorView($"pool '{pool}' has no backend '{backend}'"));
@@ -100,7 +103,7 @@ public sealed class PoolAdminQueries(ProxySettings settings, IActorRef region, T
 
     private AdminResult NoPool(string pool) => new(404, new ErrorView($"no pool named '{pool}'"));
 
-    private string PolicyName(string pool) => LoadBalancingPolicyNames.Of(settings.Pools[pool].Policy);
+    private string PolicyName(string pool) => LoadBalancingPolicyNames.Of(Settings.Pools[pool].Policy);
 
     private static string BreakerName(BreakerState state) => state switch
     {

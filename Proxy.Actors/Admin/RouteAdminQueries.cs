@@ -5,9 +5,10 @@ namespace Proxy.Actors.Admin;
 
 /// <summary><c>pbm routes</c>: the node's routes in match order — conditions, the pool or the split with its weights
 /// and shares, and the middleware each runs. From the node's configuration (no cluster round trip).</summary>
-public sealed class RouteAdminQueries(ProxySettings settings)
+public sealed class RouteAdminQueries(Func<ProxySettings> settings)
 {
-    public AdminResult List() => new(200, new RouteList(settings.Routes.Select(View).ToList()));
+    /// <summary>The routes of the node's current config revision.</summary>
+    public AdminResult List() => new(200, new RouteList(settings().Routes.Select(View).ToList()));
 
     private static RouteView View(RouteSettings route)
     {

@@ -22,6 +22,7 @@ public sealed class RuntimeSnapshot
         Routes = routes;
         Pools = pools;
         Forwarders = forwarders ?? new Dictionary<string, ForwardRuntime>();
+        Plugins = plugins ?? new Dictionary<string, IExchangeFilter>();
         _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter, warn, plugins);
         DefaultPipeline = RoutePipeline.ForDefaults(settings.Defaults);
         Limits = new HttpLimits
@@ -34,6 +35,10 @@ public sealed class RuntimeSnapshot
     }
 
     public ProxySettings Settings { get; }
+
+    /// <summary>O6: the cluster config revision these settings come from (0: the node's own config file).</summary>
+    public long Revision { get; init; }
+
     public RouteTable Routes { get; }
     public IReadOnlyDictionary<string, PoolRuntime> Pools { get; }
     /// <summary>Per forward-mode listener, by listener name.</summary>
@@ -48,6 +53,9 @@ public sealed class RuntimeSnapshot
 
     /// <summary>The filters of an exchange on a reverse listener until a route is found (and when none is).</summary>
     public RoutePipeline DefaultPipeline { get; }
+
+    /// <summary>The filters <c>proxy.plugins</c> loaded at start, by name.</summary>
+    public IReadOnlyDictionary<string, IExchangeFilter> Plugins { get; }
 
     /// <summary>Rate limits (L2 leases); null when none are configured.</summary>
     public LimiterRuntime? Limiter { get; }

@@ -14,6 +14,8 @@ public sealed class ConnectionMetrics
 
     private readonly Gauge? _active;
     private readonly Counter? _total;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Runtime.CompilerServices.StrongBox<int>> _open =
+        new(StringComparer.Ordinal);
 
     public ConnectionMetrics(IMetricFactory? metrics)
     {
@@ -25,14 +27,23 @@ public sealed class ConnectionMetrics
 
     /// <summary>The series of one listener, looked up once by its actor.</summary>
     public ListenerSeries For(string listener) => new(_active?.WithLabels(listener), _total?.WithLabels(listener, "accepted"),
-        _total?.WithLabels(listener, "refused_limit"), _total?.WithLabels(listener, "refused_stopping"));
+        _total?.WithLabels(listener, "refused_limit"), _total?.WithLabels(listener, "refused_stopping"),
+        _open.GetOrAdd(listener, static _ => new System.Runtime.CompilerServices.StrongBox<int>()));
 
-    public sealed class ListenerSeries(Gauge.Child? active, Counter.Child? accepted, Counter.Child? refusedLimit, Counter.Child? refusedStopping)
+    /// <summary>The listener's open client connections (the admin API's <c>/api/status</c>), metrics on or off.</summary>
+    public int OpenConnections(string listener) => _open.TryGetValue(listener, out var open) ? Volatile.Read(ref open.Value) : 0;
+
+    public sealed class ListenerSeries(Gauge.Child? active, Counter.Child? accepted, Counter.Child? refusedLimit, Counter.Child? refusedStopping,
+        System.Runtime.CompilerServices.StrongBox<int> open)
     {
         public void Accepted() => accepted?.Inc();
 
         public void Refused(bool stopping) => (stopping ? refusedStopping : refusedLimit)?.Inc();
 
-        public void Open(int count) => active?.Set(count);
+        public void Open(int count)
+        {
+            Volatile.Write(ref open.Value, count);
+            active?.Set(count);
+        }
     }
 }

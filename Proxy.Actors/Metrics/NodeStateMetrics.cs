@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Prometheus;
+using Proxy.Actors.Connections;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Pools;
 
@@ -23,7 +24,9 @@ public sealed class NodeStateMetrics
         (MemberStatus.Leaving, "leaving"), (MemberStatus.Exiting, "exiting"), (MemberStatus.Down, "down"),
     ];
 
-    private readonly IReadOnlyDictionary<string, PoolRuntime> _pools;
+    private readonly Func<RuntimeSnapshot> _current;
+    private readonly Gauge _revision;
+    private HashSet<(string Pool, string Backend)> _reported = [];
     private readonly Gauge _healthy;
     private readonly Gauge _breaker;
     private readonly Gauge _drained;
@@ -32,9 +35,10 @@ public sealed class NodeStateMetrics
     private readonly Gauge _unreachable;
     private Cluster? _cluster;
 
-    public NodeStateMetrics(CollectorRegistry registry, IReadOnlyDictionary<string, PoolRuntime> pools)
+    /// <param name="current">The node's current snapshot: its pools and config revision.</param>
+    public NodeStateMetrics(CollectorRegistry registry, Func<RuntimeSnapshot> current)
     {
-        _pools = pools;
+        _current = current;
         var metrics = Prometheus.Metrics.WithCustomRegistry(registry);
         _healthy = metrics.CreateGauge("proxy_backend_healthy", "1 when the backend passes its health checks, as the cluster reports.",
             new GaugeConfiguration { LabelNames = ["pool", "backend"] });
@@ -47,6 +51,7 @@ public sealed class NodeStateMetrics
         _members = metrics.CreateGauge("proxy_cluster_members", "Cluster members by status, as this node sees them.",
             new GaugeConfiguration { LabelNames = ["status"] });
         _unreachable = metrics.CreateGauge("proxy_cluster_unreachable_members", "Cluster members this node cannot reach.");
+        _revision = metrics.CreateGauge("proxy_config_revision", "The cluster config revision this node runs (0: its own config file, no revision yet).");
         registry.AddBeforeCollectCallback(Update);
     }
 
@@ -55,11 +60,15 @@ public sealed class NodeStateMetrics
 
     private void Update()
     {
-        foreach (var (name, pool) in _pools)
+        var snapshot = _current();
+        _revision.Set(snapshot.Revision);
+        var reported = new HashSet<(string Pool, string Backend)>();
+        foreach (var (name, pool) in snapshot.Pools)
         {
             foreach (var backend in pool.Backends)
             {
                 var address = backend.Address;
+                reported.Add((name, address));
                 var open = backend.Connections.Open;
                 var idle = backend.Connections.Idle;
                 _connections.WithLabels(name, address, "idle").Set(idle);
@@ -71,6 +80,17 @@ public sealed class NodeStateMetrics
                     _breaker.WithLabels(name, address, label).Set(state.Breaker == breaker ? 1 : 0);
             }
         }
+        // A backend or pool that a config revision removed leaves no series behind.
+        foreach (var (pool, backend) in _reported)
+        {
+            if (reported.Contains((pool, backend))) continue;
+            _connections.RemoveLabelled(pool, backend, "idle");
+            _connections.RemoveLabelled(pool, backend, "active");
+            _healthy.RemoveLabelled(pool, backend);
+            _drained.RemoveLabelled(pool, backend);
+            foreach (var (_, label) in BreakerStates) _breaker.RemoveLabelled(pool, backend, label);
+        }
+        _reported = reported;
         if (_cluster is not { } cluster) return;
         var members = cluster.State.Members;
         foreach (var (status, label) in MemberStatuses)

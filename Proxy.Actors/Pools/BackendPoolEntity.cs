@@ -20,6 +20,7 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
 
     private readonly string _poolId;
     private readonly BackendPoolModel? _model;
+    private readonly Func<string, PoolSettings?> _settingsOf;
     private readonly string _incarnation = Guid.NewGuid().ToString("N")[..12];
     private readonly Dictionary<IActorRef, string> _subscribers = new();
     private readonly HashSet<string> _probing = new(StringComparer.Ordinal);
@@ -31,13 +32,18 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
     // earlier one's; an admin change also moves the epoch. 2^32 decisions per epoch before the bits would overlap.
     private long _version;
     private int _recoveredChanges;
-    private readonly Tls.UpstreamTls? _tls;
+    private Tls.UpstreamTls? _tls;
 
-    public BackendPoolEntity(string poolId, PoolSettings? settings)
+    /// <param name="settingsOf">The pool's settings in the hosting node's current config revision (null: the node has
+    /// no such pool). Read when the entity starts and on every tick: a revision that changes the pool reaches the
+    /// entity within a tick of its node applying it (O6).</param>
+    public BackendPoolEntity(string poolId, Func<string, PoolSettings?> settingsOf)
     {
         _poolId = poolId;
+        _settingsOf = settingsOf;
+        var settings = settingsOf(poolId);
         _model = settings is null ? null : new BackendPoolModel(settings);
-        _tls = settings is not null && settings.Backends.Any(b => b.Tls) ? new Tls.UpstreamTls(settings.Tls) : null;
+        _tls = UpstreamTlsFor(settings);
 
         Recover<IBackendPoolEvent>(e =>
         {
@@ -75,7 +81,14 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
         });
         Command<Tick>(_ =>
         {
-            if (_model!.Tick(DateTime.UtcNow)) Publish("timer");
+            var settings = _settingsOf(_poolId);
+            if (settings is null)
+            {
+                RemovedFromConfig();
+                return;
+            }
+            if (!ReferenceEquals(settings, _model!.Settings)) Reconfigure(settings);
+            if (_model.Tick(DateTime.UtcNow)) Publish("timer");
         });
         Command<Terminated>(t =>
         {
@@ -87,8 +100,49 @@ public sealed class BackendPoolEntity : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string poolId, PoolSettings? settings) =>
-        Akka.Actor.Props.Create(() => new BackendPoolEntity(poolId, settings));
+    public static Props Props(string poolId, Func<string, PoolSettings?> settingsOf) =>
+        Akka.Actor.Props.Create(() => new BackendPoolEntity(poolId, settingsOf));
+
+    /// <summary>An entity for fixed settings (tests, and pools that never change).</summary>
+    public static Props Props(string poolId, PoolSettings? settings) => Props(poolId, _ => settings);
+
+    private static Tls.UpstreamTls? UpstreamTlsFor(PoolSettings? settings) =>
+        settings is not null && settings.Backends.Any(b => b.Tls) ? new Tls.UpstreamTls(settings.Tls) : null;
+
+    /// <summary>O6: this node's config revision changed the pool: the backends that stay keep their state, health checks
+    /// follow the new settings, and the state that follows is pushed to every node.</summary>
+    private void Reconfigure(PoolSettings settings)
+    {
+        var before = _model!.Settings;
+        var changed = _model.Reconfigure(settings);
+        if (settings.Tls != before.Tls || settings.Backends.Any(b => b.Tls) != before.Backends.Any(b => b.Tls))
+        {
+            try
+            {
+                _tls = UpstreamTlsFor(settings);
+            }
+            catch (Exception e)
+            {
+                // The node validated the revision's files before applying it; a file changed since then.
+                _log.Warning("Pool {0}: health checks keep the previous TLS settings: {1}", _poolId, e.Message);
+            }
+        }
+        if (settings.Health != before.Health)
+        {
+            Timers.Cancel("probe");
+            if (settings.Health is { } health) Timers.StartPeriodicTimer("probe", ProbeTick.Instance, health.Interval);
+        }
+        _log.Info("Pool {0}: settings of a new config revision taken ({1} backends)", _poolId, settings.Backends.Count);
+        Publish(changed ? "config revision" : "config revision (same backends)");
+    }
+
+    /// <summary>O6: the hosting node's revision has no such pool: the entity stops. Nodes still running a revision with
+    /// the pool start it again elsewhere when they next subscribe.</summary>
+    private void RemovedFromConfig()
+    {
+        _log.Info("Pool {0} is not in this node's config revision any more; stopping its entity", _poolId);
+        Context.Stop(Self);
+    }
 
     protected override void PreStart()
     {

@@ -19,7 +19,7 @@ public sealed class PoolAgent : ReceiveActor, IWithTimers
     private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan SubscribeInterval = TimeSpan.FromSeconds(3);
 
-    private readonly PoolRuntime _pool;
+    private PoolRuntime _pool;
     private readonly IActorRef? _region;
     private readonly string _node;
     private readonly Dictionary<string, Backend> _byAddress = new(StringComparer.OrdinalIgnoreCase);
@@ -56,6 +56,38 @@ public sealed class PoolAgent : ReceiveActor, IWithTimers
             Sender.Tell(new PoolStatus(_pool.Name, _pool.Settings.Policy.ToString(), backends));
         });
         Receive<GetLocalPoolState>(_ => Sender.Tell(new LocalPoolState(_pool.Name, _state)));
+        Receive<ReplacePool>(r => Replace(r.Pool));
+    }
+
+    /// <summary>O6: a config revision changed the pool. The node's snapshot already points at <paramref name="pool"/>
+    /// (new requests use it; those in flight finish on the old one). The outcomes counted so far are reported, the
+    /// cluster state this agent holds is applied to the new backends, and the connections of the backends that left are
+    /// closed (idle ones now, busy ones when they are given back). The pool's entity takes the new settings from its own
+    /// node's revision and pushes the state that follows.</summary>
+    private void Replace(PoolRuntime pool)
+    {
+        if (ReferenceEquals(pool, _pool) || pool.Name != _pool.Name) return;
+        if (_region is not null) Report();
+        var old = _pool;
+        old.ReportNow = null;
+        _pool = pool;
+        _byAddress.Clear();
+        foreach (var b in pool.Backends) _byAddress[b.Address] = b;
+        if (_region is not null)
+        {
+            var self = Self;
+            pool.ReportNow = () => self.Tell(ReportTick.Instance);
+        }
+        pool.LastClusterState = old.LastClusterState;
+        if (_state is { } state)
+        {
+            _state = null; // applied again below, to the new backends
+            OnPoolState(state);
+        }
+        old.DisposeReplacedBy(pool);
+        _log.Info("Pool {0}: {1} backend(s) now ({2} kept with their connections and state)", pool.Name, pool.Backends.Length,
+            pool.Backends.Count(b => Array.IndexOf(old.Backends, b) >= 0));
+        Subscribe();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -113,6 +145,9 @@ public sealed class PoolAgent : ReceiveActor, IWithTimers
                 (outcomes ??= []).Add(outcome);
         if (outcomes is not null) _region!.Tell(new ReportOutcomes(_pool.Name, _node, outcomes));
     }
+
+    /// <summary>O6: the pool's runtime for a new config revision (same pool name).</summary>
+    public sealed record ReplacePool(PoolRuntime Pool);
 
     private sealed record ReportTick
     {

@@ -12,15 +12,29 @@ public sealed class PoolRuntime : IDisposable
 {
     private int _reportRequested;
 
-    public PoolRuntime(PoolSettings settings)
+    public PoolRuntime(PoolSettings settings) : this(settings, null)
+    {
+    }
+
+    /// <summary>
+    /// The pool as a new config revision has it (O6). The <see cref="Backend"/>s of <paramref name="previous"/> that
+    /// stay the same backend (address, scheme, and the pool's connection and TLS settings unchanged) are carried over
+    /// with their connections, in-flight counts and cluster state; the others are new.
+    /// </summary>
+    public PoolRuntime(PoolSettings settings, PoolRuntime? previous)
     {
         Settings = settings;
         Name = settings.Name;
         Backends = new Backend[settings.Backends.Count];
-        // Read once per pool (its CA file, if any); a bad file fails the node's start.
-        var tls = settings.Backends.Any(b => b.Tls) ? new UpstreamTls(settings.Tls) : null;
+        var sameTransport = previous is not null && previous.Settings.Connections.MaxPerBackend == settings.Connections.MaxPerBackend
+            && previous.Settings.Tls == settings.Tls;
+        // Read once per pool (its CA file, if any); a bad file fails the node's start or the revision.
+        var tls = settings.Backends.Any(b => b.Tls) ? sameTransport && previous!.Tls is { } kept ? kept : new UpstreamTls(settings.Tls) : null;
         for (var i = 0; i < Backends.Length; i++)
-            Backends[i] = new Backend(settings.Backends[i], settings.Connections, tls);
+        {
+            var wanted = settings.Backends[i];
+            Backends[i] = (sameTransport ? previous!.Find(wanted) : null) ?? new Backend(wanted, settings.Connections, tls);
+        }
         Tls = tls;
         Policy = LoadBalancingPolicies.Create(settings.Policy);
         Budget = new RetryBudget(settings.Retries.Budget);
@@ -101,9 +115,30 @@ public sealed class PoolRuntime : IDisposable
 
     internal void ReportTaken() => Volatile.Write(ref _reportRequested, 0);
 
+    /// <summary>Closes the idle connections of every backend; those in use close when they are given back.</summary>
     public void Dispose()
     {
         foreach (var b in Backends) b.Connections.Dispose();
+    }
+
+    /// <summary>Closes the connections of the backends that <paramref name="successor"/> does not carry over.</summary>
+    public void DisposeReplacedBy(PoolRuntime successor)
+    {
+        foreach (var b in Backends)
+            if (Array.IndexOf(successor.Backends, b) < 0)
+                b.Connections.Dispose();
+    }
+
+    private Backend? Find(BackendSettings wanted)
+    {
+        foreach (var b in Backends)
+        {
+            var s = b.Settings;
+            if (string.Equals(s.Address, wanted.Address, StringComparison.OrdinalIgnoreCase) && s.Host == wanted.Host && s.Port == wanted.Port
+                && s.Tls == wanted.Tls)
+                return b;
+        }
+        return null;
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Proxy.Shared.Cluster;
+using Proxy.Shared.ConfigRevisions;
 using Proxy.Shared.Pools;
 using Proxy.Shared.RateLimiting;
 
@@ -36,6 +37,18 @@ public static class ClusterMessageManifests
         (typeof(LimiterStats), "limit.stats"),
         (typeof(QuotaTaken), "quota.ev.taken"),
         (typeof(QuotaReturned), "quota.ev.returned"),
+        (typeof(ConfigRevision), "config.ev.revision"),
+        (typeof(ConfigRevisionHistory), "config.snapshot.history"),
+        (typeof(StoreConfigRevision), "config.store"),
+        (typeof(RollBackConfig), "config.roll-back"),
+        (typeof(ConfigRevisionStored), "config.stored"),
+        (typeof(SubscribeConfig), "config.subscribe"),
+        (typeof(ConfigRevisionNotice), "config.notice"),
+        (typeof(ConfigRevisionOutcome), "config.outcome"),
+        (typeof(GetConfigRevision), "config.get-revision"),
+        (typeof(ConfigRevisionReply), "config.revision"),
+        (typeof(GetConfigStatus), "config.get-status"),
+        (typeof(ConfigStatus), "config.status"),
     ];
 
     private static readonly Dictionary<Type, string> ManifestByType = new();

@@ -12,11 +12,9 @@ public sealed class AdminApi
     private volatile Attached? _attached;
 
     public sealed record Attached(ClusterAdminQueries Cluster, PoolAdminQueries Pools, LimitAdminQueries Limits,
-        RouteAdminQueries Routes, Proxy.Actors.Logging.AccessLog AccessLog);
+        RouteAdminQueries Routes, ConfigAdminQueries Config, NodeStatusQuery Status, Proxy.Actors.Logging.AccessLog AccessLog);
 
     public Attached? Current => _attached;
 
-    public void Attach(ClusterAdminQueries cluster, PoolAdminQueries pools, LimitAdminQueries limits, RouteAdminQueries routes,
-        Proxy.Actors.Logging.AccessLog accessLog) =>
-        _attached = new Attached(cluster, pools, limits, routes, accessLog);
+    public void Attach(Attached queries) => _attached = queries;
 }

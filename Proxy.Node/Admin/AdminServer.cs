@@ -102,6 +102,26 @@ public sealed class AdminServer : IAsyncDisposable
         group.MapGet("/limits", () => RunAsync(api, a => a.Limits.ListAsync()));
         group.MapGet("/limits/{name}", (string name, string? key) => RunAsync(api, a => a.Limits.GetAsync(name, key)));
 
+        // O6: config revisions (the body is the config file's HOCON text).
+        group.MapPost("/config/verify", async (HttpRequest request) =>
+            await ReadConfigText(request) is { } text ? Run(api, a => a.Config.Verify(text)) : TooLarge());
+        group.MapPost("/config/apply", async (HttpRequest request, string? source, string? wait) =>
+            await ReadConfigText(request) is not { } text ? TooLarge()
+            : ParseWait(wait) is not { } timeout ? BadWait(wait)
+            : await RunAsync(api, a => a.Config.ApplyAsync(text, source, timeout)));
+        group.MapPost("/config/rollback", async (string? revision, string? source, string? wait) =>
+            !long.TryParse(revision, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number < 1
+                ? Results.Json(new ErrorView($"revision must be a revision number (1 or more), got '{revision}'"), AdminJson.Options, statusCode: 400)
+                : ParseWait(wait) is not { } timeout ? BadWait(wait)
+                : await RunAsync(api, a => a.Config.RollbackAsync(number, source, timeout)));
+        group.MapGet("/config/status", () => RunAsync(api, a => a.Config.StatusAsync()));
+        group.MapGet("/config", (string? revision) =>
+            revision is null ? RunAsync(api, a => a.Config.ShowAsync(null))
+            : long.TryParse(revision, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number >= 1
+                ? RunAsync(api, a => a.Config.ShowAsync(number))
+                : Task.FromResult(Results.Json(new ErrorView($"revision must be a revision number (1 or more), got '{revision}'"), AdminJson.Options, statusCode: 400)));
+        group.MapGet("/status", () => Run(api, a => a.Status.Status()));
+
         // O4: logrotate's postrotate hook (or SIGUSR1) — the access log file is reopened by its path.
         group.MapPost("/access-log/reopen", () => Run(api, a => a.AccessLog.RequestReopen()
             ? new AdminResult(StatusCodes.Status200OK, new { reopening = a.AccessLog.File })
@@ -112,6 +132,42 @@ public sealed class AdminServer : IAsyncDisposable
             new ErrorView($"no admin endpoint {request.Method} {request.Path} (see pbm --help)"), AdminJson.Options,
             statusCode: StatusCodes.Status404NotFound));
     }
+
+    /// <summary>The largest config text the admin API takes (the listener's other requests are held to 64 KiB).</summary>
+    private const int MaxConfigText = 1024 * 1024;
+
+    private static async Task<string?> ReadConfigText(HttpRequest request)
+    {
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = MaxConfigText;
+        try
+        {
+            using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8);
+            return await reader.ReadToEndAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult TooLarge() => Results.Json(new ErrorView($"the config text is larger than {MaxConfigText / 1024} KiB"),
+        AdminJson.Options, statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>How long apply and rollback wait for the members' answers: <c>wait=5s</c>, <c>wait=500ms</c>, <c>wait=0s</c>
+    /// (answer once stored); default 10 s, at most 60 s.</summary>
+    private static TimeSpan? ParseWait(string? wait)
+    {
+        if (wait is null) return ConfigAdminQueries.DefaultWait;
+        var match = System.Text.RegularExpressions.Regex.Match(wait, "^([0-9]{1,6})(ms|s)$");
+        if (!match.Success) return null;
+        var value = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var duration = match.Groups[2].Value == "ms" ? TimeSpan.FromMilliseconds(value) : TimeSpan.FromSeconds(value);
+        return duration <= TimeSpan.FromSeconds(60) ? duration : null;
+    }
+
+    private static IResult BadWait(string? wait) => Results.Json(new ErrorView($"wait must be a duration from 0s to 60s (e.g. 5s), got '{wait}'"),
+        AdminJson.Options, statusCode: StatusCodes.Status400BadRequest);
 
     private static IResult Run(AdminApi api, Func<AdminApi.Attached, AdminResult> query) =>
         api.Current is { } attached ? ToResult(query(attached)) : Starting();

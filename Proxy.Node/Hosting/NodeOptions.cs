@@ -20,6 +20,14 @@ public sealed record NodeOptions
     /// <summary>Listener transport (PROXY_TRANSPORT=sockets|akka-io); akka-io exists for benchmark comparison.</summary>
     public ListenerTransport Transport { get; init; } = ListenerTransport.Sockets;
 
+    /// <summary>The environment a config revision is resolved with (its <c>${?VAR}</c> and <c>PROXY__…</c> values): the
+    /// process's, as the node's own config file was (O6).</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>The config file the node started from: <c>SIGHUP</c> and a change to it apply it as a new revision
+    /// (null: not watched).</summary>
+    public string? ConfigPath { get; init; }
+
     /// <summary>How the node finds its cluster: itself, a seed list, or Cluster Bootstrap (PROXY_DISCOVERY, PROXY_CONTACT_POINTS…).</summary>
     public ClusterFormation Formation { get; init; } = new();
 
@@ -29,7 +37,7 @@ public sealed record NodeOptions
     /// <summary>Reads the process options; every mistake is a problem naming its variable (the node exits with 2).</summary>
     public static NodeOptions FromEnvironment(IReadOnlyDictionary<string, string?> env, List<string> problems)
     {
-        var options = new NodeOptions();
+        var options = new NodeOptions { Environment = env };
         if (env.TryGetValue("PROXY_HOSTNAME", out var host) && !string.IsNullOrWhiteSpace(host))
             options = options with { Hostname = host.Trim() };
         if (env.TryGetValue("PROXY_PUBLIC_HOSTNAME", out var publicHost) && !string.IsNullOrWhiteSpace(publicHost))

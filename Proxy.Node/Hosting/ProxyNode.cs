@@ -27,6 +27,8 @@ using Proxy.Actors.Tls;
 using Proxy.Actors.Transport;
 using Proxy.Node.Admin;
 using Proxy.Node.Demo;
+using Proxy.Node.Revisions;
+using Proxy.Actors.ConfigRevisions;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Connections;
 using Proxy.Shared.Routing;
@@ -137,7 +139,6 @@ public sealed class ProxyNode : IAsyncDisposable
 
         var pools = new Dictionary<string, PoolRuntime>();
         foreach (var (name, pool) in settings.Pools) pools[name] = new PoolRuntime(pool);
-        var nodeState = new NodeStateMetrics(metrics, pools);
         var forwarders = settings.Listeners.Where(l => l.Mode == ListenerMode.Forward)
             .ToDictionary(l => l.Name, l => new ForwardRuntime(l, settings.Forward));
         var limiter = settings.RateLimits.Count > 0
@@ -156,6 +157,7 @@ public sealed class ProxyNode : IAsyncDisposable
             ConnectionMetrics = new ConnectionMetrics(Prometheus.Metrics.WithCustomRegistry(metrics)),
             TcpTracing = settings.Tracing.Enabled ? new TcpSessionTracing(settings.Tracing.SampleRatio) : null,
         };
+        var nodeState = new NodeStateMetrics(metrics, () => runtime.Current);
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
         foreach (var (name, socket) in boundTcp) listenerEndpoints["tcp:" + name] = (IPEndPoint)socket.LocalEndPoint!;
 
@@ -194,11 +196,13 @@ public sealed class ProxyNode : IAsyncDisposable
                     l.AddLogger<FilteringLoggerFactoryLogger>();
                     l.WithLogFilter(f => f.Add(new PlannedLeaveLogFilter(plannedLeaves)));
                 })
-                .WithProxyShardRegions(settings)
+                .WithProxyShardRegions(settings, () => runtime.Current.Settings)
+                .WithConfigRevisionStore()
                 .WithActors((system, registry) =>
                 {
                     var backendPools = registry.Get<BackendPoolRegion>();
-                    foreach (var (name, pool) in pools) system.ActorOf(PoolAgent.Props(pool, backendPools, clusterState), "pool-" + name);
+                    var poolAgents = new Dictionary<string, IActorRef>();
+                    foreach (var (name, pool) in pools) poolAgents[name] = system.ActorOf(PoolAgent.Props(pool, backendPools, clusterState), "pool-" + name);
                     foreach (var (name, forwarder) in forwarders) system.ActorOf(ForwardAgent.Props(forwarder), "forward-" + name);
                     // Limits are attached before any listener accepts, so no request sees a limiter without its region.
                     var rateLimiters = registry.Get<RateLimiterRegion>();
@@ -215,9 +219,17 @@ public sealed class ProxyNode : IAsyncDisposable
                     foreach (var route in settings.TcpRoutes)
                         listeners.Add(system.ActorOf(TcpRouteActor.Props(route, runtime, boundTcp[route.Name]), "tcp-route-" + route.Name));
                     readiness.ListenersBound = true;
-                    adminApi.Attach(new ClusterAdminQueries(system, AdminQueryTimeout),
-                        new PoolAdminQueries(settings, backendPools, AdminQueryTimeout, pools),
-                        new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(settings), accessLog);
+                    // O6: the node's end of the cluster's config revisions; ready once it runs the cluster's latest.
+                    var node = Cluster.Get(system).SelfAddress.ToString();
+                    var applier = new NodeConfigApplier(runtime, hocon, options.Environment, message => system.Log.Warning("{0}", message));
+                    applier.Attach(system, backendPools, poolAgents);
+                    var configStore = registry.Get<ConfigRevisionStoreKey>();
+                    system.ActorOf(ConfigAgent.Props(configStore, applier, node, state => readiness.Config = state), "config-agent");
+                    adminApi.Attach(new AdminApi.Attached(new ClusterAdminQueries(system, AdminQueryTimeout),
+                        new PoolAdminQueries(() => runtime.Current, backendPools, AdminQueryTimeout),
+                        new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(() => runtime.Current.Settings),
+                        new ConfigAdminQueries(configStore, applier, node, AdminQueryTimeout),
+                        new NodeStatusQuery(system, runtime, readiness, listenerEndpoints), accessLog));
                     nodeLog = system.Log;
                     nodeState.Attach(system);
                     accessLog.ReportDropsTo(n => system.Log.Warning(

@@ -32,11 +32,13 @@ public static class ShardRegions
         ShouldPassivateIdleEntities = false,
     };
 
-    public static AkkaConfigurationBuilder WithProxyShardRegions(this AkkaConfigurationBuilder akka, ProxySettings settings)
+    /// <param name="currentSettings">The node's settings in its current config revision (pool entities follow them).</param>
+    public static AkkaConfigurationBuilder WithProxyShardRegions(this AkkaConfigurationBuilder akka, ProxySettings settings,
+        Func<ProxySettings> currentSettings)
     {
         // One entity per pool, cluster-wide, never passivated (it runs the pool's health checks).
         akka.WithShardRegion<BackendPoolRegion>(BackendPoolMessageExtractor.RegionName,
-            id => BackendPoolEntity.Props(id, settings.Pools.GetValueOrDefault(id)),
+            id => BackendPoolEntity.Props(id, pool => currentSettings().Pools.GetValueOrDefault(pool)),
             new BackendPoolMessageExtractor(maxShards: 30), EntitySharding());
 
         // One entity per limit and key value; a bucket that would have refilled needs no memory.

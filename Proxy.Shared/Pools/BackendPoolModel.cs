@@ -12,7 +12,7 @@ namespace Proxy.Shared.Pools;
 public sealed class BackendPoolModel
 {
     private const int WindowSeconds = 10;
-    private readonly PoolSettings _settings;
+    private PoolSettings _settings;
     private readonly Dictionary<string, Entry> _byAddress = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<Entry> _entries = [];
 
@@ -28,6 +28,49 @@ public sealed class BackendPoolModel
     }
 
     public PoolSettings Settings => _settings;
+
+    /// <summary>
+    /// O6: the pool as a new config revision has it. Backends that stay keep their state (health, breaker, ejection,
+    /// drain, admin weight, outcome window) — a weight the config changed is taken; backends that left are forgotten,
+    /// new ones start healthy with their configured weight. Without active health checks now, no backend stays down
+    /// for a probe's sake. Returns whether the published state changes.
+    /// </summary>
+    public bool Reconfigure(PoolSettings settings)
+    {
+        var old = _settings;
+        _settings = settings;
+        var changed = false;
+        var kept = new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase);
+        _entries.Clear();
+        foreach (var b in settings.Backends)
+        {
+            if (_byAddress.TryGetValue(b.Address, out var entry))
+            {
+                var before = old.Backends.FirstOrDefault(o => string.Equals(o.Address, b.Address, StringComparison.OrdinalIgnoreCase));
+                if (before is not null && before.Weight != b.Weight && entry.Weight != b.Weight)
+                {
+                    entry.Weight = b.Weight;
+                    changed = true;
+                }
+                if (settings.Health is null && !entry.Healthy)
+                {
+                    entry.Healthy = true;
+                    changed = true;
+                }
+            }
+            else
+            {
+                entry = new Entry(b.Address, b.Weight);
+                changed = true;
+            }
+            _entries.Add(entry);
+            kept[b.Address] = entry;
+        }
+        changed |= kept.Count != _byAddress.Count;
+        _byAddress.Clear();
+        foreach (var (address, entry) in kept) _byAddress[address] = entry;
+        return changed;
+    }
 
     public IEnumerable<string> Addresses => _entries.Select(e => e.Address);
 

@@ -1,3 +1,5 @@
+using Proxy.Actors.Connections;
+using Proxy.Shared.Routing;
 using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
@@ -64,7 +66,8 @@ public sealed class PoolAdminQueriesSpec() : TestKit("akka.actor.provider = clus
             return AutoPilot.KeepRunning;
         }));
         var pools = new Dictionary<string, PoolRuntime> { ["api"] = new PoolRuntime(Settings.Pools["api"]) };
-        var list = await new PoolAdminQueries(Settings, region.Ref, TimeSpan.FromSeconds(3), pools).ListAsync();
+        var snapshot = new RuntimeSnapshot(Settings, RouteTable.Build(Settings.Routes), pools);
+        var list = await new PoolAdminQueries(() => snapshot, region.Ref, TimeSpan.FromSeconds(3)).ListAsync();
         return Assert.Single(Assert.IsType<PoolList>(list.Body).Pools);
     }
 }

@@ -1,9 +1,11 @@
+using Proxy.Actors.Connections;
 using Akka.TestKit.Xunit2;
 using Proxy.Actors.Admin;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Admin;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.Pools;
+using Proxy.Shared.Routing;
 using Xunit;
 
 namespace Proxy.Tests.Admin;
@@ -26,7 +28,11 @@ public sealed class PoolAdminQueriesStaleSpec() : TestKit("akka.actor.provider =
 
     private readonly Dictionary<string, PoolRuntime> _pools = new() { ["api"] = new PoolRuntime(Settings.Pools["api"]) };
 
-    private PoolAdminQueries Queries() => new(Settings, CreateTestProbe().Ref, TimeSpan.FromSeconds(3), _pools);
+    private PoolAdminQueries Queries()
+    {
+        var snapshot = new RuntimeSnapshot(Settings, RouteTable.Build(Settings.Routes), _pools);
+        return new(() => snapshot, CreateTestProbe().Ref, TimeSpan.FromSeconds(3));
+    }
 
     [Fact]
     public async Task AnEntityThatDoesNotAnswer_GivesTheLastKnownStateMarkedStale()

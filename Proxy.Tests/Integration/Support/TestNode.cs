@@ -15,22 +15,25 @@ public static class TestNode
     public static async Task<ProxyNode> StartAsync(string proxyBody, string? listenerExtra = null, string? dataDir = null,
         IReadOnlyList<string>? seeds = null)
     {
-        var hocon = $$"""
+        var hocon = Hocon(proxyBody, listenerExtra, dataDir ?? TestDataDirectory.Create());
+        var loaded = ProxyConfigLoader.LoadText(hocon, new Dictionary<string, string?>());
+        if (!loaded.IsValid) throw new InvalidOperationException(string.Join("\n", loaded.Problems));
+        return await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!,
+            new NodeOptions { Port = 0, HandleSignals = false, Seeds = seeds ?? [] });
+    }
+
+    /// <summary>The config text <see cref="StartAsync"/> runs (a config revision for such a node starts from it).</summary>
+    public static string Hocon(string proxyBody, string? listenerExtra, string dataDir) => $$"""
             proxy {
               listeners = [ { name = public, address = "127.0.0.1:0", mode = reverse {{listenerExtra}} } ]
               admin { address = "127.0.0.1:0" }
               access-log { enabled = off }
               log-level = warning
               shutdown { drain-delay = 0s }
-              data-dir = {{TestDataDirectory.Hocon(dataDir ?? TestDataDirectory.Create())}}
+              data-dir = {{TestDataDirectory.Hocon(dataDir)}}
               {{proxyBody}}
             }
             """;
-        var loaded = ProxyConfigLoader.LoadText(hocon, new Dictionary<string, string?>());
-        if (!loaded.IsValid) throw new InvalidOperationException(string.Join("\n", loaded.Problems));
-        return await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!,
-            new NodeOptions { Port = 0, HandleSignals = false, Seeds = seeds ?? [] });
-    }
 
     public static IPEndPoint Public(this ProxyNode node) => node.Listeners["public"];
 
