@@ -75,6 +75,12 @@ public sealed class ConfigRevisionStore : ReceivePersistentActor
 
     private void Store(string text, string source)
     {
+        if (_revisions.Last?.Value is { } latest && latest.Text == text)
+        {
+            // The same text again (nodes that saw one file change, an apply repeated): the latest revision is it.
+            Sender.Tell(new ConfigRevisionStored(latest.Number, null));
+            return;
+        }
         var revision = new ConfigRevision(_latest + 1, text, source, DateTime.UtcNow);
         var replyTo = Sender;
         Persist(revision, stored =>

@@ -41,12 +41,38 @@ public sealed class AdminClient : IDisposable
     public Task<(T Value, string Json)> PostAsync<T>(string path, CancellationToken cancellationToken) =>
         SendAsync<T>(HttpMethod.Post, path, cancellationToken);
 
+    /// <summary>Posts <paramref name="text"/> (a config file) and returns the answer's status and JSON when it is a
+    /// success or one of <paramref name="alsoAnswers"/> (e.g. 422 with the config's problems); other statuses throw.</summary>
+    public async Task<(int Status, string Json)> PostTextAsync(string path, string text, IReadOnlyCollection<int> alsoAnswers,
+        CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(text, System.Text.Encoding.UTF8, "text/plain"),
+        };
+        var (status, body) = await ExchangeAsync(request, alsoAnswers, cancellationToken).ConfigureAwait(false);
+        return (status, body);
+    }
+
+    /// <summary>Reads an answer's JSON as <typeparamref name="T"/>.</summary>
+    public T Read<T>(string json, string path) =>
+        TryRead<T>(json) ?? throw new AdminApiException($"unexpected answer from {_display}/{path}: not the expected JSON");
+
     private async Task<(T, string)> SendAsync<T>(HttpMethod method, string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        var (status, body) = await ExchangeAsync(request, [], cancellationToken).ConfigureAwait(false);
+        var value = TryRead<T>(body) ?? throw new AdminApiException($"unexpected answer from {_display}{path}: not the expected JSON", status);
+        return (value, body);
+    }
+
+    private async Task<(int Status, string Body)> ExchangeAsync(HttpRequestMessage request, IReadOnlyCollection<int> alsoAnswers,
+        CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(new HttpRequestMessage(method, path), cancellationToken).ConfigureAwait(false);
+            response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -65,14 +91,13 @@ public sealed class AdminClient : IDisposable
                     $"--host names a node's admin address (proxy.admin.address, default {DefaultHost})", (int)response.StatusCode);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
-            if (!response.IsSuccessStatusCode)
+            if (!response.IsSuccessStatusCode && !alsoAnswers.Contains(status))
             {
                 var message = TryRead<ErrorView>(body)?.Error ?? $"HTTP {status} {response.ReasonPhrase}";
                 if (status == 401) message += " (pass --token or set PROXY_ADMIN_TOKEN)";
                 throw new AdminApiException(message, status);
             }
-            var value = TryRead<T>(body) ?? throw new AdminApiException($"unexpected answer from {_display}{path}: not the expected JSON", status);
-            return (value, body);
+            return (status, body);
         }
     }
 

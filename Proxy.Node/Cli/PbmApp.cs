@@ -1,5 +1,6 @@
 using System.Reflection;
 using Proxy.Node.Cli.Commands;
+using Proxy.Node.Cli.Commands.Config;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -64,6 +65,19 @@ public static class PbmApp
                     sharding.AddCommand<ShardStatsCommand>("shard-stats").WithDescription("Every shard of a type with its node and entities");
                 });
             });
+            config.AddBranch("config", cfg =>
+            {
+                cfg.SetDescription("The cluster's config revisions: check, apply, roll back, see who runs what");
+                cfg.AddCommand<ConfigVerifyCommand>("verify").WithDescription("Check a config file as the node would run it; nothing changes")
+                    .WithExample("config", "verify", "cluster.hocon");
+                cfg.AddCommand<ConfigApplyCommand>("apply").WithDescription("Store a config file as the next revision and apply it on every member")
+                    .WithExample("config", "apply", "cluster.hocon");
+                cfg.AddCommand<ConfigStatusCommand>("status").WithDescription("Every member's revision, rejections and drift");
+                cfg.AddCommand<ConfigShowCommand>("show").WithDescription("A revision's text, secrets redacted (default: the latest)")
+                    .WithExample("config", "show", "--revision", "3");
+                cfg.AddCommand<ConfigRollbackCommand>("rollback").WithDescription("Apply an earlier revision's text again as the next revision")
+                    .WithExample("config", "rollback", "3");
+            });
             config.AddCommand<RoutesCommand>("routes").WithDescription("Routes in match order: conditions, pool or split weights, middleware");
             config.AddCommand<PoolsCommand>("pools").WithDescription("Backend pools, policies and usable backends");
             config.AddCommand<PoolCommand>("pool").WithDescription("One pool's backends: health, breaker, drain, weight, load")
@@ -97,7 +111,7 @@ public static class PbmApp
         (typeof(PbmApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
 
     /// <summary>The command groups: named alone (<c>pbm cluster</c>), they print their help with exit 0.</summary>
-    private static readonly string[][] Groups = [["cluster"], ["cluster", "sharding"]];
+    private static readonly string[][] Groups = [["cluster"], ["cluster", "sharding"], ["config"]];
 
     private static string[] WithHelpForABareGroup(string[] args)
     {
@@ -115,7 +129,7 @@ public static class PbmApp
         var i = 0;
         while (i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal) && args[i] is not ("--help" or "--version"))
         {
-            var takesValue = args[i] is "--host" or "--token";
+            var takesValue = args[i] is "--host" or "--token" or "--wait" or "--revision";
             leading.Add(args[i++]);
             if (takesValue && i < args.Length) leading.Add(args[i++]);
         }

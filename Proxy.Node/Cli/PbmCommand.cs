@@ -42,7 +42,7 @@ public abstract class PbmCommand<TSettings>(PbmIo io) : AsyncCommand<TSettings> 
     protected const int BorderedFrom = 100;
 
     /// <summary>A table with the given columns, bordered when the terminal is at least <see cref="BorderedFrom"/> wide.</summary>
-    protected Table NewTable(params string[] columns)
+    protected internal Table NewTable(params string[] columns)
     {
         var table = new Table().AddColumns(columns);
         if (Io.Console.Profile.Width >= BorderedFrom) return table.Border(TableBorder.Rounded);

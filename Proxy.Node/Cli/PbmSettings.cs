@@ -92,3 +92,55 @@ public sealed class LimitKeySettings : PbmSettings
     [Description("The key value (e.g. a client address; with per-route: ROUTE|VALUE)")]
     public string Key { get; set; } = "";
 }
+
+/// <summary><c>config verify|apply FILE</c>.</summary>
+public class ConfigFileSettings : PbmSettings
+{
+    [CommandArgument(0, "<FILE>")]
+    [Description("The config file (HOCON) the whole cluster should run")]
+    public string File { get; set; } = "";
+}
+
+/// <summary>How long apply and rollback wait for every member's answer.</summary>
+public sealed class ConfigApplySettings : ConfigFileSettings
+{
+    [CommandOption("--wait <DURATION>")]
+    [Description("How long to wait for every member's answer: 500ms, 5s … 60s (default 10s; 0s: answer once stored)")]
+    public string? Wait { get; set; }
+
+    public override ValidationResult Validate() => ConfigWait.Check(Wait) ?? base.Validate();
+}
+
+public sealed class ConfigShowSettings : PbmSettings
+{
+    [CommandOption("--revision <N>")]
+    [Description("The revision to print (default: the latest)")]
+    public long? Revision { get; set; }
+
+    public override ValidationResult Validate() =>
+        Revision is < 1 ? ValidationResult.Error($"--revision: expected a revision number (1 or more), got {Revision}") : base.Validate();
+}
+
+public sealed class ConfigRollbackSettings : PbmSettings
+{
+    [CommandArgument(0, "<REVISION>")]
+    [Description("The revision whose text becomes the next revision")]
+    public long Revision { get; set; }
+
+    [CommandOption("--wait <DURATION>")]
+    [Description("How long to wait for every member's answer (default 10s)")]
+    public string? Wait { get; set; }
+
+    public override ValidationResult Validate() =>
+        Revision < 1 ? ValidationResult.Error($"REVISION: expected a revision number (1 or more), got {Revision}")
+        : ConfigWait.Check(Wait) ?? base.Validate();
+}
+
+internal static class ConfigWait
+{
+    /// <summary>Checked here (exit 2) with the admin API's own rule: whole milliseconds or seconds, at most 60 s.</summary>
+    public static ValidationResult? Check(string? wait) =>
+        wait is null || System.Text.RegularExpressions.Regex.IsMatch(wait, "^[0-9]{1,6}(ms|s)$")
+            ? null
+            : ValidationResult.Error($"--wait: expected a duration such as 500ms or 5s (at most 60s), got '{wait}'");
+}

@@ -290,9 +290,14 @@ public sealed class ProxyNode : IAsyncDisposable
                 accessLog.RequestReopen();
             })
             : null;
+        // O6: SIGHUP or a change to the --config file applies it as the cluster's next revision.
+        var configWatcher = options.ConfigPath is { } configPath
+            ? ConfigFileWatcher.Start(configPath, () => adminApi.Current?.Config, system.Log, options.HandleSignals)
+            : null;
         _ = system.WhenTerminated.ContinueWith(_ =>
         {
             reopenSignal?.Dispose();
+            configWatcher?.Dispose();
             // The last spans are exported (up to the exporter's timeout) before the node's process may end.
             tracing?.Dispose();
             accessLog.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));

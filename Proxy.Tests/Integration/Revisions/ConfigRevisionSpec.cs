@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Proxy.Node.Hosting;
+using Proxy.Node.Revisions;
 using Proxy.Tests.Integration.Support;
 using Xunit;
 
@@ -191,8 +192,9 @@ public sealed class ConfigRevisionSpec
         {
             var (_, pool) = await admin.Send(HttpMethod.Get, "/api/pools/main");
             var backends = pool.GetProperty("backends").EnumerateArray().ToDictionary(x => x.GetProperty("address").GetString()!);
-            return backends.Count == 2 && backends[$"127.0.0.1:{b.Port}"].GetProperty("drained").GetBoolean()
-                   && !backends[$"127.0.0.1:{c.Port}"].GetProperty("drained").GetBoolean();
+            return backends.Count == 2
+                   && backends.TryGetValue($"127.0.0.1:{b.Port}", out var kept) && kept.GetProperty("drained").GetBoolean()
+                   && backends.TryGetValue($"127.0.0.1:{c.Port}", out var added) && !added.GetProperty("drained").GetBoolean();
         }, Wait, "the pool's entity on the new backends, b still drained");
         using var client = new RawClient(node.Public());
         for (var i = 0; i < 4; i++) Assert.EndsWith("from-c", await Get(client));
@@ -217,5 +219,77 @@ public sealed class ConfigRevisionSpec
         Assert.Equal(1, again.Runtime.Current.Revision);
         using var client = new RawClient(again.Public());
         Assert.EndsWith("from-b", await Get(client));
+    }
+
+    [Fact]
+    public async Task AChangedConfigFile_IsAppliedAsTheNextRevision_AndAFileWithProblemsChangesNothing()
+    {
+        await using var a = new RawBackend(_ => RawBackend.Ok("from-a"));
+        await using var b = new RawBackend(_ => RawBackend.Ok("from-b"));
+        var dataDir = TestDataDirectory.Create();
+        var file = Path.Combine(dataDir, "node.hocon");
+        await File.WriteAllTextAsync(file, TestNode.Hocon(Body(a.Port), null, dataDir));
+        var loaded = Proxy.Shared.Configuration.ProxyConfigLoader.Load(file, new Dictionary<string, string?>());
+        await using var node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!,
+            new NodeOptions { Port = 0, HandleSignals = false, ConfigPath = file });
+        using var admin = new Admin(node);
+        await Eventually.Holds(admin.Ready, Wait, "the node ready");
+
+        await File.WriteAllTextAsync(file, TestNode.Hocon(Body(b.Port).Replace("pool = main", "pool = missing"), null, dataDir));
+        await Task.Delay(ConfigFileWatcher.Interval * 2); // read and refused (logged), nothing stored
+        await File.WriteAllTextAsync(file, TestNode.Hocon(Body(b.Port), null, dataDir));
+
+        await Eventually.Holds(() => node.Runtime.Current.Revision != 0, Wait, "the changed file applied");
+        Assert.Equal(1, node.Runtime.Current.Revision); // the file with problems never became a revision
+        using var client = new RawClient(node.Public());
+        Assert.EndsWith("from-b", await Get(client));
+        var (_, shown) = await admin.Send(HttpMethod.Get, "/api/config");
+        Assert.Contains("file changed", shown.GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public async Task Pbm_VerifiesAppliesAndShows_WithExitCodesThatSayWhatHappened()
+    {
+        await using var a = new RawBackend(_ => RawBackend.Ok("from-a"));
+        var dataDir = TestDataDirectory.Create();
+        await using var node = await TestNode.StartAsync(Body(a.Port), dataDir: dataDir);
+        var good = Path.Combine(dataDir, "good.hocon");
+        var bad = Path.Combine(dataDir, "bad.hocon");
+        await File.WriteAllTextAsync(good, TestNode.Hocon(Body(a.Port).Replace("routes = [", "routes = [ { name = extra, match { path = \"/extra\" }, pool = main },"), null, dataDir));
+        await File.WriteAllTextAsync(bad, TestNode.Hocon(Body(a.Port).Replace("pool = main", "pool = nowhere"), null, dataDir));
+
+        async Task<(int Code, string Out, string Err)> Pbm(params string[] args)
+        {
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var code = await Proxy.Node.Cli.PbmApp.RunAsync(["--host", $"127.0.0.1:{node.Admin.Port}", "--token", Token, .. args], stdout, stderr,
+                new Dictionary<string, string?>());
+            return (code, stdout.ToString(), stderr.ToString());
+        }
+
+        var verifyBad = await Pbm("config", "verify", bad);
+        Assert.Equal(1, verifyBad.Code);
+        Assert.Contains("proxy.routes[0].pool", verifyBad.Out);
+        Assert.Contains("nothing was stored", verifyBad.Out);
+        Assert.Equal(1, (await Pbm("config", "apply", bad)).Code);
+        var verifyGood = await Pbm("config", "verify", good);
+        Assert.Equal(0, verifyGood.Code);
+        Assert.Contains("OK", verifyGood.Out);
+
+        var apply = await Pbm("config", "apply", good);
+        Assert.Equal(0, apply.Code);
+        Assert.Contains("revision 1 stored; 1 of 1 member(s) run it", apply.Out);
+        var status = await Pbm("config", "status");
+        Assert.Contains("Latest revision: 1", status.Out);
+        Assert.Contains("Drift: none", status.Out);
+        var show = await Pbm("config", "show");
+        Assert.StartsWith("# revision 1 of 1: apply: pbm config apply good.hocon", show.Out);
+        Assert.Contains("name = extra", show.Out);
+        Assert.DoesNotContain(Token, show.Out);
+
+        Assert.Equal(1, (await Pbm("config", "apply", Path.Combine(dataDir, "missing.hocon"))).Code);
+        Assert.Equal(2, (await Pbm("config", "apply", good, "--wait", "soon")).Code);
+        Assert.Equal(2, (await Pbm("config", "rollback", "0")).Code);
+        Assert.Equal(0, (await Pbm("config")).Code); // the group alone prints its commands
     }
 }

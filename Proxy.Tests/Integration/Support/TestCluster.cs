@@ -45,17 +45,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     private async Task<ProxyNode> StartNodeAsync(IReadOnlyList<string> seeds)
     {
-        var hocon = $$"""
-            proxy {
-              listeners = [ { name = public, address = "127.0.0.1:0", mode = reverse } ]
-              admin { address = "127.0.0.1:0" }
-              access-log { enabled = off }
-              log-level = warning
-              shutdown { drain-delay = 0s }
-              data-dir = {{TestDataDirectory.Hocon(_dataDir)}}
-              {{_proxyBody}}
-            }
-            """;
+        var hocon = ConfigText(_proxyBody);
         var loaded = ProxyConfigLoader.LoadText(hocon, new Dictionary<string, string?>());
         if (!loaded.IsValid) throw new InvalidOperationException(string.Join("\n", loaded.Problems));
         var node = await ProxyNode.StartAsync(loaded.Hocon!, loaded.Settings!,
@@ -67,6 +57,20 @@ public sealed class TestCluster : IAsyncDisposable
         }
         return node;
     }
+
+    /// <summary>The config text the nodes run, with <paramref name="proxyBody"/> inside <c>proxy { }</c> (a config
+    /// revision for this cluster starts from it).</summary>
+    public string ConfigText(string proxyBody) => $$"""
+            proxy {
+              listeners = [ { name = public, address = "127.0.0.1:0", mode = reverse } ]
+              admin { address = "127.0.0.1:0" }
+              access-log { enabled = off }
+              log-level = warning
+              shutdown { drain-delay = 0s }
+              data-dir = {{TestDataDirectory.Hocon(_dataDir)}}
+              {{proxyBody}}
+            }
+            """;
 
     /// <summary>Starts one more node (or restarts node <paramref name="slot"/>) that joins through the running ones.
     /// <paramref name="onStarted"/> runs as soon as the node started, before it is known to be Up.</summary>
