@@ -9,7 +9,7 @@ namespace Proxy.Actors.Admin;
 /// <summary><c>GET /api/status</c>: this node's version, uptime, readiness, config revision, listeners with their open
 /// connections, and the cluster's members by status as the node sees them.</summary>
 public sealed class NodeStatusQuery(ActorSystem system, ProxyRuntime runtime, NodeReadiness readiness,
-    IReadOnlyDictionary<string, IPEndPoint> listeners)
+    Func<IReadOnlyDictionary<string, IPEndPoint>> listeners)
 {
     private static readonly string Version = typeof(NodeStatusQuery).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
@@ -18,7 +18,7 @@ public sealed class NodeStatusQuery(ActorSystem system, ProxyRuntime runtime, No
         var cluster = Cluster.Get(system);
         var snapshot = runtime.Current;
         var views = snapshot.Settings.Listeners.Select(l => new ListenerStatusView(l.Name,
-                listeners.TryGetValue(l.Name, out var bound) ? bound.ToString() : l.Address, l.Mode.ToString().ToLowerInvariant(),
+                listeners().TryGetValue(l.Name, out var bound) ? bound.ToString() : l.Address, l.Mode.ToString().ToLowerInvariant(),
                 runtime.ConnectionMetrics.OpenConnections(l.Name)))
             .ToList();
         var members = cluster.State.Members.GroupBy(m => m.Status)

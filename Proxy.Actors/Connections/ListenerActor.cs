@@ -46,7 +46,7 @@ public sealed class ListenerActor : ReceiveActor
     /// <summary>Dispatcher the node configures for connection streams.</summary>
     public const string ConnectionDispatcher = "proxy-connection-dispatcher";
 
-    private readonly ListenerSettings _settings;
+    private ListenerSettings _settings;
     private readonly ProxyRuntime _runtime;
     private readonly Socket _listenSocket;
     private readonly string _address;
@@ -65,8 +65,8 @@ public sealed class ListenerActor : ReceiveActor
     private readonly ListenerTransport _transport;
     private Akka.Streams.Dsl.Tcp.ServerBinding? _akkaIoBinding;
 
-    private readonly CertificateStore? _certificates;
-    private readonly TlsListenerOptions? _tls;
+    private CertificateStore? _certificates;
+    private TlsListenerOptions? _tls;
 
     public ListenerActor(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket,
         ListenerTransport transport = ListenerTransport.Sockets, CertificateStore? certificates = null)
@@ -118,6 +118,26 @@ public sealed class ListenerActor : ReceiveActor
         });
         Receive<GetListenerStatus>(_ => Sender.Tell(new ListenerStatus(_settings.Name, _address, _accepting,
             _open.Count, _accepted, _refused)));
+        Receive<UpdateListener>(OnUpdate);
+    }
+
+    /// <summary>O6: a config revision changed this listener but not its address (max-connections, TLS certificates): new
+    /// connections take the new settings; open ones keep theirs, with their handshake done.</summary>
+    public sealed record UpdateListener(ListenerSettings Settings, CertificateStore? Certificates);
+
+    private void OnUpdate(UpdateListener update)
+    {
+        var previous = _certificates;
+        _settings = update.Settings;
+        _certificates = update.Certificates;
+        _certificates?.AttachLog(_log);
+        _tls = _certificates is null ? null
+            : new TlsListenerOptions(_settings.Name, _settings.Tls ?? throw new ArgumentException("a TLS listener needs its tls settings"), _certificates) { Log = _log };
+        BuildConnectionGraphs();
+        // A handshake that began with the previous certificates may still read them: they are released a minute later.
+        if (previous is not null && !ReferenceEquals(previous, _certificates))
+            Context.System.Scheduler.Advanced.ScheduleOnce(TimeSpan.FromMinutes(1), previous.Dispose);
+        _log.Info("Listener {0} on {1}: settings of a new config revision taken", _settings.Name, _address);
     }
 
     public static Props Props(ListenerSettings settings, ProxyRuntime runtime, Socket listenSocket,

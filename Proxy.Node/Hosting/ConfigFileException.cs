@@ -10,4 +10,7 @@ public sealed class ConfigFileException(string path, string message, Exception? 
 {
     /// <summary>The configuration path or variable of the setting (<c>proxy.listeners[0].tls.certificates</c>, <c>PROXY_PORT</c>).</summary>
     public string Path { get; } = path;
+
+    /// <summary>What is wrong, without the path.</summary>
+    public string Reason { get; } = message;
 }

@@ -15,7 +15,7 @@ namespace Proxy.Node.Hosting;
 /// </summary>
 public static class GracefulShutdown
 {
-    public static void Register(ActorSystem system, IReadOnlyList<IActorRef> listeners, ProxyRuntime runtime,
+    public static void Register(ActorSystem system, ListenerSet listeners, ProxyRuntime runtime,
         NodeReadiness readiness, Shared.Configuration.ShutdownSettings settings)
     {
         var shutdown = CoordinatedShutdown.Get(system);
@@ -36,14 +36,14 @@ public static class GracefulShutdown
 
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-accepting", async () =>
         {
-            var tasks = listeners.Select(l => l.Ask<StoppedAccepting>(StopAccepting.Instance, TimeSpan.FromSeconds(4)));
+            var tasks = listeners.Actors.Select(l => l.Ask<StoppedAccepting>(StopAccepting.Instance, TimeSpan.FromSeconds(4)));
             await Task.WhenAll(tasks).ConfigureAwait(false);
             return Akka.Done.Instance;
         });
 
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-connections", async () =>
         {
-            var tasks = listeners.Select(l => l.Ask<ConnectionsDrained>(DrainConnections.Instance, deadline));
+            var tasks = listeners.Actors.Select(l => l.Ask<ConnectionsDrained>(DrainConnections.Instance, deadline));
             try
             {
                 await Task.WhenAll(tasks).ConfigureAwait(false);

@@ -45,12 +45,14 @@ public sealed class ProxyNode : IAsyncDisposable
     private readonly AdminServer _admin;
     private readonly DemoBackend? _demo;
 
-    private ProxyNode(IHost host, ActorSystem system, IReadOnlyDictionary<string, IPEndPoint> listeners,
+    private readonly ListenerSet _listeners;
+
+    private ProxyNode(IHost host, ActorSystem system, ListenerSet listeners,
         AdminServer admin, ProxyRuntime runtime, DemoBackend? demo)
     {
         _host = host;
         System = system;
-        Listeners = listeners;
+        _listeners = listeners;
         _admin = admin;
         Runtime = runtime;
         _demo = demo;
@@ -58,7 +60,7 @@ public sealed class ProxyNode : IAsyncDisposable
 
     public ActorSystem System { get; }
     /// <summary>Bound address of each listener by name (real ports when configured with port 0); TCP routes as "tcp:NAME".</summary>
-    public IReadOnlyDictionary<string, IPEndPoint> Listeners { get; }
+    public IReadOnlyDictionary<string, IPEndPoint> Listeners => _listeners.EndPoints;
     /// <summary>Bound address of the admin listener (health, readiness, the pbm API).</summary>
     public IPEndPoint Admin => _admin.EndPoint;
     public ProxyRuntime Runtime { get; }
@@ -160,6 +162,7 @@ public sealed class ProxyNode : IAsyncDisposable
         var nodeState = new NodeStateMetrics(metrics, () => runtime.Current);
         var listenerEndpoints = bound.ToDictionary(kv => kv.Key, kv => (IPEndPoint)kv.Value.LocalEndPoint!);
         foreach (var (name, socket) in boundTcp) listenerEndpoints["tcp:" + name] = (IPEndPoint)socket.LocalEndPoint!;
+        var listenerSet = new ListenerSet(listenerEndpoints);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -212,24 +215,24 @@ public sealed class ProxyNode : IAsyncDisposable
                             registry.Get<QuotaRegion>());
                         system.ActorOf(LimiterAgent.Props(limiter, settings.RateLimits.Select(l => l.Name).ToList()), "limiter");
                     }
-                    var listeners = new List<IActorRef>();
                     foreach (var listener in settings.Listeners)
-                        listeners.Add(system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport,
-                            certificates.GetValueOrDefault(listener.Name)), "listener-" + listener.Name));
+                        listenerSet.Started(listener.Name, system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport,
+                            certificates.GetValueOrDefault(listener.Name)), "listener-" + listener.Name), listenerEndpoints[listener.Name]);
                     foreach (var route in settings.TcpRoutes)
-                        listeners.Add(system.ActorOf(TcpRouteActor.Props(route, runtime, boundTcp[route.Name]), "tcp-route-" + route.Name));
+                        listenerSet.Started("tcp:" + route.Name, system.ActorOf(TcpRouteActor.Props(route, runtime, boundTcp[route.Name]),
+                            "tcp-route-" + route.Name), listenerEndpoints["tcp:" + route.Name]);
                     readiness.ListenersBound = true;
                     // O6: the node's end of the cluster's config revisions; ready once it runs the cluster's latest.
                     var node = Cluster.Get(system).SelfAddress.ToString();
                     var applier = new NodeConfigApplier(runtime, hocon, options.Environment, message => system.Log.Warning("{0}", message));
-                    applier.Attach(system, backendPools, poolAgents);
+                    applier.Attach(system, backendPools, poolAgents, listenerSet, options.Transport);
                     var configStore = registry.Get<ConfigRevisionStoreKey>();
                     system.ActorOf(ConfigAgent.Props(configStore, applier, node, state => readiness.Config = state), "config-agent");
                     adminApi.Attach(new AdminApi.Attached(new ClusterAdminQueries(system, AdminQueryTimeout),
                         new PoolAdminQueries(() => runtime.Current, backendPools, AdminQueryTimeout),
                         new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(() => runtime.Current.Settings),
                         new ConfigAdminQueries(configStore, applier, node, AdminQueryTimeout),
-                        new NodeStatusQuery(system, runtime, readiness, listenerEndpoints), accessLog));
+                        new NodeStatusQuery(system, runtime, readiness, () => listenerSet.EndPoints), accessLog));
                     nodeLog = system.Log;
                     nodeState.Attach(system);
                     accessLog.ReportDropsTo(n => system.Log.Warning(
@@ -238,7 +241,7 @@ public sealed class ProxyNode : IAsyncDisposable
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
                     system.ActorOf(ClusterMembershipLog.Props(plannedLeaves), "cluster-membership-log");
-                    GracefulShutdown.Register(system, listeners, runtime, readiness, settings.Shutdown);
+                    GracefulShutdown.Register(system, listenerSet, runtime, readiness, settings.Shutdown);
                 })
                 .AddStartup((system, _) =>
                 {
@@ -306,7 +309,7 @@ public sealed class ProxyNode : IAsyncDisposable
             bootstrap?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             demo?.Dispose();
         }, TaskScheduler.Default);
-        return new ProxyNode(host, system, listenerEndpoints, admin, runtime, demo);
+        return new ProxyNode(host, system, listenerSet, admin, runtime, demo);
     }
 
     /// <summary>What is told of every exchange after the access log: metrics (O3) and spans (O5), each when on.</summary>

@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Proxy.Actors.ConfigRevisions;
 using Proxy.Actors.Connections;
 using Proxy.Actors.Pools;
+using Proxy.Node.Hosting;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.ConfigRevisions;
 using Proxy.Shared.Routing;
@@ -29,6 +30,8 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
     private Config _running;
     private ActorSystem? _system;
     private IActorRef? _region;
+    private ListenerSet? _listeners;
+    private Proxy.Actors.Transport.ListenerTransport _transport;
     private readonly Dictionary<string, IActorRef> _poolAgents = new(StringComparer.Ordinal);
 
     /// <param name="running">The full config the node started with (file, environment and defaults).</param>
@@ -42,12 +45,15 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
 
     /// <summary>The node's actors, once its actor system runs: where new pool agents start, and the agents of the pools
     /// the node started with.</summary>
-    public void Attach(ActorSystem system, IActorRef region, IReadOnlyDictionary<string, IActorRef> poolAgents)
+    public void Attach(ActorSystem system, IActorRef region, IReadOnlyDictionary<string, IActorRef> poolAgents, ListenerSet listeners,
+        Proxy.Actors.Transport.ListenerTransport transport)
     {
         lock (_gate)
         {
             _system = system;
             _region = region;
+            _listeners = listeners;
+            _transport = transport;
             foreach (var (name, agent) in poolAgents) _poolAgents[name] = agent;
         }
     }
@@ -56,9 +62,9 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
     {
         lock (_gate)
         {
-            var (problems, pools, _) = Prepare(text, "config text", _runtime.Current.Revision);
-            DisposeUnused(pools);
-            return problems;
+            var prepared = Prepare(text, "config text", _runtime.Current.Revision, bind: false);
+            DisposeUnused(prepared.Pools);
+            return prepared.Problems;
         }
     }
 
@@ -66,15 +72,19 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
     {
         lock (_gate)
         {
-            var (problems, pools, next) = Prepare(revision.Text, $"revision {revision.Number}", revision.Number);
-            if (problems.Count > 0 || next is null)
+            var prepared = Prepare(revision.Text, $"revision {revision.Number}", revision.Number, bind: true);
+            if (prepared.Problems.Count > 0 || prepared.Snapshot is null || prepared.Hocon is null)
             {
-                DisposeUnused(pools);
-                return problems;
+                DisposeUnused(prepared.Pools);
+                prepared.Listeners?.Dispose();
+                return prepared.Problems;
             }
             var previous = _runtime.Current;
-            _runtime.Publish(next.Snapshot);
-            _running = next.Hocon;
+            var pools = prepared.Pools;
+            _runtime.Publish(prepared.Snapshot);
+            _running = prepared.Hocon;
+            if (_system is not null && _listeners is not null)
+                prepared.Listeners?.Execute(_system, _listeners, _runtime, _transport, revision.Number, prepared.Snapshot.Settings.Shutdown.Timeout);
             foreach (var (name, pool) in pools)
             {
                 if (previous.Pools.TryGetValue(name, out var old) && ReferenceEquals(old, pool)) continue;
@@ -92,15 +102,16 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
         }
     }
 
-    private sealed record Prepared(Config Hocon, RuntimeSnapshot Snapshot);
+    /// <summary>A revision checked and built short of publishing: its problems, the pools it would run (reused or new),
+    /// its listener changes (sockets bound when applying), and its snapshot when there are no problems.</summary>
+    private sealed record Prepared(IReadOnlyList<ConfigProblem> Problems, Dictionary<string, PoolRuntime> Pools,
+        ListenerChanges? Listeners = null, Config? Hocon = null, RuntimeSnapshot? Snapshot = null);
 
-    /// <summary>Everything short of publishing: the problems, the pools the revision would run (reused or new) and the
-    /// snapshot when there are no problems.</summary>
-    private (IReadOnlyList<ConfigProblem> Problems, Dictionary<string, PoolRuntime> Pools, Prepared? Next) Prepare(string text, string source, long number)
+    private Prepared Prepare(string text, string source, long number, bool bind)
     {
         var pools = new Dictionary<string, PoolRuntime>(StringComparer.Ordinal);
         var loaded = ProxyConfigLoader.LoadText(text, _environment, source);
-        if (!loaded.IsValid) return (loaded.Problems, pools, null);
+        if (!loaded.IsValid) return new Prepared(loaded.Problems, pools);
         var problems = new List<ConfigProblem>(LiveSettings.RestartNeeded(_running, loaded.Hocon));
         var current = _runtime.Current;
         var settings = KeepUnchangedPools(loaded.Settings, current.Settings);
@@ -122,18 +133,20 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
                 problems.Add(new ConfigProblem($"proxy.pools.{name}.tls.ca-file", e.Message));
             }
         }
-        if (problems.Count > 0) return (problems, pools, null);
+        if (problems.Count > 0) return new Prepared(problems, pools);
+        var (listeners, listenerProblems) = ListenerChanges.Prepare(current.Settings.Listeners, settings.Listeners, bind);
+        if (listenerProblems.Count > 0) return new Prepared(listenerProblems, pools);
         try
         {
             var snapshot = new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, current.Forwarders, current.Limiter,
                 _warn, current.Plugins) { Revision = number };
-            return (problems, pools, new Prepared(loaded.Hocon, snapshot));
+            return new Prepared(problems, pools, listeners, loaded.Hocon, snapshot);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             // A users or keys file the routes name (validated as present; unreadable or invalid now).
-            problems.Add(new ConfigProblem("proxy.routes", e.Message));
-            return (problems, pools, null);
+            listeners.Dispose();
+            return new Prepared([new ConfigProblem("proxy.routes", e.Message)], pools);
         }
     }
 

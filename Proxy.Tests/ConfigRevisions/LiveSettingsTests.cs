@@ -22,9 +22,9 @@ public class LiveSettingsTests
     }
 
     [Fact]
-    public void PoolsRoutesDefaultsLimitsAndTimeouts_ChangeLive()
+    public void ListenersPoolsRoutesDefaultsLimitsAndTimeouts_ChangeLive()
     {
-        var next = Base.Replace("9001", "9002").Replace("name = r,", "name = r2,") + "\n" + """
+        var next = Base.Replace("8080", "8081").Replace("9001", "9002").Replace("name = r,", "name = r2,") + "\n" + """
             proxy { timeouts { idle = 5s }, limits { max-headers = 50 }, forwarded-header = on, defaults { security-headers = on } }
             """;
         Assert.Empty(LiveSettings.RestartNeeded(Load(Base), Load(next)));
@@ -45,20 +45,20 @@ public class LiveSettingsTests
             akka.cluster.roles = [ x ]
             """;
         var problems = LiveSettings.RestartNeeded(Load(Base), Load(next)).ToDictionary(p => p.Path, p => p.Message);
-        Assert.Equal(["akka.cluster", "proxy.admin", "proxy.data-dir", "proxy.listeners", "proxy.persistence", "proxy.tracing"],
+        Assert.Equal(["akka.cluster", "proxy.admin", "proxy.data-dir", "proxy.persistence", "proxy.tracing"],
             problems.Keys.Order(StringComparer.Ordinal));
         Assert.Contains("cluster's own settings", problems["akka.cluster"]);
         Assert.Contains("cluster's own settings", problems["proxy.data-dir"]);
-        Assert.Contains("restart", problems["proxy.listeners"]);
+        Assert.Contains("restart", problems["proxy.admin"]);
     }
 
     [Fact]
     public void TheEnvironment_IsPartOfWhatIsCompared_SoPerNodeValuesStayEqual()
     {
-        var text = Base.Replace("\"127.0.0.1:8080\"", "${?LISTEN}");
-        var env = new Dictionary<string, string?> { ["LISTEN"] = "127.0.0.1:8088" };
+        var text = Base + "\nproxy.admin.address = ${?ADMIN}";
+        var env = new Dictionary<string, string?> { ["ADMIN"] = "127.0.0.1:8088" };
         Assert.Empty(LiveSettings.RestartNeeded(Load(text, env), Load(text, env)));
-        var other = new Dictionary<string, string?> { ["LISTEN"] = "127.0.0.1:8089" };
-        Assert.Equal("proxy.listeners", Assert.Single(LiveSettings.RestartNeeded(Load(text, env), Load(text, other))).Path);
+        var other = new Dictionary<string, string?> { ["ADMIN"] = "127.0.0.1:8089" };
+        Assert.Equal("proxy.admin", Assert.Single(LiveSettings.RestartNeeded(Load(text, env), Load(text, other))).Path);
     }
 }

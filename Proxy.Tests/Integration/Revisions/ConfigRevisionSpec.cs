@@ -126,13 +126,16 @@ public sealed class ConfigRevisionSpec
         await using var node = await TestNode.StartAsync(Body(a.Port), dataDir: dataDir);
         using var admin = new Admin(node);
 
-        var (status, body) = await admin.Apply(TestNode.Hocon(Body(a.Port, "persistence { provider = sqlite }\nmetrics { enabled = off }"),
-            ", max-connections = 10", dataDir) + "\nakka.remote.dot-netty.tcp.maximum-frame-size = 8MB");
+        var (status, body) = await admin.Apply(TestNode.Hocon(Body(a.Port, """
+            persistence { provider = sqlite }
+            metrics { enabled = off }
+            tcp-routes = [ { name = raw, listen = "127.0.0.1:0", pool = main } ]
+            """), null, dataDir) + "\nakka.remote.dot-netty.tcp.maximum-frame-size = 8MB");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         var problems = body.GetProperty("problems").EnumerateArray()
             .ToDictionary(p => p.GetProperty("path").GetString()!, p => p.GetProperty("message").GetString()!);
-        Assert.Contains("restart", problems["proxy.listeners"]);
+        Assert.Contains("restart", problems["proxy.tcp-routes"]);
         Assert.Contains("restart", problems["proxy.metrics"]);
         Assert.Contains("cluster's own settings", problems["proxy.persistence"]);
         Assert.Contains("cluster's own settings", problems["akka.remote"]);
