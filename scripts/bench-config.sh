@@ -161,22 +161,23 @@ sleep 1
 echo "== bench-config: $APPLIES applies over 3 nodes, wrk -t1 per node, $CONNS connections ($WRK_SPLIT), $WEBSOCKETS WebSockets, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 : >"$WORK_DIR/applies.txt"  # k node revision apply_ms converge_ms
 APPLIED=0 APPLY_FAILED=0 LAST_TEXT=a LAST_REVISION=0
-for k in $(seq 1 "$APPLIES"); do
-  if [ $((SECONDS - LOAD_START)) -ge "$CAP_SECONDS" ]; then log "duration cap $DURATION_CAP reached after $APPLIED applies"; break; fi
-  text=b; [ $((k % 2)) = 0 ] && text=a
+# apply_one K: applies revision-b (K odd) or revision-a (K even) through node (K mod 3)+1 and waits for every member;
+# appends "K node revision answer_ms converge_ms" to applies.txt, or counts the apply as failed.
+apply_one() {
+  local k="$1" text=b node code rev t0 t1 t2 st verdict conv=""
+  [ $((k % 2)) = 0 ] && text=a
   node=$((k % 3 + 1))
   t0=${EPOCHREALTIME//[.,]/}
   code=$(api -o "$WORK_DIR/apply.json" -w '%{http_code}' -H 'Content-Type: text/plain' \
     --data-binary @"$WORK_DIR/revision-$text.hocon" "$(admin "$node")/api/config/apply?wait=0s&source=bench") || code=000
   t1=${EPOCHREALTIME//[.,]/}
   rev=$(jq -r '.revision // 0' "$WORK_DIR/apply.json" 2>/dev/null || echo 0)
-  if [ "$code" != 200 ] || [ "${rev:-0}" -le "$LAST_REVISION" ]; then
+  if [ "$code" != 200 ] || ! [ "${rev:-0}" -gt "$LAST_REVISION" ] 2>/dev/null; then
     APPLY_FAILED=$((APPLY_FAILED + 1))
     log "apply $k (revision-$text to node $node) answered $code, revision ${rev:-?}: $(head -c 400 "$WORK_DIR/apply.json")"
-    continue
+    return
   fi
   # Poll until every member (3) runs the new revision, or one rejected it, or the time-out.
-  conv=""
   while :; do
     st=$(api --max-time 2 "$(admin "$node")/api/config/status" || true)
     t2=${EPOCHREALTIME//[.,]/}
@@ -190,10 +191,13 @@ for k in $(seq 1 "$APPLIES"); do
   APPLIED=$((APPLIED + 1)) LAST_TEXT=$text LAST_REVISION=$rev
   [ -n "$conv" ] || { APPLY_FAILED=$((APPLY_FAILED + 1)); conv=$CONVERGE_TIMEOUT_MS; }
   echo "$k $node $rev $(( (t1 - t0) / 1000 )) $conv" >>"$WORK_DIR/applies.txt"
-  if [ $((k % 10)) = 0 ]; then
-    ws_check
-    log "apply $k: revision $rev via node $node, answer $(( (t1 - t0) / 1000 )) ms, every member after $conv ms; $WS_LAST"
-  fi
+  LAST_APPLY="revision $rev via node $node, answer $(( (t1 - t0) / 1000 )) ms, every member after $conv ms"
+}
+LAST_APPLY="(none)"
+for k in $(seq 1 "$APPLIES"); do
+  if [ $((SECONDS - LOAD_START)) -ge "$CAP_SECONDS" ]; then log "duration cap $DURATION_CAP reached after $APPLIED applies"; break; fi
+  apply_one "$k"
+  if [ $((k % 10)) = 0 ]; then ws_check; log "apply $k: $LAST_APPLY; $WS_LAST"; fi
 done
 
 # ---- 7. a bad revision ----------------------------------------------------------------------------------------------

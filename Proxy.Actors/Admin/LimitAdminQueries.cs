@@ -12,8 +12,11 @@ namespace Proxy.Actors.Admin;
 /// every Up member's limiter and summed (a member that does not answer in time is named, not guessed); a
 /// key's bucket comes from its RateLimiter entity.
 /// </summary>
-public sealed class LimitAdminQueries(ActorSystem system, ProxySettings settings, IActorRef region, TimeSpan timeout)
+public sealed class LimitAdminQueries(ActorSystem system, Func<ProxySettings> current, IActorRef region, TimeSpan timeout)
 {
+    /// <summary>The limits of the node's current config revision.</summary>
+    private ProxySettings Settings => current();
+
     public async Task<AdminResult> ListAsync()
     {
         var members = Cluster.Get(system).State.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address).ToList();
@@ -31,19 +34,19 @@ public sealed class LimitAdminQueries(ActorSystem system, ProxySettings settings
         })).ConfigureAwait(false);
         var counters = answers.Where(a => a.Item2 is not null).SelectMany(a => a.Item2!.Limits)
             .GroupBy(c => c.Limit).ToDictionary(g => g.Key, g => (Allowed: g.Sum(c => c.Allowed), Rejected: g.Sum(c => c.Rejected), Keys: g.Sum(c => (long)c.Keys)));
-        var limits = settings.RateLimits.Select(l =>
+        var limits = Settings.RateLimits.Select(l =>
         {
             var c = counters.GetValueOrDefault(l.Name);
             return new LimitSummary(l.Name, l.Rate.ToString(), l.Burst, l.Store == RateLimitStore.Cluster ? "cluster" : "redis",
                 l.OnStoreFailure == StoreFailureMode.Allow ? "allow" : "deny", c.Keys, c.Allowed, c.Rejected);
         }).ToList();
-        var unanswered = answers.Where(a => settings.RateLimits.Count > 0 && a.Item2 is null).Select(a => a.address.ToString()).ToList();
+        var unanswered = answers.Where(a => Settings.RateLimits.Count > 0 && a.Item2 is null).Select(a => a.address.ToString()).ToList();
         return new AdminResult(200, new LimitList(limits, unanswered));
     }
 
     public async Task<AdminResult> GetAsync(string name, string? key)
     {
-        var limit = settings.RateLimits.FirstOrDefault(l => l.Name == name);
+        var limit = Settings.RateLimits.FirstOrDefault(l => l.Name == name);
         if (limit is null) return new AdminResult(404, new ErrorView($"no rate limit named '{name}'"));
         if (string.IsNullOrEmpty(key)) return new AdminResult(400, new ErrorView("missing query parameter 'key' (the key value, e.g. a client address)"));
         if (limit.Store != RateLimitStore.Cluster)

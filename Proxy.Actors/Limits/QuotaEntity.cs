@@ -14,14 +14,18 @@ namespace Proxy.Actors.Limits;
 public sealed class QuotaEntity : ReceivePersistentActor
 {
     private readonly string _entityId;
-    private readonly RateLimitSettings _quota;
+    private readonly Func<RateLimitSettings?> _current;
+    private RateLimitSettings _quota;
     private DateTime _window;
     private long _used;
 
-    public QuotaEntity(string entityId, RateLimitSettings quota)
+    /// <param name="current">The quota in the hosting node's current config revision, read on every lease request: a
+    /// changed amount applies from the next lease (what was used in the window stays used; O6).</param>
+    public QuotaEntity(string entityId, Func<RateLimitSettings?> current)
     {
         _entityId = entityId;
-        _quota = quota;
+        _current = current;
+        _quota = current() ?? throw new ArgumentException($"no quota for entity {entityId}", nameof(current));
         Recover<QuotaTaken>(e => Apply(e.Window, e.Tokens));
         Recover<QuotaReturned>(e => Apply(e.Window, -e.Tokens));
         Command<AcquireLease>(OnAcquire);
@@ -31,7 +35,10 @@ public sealed class QuotaEntity : ReceivePersistentActor
 
     public override string PersistenceId => "quota-" + _entityId;
 
-    public static Props Props(string entityId, RateLimitSettings quota) => Akka.Actor.Props.Create(() => new QuotaEntity(entityId, quota));
+    public static Props Props(string entityId, Func<RateLimitSettings?> current) => Akka.Actor.Props.Create(() => new QuotaEntity(entityId, current));
+
+    /// <summary>An entity for a quota that never changes (tests).</summary>
+    public static Props Props(string entityId, RateLimitSettings quota) => Props(entityId, () => quota);
 
     private bool Monthly => _quota.Rate.Per > TimeSpan.FromDays(1);
 
@@ -52,6 +59,8 @@ public sealed class QuotaEntity : ReceivePersistentActor
 
     private void OnAcquire(AcquireLease request)
     {
+        // A changed window (day ↔ month) starts counting in the new window's terms from the next lease.
+        if (_current() is { } quota) _quota = quota;
         var now = DateTime.UtcNow;
         var window = WindowOf(now);
         if (window != _window) Apply(window, 0);

@@ -20,11 +20,18 @@ public sealed class RateLimiterEntity : ReceiveActor
 
     private readonly string _entityId;
     private readonly Dictionary<string, DateTime> _nodes = new(StringComparer.Ordinal);
+    private readonly Func<RateLimitSettings?> _current;
+    private RateLimitSettings _limit;
     private TokenBucket _bucket;
 
-    public RateLimiterEntity(string entityId, RateLimitSettings limit)
+    /// <param name="current">The limit in the hosting node's current config revision (null: the revision has no such
+    /// limit). Read on every lease request: a changed rate or burst applies from the next lease (O6).</param>
+    public RateLimiterEntity(string entityId, Func<RateLimitSettings?> current)
     {
         _entityId = entityId;
+        _current = current;
+        var limit = current() ?? throw new ArgumentException($"no limit for entity {entityId}", nameof(current));
+        _limit = limit;
         _bucket = new TokenBucket(limit.Rate, limit.Burst);
         var refill = TimeSpan.FromTicks(limit.Rate.Interval.Ticks * limit.Burst);
         Context.SetReceiveTimeout(refill < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : refill > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : refill);
@@ -40,13 +47,21 @@ public sealed class RateLimiterEntity : ReceiveActor
         Receive<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
     }
 
-    public static Props Props(string entityId, RateLimitSettings limit) =>
-        Akka.Actor.Props.Create(() => new RateLimiterEntity(entityId, limit));
+    public static Props Props(string entityId, Func<RateLimitSettings?> current) =>
+        Akka.Actor.Props.Create(() => new RateLimiterEntity(entityId, current));
+
+    /// <summary>An entity for a limit that never changes (tests).</summary>
+    public static Props Props(string entityId, RateLimitSettings limit) => Props(entityId, () => limit);
 
     private void OnAcquire(AcquireLease request)
     {
         var nowUtc = DateTime.UtcNow;
         var now = nowUtc.Ticks;
+        if (_current() is { } limit && !ReferenceEquals(limit, _limit))
+        {
+            if (limit.Rate != _limit.Rate || limit.Burst != _limit.Burst) _bucket = _bucket.Retuned(limit.Rate, limit.Burst, now);
+            _limit = limit;
+        }
         _bucket.GiveBack(now, request.Unused);
         _nodes[request.Node] = nowUtc;
         var active = 0;

@@ -199,7 +199,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     l.AddLogger<FilteringLoggerFactoryLogger>();
                     l.WithLogFilter(f => f.Add(new PlannedLeaveLogFilter(plannedLeaves)));
                 })
-                .WithProxyShardRegions(settings, () => runtime.Current.Settings)
+                .WithProxyShardRegions(() => runtime.Current.Settings)
                 .WithConfigRevisionStore()
                 .WithActors((system, registry) =>
                 {
@@ -209,12 +209,18 @@ public sealed class ProxyNode : IAsyncDisposable
                     foreach (var (name, forwarder) in forwarders) system.ActorOf(ForwardAgent.Props(forwarder), "forward-" + name);
                     // Limits are attached before any listener accepts, so no request sees a limiter without its region.
                     var rateLimiters = registry.Get<RateLimiterRegion>();
-                    if (limiter is not null)
+                    var quotas = registry.Get<QuotaRegion>();
+                    limiter?.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString(), redisStore, quotas);
+                    // O6: a revision that changes the limits or the routes gets a limiter of its own, on the same regions.
+                    LimiterRuntime? LimiterFor(ProxySettings next)
                     {
-                        limiter.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString(), redisStore,
-                            registry.Get<QuotaRegion>());
-                        system.ActorOf(LimiterAgent.Props(limiter, settings.RateLimits.Select(l => l.Name).ToList()), "limiter");
+                        if (next.RateLimits.Count == 0) return null;
+                        var made = new LimiterRuntime(next.RateLimits, next.Routes.Select(r => r.Name), Prometheus.Metrics.WithCustomRegistry(metrics));
+                        made.Attach(rateLimiters, Cluster.Get(system).SelfAddress.ToString(), redisStore, quotas);
+                        return made;
                     }
+                    system.ActorOf(LimiterAgent.Props(() => (runtime.Current.Limiter,
+                        runtime.Current.Settings.RateLimits.Select(l => l.Name).ToList())), "limiter");
                     foreach (var listener in settings.Listeners)
                         listenerSet.Started(listener.Name, system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport,
                             certificates.GetValueOrDefault(listener.Name)), "listener-" + listener.Name), listenerEndpoints[listener.Name]);
@@ -225,12 +231,12 @@ public sealed class ProxyNode : IAsyncDisposable
                     // O6: the node's end of the cluster's config revisions; ready once it runs the cluster's latest.
                     var node = Cluster.Get(system).SelfAddress.ToString();
                     var applier = new NodeConfigApplier(runtime, hocon, options.Environment, message => system.Log.Warning("{0}", message));
-                    applier.Attach(system, backendPools, poolAgents, listenerSet, options.Transport);
+                    applier.Attach(system, backendPools, poolAgents, listenerSet, options.Transport, LimiterFor, redisStore is not null);
                     var configStore = registry.Get<ConfigRevisionStoreKey>();
                     system.ActorOf(ConfigAgent.Props(configStore, applier, node, state => readiness.Config = state), "config-agent");
                     adminApi.Attach(new AdminApi.Attached(new ClusterAdminQueries(system, AdminQueryTimeout),
                         new PoolAdminQueries(() => runtime.Current, backendPools, AdminQueryTimeout),
-                        new LimitAdminQueries(system, settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(() => runtime.Current.Settings),
+                        new LimitAdminQueries(system, () => runtime.Current.Settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(() => runtime.Current.Settings),
                         new ConfigAdminQueries(configStore, applier, node, AdminQueryTimeout),
                         new NodeStatusQuery(system, runtime, readiness, () => listenerSet.EndPoints), accessLog));
                     nodeLog = system.Log;

@@ -32,30 +32,33 @@ public static class ShardRegions
         ShouldPassivateIdleEntities = false,
     };
 
-    /// <param name="currentSettings">The node's settings in its current config revision (pool entities follow them).</param>
-    public static AkkaConfigurationBuilder WithProxyShardRegions(this AkkaConfigurationBuilder akka, ProxySettings settings,
-        Func<ProxySettings> currentSettings)
+    /// <param name="currentSettings">The node's settings in its current config revision (pool, limit and quota entities
+    /// follow them).</param>
+    public static AkkaConfigurationBuilder WithProxyShardRegions(this AkkaConfigurationBuilder akka, Func<ProxySettings> currentSettings)
     {
         // One entity per pool, cluster-wide, never passivated (it runs the pool's health checks).
         akka.WithShardRegion<BackendPoolRegion>(BackendPoolMessageExtractor.RegionName,
             id => BackendPoolEntity.Props(id, pool => currentSettings().Pools.GetValueOrDefault(pool)),
             new BackendPoolMessageExtractor(maxShards: 30), EntitySharding());
 
-        // One entity per limit and key value; a bucket that would have refilled needs no memory.
-        var limits = settings.RateLimits.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        // One entity per limit and key value; a bucket that would have refilled needs no memory. Entities take their
+        // limit from the node's current config revision (a revision that changes a limit reaches them at their next lease).
         akka.WithShardRegion<RateLimiterRegion>(RateLimiterMessageExtractor.RegionName,
-            id => RateLimiterEntity.Props(id, limits[RateLimiterMessageExtractor.LimitOf(id)]),
+            id => RateLimiterEntity.Props(id, () => LimitOf(currentSettings(), id)),
             new RateLimiterMessageExtractor(maxShards: 100), EntitySharding());
 
-        // L4: one persistent entity per limit with a quota and key value.
-        if (settings.RateLimits.Count > 0)
-        {
-            var quotas = settings.RateLimits.Where(l => l.Quota is not null)
-                .ToDictionary(l => l.Name, l => l.QuotaCheck()!, StringComparer.Ordinal);
-            akka.WithShardRegion<QuotaRegion>("quota",
-                id => QuotaEntity.Props(id, quotas[RateLimiterMessageExtractor.LimitOf(id)]),
-                new RateLimiterMessageExtractor(maxShards: 100), EntitySharding());
-        }
+        // L4: one persistent entity per limit with a quota and key value (always registered: a revision may add one).
+        akka.WithShardRegion<QuotaRegion>("quota",
+            id => QuotaEntity.Props(id, () => LimitOf(currentSettings(), id)?.QuotaCheck()),
+            new RateLimiterMessageExtractor(maxShards: 100), EntitySharding());
         return akka;
+    }
+
+    private static Proxy.Shared.RateLimiting.RateLimitSettings? LimitOf(ProxySettings settings, string entityId)
+    {
+        var name = RateLimiterMessageExtractor.LimitOf(entityId);
+        foreach (var limit in settings.RateLimits)
+            if (limit.Name == name) return limit;
+        return null;
     }
 }

@@ -32,6 +32,8 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
     private IActorRef? _region;
     private ListenerSet? _listeners;
     private Proxy.Actors.Transport.ListenerTransport _transport;
+    private Func<ProxySettings, Proxy.Actors.Limits.LimiterRuntime?>? _limiterFor;
+    private bool _hasRedis;
     private readonly Dictionary<string, IActorRef> _poolAgents = new(StringComparer.Ordinal);
 
     /// <param name="running">The full config the node started with (file, environment and defaults).</param>
@@ -45,11 +47,16 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
 
     /// <summary>The node's actors, once its actor system runs: where new pool agents start, and the agents of the pools
     /// the node started with.</summary>
+    /// <param name="limiterFor">Makes the limiter for a revision whose limits or routes changed (attached to the node's
+    /// regions and Redis store).</param>
+    /// <param name="hasRedis">The node connected to Redis at start (a revision cannot add the first Redis-stored limit).</param>
     public void Attach(ActorSystem system, IActorRef region, IReadOnlyDictionary<string, IActorRef> poolAgents, ListenerSet listeners,
-        Proxy.Actors.Transport.ListenerTransport transport)
+        Proxy.Actors.Transport.ListenerTransport transport, Func<ProxySettings, Proxy.Actors.Limits.LimiterRuntime?> limiterFor, bool hasRedis)
     {
         lock (_gate)
         {
+            _limiterFor = limiterFor;
+            _hasRedis = hasRedis;
             _system = system;
             _region = region;
             _listeners = listeners;
@@ -62,15 +69,43 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
     {
         lock (_gate)
         {
-            var prepared = Prepare(text, "config text", _runtime.Current.Revision, bind: false);
-            DisposeUnused(prepared.Pools);
-            return prepared.Problems;
+            try
+            {
+                var prepared = Prepare(text, "config text", _runtime.Current.Revision, bind: false);
+                DisposeUnused(prepared.Pools);
+                return prepared.Problems;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return Unexpected(e);
+            }
         }
     }
 
     public IReadOnlyList<ConfigProblem> Apply(ConfigRevision revision)
     {
         lock (_gate)
+        {
+            try
+            {
+                return ApplyLocked(revision);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return Unexpected(e);
+            }
+        }
+    }
+
+    /// <summary>A failure the checks did not foresee: the revision is refused (the node keeps its snapshot) and said why.</summary>
+    private IReadOnlyList<ConfigProblem> Unexpected(Exception e)
+    {
+        _warn?.Invoke($"A config revision could not be checked or applied: {e}");
+        return [new ConfigProblem("config", $"the node could not take it: {e.GetType().Name}: {e.Message}")];
+    }
+
+    private IReadOnlyList<ConfigProblem> ApplyLocked(ConfigRevision revision)
+    {
         {
             var prepared = Prepare(revision.Text, $"revision {revision.Number}", revision.Number, bind: true);
             if (prepared.Problems.Count > 0 || prepared.Snapshot is null || prepared.Hocon is null)
@@ -136,9 +171,27 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
         if (problems.Count > 0) return new Prepared(problems, pools);
         var (listeners, listenerProblems) = ListenerChanges.Prepare(current.Settings.Listeners, settings.Listeners, bind);
         if (listenerProblems.Count > 0) return new Prepared(listenerProblems, pools);
+        if (!_hasRedis)
+        {
+            for (var i = 0; i < settings.RateLimits.Count; i++)
+                if (settings.RateLimits[i].Store == Proxy.Shared.RateLimiting.RateLimitStore.Redis)
+                    problems.Add(new ConfigProblem($"proxy.rate-limits[{i}].store",
+                        "the node started without a Redis-stored limit (no Redis connection): the first one is added only with a restart"));
+        }
+        if (problems.Count > 0)
+        {
+            listeners.Dispose();
+            return new Prepared(problems, pools);
+        }
         try
         {
-            var snapshot = new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, current.Forwarders, current.Limiter,
+            // The limiter maps routes to limits: a new one when either changed (leases are taken again; the buckets are
+            // the cluster's entities and keep their tokens).
+            var limiter = SameSettings(settings.RateLimits, current.Settings.RateLimits)
+                          && settings.Routes.Select(r => r.Name).SequenceEqual(current.Settings.Routes.Select(r => r.Name))
+                ? current.Limiter
+                : bind ? _limiterFor?.Invoke(settings) : null;
+            var snapshot = new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, current.Forwarders, limiter,
                 _warn, current.Plugins) { Revision = number };
             return new Prepared(problems, pools, listeners, loaded.Hocon, snapshot);
         }
@@ -160,8 +213,7 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
         return next with { Pools = pools };
     }
 
-    private static bool SameSettings(PoolSettings a, PoolSettings b) =>
-        JsonSerializer.Serialize(a, Json) == JsonSerializer.Serialize(b, Json);
+    private static bool SameSettings<T>(T a, T b) => JsonSerializer.Serialize(a, Json) == JsonSerializer.Serialize(b, Json);
 
     /// <summary>Closes what a revision that was not published opened: the connections of backends it made new.</summary>
     private void DisposeUnused(Dictionary<string, PoolRuntime> pools)

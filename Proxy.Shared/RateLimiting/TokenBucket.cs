@@ -52,6 +52,18 @@ public struct TokenBucket
         return granted;
     }
 
+    /// <summary>
+    /// The bucket under a new rate and burst (O6: a config revision changed the limit): the tokens taken and not yet
+    /// refilled stay taken (refilling at the new rate), so a revision neither refills a bucket nor empties it.
+    /// </summary>
+    public readonly TokenBucket Retuned(RateSpec rate, long burst, long now)
+    {
+        var retuned = new TokenBucket(rate, burst);
+        var taken = Math.Min(Burst - Available(now), burst);
+        retuned._tat = now + taken * retuned._interval;
+        return retuned;
+    }
+
     /// <summary>Gives back tokens taken but not used (an expired or released lease).</summary>
     public void GiveBack(long now, long tokens)
     {

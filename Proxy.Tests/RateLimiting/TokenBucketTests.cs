@@ -23,6 +23,23 @@ public sealed class TokenBucketTests
         Assert.True(bucket.TryTake(now + Second / 10).Allowed);
     }
 
+    [Theory]
+    [InlineData(2, 2, 5, 3)]   // burst raised: what was taken stays taken
+    [InlineData(10, 7, 5, 0)]  // burst lowered below what was taken: empty, not negative
+    [InlineData(10, 4, 5, 1)]
+    [InlineData(10, 0, 3, 3)]  // nothing taken: full at the new burst
+    [InlineData(10, 3, 20, 17)]
+    public void ARetunedBucket_KeepsWhatWasTaken(int burst, int taken, int newBurst, int available)
+    {
+        var bucket = new TokenBucket(PerSecond(1), burst);
+        var now = 1_000 * Second;
+        Assert.Equal(taken, bucket.TakeUpTo(now, taken));
+        var retuned = bucket.Retuned(PerSecond(2), newBurst, now);
+        Assert.Equal(newBurst, retuned.Burst);
+        Assert.Equal(available, retuned.Available(now));
+        Assert.Equal(Math.Min(newBurst, available + 2), retuned.Available(now + Second)); // refills at the new rate
+    }
+
     [Fact]
     public void RemainingAndReset_DescribeTheBucket()
     {

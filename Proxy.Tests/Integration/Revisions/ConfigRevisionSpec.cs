@@ -295,4 +295,33 @@ public sealed class ConfigRevisionSpec
         Assert.Equal(2, (await Pbm("config", "rollback", "0")).Code);
         Assert.Equal(0, (await Pbm("config")).Code); // the group alone prints its commands
     }
+
+    [Fact]
+    public async Task ARateLimit_ChangesLive_TheBucketKeepsWhatWasTaken_AndANewRouteGetsItsLimit()
+    {
+        await using var a = new RawBackend();
+        var dataDir = TestDataDirectory.Create();
+        string Limits(string rate, int burst, string routes) => $$"""
+            rate-limits = [ { name = per-client, key = "header:X-Client", rate = "{{rate}}", burst = {{burst}}, routes = [ {{routes}} ] } ]
+            """;
+        var twoRoutes = """routes = [ { name = other, match { path-prefix = "/other" }, pool = main }, { name = default, pool = main } ]""";
+        await using var node = await TestNode.StartAsync(Body(a.Port, Limits("1/min", 2, "default")), dataDir: dataDir);
+        using var admin = new Admin(node);
+        using var client = new RawClient(node.Public());
+        async Task<string> Status(string path, string key)
+        {
+            client.Send($"GET {path} HTTP/1.1\r\nHost: t\r\nX-Client: {key}\r\n\r\n");
+            return (await client.ReadResponsesAsync(1, Wait))[9..12];
+        }
+        Assert.Equal(["200", "200", "429"], [await Status("/", "k1"), await Status("/", "k1"), await Status("/", "k1")]);
+
+        // A burst of 5 now: k1 took 2 of it already, so 3 more pass; a fresh key gets the full 5.
+        Assert.Equal(HttpStatusCode.OK, (await admin.Apply(TestNode.Hocon(Body(a.Port, Limits("1/min", 5, "default")), null, dataDir))).Status);
+        Assert.Equal(["200", "200", "200", "429"], [await Status("/", "k1"), await Status("/", "k1"), await Status("/", "k1"), await Status("/", "k1")]);
+
+        // A new route under the limit.
+        var withOther = TestNode.Hocon(Body(a.Port, Limits("1/min", 1, "default, other")).Replace("routes = [ { name = default, pool = main } ]", twoRoutes), null, dataDir);
+        Assert.Equal(HttpStatusCode.OK, (await admin.Apply(withOther)).Status);
+        Assert.Equal(["200", "429"], [await Status("/other", "k9"), await Status("/other", "k9")]);
+    }
 }
