@@ -26,6 +26,7 @@ public interface IConfigRevisionApplier
 public sealed class ConfigAgent : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan SubscribeInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan SilenceWarning = TimeSpan.FromSeconds(30);
 
     private readonly IActorRef _store;
     private readonly IConfigRevisionApplier _applier;
@@ -33,6 +34,8 @@ public sealed class ConfigAgent : ReceiveActor, IWithTimers
     private readonly Action<NodeConfigState> _onChange;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private NodeConfigState _state = NodeConfigState.Initial;
+    private DateTime _lastHeard = DateTime.UtcNow;
+    private bool _warnedSilence;
 
     /// <param name="onChange">Told each time the node's standing changes (readiness, status, metrics read it).</param>
     public ConfigAgent(IActorRef store, IConfigRevisionApplier applier, string node, Action<NodeConfigState> onChange)
@@ -42,7 +45,17 @@ public sealed class ConfigAgent : ReceiveActor, IWithTimers
         _node = node;
         _onChange = onChange;
         Receive<ConfigRevisionNotice>(OnNotice);
-        Receive<Resubscribe>(_ => Subscribe());
+        Receive<Resubscribe>(_ =>
+        {
+            if (!_warnedSilence && DateTime.UtcNow - _lastHeard > SilenceWarning)
+            {
+                _warnedSilence = true;
+                _log.Warning("The cluster's config store has not answered for {0} s (it runs on the oldest member); this node keeps " +
+                             "running {1} and /ready waits for it", (int)SilenceWarning.TotalSeconds,
+                    _state.Running == 0 ? "its config file" : "revision " + _state.Running);
+            }
+            Subscribe();
+        });
         Receive<GetNodeConfigState>(_ => Sender.Tell(_state));
     }
 
@@ -62,6 +75,12 @@ public sealed class ConfigAgent : ReceiveActor, IWithTimers
 
     private void OnNotice(ConfigRevisionNotice notice)
     {
+        _lastHeard = DateTime.UtcNow;
+        if (_warnedSilence)
+        {
+            _warnedSilence = false;
+            _log.Info("The cluster's config store answers again (latest revision {0})", notice.Latest);
+        }
         var state = _state with { Latest = Math.Max(_state.Latest ?? 0, notice.Latest) };
         if (notice.Revision is { } revision && revision.Number > state.Running && revision.Number != state.Rejected?.Revision)
         {

@@ -77,7 +77,8 @@ internal sealed partial class ExchangeDriver
     /// connection is closed and the backend released, without any outcome recorded for it.</summary>
     public void Stop()
     {
-        EndAttempt(0, "cancelled");
+        // The backend's status when its head had come (the client left during the body), else none.
+        EndAttempt(_exchange?.Response?.Status ?? 0, "cancelled");
         if (_exchange is { } exchange) exchange.ReleaseBackend();
         ReleaseUpstream(reusable: false);
         Finish();
@@ -86,7 +87,7 @@ internal sealed partial class ExchangeDriver
     /// <summary>The front is gone: a connect still in flight goes to its pool when it completes, not to a dead actor.</summary>
     public void Abandon()
     {
-        EndAttempt(0, "cancelled");
+        EndAttempt(_exchange?.Response?.Status ?? 0, "cancelled");
         _sendDeadline = 0;
         _upstream.Abandon();
         _exchange?.ReleaseBackend();

@@ -106,35 +106,33 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
 
     private IReadOnlyList<ConfigProblem> ApplyLocked(ConfigRevision revision)
     {
+        var prepared = Prepare(revision.Text, $"revision {revision.Number}", revision.Number, bind: true);
+        if (prepared.Problems.Count > 0 || prepared.Snapshot is null || prepared.Hocon is null)
         {
-            var prepared = Prepare(revision.Text, $"revision {revision.Number}", revision.Number, bind: true);
-            if (prepared.Problems.Count > 0 || prepared.Snapshot is null || prepared.Hocon is null)
-            {
-                DisposeUnused(prepared.Pools);
-                prepared.Listeners?.Dispose();
-                return prepared.Problems;
-            }
-            var previous = _runtime.Current;
-            var pools = prepared.Pools;
-            _runtime.Publish(prepared.Snapshot);
-            _running = prepared.Hocon;
-            if (_system is not null && _listeners is not null)
-                prepared.Listeners?.Execute(_system, _listeners, _runtime, _transport, revision.Number, prepared.Snapshot.Settings.Shutdown.Timeout);
-            foreach (var (name, pool) in pools)
-            {
-                if (previous.Pools.TryGetValue(name, out var old) && ReferenceEquals(old, pool)) continue;
-                if (_poolAgents.TryGetValue(name, out var agent)) agent.Tell(new PoolAgent.ReplacePool(pool));
-                else if (_system is not null)
-                    _poolAgents[name] = _system.ActorOf(PoolAgent.Props(pool, _region), $"pool-{name}-r{revision.Number}");
-            }
-            foreach (var (name, agent) in _poolAgents.Where(kv => !pools.ContainsKey(kv.Key)).ToList())
-            {
-                // Requests in flight to the pool finish; its connections close as they are given back.
-                _system?.Stop(agent);
-                _poolAgents.Remove(name);
-            }
-            return [];
+            DisposeUnused(prepared.Pools);
+            prepared.Listeners?.Dispose();
+            return prepared.Problems;
         }
+        var previous = _runtime.Current;
+        var pools = prepared.Pools;
+        _runtime.Publish(prepared.Snapshot);
+        _running = prepared.Hocon;
+        if (_system is not null && _listeners is not null)
+            prepared.Listeners?.Execute(_system, _listeners, _runtime, _transport, revision.Number, prepared.Snapshot.Settings.Shutdown.Timeout);
+        foreach (var (name, pool) in pools)
+        {
+            if (previous.Pools.TryGetValue(name, out var old) && ReferenceEquals(old, pool)) continue;
+            if (_poolAgents.TryGetValue(name, out var agent)) agent.Tell(new PoolAgent.ReplacePool(pool));
+            else if (_system is not null)
+                _poolAgents[name] = _system.ActorOf(PoolAgent.Props(pool, _region), $"pool-{name}-r{revision.Number}");
+        }
+        foreach (var (name, agent) in _poolAgents.Where(kv => !pools.ContainsKey(kv.Key)).ToList())
+        {
+            // Requests in flight to the pool finish; its connections close as they are given back.
+            _system?.Stop(agent);
+            _poolAgents.Remove(name);
+        }
+        return [];
     }
 
     /// <summary>A revision checked and built short of publishing: its problems, the pools it would run (reused or new),
