@@ -60,7 +60,9 @@ chmod 600 "$token_file"
 # start NAME COMMAND...: detached from this shell (survives it), output under logs/, pid recorded.
 start() {
   local name="$1"; shift
-  nohup "$@" >"$run_dir/logs/$name.out" 2>"$run_dir/logs/$name.err" </dev/null &
+  # setsid, not nohup: the process leaves the terminal's session (closing the terminal does not end it) and keeps
+  # SIGHUP, which a node takes as "apply the config file" (nohup would make it ignored).
+  setsid "$@" >"$run_dir/logs/$name.out" 2>"$run_dir/logs/$name.err" </dev/null &
   echo "$name $!" >>"$pids_file"
 }
 

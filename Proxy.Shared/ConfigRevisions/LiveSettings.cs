@@ -22,16 +22,13 @@ public static class LiveSettings
     public static IReadOnlyList<ConfigProblem> RestartNeeded(Config running, Config next)
     {
         var problems = new List<ConfigProblem>();
-        foreach (var key in Keys(running.Root).Union(Keys(next.Root)).Order(StringComparer.Ordinal))
+        // The actor system's own settings (akka.remote, akka.cluster, akka.persistence, …). Other top-level objects are
+        // the file's own helpers (examples/cluster.hocon's node-addresses): what they change shows in proxy { }.
+        foreach (var inner in Keys(running.GetValue("akka")).Union(Keys(next.GetValue("akka"))).Order(StringComparer.Ordinal))
         {
-            if (key == "proxy") continue;
-            // Outside proxy { }: the actor system's own settings (akka.remote, akka.cluster, akka.persistence, …).
-            foreach (var inner in Keys(running.GetValue(key)).Union(Keys(next.GetValue(key))).Order(StringComparer.Ordinal))
-            {
-                var path = key + "." + inner;
-                if (!Same(running, next, path))
-                    problems.Add(new ConfigProblem(path, "the cluster's own settings change only with a restart of the node"));
-            }
+            var path = "akka." + inner;
+            if (!Same(running, next, path))
+                problems.Add(new ConfigProblem(path, "the cluster's own settings change only with a restart of the node"));
         }
         foreach (var key in Keys(running.GetValue("proxy")).Union(Keys(next.GetValue("proxy"))).Order(StringComparer.Ordinal))
         {

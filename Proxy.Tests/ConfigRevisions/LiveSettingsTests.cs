@@ -53,6 +53,21 @@ public class LiveSettingsTests
     }
 
     [Fact]
+    public void AHelperObjectOutsideProxy_CountsOnlyThroughWhatItChangesInProxy()
+    {
+        const string text = """
+            addresses { backend = "127.0.0.1:9001", listen = "127.0.0.1:8080" }
+            proxy {
+              listeners = [ { name = public, address = ${addresses.listen} } ]
+              pools { api { backends = [ ${addresses.backend} ] } }
+              routes = [ { name = r, pool = api } ]
+            }
+            """;
+        Assert.Empty(LiveSettings.RestartNeeded(Load(text), Load(text.Replace("9001", "9002"))));
+        Assert.Empty(LiveSettings.RestartNeeded(Load(text), Load(text.Replace("8080", "8081")))); // listeners are live too
+    }
+
+    [Fact]
     public void TheEnvironment_IsPartOfWhatIsCompared_SoPerNodeValuesStayEqual()
     {
         var text = Base + "\nproxy.admin.address = ${?ADMIN}";
