@@ -18,7 +18,16 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         if (args is ["pbm", .. var pbmArgs])
-            return await PbmApp.RunAsync(pbmArgs, Console.Out, Console.Error, ReadEnvironment());
+        {
+            // Ctrl-C ends a command that runs until then (top, cluster tail) cleanly, the terminal restored.
+            using var interrupted = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = !interrupted.IsCancellationRequested; // a second Ctrl-C ends the process at once
+                interrupted.Cancel();
+            };
+            return await PbmApp.RunAsync(pbmArgs, Console.Out, Console.Error, ReadEnvironment(), interrupted.Token);
+        }
         if (args is ["fuzz", var fuzzTarget])
             return Fuzzing.FuzzRunner.Run(fuzzTarget, Console.Error);
         if (args is ["demo-backend", .. var demoArgs])

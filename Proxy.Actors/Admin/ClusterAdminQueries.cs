@@ -7,11 +7,19 @@ namespace Proxy.Actors.Admin;
 
 /// <summary>
 /// The cluster palette of the admin API (as <c>pbm cluster …</c> and <c>pbm cluster sharding …</c>): membership
-/// as this node sees it, leave/down/join, and sharding statistics gathered from every region of a type.
+/// as this node sees it and its events as they happen, leave/down/join, sharding statistics gathered from every
+/// region of a type, and the node's actor tree (<c>pbm actor hierarchy</c>).
 /// </summary>
 public sealed class ClusterAdminQueries(ActorSystem system, TimeSpan timeout)
 {
     private Cluster Cluster => Cluster.Get(system);
+
+    /// <summary><c>pbm actor hierarchy</c>: this node's actor tree.</summary>
+    public ActorHierarchyQuery Actors { get; } = new(system);
+
+    /// <summary><c>pbm cluster tail</c>: this node's view of membership and reachability, then every change, until the
+    /// subscription is disposed.</summary>
+    public ClusterEventSubscription SubscribeEvents() => ClusterEventSubscription.Open(system);
 
     public AdminResult Members()
     {

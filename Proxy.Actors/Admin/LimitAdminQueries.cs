@@ -19,20 +19,9 @@ public sealed class LimitAdminQueries(ActorSystem system, Func<ProxySettings> cu
 
     public async Task<AdminResult> ListAsync()
     {
-        var members = Cluster.Get(system).State.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address).ToList();
-        var answers = await Task.WhenAll(members.Select(async address =>
-        {
-            try
-            {
-                return (address, await system.ActorSelection(new RootActorPath(address) / "user" / "limiter")
-                    .Ask<LimiterStats>(GetLimiterStats.Instance, timeout).ConfigureAwait(false));
-            }
-            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
-            {
-                return (address, (LimiterStats?)null);
-            }
-        })).ConfigureAwait(false);
-        var counters = answers.Where(a => a.Item2 is not null).SelectMany(a => a.Item2!.Limits)
+        var answers = await MemberFanOut.AskEveryUpMemberAsync<LimiterStats>(system, "limiter", GetLimiterStats.Instance, timeout)
+            .ConfigureAwait(false);
+        var counters = answers.Where(a => a.Answer is not null).SelectMany(a => a.Answer!.Limits)
             .GroupBy(c => c.Limit).ToDictionary(g => g.Key, g => (Allowed: g.Sum(c => c.Allowed), Rejected: g.Sum(c => c.Rejected), Keys: g.Sum(c => (long)c.Keys)));
         var limits = Settings.RateLimits.Select(l =>
         {
@@ -40,7 +29,7 @@ public sealed class LimitAdminQueries(ActorSystem system, Func<ProxySettings> cu
             return new LimitSummary(l.Name, l.Rate.ToString(), l.Burst, l.Store == RateLimitStore.Cluster ? "cluster" : "redis",
                 l.OnStoreFailure == StoreFailureMode.Allow ? "allow" : "deny", c.Keys, c.Allowed, c.Rejected);
         }).ToList();
-        var unanswered = answers.Where(a => Settings.RateLimits.Count > 0 && a.Item2 is null).Select(a => a.address.ToString()).ToList();
+        var unanswered = answers.Where(a => Settings.RateLimits.Count > 0 && a.Answer is null).Select(a => a.Member.ToString()).ToList();
         return new AdminResult(200, new LimitList(limits, unanswered));
     }
 

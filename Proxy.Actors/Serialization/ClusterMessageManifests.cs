@@ -1,6 +1,7 @@
 using System.Reflection;
 using Proxy.Shared.Cluster;
 using Proxy.Shared.ConfigRevisions;
+using Proxy.Shared.Stats;
 using Proxy.Shared.Pools;
 using Proxy.Shared.RateLimiting;
 
@@ -49,6 +50,8 @@ public static class ClusterMessageManifests
         (typeof(ConfigRevisionReply), "config.revision"),
         (typeof(GetConfigStatus), "config.get-status"),
         (typeof(ConfigStatus), "config.status"),
+        (typeof(GetLiveStats), "stats.get"),
+        (typeof(LiveStatsSnapshot), "stats.snapshot"),
     ];
 
     private static readonly Dictionary<Type, string> ManifestByType = new();

@@ -12,7 +12,8 @@ public sealed class AdminApi
     private volatile Attached? _attached;
 
     public sealed record Attached(ClusterAdminQueries Cluster, PoolAdminQueries Pools, LimitAdminQueries Limits,
-        RouteAdminQueries Routes, ConfigAdminQueries Config, NodeStatusQuery Status, Proxy.Actors.Logging.AccessLog AccessLog);
+        RouteAdminQueries Routes, ConfigAdminQueries Config, NodeStatusQuery Status, StatsAdminQueries Stats,
+        Proxy.Actors.Logging.AccessLog AccessLog);
 
     public Attached? Current => _attached;
 

@@ -85,6 +85,9 @@ public sealed class AdminServer : IAsyncDisposable
         group.MapPost("/cluster/leave", (string? address) => Run(api, a => a.Cluster.Leave(address)));
         group.MapPost("/cluster/down", (string? address) => Run(api, a => a.Cluster.Down(address)));
         group.MapPost("/cluster/join", (string? address) => Run(api, a => a.Cluster.Join(address)));
+        // Issue 13: cluster tail (NDJSON for as long as the client stays) and actor hierarchy.
+        group.MapGet("/cluster/events", () => api.Current is { } attached ? new ClusterEventStream(attached.Cluster) : Starting());
+        group.MapGet("/actors", (string? path, string? depth) => RunAsync(api, a => a.Cluster.Actors.TreeAsync(path, depth)));
 
         group.MapGet("/sharding/regions", () => Run(api, a => a.Cluster.Regions()));
         group.MapGet("/sharding/regions/{type}", (string type) => RunAsync(api, a => a.Cluster.RegionStatsAsync(type)));
@@ -121,6 +124,8 @@ public sealed class AdminServer : IAsyncDisposable
                 ? RunAsync(api, a => a.Config.ShowAsync(number))
                 : Task.FromResult(Results.Json(new ErrorView($"revision must be a revision number (1 or more), got '{revision}'"), AdminJson.Options, statusCode: 400)));
         group.MapGet("/status", () => Run(api, a => a.Status.Status()));
+        // O2: every member's last seconds per route and backend, added up (pbm stats, pbm top).
+        group.MapGet("/stats", () => RunAsync(api, a => a.Stats.StatsAsync()));
 
         // O4: logrotate's postrotate hook (or SIGUSR1) — the access log file is reopened by its path.
         group.MapPost("/access-log/reopen", () => Run(api, a => a.AccessLog.RequestReopen()
@@ -156,15 +161,9 @@ public sealed class AdminServer : IAsyncDisposable
 
     /// <summary>How long apply and rollback wait for the members' answers: <c>wait=5s</c>, <c>wait=500ms</c>, <c>wait=0s</c>
     /// (answer once stored); default 10 s, at most 60 s.</summary>
-    private static TimeSpan? ParseWait(string? wait)
-    {
-        if (wait is null) return ConfigAdminQueries.DefaultWait;
-        var match = System.Text.RegularExpressions.Regex.Match(wait, "^([0-9]{1,6})(ms|s)$");
-        if (!match.Success) return null;
-        var value = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        var duration = match.Groups[2].Value == "ms" ? TimeSpan.FromMilliseconds(value) : TimeSpan.FromSeconds(value);
-        return duration <= TimeSpan.FromSeconds(60) ? duration : null;
-    }
+    private static TimeSpan? ParseWait(string? wait) =>
+        wait is null ? ConfigAdminQueries.DefaultWait
+        : ShortDuration.TryParse(wait, TimeSpan.Zero, TimeSpan.FromSeconds(60), out var value) ? value : null;
 
     private static IResult BadWait(string? wait) => Results.Json(new ErrorView($"wait must be a duration from 0s to 60s (e.g. 5s), got '{wait}'"),
         AdminJson.Options, statusCode: StatusCodes.Status400BadRequest);

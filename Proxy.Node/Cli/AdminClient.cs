@@ -76,29 +76,102 @@ public sealed class AdminClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            var reason = e.InnerException is SocketException s ? s.SocketErrorCode.ToString() : e.Message;
-            throw new AdminApiException($"cannot reach the admin listener at {_display} ({reason}); is the node running? (--host HOST:PORT)");
+            throw CannotReach(e);
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new AdminApiException($"the admin listener at {_display} did not answer within {_http.Timeout.TotalSeconds:0} s");
+            throw NoAnswer();
         }
 
         using (response)
         {
-            if (!response.Headers.Contains(AdminApiHeader.Name))
-                throw new AdminApiException($"{_display} is not an admin listener (the answer did not come from the admin API); " +
-                    $"--host names a node's admin address (proxy.admin.address, default {DefaultHost})", (int)response.StatusCode);
+            if (!response.Headers.Contains(AdminApiHeader.Name)) throw NotAnAdminListener(response);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
-            if (!response.IsSuccessStatusCode && !alsoAnswers.Contains(status))
-            {
-                var message = TryRead<ErrorView>(body)?.Error ?? $"HTTP {status} {response.ReasonPhrase}";
-                if (status == 401) message += " (pass --token or set PROXY_ADMIN_TOKEN)";
-                throw new AdminApiException(message, status);
-            }
+            if (!response.IsSuccessStatusCode && !alsoAnswers.Contains(status)) throw Refused(response, body);
             return (status, body);
         }
+    }
+
+    /// <summary>
+    /// Reads an answer that streams one JSON document per line (NDJSON, as <c>api/cluster/events</c>) and yields each
+    /// line as it arrives, until the node ends the stream or <paramref name="cancellationToken"/> is cancelled. Only
+    /// the wait for the answer's head is bounded (as every request, 20 s); the stream has no time limit, so it is read
+    /// with an HttpClient of its own. Refusals throw <see cref="AdminApiException"/> as the other requests do.
+    /// </summary>
+    public async IAsyncEnumerable<string> StreamLinesAsync(string path,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), UseProxy = false })
+        {
+            BaseAddress = _http.BaseAddress,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        http.DefaultRequestHeaders.ProxyAuthorization = _http.DefaultRequestHeaders.ProxyAuthorization;
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var head = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        head.CancelAfter(_http.Timeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, head.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw CannotReach(e);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw NoAnswer();
+        }
+
+        using (response)
+        {
+            if (!response.Headers.Contains(AdminApiHeader.Name)) throw NotAnAdminListener(response);
+            if (!response.IsSuccessStatusCode)
+                throw Refused(response, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false),
+                System.Text.Encoding.UTF8);
+            while (await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length > 0) yield return line;
+            }
+        }
+    }
+
+    /// <summary>The next line of a stream, null at its end; a connection that breaks mid-stream is an
+    /// <see cref="AdminApiException"/>.</summary>
+    private async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new AdminApiException($"the stream from the admin listener at {_display} broke ({e.Message})");
+        }
+    }
+
+    private AdminApiException CannotReach(HttpRequestException e)
+    {
+        var reason = e.InnerException is SocketException s ? s.SocketErrorCode.ToString() : e.Message;
+        return new AdminApiException($"cannot reach the admin listener at {_display} ({reason}); is the node running? (--host HOST:PORT)");
+    }
+
+    private AdminApiException NoAnswer() =>
+        new($"the admin listener at {_display} did not answer within {_http.Timeout.TotalSeconds:0} s");
+
+    private AdminApiException NotAnAdminListener(HttpResponseMessage response) =>
+        new($"{_display} is not an admin listener (the answer did not come from the admin API); " +
+            $"--host names a node's admin address (proxy.admin.address, default {DefaultHost})", (int)response.StatusCode);
+
+    private static AdminApiException Refused(HttpResponseMessage response, string body)
+    {
+        var status = (int)response.StatusCode;
+        var message = TryRead<ErrorView>(body)?.Error ?? $"HTTP {status} {response.ReasonPhrase}";
+        if (status == 401) message += " (pass --token or set PROXY_ADMIN_TOKEN)";
+        return new AdminApiException(message, status);
     }
 
     private static T? TryRead<T>(string body)

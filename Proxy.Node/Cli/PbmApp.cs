@@ -1,6 +1,7 @@
 using System.Reflection;
 using Proxy.Node.Cli.Commands;
 using Proxy.Node.Cli.Commands.Config;
+using Proxy.Node.Cli.Commands.Stats;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -56,6 +57,8 @@ public static class PbmApp
                     .WithDescription("Mark an unreachable member down");
                 cluster.AddCommand<ClusterMemberCommand>("join").WithData("join")
                     .WithDescription("Join the node to the cluster of the node at ADDRESS");
+                cluster.AddCommand<ClusterTailCommand>("tail")
+                    .WithDescription("Membership and reachability events as they happen, until Ctrl-C").WithExample("cluster", "tail", "--timeout", "30s");
                 cluster.AddBranch("sharding", sharding =>
                 {
                     sharding.SetDescription("Cluster sharding");
@@ -64,6 +67,12 @@ public static class PbmApp
                         .WithExample("cluster", "sharding", "region-stats", "backend-pool");
                     sharding.AddCommand<ShardStatsCommand>("shard-stats").WithDescription("Every shard of a type with its node and entities");
                 });
+            });
+            config.AddBranch("actor", actor =>
+            {
+                actor.SetDescription("The node's actors");
+                actor.AddCommand<ActorHierarchyCommand>("hierarchy").WithDescription("The actor tree under /user (or PATH), 20 children per actor")
+                    .WithExample("actor", "hierarchy", "/user/listener-public", "--depth", "2");
             });
             config.AddBranch("config", cfg =>
             {
@@ -78,6 +87,9 @@ public static class PbmApp
                 cfg.AddCommand<ConfigRollbackCommand>("rollback").WithDescription("Apply an earlier revision's text again as the next revision")
                     .WithExample("config", "rollback", "3");
             });
+            config.AddCommand<StatsCommand>("stats")
+                .WithDescription("Requests/s, error %, p50/p99 per route and backend over the last seconds, every member added up");
+            config.AddCommand<TopCommand>("top").WithDescription("stats, refreshed until Ctrl-C").WithExample("top", "--interval", "1s");
             config.AddCommand<RoutesCommand>("routes").WithDescription("Routes in match order: conditions, pool or split weights, middleware");
             config.AddCommand<PoolsCommand>("pools").WithDescription("Backend pools, policies and usable backends");
             config.AddCommand<PoolCommand>("pool").WithDescription("One pool's backends: health, breaker, drain, weight, load")
@@ -111,7 +123,7 @@ public static class PbmApp
         (typeof(PbmApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
 
     /// <summary>The command groups: named alone (<c>pbm cluster</c>), they print their help with exit 0.</summary>
-    private static readonly string[][] Groups = [["cluster"], ["cluster", "sharding"], ["config"]];
+    private static readonly string[][] Groups = [["cluster"], ["cluster", "sharding"], ["config"], ["actor"]];
 
     private static string[] WithHelpForABareGroup(string[] args)
     {
@@ -129,7 +141,7 @@ public static class PbmApp
         var i = 0;
         while (i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal) && args[i] is not ("--help" or "--version"))
         {
-            var takesValue = args[i] is "--host" or "--token" or "--wait" or "--revision";
+            var takesValue = args[i] is "--host" or "--token" or "--wait" or "--revision" or "--count" or "--timeout" or "--depth" or "--interval";
             leading.Add(args[i++]);
             if (takesValue && i < args.Length) leading.Add(args[i++]);
         }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Proxy.Shared.Admin;
 using Proxy.Shared.Http;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -140,7 +141,28 @@ internal static class ConfigWait
 {
     /// <summary>Checked here (exit 2) with the admin API's own rule: whole milliseconds or seconds, at most 60 s.</summary>
     public static ValidationResult? Check(string? wait) =>
-        wait is null || System.Text.RegularExpressions.Regex.IsMatch(wait, "^[0-9]{1,6}(ms|s)$")
+        wait is null || ShortDuration.TryParse(wait, TimeSpan.Zero, TimeSpan.FromSeconds(60), out _)
             ? null
             : ValidationResult.Error($"--wait: expected a duration such as 500ms or 5s (at most 60s), got '{wait}'");
+}
+
+public sealed class TopSettings : PbmSettings
+{
+    [CommandOption("--interval <DURATION>")]
+    [Description("Time between refreshes: 500ms, 2s … (default 2s)")]
+    public string? Interval { get; set; }
+
+    [CommandOption("--count <N>")]
+    [Description("Stop after N refreshes (default: until Ctrl-C)")]
+    public int? Count { get; set; }
+
+    public override ValidationResult Validate() =>
+        Interval is not null && !ShortDuration.TryParse(Interval, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(60), out _)
+            ? ValidationResult.Error($"--interval: expected a duration from 200ms to 60s (e.g. 2s), got '{Interval}'")
+            : Count is < 1 ? ValidationResult.Error($"--count: expected 1 or more, got {Count}")
+            : base.Validate();
+
+    /// <summary>The refresh interval (2 s when not given; the option was validated).</summary>
+    public static TimeSpan IntervalOf(string? text) =>
+        ShortDuration.TryParse(text, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(60), out var value) ? value : TimeSpan.FromSeconds(2);
 }

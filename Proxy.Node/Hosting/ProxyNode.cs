@@ -151,10 +151,11 @@ public sealed class ProxyNode : IAsyncDisposable
         readiness.ClusterState = clusterState;
         // A key or users file that changes into something unusable is logged once the actor system (and its log) runs.
         Akka.Event.ILoggingAdapter? nodeLog = null;
+        var liveStats = settings.Metrics.Enabled ? new LiveStats() : null;
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter,
             warn: message => nodeLog?.Warning("{0}", message), plugins: plugins), accessLog, clusterState,
             new Proxy.Actors.Exchange.FilterFailures(Prometheus.Metrics.WithCustomRegistry(metrics)),
-            Observers(settings, metrics))
+            Observers(settings, metrics, liveStats))
         {
             ConnectionMetrics = new ConnectionMetrics(Prometheus.Metrics.WithCustomRegistry(metrics)),
             TcpTracing = settings.Tracing.Enabled ? new TcpSessionTracing(settings.Tracing.SampleRatio) : null,
@@ -238,7 +239,8 @@ public sealed class ProxyNode : IAsyncDisposable
                         new PoolAdminQueries(() => runtime.Current, backendPools, AdminQueryTimeout),
                         new LimitAdminQueries(system, () => runtime.Current.Settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(() => runtime.Current.Settings),
                         new ConfigAdminQueries(configStore, applier, node, AdminQueryTimeout),
-                        new NodeStatusQuery(system, runtime, readiness, () => listenerSet.EndPoints), accessLog));
+                        new NodeStatusQuery(system, runtime, readiness, () => listenerSet.EndPoints),
+                        new StatsAdminQueries(system, AdminQueryTimeout), accessLog));
                     nodeLog = system.Log;
                     nodeState.Attach(system);
                     accessLog.ReportDropsTo(n => system.Log.Warning(
@@ -246,6 +248,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     system.Log.Info("Admin listener on {0}; admin API {1}", admin.EndPoint,
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
+                    system.ActorOf(LiveStatsAgent.Props(liveStats), LiveStatsAgent.Name);
                     system.ActorOf(ClusterMembershipLog.Props(plannedLeaves), "cluster-membership-log");
                     GracefulShutdown.Register(system, listenerSet, runtime, readiness, settings.Shutdown);
                 })
@@ -318,11 +321,13 @@ public sealed class ProxyNode : IAsyncDisposable
         return new ProxyNode(host, system, listenerSet, admin, runtime, demo);
     }
 
-    /// <summary>What is told of every exchange after the access log: metrics (O3) and spans (O5), each when on.</summary>
-    private static List<IExchangeObserver> Observers(ProxySettings settings, Prometheus.CollectorRegistry metrics)
+    /// <summary>What is told of every exchange after the access log: metrics (O3) with the live window of pbm stats (O2),
+    /// and spans (O5), each when on.</summary>
+    private static List<IExchangeObserver> Observers(ProxySettings settings, Prometheus.CollectorRegistry metrics, LiveStats? liveStats)
     {
-        var observers = new List<IExchangeObserver>(2);
+        var observers = new List<IExchangeObserver>(3);
         if (settings.Metrics.Enabled) observers.Add(new ExchangeMetrics(Prometheus.Metrics.WithCustomRegistry(metrics)));
+        if (liveStats is not null) observers.Add(liveStats);
         if (settings.Tracing.Enabled) observers.Add(new ExchangeTracing(settings.Tracing.SampleRatio));
         return observers;
     }

@@ -7,6 +7,7 @@ using Proxy.Actors.Serialization;
 using Proxy.Shared.Cluster;
 using Proxy.Shared.Pools;
 using Proxy.Shared.ConfigRevisions;
+using Proxy.Shared.Stats;
 using Proxy.Shared.Configuration;
 using Proxy.Shared.RateLimiting;
 using Xunit;
@@ -71,6 +72,10 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
         new ConfigRevisionReply(Revision, 8, [6, 7, 8]),
         new ConfigRevisionReply(null, 0, []),
         GetConfigStatus.Instance,
+        GetLiveStats.Instance,
+        new LiveStatsSnapshot("akka.tcp://proxy@127.0.0.1:4053", 10,
+            [new SeriesCounts("api", "", 1200, 3, [10, 11, 40], [900, 290, 10])],
+            [new SeriesCounts("127.0.0.1:9001", "api", 1203, 6, [12], [1203]), new SeriesCounts("127.0.0.1:9002", "api", 0, 0, [], [])]),
         new ConfigStatus(8, [new MemberConfigState("akka.tcp://proxy@127.0.0.1:4053", 7, Rejected), new MemberConfigState("akka.tcp://proxy@127.0.0.1:4054", 8, null)]),
     ];
 
@@ -173,7 +178,7 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
             Assert.Equal(stats.Limits, backStats.Limits);
             Assert.Equal(stats with { Limits = backStats.Limits }, backStats);
         }
-        else if (message is ConfigRevisionOutcome or ConfigRevisionReply or ConfigStatus or ConfigRevisionHistory)
+        else if (message is ConfigRevisionOutcome or ConfigRevisionReply or ConfigStatus or ConfigRevisionHistory or LiveStatsSnapshot)
         {
             // Their lists were compared by what they write, above.
         }
