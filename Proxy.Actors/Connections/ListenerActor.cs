@@ -121,8 +121,8 @@ public sealed class ListenerActor : ReceiveActor
         Receive<UpdateListener>(OnUpdate);
     }
 
-    /// <summary>O6: a config revision changed this listener but not its address (max-connections, TLS certificates): new
-    /// connections take the new settings; open ones keep theirs, with their handshake done.</summary>
+    /// <summary>O6: a config revision changed this listener but not its address (max-connections, mode, forward guard, TLS
+    /// certificates): new connections take the new settings; open ones keep theirs, with their handshake done.</summary>
     public sealed record UpdateListener(ListenerSettings Settings, CertificateStore? Certificates);
 
     private void OnUpdate(UpdateListener update)

@@ -207,7 +207,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     var backendPools = registry.Get<BackendPoolRegion>();
                     var poolAgents = new Dictionary<string, IActorRef>();
                     foreach (var (name, pool) in pools) poolAgents[name] = system.ActorOf(PoolAgent.Props(pool, backendPools, clusterState), "pool-" + name);
-                    foreach (var (name, forwarder) in forwarders) system.ActorOf(ForwardAgent.Props(forwarder), "forward-" + name);
+                    system.ActorOf(ForwardAgent.Props(() => runtime.Current.Forwarders.Values), "forward-agent");
                     // Limits are attached before any listener accepts, so no request sees a limiter without its region.
                     var rateLimiters = registry.Get<RateLimiterRegion>();
                     var quotas = registry.Get<QuotaRegion>();

@@ -15,8 +15,8 @@ namespace Proxy.Node.Revisions;
 /// O6: what a config revision does to the node's HTTP listeners. Added reverse listeners are bound (a taken address is
 /// a problem of the revision) and start accepting; removed ones stop accepting, drain their connections (in-flight
 /// exchanges finish, idle connections close) and stop; a listener that keeps its address takes its new settings
-/// (max-connections, TLS certificates) for new connections; one whose address changed is removed and added. Forward
-/// listeners (their guard and upstream runtime) and changes of mode need a restart.
+/// (max-connections, mode, guard, TLS certificates) for new connections; one whose address changed is removed and added.
+/// A forward listener's upstream runtime is the snapshot's (<see cref="NodeConfigApplier"/>).
 /// </summary>
 internal sealed class ListenerChanges : IDisposable
 {
@@ -45,11 +45,6 @@ internal sealed class ListenerChanges : IDisposable
             if (before.Remove(listener.Name, out var old))
             {
                 if (Same(old, listener)) continue;
-                if (old.Mode != listener.Mode || listener.Mode == ListenerMode.Forward)
-                {
-                    problems.Add(new ConfigProblem(path, "a forward listener, or a listener's mode, changes only with a restart of the node"));
-                    continue;
-                }
                 if (old.Address == listener.Address)
                 {
                     var found = problems.Count;
@@ -58,11 +53,6 @@ internal sealed class ListenerChanges : IDisposable
                     continue;
                 }
                 changes._removed.Add(listener.Name);
-            }
-            else if (listener.Mode == ListenerMode.Forward)
-            {
-                problems.Add(new ConfigProblem(path, "a forward listener is added only with a restart of the node"));
-                continue;
             }
             var added = Certificates(listener, i, problems);
             try
@@ -79,12 +69,7 @@ internal sealed class ListenerChanges : IDisposable
                 added?.Dispose();
             }
         }
-        foreach (var (name, gone) in before)
-        {
-            if (gone.Mode == ListenerMode.Forward)
-                problems.Add(new ConfigProblem("proxy.listeners", $"forward listener {name}: removed only with a restart of the node"));
-            else changes._removed.Add(name);
-        }
+        changes._removed.AddRange(before.Keys);
         if (problems.Count > 0 || !bind) changes.Dispose();
         return (changes, problems);
     }

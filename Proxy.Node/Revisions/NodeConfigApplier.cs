@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Proxy.Actors.ConfigRevisions;
 using Proxy.Actors.Connections;
+using Proxy.Actors.Forwarding;
 using Proxy.Actors.Pools;
 using Proxy.Node.Hosting;
 using Proxy.Shared.Configuration;
@@ -73,6 +74,7 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
             {
                 var prepared = Prepare(text, "config text", _runtime.Current.Revision, bind: false);
                 DisposeUnused(prepared.Pools);
+                if (prepared.Snapshot is { } unused) DisposeReplaced(unused.Forwarders, _runtime.Current.Forwarders);
                 return prepared.Problems;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -116,6 +118,7 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
         var previous = _runtime.Current;
         var pools = prepared.Pools;
         _runtime.Publish(prepared.Snapshot);
+        DisposeReplaced(previous.Forwarders, prepared.Snapshot.Forwarders);
         _running = prepared.Hocon;
         if (_system is not null && _listeners is not null)
             prepared.Listeners?.Execute(_system, _listeners, _runtime, _transport, revision.Number, prepared.Snapshot.Settings.Shutdown.Timeout);
@@ -189,7 +192,7 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
                           && settings.Routes.Select(r => r.Name).SequenceEqual(current.Settings.Routes.Select(r => r.Name))
                 ? current.Limiter
                 : bind ? _limiterFor?.Invoke(settings) : null;
-            var snapshot = new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, current.Forwarders, limiter,
+            var snapshot = new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, Forwarders(settings, current), limiter,
                 _warn, current.Plugins) { Revision = number };
             return new Prepared(problems, pools, listeners, loaded.Hocon, snapshot);
         }
@@ -199,6 +202,26 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
             listeners.Dispose();
             return new Prepared([new ConfigProblem("proxy.routes", e.Message)], pools);
         }
+    }
+
+    /// <summary>The forward listeners' runtimes: carried over when neither the listener nor <c>proxy.forward</c> changed
+    /// (their upstream connections stay), else new.</summary>
+    private static Dictionary<string, ForwardRuntime> Forwarders(ProxySettings settings, RuntimeSnapshot current)
+    {
+        var forwarders = new Dictionary<string, ForwardRuntime>(StringComparer.Ordinal);
+        var sameForward = SameSettings(settings.Forward, current.Settings.Forward);
+        foreach (var listener in settings.Listeners.Where(l => l.Mode == ListenerMode.Forward))
+            forwarders[listener.Name] = sameForward && current.Forwarders.TryGetValue(listener.Name, out var old) && SameSettings(old.Listener, listener)
+                ? old
+                : new ForwardRuntime(listener, settings.Forward);
+        return forwarders;
+    }
+
+    /// <summary>Closes the upstream connections of forwarders <paramref name="next"/> does not carry over.</summary>
+    private static void DisposeReplaced(IReadOnlyDictionary<string, ForwardRuntime> previous, IReadOnlyDictionary<string, ForwardRuntime> next)
+    {
+        foreach (var old in previous.Values)
+            if (!next.Values.Contains(old)) old.Dispose();
     }
 
     /// <summary>The revision's settings with the running <see cref="PoolSettings"/> object for every pool whose

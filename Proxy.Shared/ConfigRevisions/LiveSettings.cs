@@ -11,8 +11,8 @@ namespace Proxy.Shared.ConfigRevisions;
 public static class LiveSettings
 {
     /// <summary>The <c>proxy</c> settings a revision changes live: new requests take them, those in flight finish on
-    /// the revision they started with. (Listeners: reverse ones only; the node checks that.)</summary>
-    public static readonly IReadOnlyList<string> LiveProxyKeys = ["listeners", "pools", "routes", "defaults", "rate-limits", "limits", "timeouts", "forwarded-header"];
+    /// the revision they started with.</summary>
+    public static readonly IReadOnlyList<string> LiveProxyKeys = ["listeners", "forward", "pools", "routes", "defaults", "rate-limits", "limits", "timeouts", "forwarded-header"];
 
     /// <summary>The cluster's own settings (remoting, membership, the journal): a node's identity in the cluster.</summary>
     private static readonly string[] ClusterOwnProxyKeys = ["persistence", "data-dir"];

@@ -77,13 +77,19 @@ public sealed class ConfigRevisionSpec
         Assert.True(body.GetProperty("complete").GetBoolean());
         var member = Assert.Single(body.GetProperty("members").EnumerateArray());
         Assert.Equal("current", member.GetProperty("state").GetString());
+        // The JSON shapes pbm --json prints, locked.
+        Assert.Equal(["revision", "complete", "members"], body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["node", "running", "state", "revision", "problems"], member.EnumerateObject().Select(p => p.Name));
         Assert.EndsWith("from-b", await Get(client)); // same connection, new revision
         Assert.Equal(1, b.Connections);
 
         var (_, state) = await admin.Send(HttpMethod.Get, "/api/config/status");
         Assert.Equal(1, state.GetProperty("latest").GetInt64());
         Assert.Empty(state.GetProperty("drift").EnumerateArray());
+        Assert.Equal(["latest", "members", "drift"], state.EnumerateObject().Select(p => p.Name));
         var (_, nodeStatus) = await admin.Send(HttpMethod.Get, "/api/status");
+        Assert.Superset(new HashSet<string> { "node", "version", "uptimeSeconds", "ready", "revision", "latestRevision", "listeners", "members" },
+            nodeStatus.EnumerateObject().Select(p => p.Name).ToHashSet());
         Assert.Equal(1, nodeStatus.GetProperty("revision").GetInt64());
         Assert.Equal(1, nodeStatus.GetProperty("listeners")[0].GetProperty("connections").GetInt32());
         Assert.Contains("proxy_config_revision 1", await admin.Metrics());

@@ -10,7 +10,7 @@ namespace Proxy.Tests.Integration.Revisions;
 /// <summary>
 /// Issue 13 part 3 (O6): listeners in a config revision. An added reverse listener is bound and serves; a removed one
 /// stops accepting and drains; one that keeps its address takes its new settings for new connections while open ones
-/// stay; a forward listener or a taken address refuses the revision whole.
+/// stay; forward listeners come and go the same way; a taken address refuses the revision whole.
 /// </summary>
 public sealed class ListenerRevisionSpec
 {
@@ -67,7 +67,7 @@ public sealed class ListenerRevisionSpec
     }
 
     [Fact]
-    public async Task AForwardListener_OrATakenAddress_RefusesTheRevisionWhole()
+    public async Task AForwardListener_IsAddedLive_AndATakenAddressRefusesTheRevisionWhole()
     {
         await using var backend = new RawBackend();
         var dataDir = TestDataDirectory.Create();
@@ -75,20 +75,95 @@ public sealed class ListenerRevisionSpec
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         taken.Listen(1);
+        const string forward = """
+            listeners = [ { name = public, address = "127.0.0.1:0", mode = reverse },
+                          { name = fwd, address = "127.0.0.1:0", mode = forward, allow-targets = [ "127.0.0.0/8" ] } ]
+            """;
 
-        var forward = """listeners = [ { name = public, address = "127.0.0.1:0", mode = reverse }, { name = fwd, address = "127.0.0.1:0", mode = forward } ]""";
+        var (added, _) = await Apply(node, TestNode.Hocon(Body(backend.Port, forward), null, dataDir));
+
+        Assert.Equal(HttpStatusCode.OK, added);
+        using (var viaForward = new RawClient(node.Listeners["fwd"]))
+        {
+            // A forward listener (X1) sends a request only through an upstream proxy: without X-Proxy-To (and no default
+            // upstream) it says so, where a reverse listener would have routed the request to the pool.
+            viaForward.Send($"GET http://127.0.0.1:{backend.Port}/fwd HTTP/1.1\r\nHost: 127.0.0.1:{backend.Port}\r\n\r\n");
+            var answer = await viaForward.ReadResponsesAsync(1, Wait);
+            Assert.StartsWith("HTTP/1.1 400", answer);
+            Assert.Contains("X-Proxy-To", answer);
+        }
+        Assert.DoesNotContain(backend.Requests, r => r.Head.Contains("/fwd"));
+
         var busy = $$"""listeners = [ { name = public, address = "127.0.0.1:0", mode = reverse }, { name = busy, address = "{{taken.LocalEndPoint}}" } ]""";
-        var (refused, problems) = await Apply(node, TestNode.Hocon(Body(backend.Port, forward), null, dataDir));
         var (inUse, busyProblems) = await Apply(node, TestNode.Hocon(Body(backend.Port, busy), null, dataDir));
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused);
-        Assert.Equal("proxy.listeners[1]", problems.GetProperty("problems")[0].GetProperty("path").GetString());
         Assert.Equal(HttpStatusCode.UnprocessableEntity, inUse);
         Assert.Equal("proxy.listeners[1].address", busyProblems.GetProperty("problems")[0].GetProperty("path").GetString());
         Assert.Contains("in use", busyProblems.GetProperty("problems")[0].GetProperty("message").GetString());
-        Assert.Equal(["public"], node.Listeners.Keys);
+        Assert.Equal(["fwd", "public"], node.Listeners.Keys.Order());
         using var client = new RawClient(node.Public());
         Assert.StartsWith("HTTP/1.1 200", await Get(client));
+    }
+
+    [Fact]
+    public async Task ATlsListenersNewCertificates_ServeNewConnections_WhileAnOpenOneKeepsWorking()
+    {
+        await using var backend = new RawBackend();
+        var dataDir = TestDataDirectory.Create();
+        var a = TestCertificates.Write(dataDir, "a", "site.test");
+        var b = TestCertificates.Write(dataDir, "b", "site.test");
+        string Tls(TestCertificates.Pem pem) => $$""", tls { certificates = [ { cert = "{{pem.CertPath}}", key = "{{pem.KeyPath}}" } ] }""";
+        await using var node = await TestNode.StartAsync(Body(backend.Port), Tls(a), dataDir);
+        await using var before = await TlsClient.ConnectAsync(node.Public(), "site.test");
+        Assert.Equal(a.Certificate.Thumbprint, before.ServerCertificate.Thumbprint);
+
+        var (status, _) = await Apply(node, TestNode.Hocon(Body(backend.Port), Tls(b), dataDir));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        await using var after = await TlsClient.ConnectAsync(node.Public(), "site.test");
+        Assert.Equal(b.Certificate.Thumbprint, after.ServerCertificate.Thumbprint);
+        Assert.StartsWith("HTTP/1.1 200", await after.GetAsync("/x"));
+        Assert.StartsWith("HTTP/1.1 200", await before.GetAsync("/x")); // the open connection keeps its session
+    }
+
+    /// <summary>A TLS client that accepts any certificate and shows which one it got.</summary>
+    private sealed class TlsClient : IAsyncDisposable
+    {
+        private readonly TcpClient _tcp;
+        private readonly System.Net.Security.SslStream _ssl;
+
+        private TlsClient(TcpClient tcp, System.Net.Security.SslStream ssl)
+        {
+            _tcp = tcp;
+            _ssl = ssl;
+        }
+
+        public System.Security.Cryptography.X509Certificates.X509Certificate2 ServerCertificate =>
+            new(_ssl.RemoteCertificate!);
+
+        public static async Task<TlsClient> ConnectAsync(IPEndPoint endpoint, string name)
+        {
+            var tcp = new TcpClient();
+            await tcp.ConnectAsync(endpoint);
+            var ssl = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+            await ssl.AuthenticateAsClientAsync(name);
+            return new TlsClient(tcp, ssl);
+        }
+
+        public async Task<string> GetAsync(string path)
+        {
+            await _ssl.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: site.test\r\n\r\n"));
+            var buffer = new byte[4096];
+            using var timeout = new CancellationTokenSource(Wait);
+            var n = await _ssl.ReadAsync(buffer, timeout.Token);
+            return Encoding.ASCII.GetString(buffer, 0, n);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _ssl.DisposeAsync();
+            _tcp.Dispose();
+        }
     }
 
     private static bool CanConnect(IPEndPoint endpoint)
