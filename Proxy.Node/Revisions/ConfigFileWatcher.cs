@@ -34,11 +34,16 @@ public sealed class ConfigFileWatcher : IDisposable
         _applied = Hash(TryRead() ?? "");
         _timer = new Timer(_ => _ = CheckAsync(force: false), null, Interval, Interval);
         if (handleSignals && !OperatingSystem.IsWindows())
+        {
+            if (!InheritedSighup.Restore())
+                warn("SIGHUP is ignored by this process (started under nohup?) and could not be taken back: apply the file with " +
+                     "pbm config apply or by changing it");
             _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true; // SIGHUP's default ends the process
                 _ = CheckAsync(force: true);
             });
+        }
     }
 
     /// <summary>Applies the file now if it changed (or, with <paramref name="force"/>, whatever it holds).</summary>

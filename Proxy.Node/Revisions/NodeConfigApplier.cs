@@ -19,6 +19,9 @@ namespace Proxy.Node.Revisions;
 /// one new <see cref="RuntimeSnapshot"/> is published (new requests take it, those in flight finish on theirs). Pools
 /// whose settings did not change are carried over as they are; a changed pool keeps the backends that stayed (their
 /// connections and cluster state) and its agent takes the new runtime; new pools get an agent, removed ones lose theirs.
+/// Listeners are bound, drained or updated (<see cref="ListenerChanges"/>); a revision that changes the rate limits or
+/// the routes gets a limiter of its own; forward listeners keep their upstream runtime unless their settings changed.
+/// Verify and apply run one at a time (the agent applies; the admin API verifies).
 /// </summary>
 public sealed class NodeConfigApplier : IConfigRevisionApplier
 {
