@@ -111,7 +111,7 @@ public static class PbmApp
             stdout.WriteLine("GLOBAL OPTIONS (any command, before or after it):");
             stdout.WriteLine("    --host <HOST:PORT>    Admin listener of any node (default 127.0.0.1:9110)");
             stdout.WriteLine("    --token <TOKEN>       Admin token (default: PROXY_ADMIN_TOKEN, or PROXY_ADMIN_TOKEN_FILE)");
-            stdout.WriteLine("    --json                The answer, and errors on stderr, as one JSON document");
+            stdout.WriteLine("    --json                The answer, and errors on stderr, as JSON (one document; tail and top: one per line)");
             return 0;
         }
         var code = await app.RunAsync(WithHelpForABareGroup(MoveLeadingOptions(args)), cancellationToken).ConfigureAwait(false);

@@ -19,7 +19,7 @@ public class PbmSettings : CommandSettings
     public string? Token { get; set; }
 
     [CommandOption("--json")]
-    [Description("Print the answer as one JSON document instead of a table")]
+    [Description("Print the answer as JSON instead of a table (one document; tail and top: one per line)")]
     public bool Json { get; set; }
 
     /// <summary>Arguments are checked before any request (exit 2), as docs/OPERATIONS.md says.</summary>
