@@ -2,11 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Proxy.Node.Hosting;
 using Proxy.Tests.Integration.Support;
 using Xunit;
@@ -25,14 +21,12 @@ public sealed class HttpsBackendSpec : IAsyncLifetime
     {
         var (caPath, server) = TestCertificates.WriteCaAndServer(_dir, "backend.test");
         _caPath = caPath;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelHttpsConfiguration().UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.UseHttps(server)));
-        var app = builder.Build();
-        app.MapGet("/connection", (HttpContext ctx) => Results.Text(ctx.Connection.Id));
-        app.MapFallback((HttpContext ctx) => Results.Text($"secure {ctx.Request.Method} {ctx.Request.Path} https={ctx.Request.IsHttps}"));
-        await app.StartAsync();
-        _port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        var (app, port) = await LoopbackKestrel.StartAsync(web =>
+        {
+            web.MapGet("/connection", (HttpContext ctx) => Results.Text(ctx.Connection.Id));
+            web.MapFallback((HttpContext ctx) => Results.Text($"secure {ctx.Request.Method} {ctx.Request.Path} https={ctx.Request.IsHttps}"));
+        }, listen: l => l.UseHttps(server));
+        _port = port;
         _backend = app;
     }
 

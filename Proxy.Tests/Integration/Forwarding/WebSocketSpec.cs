@@ -1,13 +1,7 @@
-using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Proxy.Tests.Integration.Support;
 using Xunit;
 
@@ -21,36 +15,34 @@ public sealed class WebSocketSpec : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.UseWebSockets();
-        app.Map("/ws", async (HttpContext ctx) =>
+        var (app, port) = await LoopbackKestrel.StartAsync(web =>
         {
-            if (!ctx.WebSockets.IsWebSocketRequest)
+            web.UseWebSockets();
+            web.Map("/ws", async (HttpContext ctx) =>
             {
-                ctx.Response.StatusCode = 426;
-                await ctx.Response.WriteAsync("websocket only");
-                return;
-            }
-            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[64 * 1024];
-            await socket.SendAsync("welcome"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
-            while (true)
-            {
-                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close)
+                if (!ctx.WebSockets.IsWebSocketRequest)
                 {
-                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    ctx.Response.StatusCode = 426;
+                    await ctx.Response.WriteAsync("websocket only");
                     return;
                 }
-                await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
-            }
+                using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+                var buffer = new byte[64 * 1024];
+                await socket.SendAsync("welcome"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                while (true)
+                {
+                    var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                        return;
+                    }
+                    await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
+                }
+            });
+            web.MapGet("/plain", () => "plain answer");
         });
-        app.MapGet("/plain", () => "plain answer");
-        await app.StartAsync();
-        _port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        _port = port;
         _backend = app;
     }
 

@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Proxy.Tests.Integration.Support;
 
 namespace Proxy.Tests.Integration.Observability;
 
@@ -19,37 +14,31 @@ public sealed class OtlpReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private OtlpReceiver(WebApplication app, int port)
+    private OtlpReceiver(WebApplication app, int port, ConcurrentQueue<(string? ContentType, byte[] Body)> exports)
     {
         _app = app;
         Port = port;
+        Exports = exports;
     }
 
     public int Port { get; }
 
     public string Endpoint => $"http://127.0.0.1:{Port}";
 
-    public ConcurrentQueue<(string? ContentType, byte[] Body)> Exports { get; } = new();
+    public ConcurrentQueue<(string? ContentType, byte[] Body)> Exports { get; }
 
     public static async Task<OtlpReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        OtlpReceiver? receiver = null;
-        app.MapPost("/v1/traces", async (HttpContext ctx) =>
+        var exports = new ConcurrentQueue<(string? ContentType, byte[] Body)>();
+        var (app, port) = await LoopbackKestrel.StartAsync(web => web.MapPost("/v1/traces", async (HttpContext ctx) =>
         {
             using var body = new MemoryStream();
             await ctx.Request.Body.CopyToAsync(body);
-            receiver!.Exports.Enqueue((ctx.Request.ContentType, body.ToArray()));
+            exports.Enqueue((ctx.Request.ContentType, body.ToArray()));
             ctx.Response.ContentType = "application/x-protobuf";
             return Results.Ok();
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver = new OtlpReceiver(app, new Uri(address).Port);
-        return receiver;
+        }));
+        return new OtlpReceiver(app, port, exports);
     }
 
     /// <summary>Whether some export so far contains all of <paramref name="parts"/>.</summary>

@@ -1,11 +1,5 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Proxy.Tests.Integration.Support;
 
@@ -37,24 +31,21 @@ public sealed class ControllableBackend : IAsyncDisposable
 
     public static async Task<ControllableBackend> StartAsync(string name)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         ControllableBackend? self = null;
-        app.MapGet("/healthz", () =>
+        var (app, port) = await LoopbackKestrel.StartAsync(web =>
         {
-            Interlocked.Increment(ref self!._probes);
-            return self.Healthy ? Results.Text("ok") : Results.StatusCode(503);
+            web.MapGet("/healthz", () =>
+            {
+                Interlocked.Increment(ref self!._probes);
+                return self.Healthy ? Results.Text("ok") : Results.StatusCode(503);
+            });
+            web.MapFallback((HttpContext ctx) =>
+            {
+                Interlocked.Increment(ref self!._requests);
+                ctx.Response.StatusCode = self.Status;
+                return ctx.Response.WriteAsync(self.Name);
+            });
         });
-        app.MapFallback((HttpContext ctx) =>
-        {
-            Interlocked.Increment(ref self!._requests);
-            ctx.Response.StatusCode = self.Status;
-            return ctx.Response.WriteAsync(self.Name);
-        });
-        await app.StartAsync();
-        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
         self = new ControllableBackend(app, name, port);
         return self;
     }

@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Proxy.Tests.Integration.Support;
 
@@ -46,24 +41,21 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         FakeKubernetesApi? api = null;
         var (caPath, server) = TestCertificates.WriteCaAndServer(directory, "kubernetes.default.svc");
         var requests = new ConcurrentQueue<Request>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.UseHttps(server)));
-        var app = builder.Build();
-        app.MapGet("/api/v1/namespaces/{ns}/pods", (HttpContext ctx, string ns) =>
+        var (app, port) = await LoopbackKestrel.StartAsync(web =>
         {
-            requests.Enqueue(new Request(ctx.Request.Path, ctx.Request.Query["labelSelector"], ctx.Request.Headers.Authorization));
-            return ns == @namespace
-                ? Results.Json(PodListDocument(@namespace, api!._listed))
-                : Results.Json(new { kind = "Status", apiVersion = "v1", status = "Failure", code = 404 }, statusCode: 404);
-        });
-        app.MapFallback((HttpContext ctx) =>
-        {
-            requests.Enqueue(new Request(ctx.Request.Path, ctx.Request.Query["labelSelector"], ctx.Request.Headers.Authorization));
-            return Results.Json(new { kind = "Status", apiVersion = "v1", status = "Failure", code = 404 }, statusCode: 404);
-        });
-        await app.StartAsync();
-        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+            web.MapGet("/api/v1/namespaces/{ns}/pods", (HttpContext ctx, string ns) =>
+            {
+                requests.Enqueue(new Request(ctx.Request.Path, ctx.Request.Query["labelSelector"], ctx.Request.Headers.Authorization));
+                return ns == @namespace
+                    ? Results.Json(PodListDocument(@namespace, api!._listed))
+                    : Results.Json(new { kind = "Status", apiVersion = "v1", status = "Failure", code = 404 }, statusCode: 404);
+            });
+            web.MapFallback((HttpContext ctx) =>
+            {
+                requests.Enqueue(new Request(ctx.Request.Path, ctx.Request.Query["labelSelector"], ctx.Request.Headers.Authorization));
+                return Results.Json(new { kind = "Status", apiVersion = "v1", status = "Failure", code = 404 }, statusCode: 404);
+            });
+        }, listen: l => l.UseHttps(server));
 
         api = new FakeKubernetesApi(app, requests, port, caPath);
         return api;

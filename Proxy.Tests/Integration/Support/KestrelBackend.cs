@@ -1,12 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Proxy.Tests.Integration.Support;
 
@@ -29,65 +24,58 @@ public sealed class KestrelBackend : IAsyncDisposable
 
     public static async Task<KestrelBackend> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o =>
+        var (app, port) = await LoopbackKestrel.StartAsync(web =>
         {
-            o.Listen(IPAddress.Loopback, 0);
-            o.Limits.MaxRequestBodySize = null;
-        });
-        var app = builder.Build();
-        app.MapPost("/upload", async (HttpContext ctx) =>
-        {
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[81920];
-            long total = 0;
-            int n;
-            while ((n = await ctx.Request.Body.ReadAsync(buffer)) > 0)
+            web.MapPost("/upload", async (HttpContext ctx) =>
             {
-                sha.AppendData(buffer, 0, n);
-                total += n;
-            }
-            return Results.Text($"{Convert.ToHexString(sha.GetHashAndReset())} {total}");
-        });
-        app.MapGet("/download", async (HttpContext ctx, long bytes, int? chunked) =>
-        {
-            if (chunked != 1) ctx.Response.ContentLength = bytes;
-            var buffer = new byte[65536];
-            long sent = 0;
-            while (sent < bytes)
+                using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var buffer = new byte[81920];
+                long total = 0;
+                int n;
+                while ((n = await ctx.Request.Body.ReadAsync(buffer)) > 0)
+                {
+                    sha.AppendData(buffer, 0, n);
+                    total += n;
+                }
+                return Results.Text($"{Convert.ToHexString(sha.GetHashAndReset())} {total}");
+            });
+            web.MapGet("/download", async (HttpContext ctx, long bytes, int? chunked) =>
             {
-                var n = (int)Math.Min(buffer.Length, bytes - sent);
-                TestData.Fill(buffer.AsSpan(0, n), sent);
-                await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n));
-                sent += n;
-            }
-        });
-        // Compressible text (E4): numbered lines, generated while sent.
-        app.MapGet("/text", async (HttpContext ctx, long bytes, int? chunked) =>
-        {
-            ctx.Response.ContentType = "text/plain; charset=utf-8";
-            if (chunked != 1) ctx.Response.ContentLength = bytes;
-            var buffer = new byte[65536];
-            for (long sent = 0; sent < bytes;)
+                if (chunked != 1) ctx.Response.ContentLength = bytes;
+                var buffer = new byte[65536];
+                long sent = 0;
+                while (sent < bytes)
+                {
+                    var n = (int)Math.Min(buffer.Length, bytes - sent);
+                    TestData.Fill(buffer.AsSpan(0, n), sent);
+                    await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n));
+                    sent += n;
+                }
+            });
+            // Compressible text (E4): numbered lines, generated while sent.
+            web.MapGet("/text", async (HttpContext ctx, long bytes, int? chunked) =>
             {
-                var n = (int)Math.Min(buffer.Length, bytes - sent);
-                TestData.FillText(buffer.AsSpan(0, n), sent);
-                await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n));
-                sent += n;
-            }
-        });
-        // An API that wants a token: its own 401 with a challenge and a body.
-        app.MapGet("/needs-token", (HttpContext ctx) =>
-        {
-            ctx.Response.Headers.WWWAuthenticate = "Bearer realm=\"api\"";
-            return Results.Text("a token is required\n", statusCode: StatusCodes.Status401Unauthorized);
-        });
-        // Anything else: the method, path and query it saw, so tests can tell what arrived.
-        app.MapFallback((HttpContext ctx) => Results.Text($"{ctx.Request.Method} {ctx.Request.Path}{ctx.Request.QueryString}"));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new KestrelBackend(app, new Uri(address).Port);
+                ctx.Response.ContentType = "text/plain; charset=utf-8";
+                if (chunked != 1) ctx.Response.ContentLength = bytes;
+                var buffer = new byte[65536];
+                for (long sent = 0; sent < bytes;)
+                {
+                    var n = (int)Math.Min(buffer.Length, bytes - sent);
+                    TestData.FillText(buffer.AsSpan(0, n), sent);
+                    await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n));
+                    sent += n;
+                }
+            });
+            // An API that wants a token: its own 401 with a challenge and a body.
+            web.MapGet("/needs-token", (HttpContext ctx) =>
+            {
+                ctx.Response.Headers.WWWAuthenticate = "Bearer realm=\"api\"";
+                return Results.Text("a token is required\n", statusCode: StatusCodes.Status401Unauthorized);
+            });
+            // Anything else: the method, path and query it saw, so tests can tell what arrived.
+            web.MapFallback((HttpContext ctx) => Results.Text($"{ctx.Request.Method} {ctx.Request.Path}{ctx.Request.QueryString}"));
+        }, server: o => o.Limits.MaxRequestBodySize = null);
+        return new KestrelBackend(app, port);
     }
 
     public async ValueTask DisposeAsync()
