@@ -116,17 +116,11 @@ public sealed class ExchangeTracing : IExchangeObserver
     }
 
     /// <summary>W3C <c>traceparent</c> for <paramref name="context"/> (version 00), written in one string.</summary>
-    public static string TraceParent(ActivityContext context) => string.Create(55, context, static (text, c) =>
+    public static string TraceParent(ActivityContext context) => string.Create(TraceParentText.Length, context, static (text, c) =>
     {
-        Span<byte> id = stackalloc byte[16];
-        "00-".CopyTo(text);
-        c.TraceId.CopyTo(id);
-        Convert.TryToHexStringLower(id, text[3..35], out _);
-        text[35] = '-';
-        c.SpanId.CopyTo(id[..8]);
-        Convert.TryToHexStringLower(id[..8], text[36..52], out _);
-        text[52] = '-';
-        text[53] = '0';
-        text[54] = (c.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? '1' : '0';
+        Span<byte> ids = stackalloc byte[24];
+        c.TraceId.CopyTo(ids[..16]); // it fills the span it is given: exactly the 16 bytes
+        c.SpanId.CopyTo(ids[16..]);
+        TraceParentText.Write(text, ids, (c.TraceFlags & ActivityTraceFlags.Recorded) != 0);
     });
 }

@@ -48,19 +48,15 @@ public readonly record struct UnsampledTrace(UInt128 TraceId, string? TraceState
 
     /// <summary>The <c>traceparent</c> for an attempt of this trace: version 00, a new span id (the backend's parent),
     /// not sampled.</summary>
-    public string TraceParent() => string.Create(55, TraceId, static (text, id) =>
+    public string TraceParent() => string.Create(TraceParentText.Length, TraceId, static (text, id) =>
     {
-        Span<byte> bytes = stackalloc byte[24];
-        BinaryPrimitives.WriteUInt128BigEndian(bytes, id);
+        Span<byte> ids = stackalloc byte[24];
+        BinaryPrimitives.WriteUInt128BigEndian(ids, id);
         ulong span;
         do span = (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue);
         while (span == 0);
-        BinaryPrimitives.WriteUInt64BigEndian(bytes[16..], span);
-        "00-".CopyTo(text);
-        Convert.TryToHexStringLower(bytes[..16], text[3..35], out _);
-        text[35] = '-';
-        Convert.TryToHexStringLower(bytes[16..], text[36..52], out _);
-        "-00".CopyTo(text[52..]);
+        BinaryPrimitives.WriteUInt64BigEndian(ids[16..], span);
+        TraceParentText.Write(text, ids, sampled: false);
     });
 
     /// <summary>W3C ids are lower-case hex only (<see cref="NumberStyles.AllowHexSpecifier"/> takes upper case too).</summary>
