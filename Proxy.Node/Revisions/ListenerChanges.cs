@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Akka.Actor;
 using Proxy.Actors.Connections;
 using Proxy.Actors.Tls;
@@ -20,8 +19,6 @@ namespace Proxy.Node.Revisions;
 /// </summary>
 internal sealed class ListenerChanges : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new();
-
     private readonly List<(ListenerSettings Settings, Socket Socket, CertificateStore? Certificates)> _added = [];
     private readonly List<(ListenerSettings Settings, CertificateStore? Certificates)> _updated = [];
     private readonly List<string> _removed = [];
@@ -44,7 +41,7 @@ internal sealed class ListenerChanges : IDisposable
             var path = $"proxy.listeners[{i}]";
             if (before.Remove(listener.Name, out var old))
             {
-                if (Same(old, listener)) continue;
+                if (SettingsComparison.Same(old, listener)) continue;
                 if (old.Address == listener.Address)
                 {
                     var found = problems.Count;
@@ -96,9 +93,6 @@ internal sealed class ListenerChanges : IDisposable
             listeners.Started(settings.Name, actor, (IPEndPoint)socket.LocalEndPoint!);
         }
     }
-
-    private static bool Same(ListenerSettings a, ListenerSettings b) =>
-        JsonSerializer.Serialize(a, Json) == JsonSerializer.Serialize(b, Json);
 
     private static CertificateStore? Certificates(ListenerSettings listener, int index, List<ConfigProblem> problems)
     {

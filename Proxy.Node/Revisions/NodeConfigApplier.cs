@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Configuration;
 using Proxy.Actors.ConfigRevisions;
@@ -25,8 +24,6 @@ namespace Proxy.Node.Revisions;
 /// </summary>
 public sealed class NodeConfigApplier : IConfigRevisionApplier
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
-
     private readonly ProxyRuntime _runtime;
     private readonly IReadOnlyDictionary<string, string?> _environment;
     private readonly Action<string>? _warn;
@@ -191,7 +188,7 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
         {
             // The limiter maps routes to limits: a new one when either changed (leases are taken again; the buckets are
             // the cluster's entities and keep their tokens).
-            var limiter = SameSettings(settings.RateLimits, current.Settings.RateLimits)
+            var limiter = SettingsComparison.Same(settings.RateLimits, current.Settings.RateLimits)
                           && settings.Routes.Select(r => r.Name).SequenceEqual(current.Settings.Routes.Select(r => r.Name))
                 ? current.Limiter
                 : bind ? _limiterFor?.Invoke(settings) : null;
@@ -212,9 +209,9 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
     private static Dictionary<string, ForwardRuntime> Forwarders(ProxySettings settings, RuntimeSnapshot current)
     {
         var forwarders = new Dictionary<string, ForwardRuntime>(StringComparer.Ordinal);
-        var sameForward = SameSettings(settings.Forward, current.Settings.Forward);
+        var sameForward = SettingsComparison.Same(settings.Forward, current.Settings.Forward);
         foreach (var listener in settings.Listeners.Where(l => l.Mode == ListenerMode.Forward))
-            forwarders[listener.Name] = sameForward && current.Forwarders.TryGetValue(listener.Name, out var old) && SameSettings(old.Listener, listener)
+            forwarders[listener.Name] = sameForward && current.Forwarders.TryGetValue(listener.Name, out var old) && SettingsComparison.Same(old.Listener, listener)
                 ? old
                 : new ForwardRuntime(listener, settings.Forward);
         return forwarders;
@@ -233,11 +230,9 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
     {
         var pools = new Dictionary<string, PoolSettings>(StringComparer.Ordinal);
         foreach (var (name, pool) in next.Pools)
-            pools[name] = running.Pools.TryGetValue(name, out var old) && SameSettings(old, pool) ? old : pool;
+            pools[name] = running.Pools.TryGetValue(name, out var old) && SettingsComparison.Same(old, pool) ? old : pool;
         return next with { Pools = pools };
     }
-
-    private static bool SameSettings<T>(T a, T b) => JsonSerializer.Serialize(a, Json) == JsonSerializer.Serialize(b, Json);
 
     /// <summary>Closes what a revision that was not published opened: the connections of backends it made new.</summary>
     private void DisposeUnused(Dictionary<string, PoolRuntime> pools)
