@@ -113,16 +113,14 @@ public sealed class AdminServer : IAsyncDisposable
             : ParseWait(wait) is not { } timeout ? BadWait(wait)
             : await RunAsync(api, a => a.Config.ApplyAsync(text, source, timeout)));
         group.MapPost("/config/rollback", async (string? revision, string? source, string? wait) =>
-            !long.TryParse(revision, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number < 1
-                ? Results.Json(new ErrorView($"revision must be a revision number (1 or more), got '{revision}'"), AdminJson.Options, statusCode: 400)
-                : ParseWait(wait) is not { } timeout ? BadWait(wait)
-                : await RunAsync(api, a => a.Config.RollbackAsync(number, source, timeout)));
+            ParseRevision(revision) is not { } number ? BadRevision(revision)
+            : ParseWait(wait) is not { } timeout ? BadWait(wait)
+            : await RunAsync(api, a => a.Config.RollbackAsync(number, source, timeout)));
         group.MapGet("/config/status", () => RunAsync(api, a => a.Config.StatusAsync()));
-        group.MapGet("/config", (string? revision) =>
-            revision is null ? RunAsync(api, a => a.Config.ShowAsync(null))
-            : long.TryParse(revision, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number >= 1
-                ? RunAsync(api, a => a.Config.ShowAsync(number))
-                : Task.FromResult(Results.Json(new ErrorView($"revision must be a revision number (1 or more), got '{revision}'"), AdminJson.Options, statusCode: 400)));
+        group.MapGet("/config", async (string? revision) =>
+            revision is null ? await RunAsync(api, a => a.Config.ShowAsync(null))
+            : ParseRevision(revision) is { } number ? await RunAsync(api, a => a.Config.ShowAsync(number))
+            : BadRevision(revision));
         group.MapGet("/status", () => Run(api, a => a.Status.Status()));
         // O2: every member's last seconds per route and backend, added up (pbm stats, pbm top).
         group.MapGet("/stats", () => RunAsync(api, a => a.Stats.StatsAsync()));
@@ -164,6 +162,15 @@ public sealed class AdminServer : IAsyncDisposable
     private static TimeSpan? ParseWait(string? wait) =>
         wait is null ? ConfigAdminQueries.DefaultWait
         : ShortDuration.TryParse(wait, TimeSpan.Zero, TimeSpan.FromSeconds(60), out var value) ? value : null;
+
+    /// <summary>A revision number (1 or more); null for anything else.</summary>
+    private static long? ParseRevision(string? revision) =>
+        long.TryParse(revision, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number >= 1
+            ? number
+            : null;
+
+    private static IResult BadRevision(string? revision) => Results.Json(
+        new ErrorView($"revision must be a revision number (1 or more), got '{revision}'"), AdminJson.Options, statusCode: StatusCodes.Status400BadRequest);
 
     private static IResult BadWait(string? wait) => Results.Json(new ErrorView($"wait must be a duration from 0s to 60s (e.g. 5s), got '{wait}'"),
         AdminJson.Options, statusCode: StatusCodes.Status400BadRequest);
