@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nginx vs this proxy, in front of the same nginx fixed-response backend, on loopback.
 #   scripts/bench.sh [--transport sockets|akka-io|both] [--duration 10s] [--rounds 3] [--conns "64 256"]
-#                    [--warmup 10s] [--conn-scale N | --no-conn-scale]
+#                    [--warmup 30s] [--conn-scale N | --no-conn-scale]
 # Starts: a backend (nginx, 1 worker, keep-alive, fixed 13-byte body), nginx as reverse proxy (1 worker,
 # upstream keepalive 128, proxy_http_version 1.1) and our node (one per transport measured), each on its
 # own port. Warms every proxy up, then for each connection count runs `wrk -t1 -cC -dD --latency`
@@ -20,7 +20,7 @@ TRANSPORT=sockets
 DURATION=10s
 ROUNDS=3
 CONNS="64 256"
-WARMUP=10s
+WARMUP=30s
 CONN_SCALE=10000
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -126,7 +126,7 @@ run_wrk() {
 busy=$(cpu_busy_pct 3)
 log "machine CPU busy before the warm-up (our processes idle): ${busy}%"
 [ "$busy" -lt 15 ] || log "WARNING: something else is using the CPU; figures will be noisy"
-log "warm-up: $WARMUP per proxy at -c256 (JIT tiering, connection pools)"
+log "warm-up: $WARMUP per proxy at -c256 (tiered JIT: with 5–10 s it was still compiling in the measured window)"
 for target in "${TARGETS[@]}"; do
   read -r name url pid <<<"$target"
   wrk -t1 -c256 -d"$WARMUP" "$url" >/dev/null 2>&1 || true
