@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # nginx vs this proxy, in front of the same nginx fixed-response backend, on loopback.
 #   scripts/bench.sh [--transport sockets|akka-io|both] [--duration 10s] [--rounds 3] [--conns "64 256"]
-#                    [--warmup 30s] [--conn-scale N | --no-conn-scale]
+#                    [--churn "64" | --no-churn] [--warmup 30s] [--conn-scale N | --no-conn-scale] [--tls]
 # Starts: a backend (nginx, 1 worker, keep-alive, fixed 13-byte body), nginx as reverse proxy (1 worker,
 # upstream keepalive 128, proxy_http_version 1.1) and our node (one per transport measured), each on its
 # own port. Warms every proxy up, then for each connection count runs `wrk -t1 -cC -dD --latency`
 # against nginx and ours in turn, ROUNDS times (A/B alternation), and prints requests/s, p50/p99, the
 # proxy's user+sys CPU seconds per 10k requests (from /proc/PID/stat), medians and ours/nginx ratios.
-# At the end it runs scripts/conn-scale.sh (memory per idle keep-alive connection, default 10,000).
+# --churn C adds loads "close:C": C connections sending Connection: close, so req/s is new connections/s.
+# At the end it runs scripts/conn-scale.sh (memory per idle keep-alive connection, default 10,000) and, with
+# --tls, scripts/bench-tls.sh twice (keep-alive, then a full handshake per request).
 # Ports: BENCH_PORT_BASE (default 19200): backend +0, nginx proxy +1, ours +100 (sockets) / +102 (akka-io).
 # Everything started here is stopped on exit.
 set -euo pipefail
@@ -20,18 +22,23 @@ TRANSPORT=sockets
 DURATION=10s
 ROUNDS=3
 CONNS="64 256"
+CHURN="64"
 WARMUP=30s
 CONN_SCALE=10000
+TLS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --transport) TRANSPORT="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --conns) CONNS="$2"; shift 2 ;;
+    --churn) CHURN="$2"; shift 2 ;;
+    --no-churn) CHURN=""; shift ;;
+    --tls) TLS=1; shift ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --conn-scale) CONN_SCALE="$2"; shift 2 ;;
     --no-conn-scale) CONN_SCALE=0; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
@@ -95,15 +102,18 @@ to_ms() {
 
 RESULTS="$WORK_DIR/results.txt"
 : >"$RESULTS"
-# run_wrk NAME URL PID CONNS ROUND
+# run_wrk NAME URL PID LOAD ROUND: LOAD is a connection count (keep-alive) or close:COUNT (a new connection
+# per request).
 run_wrk() {
   local name="$1" url="$2" pid="$3" c="$4" round="$5" out before after
+  local conns="${c#close:}" headers=()
+  [ "$conns" = "$c" ] || headers=(-H "Connection: close")
   node_alive "$pid" || die "$name (pid $pid) is not running any more"
-  out="$WORK_DIR/wrk-$name-$c-$round.txt"
+  out="$WORK_DIR/wrk-$name-${c/:/-}-$round.txt"
   local m0 m1 b0 b1 w0 w1
   before=$(cpu_ticks "$pid"); b0=$(cpu_ticks "$PID_backend"); m0=$(machine_busy_ticks)
   shell_children_ticks "$WORK_DIR/ticks"; w0=$(cat "$WORK_DIR/ticks")
-  wrk -t1 -c"$c" -d"$DURATION" --latency "$url" >"$out" 2>&1 || true
+  wrk -t1 -c"$conns" -d"$DURATION" --latency "${headers[@]}" "$url" >"$out" 2>&1 || true
   shell_children_ticks "$WORK_DIR/ticks"; w1=$(cat "$WORK_DIR/ticks")
   after=$(cpu_ticks "$pid"); b1=$(cpu_ticks "$PID_backend"); m1=$(machine_busy_ticks)
   local rps p50 p99 reqs errs cpu
@@ -132,9 +142,12 @@ for target in "${TARGETS[@]}"; do
   wrk -t1 -c256 -d"$WARMUP" "$url" >/dev/null 2>&1 || true
 done
 
+LOADS="$CONNS"
+for c in $CHURN; do LOADS="$LOADS close:$c"; done
 echo "== runs: wrk -t1 -cC -d$DURATION --latency, $ROUNDS rounds alternating, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), machine ${busy}% busy before"
+echo "   (conns close:C = C connections, each request on a new one: req/s are new connections/s)"
 printf '%-14s %5s %5s %11s %9s %9s %10s %12s %7s  %s\n' target conns round "req/s" "p50 ms" "p99 ms" requests "cpu s/10k" "other%" errors
-for c in $CONNS; do
+for c in $LOADS; do
   for round in $(seq 1 "$ROUNDS"); do
     for target in "${TARGETS[@]}"; do
       read -r name url pid <<<"$target"
@@ -147,7 +160,7 @@ echo
 echo "== medians over $ROUNDS rounds"
 printf '%-14s %5s %11s %9s %9s %12s %14s %14s\n' target conns "req/s" "p50 ms" "p99 ms" "cpu s/10k" "req/s ratio" "cpu ratio"
 col_median() { awk -v n="$1" -v c="$2" -v k="$3" '$1 == n && $2 == c { print $k }' "$RESULTS" | median; }
-for c in $CONNS; do
+for c in $LOADS; do
   nginx_rps=$(col_median nginx "$c" 4); nginx_cpu=$(col_median nginx "$c" 8)
   for target in "${TARGETS[@]}"; do
     read -r name _ _ <<<"$target"
@@ -168,4 +181,14 @@ if [ "$CONN_SCALE" -gt 0 ]; then
   for t in $OURS; do
     PROXY_NO_BUILD=1 "$ROOT/scripts/conn-scale.sh" "$CONN_SCALE" --transport "$t" || log "conn-scale ($t) reported FAIL"
   done
+fi
+
+if [ "$TLS" = 1 ]; then
+  [ "$CONN_SCALE" -gt 0 ] || { cleanup; trap - EXIT; }
+  echo
+  echo "== TLS, keep-alive (scripts/bench-tls.sh)"
+  PROXY_NO_BUILD=1 "$ROOT/scripts/bench-tls.sh" --duration "$DURATION" --rounds "$ROUNDS"
+  echo
+  echo "== TLS, a full handshake per request (scripts/bench-tls.sh --handshakes)"
+  PROXY_NO_BUILD=1 "$ROOT/scripts/bench-tls.sh" --duration "$DURATION" --rounds "$ROUNDS" --handshakes
 fi

@@ -2,20 +2,22 @@ namespace Proxy.Actors.Connections;
 
 /// <summary>
 /// The materialized value of a connection's exchange stage: lets its listener ask it to drain (finish the
-/// current exchange, then close) and observe when it has closed.
+/// current exchange, then close) and learn when it has closed. Both calls may come from any thread and in any
+/// order relative to the stage's start and stop; a drain asked before the stage attached, or a close callback
+/// registered after the stage stopped, still takes effect.
 /// </summary>
 public sealed class ConnectionHandle
 {
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _gate = new();
     private Action? _drain;
     private bool _drainRequested;
-
-    public Task Closed => _closed.Task;
+    private Action<ConnectionHandle>? _onClosed;
+    private bool _closed;
 
     public void Drain()
     {
         Action? drain;
-        lock (_closed)
+        lock (_gate)
         {
             _drainRequested = true;
             drain = _drain;
@@ -23,10 +25,22 @@ public sealed class ConnectionHandle
         drain?.Invoke();
     }
 
+    /// <summary>Calls <paramref name="onClosed"/> once, on the thread that closes the connection (at once if it has).</summary>
+    public void OnClosed(Action<ConnectionHandle> onClosed)
+    {
+        bool closed;
+        lock (_gate)
+        {
+            _onClosed = onClosed;
+            closed = _closed;
+        }
+        if (closed) onClosed(this);
+    }
+
     internal void Attach(Action drain)
     {
         bool requested;
-        lock (_closed)
+        lock (_gate)
         {
             _drain = drain;
             requested = _drainRequested;
@@ -34,5 +48,15 @@ public sealed class ConnectionHandle
         if (requested) drain();
     }
 
-    internal void MarkClosed() => _closed.TrySetResult();
+    internal void MarkClosed()
+    {
+        Action<ConnectionHandle>? onClosed;
+        lock (_gate)
+        {
+            if (_closed) return;
+            _closed = true;
+            onClosed = _onClosed;
+        }
+        onClosed?.Invoke(this);
+    }
 }

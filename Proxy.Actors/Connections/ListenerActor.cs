@@ -15,52 +15,38 @@ using Proxy.Shared.Connections;
 namespace Proxy.Actors.Connections;
 
 /// <summary>
-/// Owns one listening socket: accepts connections through <see cref="SocketListenerSource"/> and runs each as
-/// its own fused stream (socket stage ⇄ decoder → exchange → encoder) materialized as a child of this actor,
-/// so every connection is an actor under <c>/user/listeners/NAME</c>. Enforces max-connections (excess get a
-/// 503 and are closed, and counted) and drains connections on shutdown.
+/// Owns one listening socket: accepts connections (<see cref="SocketAcceptLoop"/>) and starts each right on the
+/// accept's thread (<see cref="ConnectionStarter"/>) as its own fused stream (socket stage ⇄ decoder → exchange →
+/// encoder) materialized under this actor, so every connection is an actor under <c>/user/listeners/NAME</c>.
+/// Enforces max-connections (excess get a 503 and are closed, and counted; <see cref="ConnectionRegistry"/>),
+/// answers status, takes a config revision's settings for new connections and drains connections on shutdown.
 /// </summary>
 public sealed class ListenerActor : ReceiveActor
 {
-    private sealed record Accepted(Socket Socket);
-    private sealed record Closed(ConnectionHandle Handle);
+    private sealed record AllClosed;
     private sealed record StreamInit;
     private sealed record StreamAck;
     private sealed record StreamDone;
 
-    private const string AtLimit = "listener at max-connections";
-    private const string Stopping = "listener stopping";
-    private static readonly byte[] AtLimitResponse = Refusal(AtLimit);
-    private static readonly byte[] StoppingResponse = Refusal(Stopping);
-
-    private static byte[] Refusal(string reason)
-    {
-        var body = "503 Service Unavailable: " + reason + "\n";
-        return System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" +
-            "Content-Length: " + body.Length + "\r\nConnection: close\r\n\r\n" + body);
-    }
-
-    /// <summary>The refusal for a connection <see cref="Admit"/> turned away, and why.</summary>
-    private (byte[] Response, string Reason) RefusalNow => _accepting ? (AtLimitResponse, AtLimit) : (StoppingResponse, Stopping);
-
     /// <summary>Dispatcher the node configures for connection streams.</summary>
     public const string ConnectionDispatcher = "proxy-connection-dispatcher";
+
+    /// <summary>Accepts outstanding at once: one per core, so each core can take the next connection without waiting.</summary>
+    private static readonly int AcceptConcurrency = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     private ListenerSettings _settings;
     private readonly ProxyRuntime _runtime;
     private readonly Socket _listenSocket;
     private readonly string _address;
-    private readonly HashSet<ConnectionHandle> _open = new();
+    private readonly ConnectionRegistry _connections;
     private readonly List<IActorRef> _drainWaiters = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    /// <summary>Runs graphs as given, without fusing them again (see <see cref="PreStart"/>): what it runs is fused here.</summary>
     private IMaterializer? _materializer;
-    private IRunnableGraph<ConnectionHandle>? _connectionGraph;
+    private ConnectionStarter? _starter;
+    private SocketAcceptLoop? _acceptLoop;
     private Flow<ByteString, ByteString, ConnectionHandle>? _httpGraph;
     private UniqueKillSwitch? _acceptSwitch;
-    private bool _accepting = true;
-    private long _accepted;
-    private long _refused;
-    private readonly Metrics.ConnectionMetrics.ListenerSeries _metrics;
 
     private readonly ListenerTransport _transport;
     private Akka.Streams.Dsl.Tcp.ServerBinding? _akkaIoBinding;
@@ -77,33 +63,24 @@ public sealed class ListenerActor : ReceiveActor
         _tls = certificates is null ? null
             : new TlsListenerOptions(settings.Name, settings.Tls ?? throw new ArgumentException("a TLS listener needs its tls settings"), certificates);
         _runtime = runtime;
-        _metrics = runtime.ConnectionMetrics.For(settings.Name);
+        var self = Self;
+        _connections = new ConnectionRegistry(runtime.ConnectionMetrics.For(settings.Name), () => self.Tell(new AllClosed()));
         _listenSocket = listenSocket;
         _address = listenSocket.LocalEndPoint?.ToString() ?? settings.Address;
 
         Receive<StreamInit>(_ => Sender.Tell(new StreamAck()));
         Receive<Pools.ClusterStateGate.Opened>(_ =>
         {
-            if (_accepting) StartAccepting(); // not when shutdown began while waiting
+            if (_connections.Accepting) StartAccepting(); // not when shutdown began while waiting
         });
-        Receive<Accepted>(a =>
-        {
-            OnAccepted(a.Socket);
-            Sender.Tell(new StreamAck());
-        });
-        Receive<StreamDone>(_ => _accepting = false);
+        Receive<StreamDone>(_ => _connections.StopAccepting());
         Receive<Akka.Streams.Dsl.Tcp.IncomingConnection>(c =>
         {
             OnAcceptedAkkaIo(c);
             Sender.Tell(new StreamAck());
         });
         Receive<Akka.Streams.Dsl.Tcp.ServerBinding>(b => _akkaIoBinding = b);
-        Receive<Closed>(c =>
-        {
-            _open.Remove(c.Handle);
-            _metrics.Open(_open.Count);
-            if (_open.Count == 0) ReplyDrained();
-        });
+        Receive<AllClosed>(_ => ReplyDrained());
         Receive<StopAccepting>(_ =>
         {
             StopAcceptingConnections();
@@ -113,11 +90,13 @@ public sealed class ListenerActor : ReceiveActor
         {
             StopAcceptingConnections();
             _drainWaiters.Add(Sender);
-            foreach (var handle in _open) handle.Drain();
-            if (_open.Count == 0) ReplyDrained();
+            _connections.DrainAll();
         });
-        Receive<GetListenerStatus>(_ => Sender.Tell(new ListenerStatus(_settings.Name, _address, _accepting,
-            _open.Count, _accepted, _refused)));
+        Receive<GetListenerStatus>(_ =>
+        {
+            var (accepted, refused) = _connections.Totals;
+            Sender.Tell(new ListenerStatus(_settings.Name, _address, _connections.Accepting, _connections.Open, accepted, refused));
+        });
         Receive<UpdateListener>(OnUpdate);
     }
 
@@ -133,7 +112,7 @@ public sealed class ListenerActor : ReceiveActor
         _certificates?.AttachLog(_log);
         _tls = _certificates is null ? null
             : new TlsListenerOptions(_settings.Name, _settings.Tls ?? throw new ArgumentException("a TLS listener needs its tls settings"), _certificates) { Log = _log };
-        BuildConnectionGraphs();
+        _starter!.Use(BuildConnectionGraphs());
         // A handshake that began with the previous certificates may still read them: they are released a minute later.
         if (previous is not null && !ReferenceEquals(previous, _certificates))
             Context.System.Scheduler.Advanced.ScheduleOnce(TimeSpan.FromMinutes(1), previous.Dispose);
@@ -150,10 +129,13 @@ public sealed class ListenerActor : ReceiveActor
         var settings = ActorMaterializerSettings.Create(Context.System);
         if (Context.System.Settings.Config.HasPath(ConnectionDispatcher))
             settings = settings.WithDispatcher(ConnectionDispatcher);
-        _materializer = Context.Materializer(settings, namePrefix: "conn");
+        // With auto-fusing on (Akka's default) every Run dissolves a fused graph and fuses it again: the blueprint
+        // the listener fused once was re-fused per connection, measured as the largest cost of a new connection. So
+        // this materializer does not fuse, and every graph run here is fused by this actor (RunFused).
+        _materializer = Context.Materializer(settings.WithAutoFusing(false), namePrefix: "conn");
         _certificates?.AttachLog(_log);
         if (_tls is not null) _tls.Log = _log;
-        BuildConnectionGraphs();
+        _starter = new ConnectionStarter(_runtime, _connections, _materializer, _log, BuildConnectionGraphs());
         // C2: connections wait in the socket's backlog until the node has the cluster's state of its pools.
         if (_runtime.ClusterState?.IsOpenElseTell(Self) == false)
         {
@@ -170,51 +152,18 @@ public sealed class ListenerActor : ReceiveActor
             StartAkkaIo();
             return;
         }
-        _acceptSwitch = Source.FromGraph(new SocketListenerSource(_listenSocket))
-            .ViaMaterialized(KillSwitches.Single<Socket>(), Keep.Right)
-            .To(Sink.ActorRefWithAck<Socket>(Self, new StreamInit(), new StreamAck(), new StreamDone(),
-                _ => new StreamDone()))
-            .Run(_materializer);
+        _acceptLoop = new SocketAcceptLoop(_listenSocket, _starter!.Start,
+            e => _log.Warning("Listener {0} on {1}: accept failed ({2}); accepting again shortly", _settings.Name, _address, e.Message));
+        _acceptLoop.Start(AcceptConcurrency);
         _log.Info("Listener {0} ({1}) accepting on {2}", _settings.Name, _settings.Mode, _address);
-    }
-
-    protected override bool AroundReceive(Receive receive, object message)
-    {
-        // The accept sink sends raw sockets; wrap them so the protocol stays typed.
-        if (message is Socket socket) message = new Accepted(socket);
-        return base.AroundReceive(receive, message);
     }
 
     protected override void PostStop()
     {
+        _acceptLoop?.Stop();
         _acceptSwitch?.Shutdown();
         _akkaIoBinding?.Unbind();
         _listenSocket.Dispose();
-    }
-
-    private void OnAccepted(Socket socket)
-    {
-        if (!Admit())
-        {
-            var (response, reason) = RefusalNow;
-            LogRefused(ClientAddress(socket.RemoteEndPoint), reason, response.Length);
-            Refuse(socket, response);
-            return;
-        }
-        var client = ClientAddress(socket.RemoteEndPoint);
-        ConnectionHandle handle;
-        try
-        {
-            var setup = new ConnectionSetup(socket, client, _runtime.Current.Limits);
-            handle = ConnectionSetup.Materialize(setup, () => _connectionGraph!.Run(_materializer!));
-        }
-        catch (Exception e)
-        {
-            _log.Warning("Connection from {0} could not start: {1}", client, e.Message);
-            socket.Dispose();
-            return;
-        }
-        Track(handle);
     }
 
     /// <summary>
@@ -226,12 +175,11 @@ public sealed class ListenerActor : ReceiveActor
         var endpoint = (IPEndPoint)_listenSocket.LocalEndPoint!;
         _listenSocket.Dispose();
         var self = Self;
-        var (binding, kill) = Context.System.TcpStream()
+        var (binding, kill) = RunFused(Context.System.TcpStream()
             .Bind(endpoint.Address.ToString(), endpoint.Port, backlog: 4096, halfClose: false)
             .ViaMaterialized(KillSwitches.Single<Akka.Streams.Dsl.Tcp.IncomingConnection>(), Keep.Both)
             .To(Sink.ActorRefWithAck<Akka.Streams.Dsl.Tcp.IncomingConnection>(self, new StreamInit(), new StreamAck(),
-                new StreamDone(), _ => new StreamDone()))
-            .Run(_materializer!);
+                new StreamDone(), _ => new StreamDone())));
         _acceptSwitch = kill;
         binding.PipeTo(self);
         _log.Info("Listener {0} ({1}) accepting on {2} with the Akka.IO transport", _settings.Name, _settings.Mode, _address);
@@ -239,22 +187,26 @@ public sealed class ListenerActor : ReceiveActor
 
     private void OnAcceptedAkkaIo(Akka.Streams.Dsl.Tcp.IncomingConnection connection)
     {
-        if (!Admit())
+        var client = ConnectionStarter.ClientAddress(connection.RemoteAddress);
+        var admission = _connections.TryAdmit(_settings.MaxConnections);
+        if (admission != ConnectionRegistry.Admission.Admitted)
         {
-            var (response, reason) = RefusalNow;
-            LogRefused(ClientAddress(connection.RemoteAddress), reason, response.Length);
-            connection.Flow.RunWith(Source.Single(ByteString.FromBytes(response)), Sink.Ignore<ByteString>(), _materializer!);
+            var (response, reason) = ConnectionStarter.Refusal(admission);
+            _starter!.LogRefused(_settings.Name, client, reason, response.Length);
+            RunFused(Source.Single(ByteString.FromBytes(response)).Via(connection.Flow).To(Sink.Ignore<ByteString>()));
             return;
         }
-        var client = ClientAddress(connection.RemoteAddress);
         var setup = new ConnectionSetup(null, client, _runtime.Current.Limits);
         var handle = ConnectionSetup.Materialize(setup,
-            () => connection.Flow.JoinMaterialized(_httpGraph!, Keep.Right).Run(_materializer!));
-        Track(handle);
+            () => RunFused(connection.Flow.JoinMaterialized(_httpGraph!, Keep.Right)));
+        _connections.Track(handle);
     }
 
+    private TMat RunFused<TMat>(IGraph<ClosedShape, TMat> graph) =>
+        RunnableGraph.FromGraph(Fusing.Aggressive(graph)).Run(_materializer!);
+
     /// <summary>Builds and fuses the connection graphs once; every connection materializes these blueprints.</summary>
-    private void BuildConnectionGraphs()
+    private ConnectionStarter.Blueprint BuildConnectionGraphs()
     {
         var http = Flow.FromGraph(new HttpRequestDecoderStage())
             .ViaMaterialized(new ProxyExchangeStage(_runtime, _settings), Keep.Right)
@@ -264,72 +216,19 @@ public sealed class ListenerActor : ReceiveActor
         IGraph<FlowShape<ByteString, ByteString>, Akka.NotUsed> transport = _tls is null
             ? new SocketConnectionStage()
             : new TlsConnectionStage(_tls);
-        _connectionGraph = RunnableGraph.FromGraph(Fusing.Aggressive(
-            Flow.FromGraph(transport).JoinMaterialized(http, Keep.Right)));
-    }
-
-    private void Track(ConnectionHandle handle)
-    {
-        _open.Add(handle);
-        _metrics.Open(_open.Count);
-        var self = Self;
-        handle.Closed.ContinueWith(_ => self.Tell(new Closed(handle)), TaskContinuationOptions.ExecuteSynchronously);
-    }
-
-    /// <summary>Whether a new connection may start (still accepting, under max-connections); counts it.</summary>
-    private bool Admit()
-    {
-        // While the node drains, connections are still accepted until the listener stops (their responses carry
-        // Connection: close): load balancers need the drain delay to move away.
-        if (!_accepting || _open.Count >= _settings.MaxConnections)
-        {
-            _refused++;
-            _metrics.Refused(stopping: !_accepting);
-            return false;
-        }
-        _accepted++;
-        _metrics.Accepted();
-        return true;
-    }
-
-    private static string ClientAddress(EndPoint? remote) => remote is IPEndPoint ip
-        ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).ToString()
-        : "unknown";
-
-    /// <summary>A refused connection is answered before its request is read: the access log has no method or path.</summary>
-    private void LogRefused(string client, string reason, int bytesOut)
-    {
-        if (!_runtime.AccessLog.Enabled) return;
-        _runtime.AccessLog.Write(new Logging.AccessLogEntry
-        {
-            Time = DateTime.UtcNow, Client = client, Method = "-", Host = "-", Path = "-", Status = 503,
-            BytesOut = bytesOut, Error = "refused: " + reason + " (" + _settings.Name + ")",
-        });
-    }
-
-    private static void Refuse(Socket socket, byte[] response)
-    {
-        try
-        {
-            socket.Blocking = false;
-            socket.Send(response, SocketFlags.None, out _);
-            socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception)
-        {
-            // The client may be gone already; closing is all that matters.
-        }
-        socket.Dispose();
+        return new ConnectionStarter.Blueprint(_settings, RunnableGraph.FromGraph(Fusing.Aggressive(
+            Flow.FromGraph(transport).JoinMaterialized(http, Keep.Right))));
     }
 
     private void StopAcceptingConnections()
     {
-        if (!_accepting) return;
-        _accepting = false;
+        if (!_connections.Accepting) return;
+        _connections.StopAccepting();
+        _acceptLoop?.Stop();
         _acceptSwitch?.Shutdown();
         _akkaIoBinding?.Unbind();
         _listenSocket.Dispose();
-        _log.Info("Listener {0} stopped accepting ({1} connections open)", _settings.Name, _open.Count);
+        _log.Info("Listener {0} stopped accepting ({1} connections open)", _settings.Name, _connections.Open);
     }
 
     private void ReplyDrained()

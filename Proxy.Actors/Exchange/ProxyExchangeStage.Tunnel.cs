@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Akka.IO;
+using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Streams.Stage;
 using Proxy.Actors.Transport;
@@ -45,9 +46,11 @@ public sealed partial class ProxyExchangeStage
             _toTarget.SetHandler(ports);
             _fromTarget = new SubSinkInlet<ByteString>(this, "tunnel.from-target");
             _fromTarget.SetHandler(ports);
-            Source.FromGraph(_toTarget.Source)
-                .Via(ByteSplice.To(socket, TimeSpan.FromMilliseconds(IdleTimeoutMs)))
-                .RunWith(_fromTarget.Sink, SubFusingMaterializer);
+            // Fused here: the connection's materializer runs graphs as given (its blueprint is fused once per listener).
+            RunnableGraph.FromGraph(Fusing.Aggressive(Source.FromGraph(_toTarget.Source)
+                    .Via(ByteSplice.To(socket, TimeSpan.FromMilliseconds(IdleTimeoutMs)))
+                    .To(_fromTarget.Sink)))
+                .Run(SubFusingMaterializer);
             if (_outQueue.Count == 0) _fromTarget.Pull();
         }
 
