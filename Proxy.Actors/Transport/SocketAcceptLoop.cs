@@ -3,13 +3,13 @@ using System.Net.Sockets;
 namespace Proxy.Actors.Transport;
 
 /// <summary>
-/// Accepts client sockets from a bound listening socket and hands each to <c>onAccepted</c> on the thread its
-/// accept completed on, with a few accepts outstanding at once (nginx's workers accept the same way: in their event
-/// loop, without a hand-off). Replaces an Akka.Streams accept source whose every socket went to the listener actor and
-/// waited for its acknowledgement: measured under connection churn, those hand-offs (three thread-pool hops per
-/// connection, one accept in flight) were a large part of a new connection's cost (docs/BENCHMARKS.md).
-/// Closing the listening socket ends the loops. Other accept errors (out of descriptors) are reported and the loop
-/// pauses briefly before accepting again, as nginx does, instead of stopping the listener for good.
+/// Accepts client sockets from a bound listening socket and hands each to <c>onAccepted</c> on the thread its accept
+/// completed on, with the given number of accepts outstanding: nginx's workers accept the same way, in their event
+/// loop, without a hand-off. It replaces an Akka.Streams accept source whose every socket went through the listener
+/// actor's mailbox and waited for its acknowledgement before the next accept (two thread hops per connection, and the
+/// listener's one thread bounding how fast connections could start). Closing the listening socket ends the loops.
+/// Other accept errors (out of descriptors) are reported and the loop pauses briefly before accepting again, as nginx
+/// does, instead of stopping the listener for good.
 /// </summary>
 public sealed class SocketAcceptLoop
 {
