@@ -76,7 +76,9 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
         {
             var options = _stage._options;
             var cts = new CancellationTokenSource(options.HandshakeTimeout);
-            HandshakeAsync(options, cts.Token).ContinueWith(t =>
+            // On the thread pool: a connection starts on its accept's thread, and a hello that has already arrived would
+            // run the handshake's crypto (about a millisecond) there, holding up the next accepts.
+            Task.Run(() => HandshakeAsync(options, cts.Token)).ContinueWith(t =>
             {
                 cts.Dispose();
                 _onHandshake(t);
