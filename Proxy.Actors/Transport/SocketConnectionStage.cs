@@ -80,10 +80,10 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
             if (_firstRead)
             {
                 _firstRead = false;
-                // A new client's request has usually arrived by the time its connection starts: read it at once. The
-                // socket then joins epoll only when a read has to wait (adding a socket that is already readable woke
-                // the event thread, which handed the read to a pool thread: measured, a third of a new connection's
-                // thread wake-ups), and a one-request connection may never join it.
+                // A new client's request may have arrived by the time its connection starts (about a third of them under
+                // wrk): then it is read at once, and the socket joins epoll only when a read has to wait. Adding a socket
+                // that is already readable woke the event thread, which handed the read to a pool thread: measured, a
+                // third of a new connection's thread wake-ups. A one-request connection may never join epoll.
                 if (HasDataNow())
                 {
                     ReadNow();
