@@ -20,7 +20,7 @@ public sealed partial class ProxyExchangeStage
 
         void IExchangeFront.ArmTimer(long inMs) => ArmTimeout(inMs);
 
-        void IExchangeFront.ScheduleRetry(TimeSpan delay) => ScheduleOnce(RetryTimer, delay);
+        void IExchangeFront.ScheduleRetry(TimeSpan delay) => _retryTimer.Schedule(Materializer, delay);
 
         void IExchangeFront.PullRequestBody()
         {

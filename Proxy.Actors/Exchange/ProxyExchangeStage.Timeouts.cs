@@ -30,16 +30,17 @@ public sealed partial class ProxyExchangeStage
             var at = Environment.TickCount64 + inMs;
             if (at >= _timerFiresAt) return;
             _timerFiresAt = at;
-            ScheduleOnce(TimeoutTimer, TimeSpan.FromMilliseconds(Math.Max(1, inMs)));
+            _timeoutTimer.Schedule(Materializer, TimeSpan.FromMilliseconds(Math.Max(1, inMs)));
         }
 
-        protected override void OnTimer(object timerKey)
+        private void OnRetryTimer(object ticket)
         {
-            if (ReferenceEquals(timerKey, RetryTimer))
-            {
-                _driver.OnRetryTimer();
-                return;
-            }
+            if (_retryTimer.IsCurrent(ticket)) _driver.OnRetryTimer();
+        }
+
+        private void OnTimeoutTimer(object ticket)
+        {
+            if (!_timeoutTimer.IsCurrent(ticket)) return;
             _timerFiresAt = long.MaxValue;
             var now = Environment.TickCount64;
             if (_phase == Phase.Exchange)

@@ -66,10 +66,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         Closing,
     }
 
-    private static readonly object TimeoutTimer = new();
-    private static readonly object RetryTimer = new();
 
-    private sealed partial class Logic : TimerGraphStageLogic, IInHandler, IOutHandler, IExchangeFront
+    private sealed partial class Logic : GraphStageLogic, IInHandler, IOutHandler, IExchangeFront
     {
         private readonly ProxyExchangeStage _stage;
         private readonly ConnectionHandle _handle;
@@ -100,6 +98,9 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         private readonly string _clientAddress;
         private readonly ConnectionContext _context;
+        /// <summary>The one timer for every deadline (see ArmTimeout), and the retry back-off's.</summary>
+        private readonly StageTimer _timeoutTimer;
+        private readonly StageTimer _retryTimer;
 
         public Logic(ProxyExchangeStage stage, ConnectionHandle handle, ConnectionSetup setup) : base(stage.Shape)
         {
@@ -109,6 +110,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _handle = handle;
             _runtime = stage._runtime;
             _driver = new ExchangeDriver(this, _runtime, stage._listener);
+            _timeoutTimer = new StageTimer(GetAsyncCallback<object>(OnTimeoutTimer));
+            _retryTimer = new StageTimer(GetAsyncCallback<object>(OnRetryTimer));
             SetHandler(stage.In, this);
             SetHandler(stage.Out, this);
         }
@@ -125,6 +128,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         public override void PostStop()
         {
+            _timeoutTimer.Cancel();
+            _retryTimer.Cancel();
             _exchange?.DisposeBodyFilters();
             CloseTunnel(abort: true);
             // A connect still in flight when the connection closed: its socket goes to the pool, not to a dead actor.
