@@ -132,8 +132,9 @@ public sealed class ListenerActor : ReceiveActor
         if (Context.System.Settings.Config.HasPath(ConnectionDispatcher))
             settings = settings.WithDispatcher(ConnectionDispatcher);
         // With auto-fusing on (Akka's default) every Run dissolves a fused graph and fuses it again: the blueprint
-        // the listener fused once was re-fused per connection, measured as the largest cost of a new connection. So
-        // this materializer does not fuse, and every graph run here is fused by this actor (RunFused).
+        // the listener fused once was re-fused per connection (~19 KB of the 47 KB a new connection allocated, and the
+        // top Akka frames of its profile). So this materializer does not fuse, and every graph run here is fused by
+        // this actor (RunFused).
         _materializer = Context.Materializer(settings.WithAutoFusing(false), namePrefix: "conn");
         _certificates?.AttachLog(_log);
         if (_tls is not null) _tls.Log = _log;
