@@ -26,7 +26,7 @@ public sealed class ConnectionRegistry
     {
         _metrics = metrics;
         _allClosed = allClosed;
-        _onClosed = Remove;
+        _onClosed = Closed;
     }
 
     public enum Admission
@@ -117,8 +117,6 @@ public sealed class ConnectionRegistry
         foreach (var handle in open) handle.Drain();
         if (none) _allClosed();
     }
-
-    private void Remove(ConnectionHandle handle) => Closed(handle);
 
     private void Closed(ConnectionHandle? handle)
     {
