@@ -16,8 +16,6 @@ internal sealed partial class ExchangeDriver
     private sealed record TargetCheck(HttpRequestHead Head, ForwardRuntime Forward, UpstreamProxy Proxy, string Host);
 
     private TargetCheck? _targetCheck;
-    private Action<Task<IPAddress[]>>? _onTargetResolved;
-    private Action<Task<TunnelOpener.Result>>? _onTunnelOpened;
 
     /// <summary>
     /// X1: a forward listener sends each request through the upstream HTTP proxy its <c>X-Proxy-To</c> header (or the
@@ -78,12 +76,11 @@ internal sealed partial class ExchangeDriver
         var host = HostSyntax.HostWithoutPort(head.Authority);
         if (!forward.ResolveTargetsLocally || !AddressGuard.NeedsResolution(host)) return false;
         _targetCheck = new TargetCheck(head, forward, proxy, host);
-        _onTargetResolved ??= _front.Callback<Task<IPAddress[]>>(OnTargetResolved);
         // Bounded like a connect: a resolver that does not answer is a name that does not resolve here.
         var timeout = new CancellationTokenSource(forward.Settings.Timeouts.Connect);
         var lookup = Dns.GetHostAddressesAsync(AddressGuard.Normalize(host), timeout.Token);
         lookup.ContinueWith(_ => timeout.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
-        lookup.ContinueWith(_onTargetResolved, TaskContinuationOptions.ExecuteSynchronously);
+        WakeWhenDone(lookup);
         return true;
     }
 
@@ -127,11 +124,9 @@ internal sealed partial class ExchangeDriver
         var exchange = Exchange;
         exchange.UpstreamProxy = proxy;
         exchange.UpstreamAddress = proxy?.Display ?? authority;
-        _onTunnelOpened ??= _front.Callback<Task<TunnelOpener.Result>>(OnTunnelOpened);
         var timeouts = forward.Settings.Timeouts;
-        TunnelOpener.OpenAsync(authority, via, proxy, proxy is null ? forward.TargetGuard : forward.UpstreamGuard,
-                timeouts.Connect, timeouts.Response)
-            .ContinueWith(_onTunnelOpened, TaskContinuationOptions.ExecuteSynchronously);
+        WakeWhenDone(TunnelOpener.OpenAsync(authority, via, proxy, proxy is null ? forward.TargetGuard : forward.UpstreamGuard,
+            timeouts.Connect, timeouts.Response));
     }
 
     private void OnTunnelOpened(Task<TunnelOpener.Result> opened)

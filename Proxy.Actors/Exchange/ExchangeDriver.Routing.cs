@@ -11,7 +11,6 @@ namespace Proxy.Actors.Exchange;
 // proxy's own request fields and the upstream request filters; then the attempts.
 internal sealed partial class ExchangeDriver
 {
-    private Action<Task<FilterVerdict>>? _onFilterDone;
 
     /// <summary>Takes <paramref name="exchange"/> (its request head just arrived) to its route, filters and backend.</summary>
     public void Begin(ExchangeContext exchange)
@@ -74,8 +73,7 @@ internal sealed partial class ExchangeDriver
                 if (!Proceed(decision.Result)) return;
                 continue;
             }
-            _onFilterDone ??= _front.Callback<Task<FilterVerdict>>(OnFilterDone);
-            decision.AsTask().ContinueWith(_onFilterDone, TaskContinuationOptions.ExecuteSynchronously);
+            WakeWhenDone(decision.AsTask());
             return;
         }
         ContinueAfterFilters();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using Akka.Event;
 using Proxy.Actors.Connections;
 using Proxy.Actors.Forwarding;
@@ -64,9 +65,25 @@ internal sealed partial class ExchangeDriver
         _front = front;
         _runtime = runtime;
         _listener = listener;
-        _upstream = new UpstreamChannel(front.Callback<Task<UpstreamConnection>>(OnConnected), front.Callback(OnUpstreamSent),
-            front.Callback(OnUpstreamRead));
+        _upstream = new UpstreamChannel(front.Wake);
     }
+
+    /// <summary>A completion that did not happen at once, on the front's actor: the upstream channel's (see
+    /// <see cref="UpstreamChannel"/>), or a task given to <see cref="WakeWhenDone"/>.</summary>
+    public void OnWake(object signal)
+    {
+        if (ReferenceEquals(signal, UpstreamChannel.SendCompleted)) OnUpstreamSent();
+        else if (ReferenceEquals(signal, UpstreamChannel.ReceiveCompleted)) OnUpstreamRead();
+        else if (signal is Task<UpstreamConnection> connect) OnConnected(connect);
+        else if (signal is Task<FilterVerdict> decided) OnFilterDone(decided);
+        else if (signal is Task<IPAddress[]> resolved) OnTargetResolved(resolved);
+        else if (signal is Task<TunnelOpener.Result> opened) OnTunnelOpened(opened);
+    }
+
+    /// <summary>Hands <paramref name="task"/> to <see cref="OnWake"/> on the front's actor when it completes.</summary>
+    private void WakeWhenDone(Task task) =>
+        task.ContinueWith(static (done, wake) => ((Action<object>)wake!)(done), _front.Wake, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>The response head went to the client and its body is being relayed.</summary>
     public bool RelayingResponse => _state == State.ResponseBody;

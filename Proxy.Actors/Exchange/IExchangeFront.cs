@@ -14,11 +14,9 @@ namespace Proxy.Actors.Exchange;
 /// </summary>
 internal interface IExchangeFront
 {
-    /// <summary>Wraps <paramref name="handler"/> so an I/O completion runs it on the front's actor.</summary>
-    Action<T> Callback<T>(Action<T> handler);
-
-    /// <inheritdoc cref="Callback{T}"/>
-    Action Callback(Action handler);
+    /// <summary>The front's async callback: an I/O completion calls it with what completed (from any thread), and the
+    /// front hands that to <see cref="ExchangeDriver.OnWake"/> on its own actor.</summary>
+    Action<object> Wake { get; }
 
     ILoggingAdapter Log { get; }
 

@@ -12,9 +12,7 @@ public sealed partial class ProxyExchangeStage
 {
     private sealed partial class Logic
     {
-        Action<T> IExchangeFront.Callback<T>(Action<T> handler) => GetAsyncCallback(handler);
-
-        Action IExchangeFront.Callback(Action handler) => GetAsyncCallback(handler);
+        Action<object> IExchangeFront.Wake => _wake;
 
         ILoggingAdapter IExchangeFront.Log => Log;
 

@@ -9,6 +9,21 @@ public sealed partial class ProxyExchangeStage
 {
     private sealed partial class Logic
     {
+        private void OnWake(object signal)
+        {
+            if (ReferenceEquals(signal, DrainRequested)) OnDrain();
+            else if (StageTimer.IsTicket(signal))
+            {
+                // A superseded timer's firing (cancelled or re-armed after it was queued) is neither's.
+                if (_timeoutTimer.IsCurrent(signal)) OnTimeoutTimer();
+                else if (_retryTimer.IsCurrent(signal)) _driver.OnRetryTimer();
+            }
+            else _driver.OnWake(signal);
+        }
+
+        /// <summary>From the listener, on any thread.</summary>
+        private void RequestDrain() => _wake(DrainRequested);
+
         private void OnDrain()
         {
             _draining = true;
@@ -33,14 +48,8 @@ public sealed partial class ProxyExchangeStage
             _timeoutTimer.Schedule(Materializer, TimeSpan.FromMilliseconds(Math.Max(1, inMs)));
         }
 
-        private void OnRetryTimer(object ticket)
+        private void OnTimeoutTimer()
         {
-            if (_retryTimer.IsCurrent(ticket)) _driver.OnRetryTimer();
-        }
-
-        private void OnTimeoutTimer(object ticket)
-        {
-            if (!_timeoutTimer.IsCurrent(ticket)) return;
             _timerFiresAt = long.MaxValue;
             var now = Environment.TickCount64;
             if (_phase == Phase.Exchange)

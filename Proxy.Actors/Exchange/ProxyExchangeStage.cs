@@ -101,6 +101,11 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         /// <summary>The one timer for every deadline (see ArmTimeout), and the retry back-off's.</summary>
         private readonly StageTimer _timeoutTimer;
         private readonly StageTimer _retryTimer;
+        /// <summary>The stage's one async callback, for every wake-up from outside: its timers' tickets, a drain, and the
+        /// driver's upstream completions. Akka allocates ~300–400 B per callback a logic obtains, held for as long as the
+        /// client keeps its connection open; six of them were a quarter of an idle connection (docs/BENCHMARKS.md).</summary>
+        private readonly Action<object> _wake;
+        private static readonly object DrainRequested = new();
 
         public Logic(ProxyExchangeStage stage, ConnectionHandle handle, ConnectionSetup setup) : base(stage.Shape)
         {
@@ -109,9 +114,10 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _context = setup.Context;
             _handle = handle;
             _runtime = stage._runtime;
+            _wake = GetAsyncCallback<object>(OnWake);
             _driver = new ExchangeDriver(this, _runtime, stage._listener);
-            _timeoutTimer = new StageTimer(GetAsyncCallback<object>(OnTimeoutTimer));
-            _retryTimer = new StageTimer(GetAsyncCallback<object>(OnRetryTimer));
+            _timeoutTimer = new StageTimer(_wake);
+            _retryTimer = new StageTimer(_wake);
             SetHandler(stage.In, this);
             SetHandler(stage.Out, this);
         }
@@ -120,7 +126,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
 
         public override void PreStart()
         {
-            _handle.Attach(GetAsyncCallback(OnDrain));
+            _handle.Attach(RequestDrain);
             _draining = _runtime.Draining;
             Pull(_stage.In);
             ArmTimeout(HeadTimeoutMs);

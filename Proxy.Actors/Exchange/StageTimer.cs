@@ -17,7 +17,8 @@ internal sealed class StageTimer
     private Ticket? _current;
 
     /// <param name="onFire">The stage's async callback (from <c>GetAsyncCallback</c>), so a firing reaches the stage on its
-    /// own thread; it is called with the ticket, and <see cref="IsCurrent"/> tells a live firing from a superseded one.</param>
+    /// own thread; it is called with the ticket (<see cref="IsTicket"/>), and <see cref="IsCurrent"/> tells a live firing
+    /// from a superseded one and which of the stage's timers it is.</param>
     public StageTimer(Action<object> onFire) => _onFire = onFire;
 
     /// <summary>Fires once after <paramref name="delay"/>, replacing what was armed before.</summary>
@@ -28,6 +29,10 @@ internal sealed class StageTimer
         _current = ticket;
         ticket.Registration = materializer.ScheduleOnce(delay, ticket.Fire);
     }
+
+    /// <summary>Whether <paramref name="signal"/> is a firing of some <see cref="StageTimer"/> (the stage's async callback
+    /// may carry other signals too).</summary>
+    public static bool IsTicket(object signal) => signal is Ticket;
 
     /// <summary>Whether the firing that carries <paramref name="ticket"/> is the armed one; if so the timer is no longer armed.</summary>
     public bool IsCurrent(object ticket)

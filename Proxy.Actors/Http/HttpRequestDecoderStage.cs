@@ -39,7 +39,9 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
         private readonly HttpRequestDecoderStage _stage;
         private readonly HttpLimits _limits;
         private readonly ConnectionContext _context;
-        private readonly ChunkedDecoder _chunked;
+        // Made when first needed: most connections never see a chunked request or a protocol switch, and what a
+        // connection holds it holds for as long as the client keeps it open (an Akka async callback is ~300 B).
+        private ChunkedDecoder? _chunked;
         private ByteString _buffered = ByteString.Empty;
         private State _state = State.Head;
         private long _remaining;
@@ -50,8 +52,6 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
             _stage = stage;
             _limits = setup.Limits;
             _context = setup.Context;
-            _chunked = new ChunkedDecoder(_limits.MaxHeadBytes, _limits.MaxHeaders);
-            _context.DecideSwitch = GetAsyncCallback<bool>(OnSwitchDecided);
             SetHandlers(stage.In, stage.Out, this);
         }
 
@@ -162,12 +162,14 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
             {
                 _state = State.AwaitSwitch;
                 _context.SwitchPending = true;
+                _context.DecideSwitch ??= GetAsyncCallback<bool>(OnSwitchDecided);
                 Push(_stage.Out, new RequestHeadPart(head));
                 return;
             }
             if (head.Chunked)
             {
-                _chunked.Reset();
+                if (_chunked is null) _chunked = new ChunkedDecoder(_limits.MaxHeadBytes, _limits.MaxHeaders);
+                else _chunked.Reset();
                 _state = State.ChunkedBody;
             }
             else if (head.ContentLength > 0)
@@ -210,7 +212,7 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
                     return;
                 }
                 var span = _buffered.ToReadOnlySpan();
-                var step = _chunked.Decode(span, out var consumed, out var offset, out var length, out var error);
+                var step = _chunked!.Decode(span, out var consumed, out var offset, out var length, out var error);
                 switch (step)
                 {
                     case ChunkStep.NeedMore:

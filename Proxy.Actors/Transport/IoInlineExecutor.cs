@@ -38,6 +38,26 @@ public sealed class IoInlineExecutor : ExecutorService
         }
     }
 
+    /// <summary>Runs <paramref name="wake"/> with <paramref name="signal"/> (a stage's async callback and what woke it)
+    /// allowing the connection actor it wakes to run inline; one cached delegate serves every kind of completion.</summary>
+    public static void RunInline(Action<object> wake, object signal)
+    {
+        if (_inlineAllowed)
+        {
+            wake(signal);
+            return;
+        }
+        _inlineAllowed = true;
+        try
+        {
+            wake(signal);
+        }
+        finally
+        {
+            _inlineAllowed = false;
+        }
+    }
+
     public override void Execute(IRunnable run)
     {
         if (_inlineAllowed)

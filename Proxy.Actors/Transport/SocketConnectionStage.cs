@@ -45,9 +45,13 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
     {
         private readonly SocketConnectionStage _stage;
         private readonly Socket _socket;
-        private readonly Action _onReadable;
-        private readonly Action _onRead;
-        private readonly Action _onWritten;
+        // What woke the stage, passed through its one async callback: Akka allocates ~300–400 B for each callback a
+        // logic obtains, and the connection lives as long as the client keeps it open (docs/BENCHMARKS.md).
+        private static readonly object Readable = new();
+        private static readonly object ReadDone = new();
+        private static readonly object Written = new();
+
+        private readonly Action<object> _wake;
         private readonly Action _readableContinuation;
         private readonly Action _readContinuation;
         private readonly Action _writtenContinuation;
@@ -63,14 +67,19 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
         {
             _stage = stage;
             _socket = socket;
-            _onReadable = GetAsyncCallback(OnReadable);
-            _onRead = GetAsyncCallback(OnRead);
-            _onWritten = GetAsyncCallback(OnWritten);
+            _wake = GetAsyncCallback<object>(OnWake);
             // Cached delegates: awaiting a socket ValueTask allocates nothing per operation.
-            _readableContinuation = () => IoInlineExecutor.RunInline(_onReadable);
-            _readContinuation = () => IoInlineExecutor.RunInline(_onRead);
-            _writtenContinuation = () => IoInlineExecutor.RunInline(_onWritten);
+            _readableContinuation = () => IoInlineExecutor.RunInline(_wake, Readable);
+            _readContinuation = () => IoInlineExecutor.RunInline(_wake, ReadDone);
+            _writtenContinuation = () => IoInlineExecutor.RunInline(_wake, Written);
             SetHandlers(stage.In, stage.Out, this);
+        }
+
+        private void OnWake(object signal)
+        {
+            if (ReferenceEquals(signal, Readable)) OnReadable();
+            else if (ReferenceEquals(signal, ReadDone)) OnRead();
+            else OnWritten();
         }
 
         public override void PreStart() => Pull(_stage.In);

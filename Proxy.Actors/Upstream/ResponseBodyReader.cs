@@ -10,7 +10,8 @@ namespace Proxy.Actors.Upstream;
 /// </summary>
 public sealed class ResponseBodyReader
 {
-    private readonly ChunkedDecoder _chunks = new();
+    /// <summary>Made for the first chunked body: a connection's reader lives as long as the client's connection.</summary>
+    private ChunkedDecoder? _chunks;
     private long _remaining;
 
     /// <summary>How the current response's body is delimited.</summary>
@@ -21,7 +22,7 @@ public sealed class ResponseBodyReader
     {
         Framing = head.Framing;
         _remaining = head.ContentLength;
-        if (head.Framing == BodyFraming.Chunked) _chunks.Reset();
+        if (head.Framing == BodyFraming.Chunked) (_chunks ??= new ChunkedDecoder()).Reset();
     }
 
     /// <summary>Takes as much decoded body as <c>buffer[start..end)</c> holds, copied out (the buffer is reused), and
@@ -68,7 +69,7 @@ public sealed class ResponseBodyReader
         var result = ByteString.Empty;
         while (start < end)
         {
-            var step = _chunks.Decode(buffer.AsSpan(start, end - start), out var consumed, out var offset, out var length, out var error);
+            var step = _chunks!.Decode(buffer.AsSpan(start, end - start), out var consumed, out var offset, out var length, out var error);
             if (step == ChunkStep.Invalid)
             {
                 bad = error.Reason;
@@ -83,7 +84,7 @@ public sealed class ResponseBodyReader
             if (step == ChunkStep.Done)
             {
                 complete = true;
-                trailers = _chunks.Trailers;
+                trailers = _chunks!.Trailers;
                 if (trailers is not null) TrailerFields.RemoveDisallowed(trailers);
                 break;
             }

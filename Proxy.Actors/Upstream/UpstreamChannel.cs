@@ -11,15 +11,15 @@ namespace Proxy.Actors.Upstream;
 /// written as <see cref="UpstreamRequestWriter"/> frames it, the response read, its head parsed and its body de-framed
 /// by <see cref="ResponseBodyReader"/>, and the connection given back to its pool or dropped. At most one send and one
 /// receive are in flight. It decides nothing: a completion that did not happen at once is handed to the owner through
-/// the callbacks given at construction (in the proxy, the exchange stage's async callbacks, so the owner handles it on
-/// its own thread), and the owner says what comes next. It knows no stream, so it is tested with a socket and three
-/// callbacks.
+/// the wake callback given at construction (in the proxy, the exchange stage's async callback, so the owner handles it
+/// on its own thread), and the owner says what comes next. It knows no stream, so it is tested with a socket and one
+/// callback.
 /// </summary>
 public sealed class UpstreamChannel
 {
     private readonly UpstreamRequestWriter _writer = new();
     private readonly ResponseBodyReader _body = new();
-    private readonly Action<Task<UpstreamConnection>> _onConnected;
+    private readonly Action<object> _wake;
     private readonly Action _sentContinuation;
     private readonly Action _receivedContinuation;
 
@@ -29,15 +29,23 @@ public sealed class UpstreamChannel
     private Task<UpstreamConnection>? _pendingConnect;
     private Backend? _pendingConnectBackend;
 
-    /// <param name="onConnected">A connect that did not complete at once, with its outcome.</param>
-    /// <param name="onSent">A send that did not complete at once has completed; <see cref="EndSend"/> tells how.</param>
-    /// <param name="onReceived">A receive that did not complete at once has completed; <see cref="EndReceive"/> tells how.</param>
-    public UpstreamChannel(Action<Task<UpstreamConnection>> onConnected, Action onSent, Action onReceived)
+    /// <summary>What <c>wake</c> is called with when a send that did not complete at once has completed;
+    /// <see cref="EndSend"/> tells how.</summary>
+    public static readonly object SendCompleted = new();
+
+    /// <summary>What <c>wake</c> is called with when a receive that did not complete at once has completed;
+    /// <see cref="EndReceive"/> tells how.</summary>
+    public static readonly object ReceiveCompleted = new();
+
+    /// <param name="wake">Called with <see cref="SendCompleted"/>, <see cref="ReceiveCompleted"/>, or a connect's
+    /// <c>Task&lt;UpstreamConnection&gt;</c> that did not complete at once (with its outcome). One delegate for all three:
+    /// the owner's is an Akka async callback, which costs ~300 B each for as long as the client connection lives.</param>
+    public UpstreamChannel(Action<object> wake)
     {
-        _onConnected = onConnected;
+        _wake = wake;
         // A socket completion runs its owner inline on the I/O thread (see IoInlineExecutor).
-        _sentContinuation = () => IoInlineExecutor.RunInline(onSent);
-        _receivedContinuation = () => IoInlineExecutor.RunInline(onReceived);
+        _sentContinuation = () => IoInlineExecutor.RunInline(wake, SendCompleted);
+        _receivedContinuation = () => IoInlineExecutor.RunInline(wake, ReceiveCompleted);
     }
 
     /// <summary>The connection in use; null before an attempt has one and after it was released.</summary>
@@ -70,14 +78,15 @@ public sealed class UpstreamChannel
 
     /// <summary>
     /// Waits for <paramref name="connect"/> (a slot of <paramref name="backend"/>'s pool already reserved for it): true
-    /// when it has completed, and the owner goes on with it at once; otherwise its outcome comes through onConnected.
+    /// when it has completed, and the owner goes on with it at once; otherwise the owner is woken with it when it does.
     /// </summary>
     public bool Await(Task<UpstreamConnection> connect, Backend backend)
     {
         if (connect.IsCompleted) return true;
         _pendingConnect = connect;
         _pendingConnectBackend = backend;
-        connect.ContinueWith(_onConnected, TaskContinuationOptions.ExecuteSynchronously);
+        connect.ContinueWith(static (task, wake) => ((Action<object>)wake!)(task), _wake, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return false;
     }
 
@@ -137,7 +146,7 @@ public sealed class UpstreamChannel
     // ------------------------------------------------------------------ request
 
     /// <summary>Sends the request head with <paramref name="target"/> as its request-target. True when the send completed
-    /// at once (the owner calls <see cref="EndSend"/> now); otherwise onSent comes when it does.</summary>
+    /// at once (the owner calls <see cref="EndSend"/> now); otherwise the owner is woken with <see cref="SendCompleted"/> when it does.</summary>
     public bool SendHead(HttpRequestHead head, string target)
     {
         _writer.Head(head, target);
@@ -196,7 +205,7 @@ public sealed class UpstreamChannel
     // ------------------------------------------------------------------ response
 
     /// <summary>Starts reading more of the response. <see cref="ReceiveStart.Completed"/>: the owner calls
-    /// <see cref="EndReceive"/> now; <see cref="ReceiveStart.Pending"/>: onReceived comes when bytes arrive;
+    /// <see cref="EndReceive"/> now; <see cref="ReceiveStart.Pending"/>: <see cref="ReceiveCompleted"/> comes when bytes arrive;
     /// <see cref="ReceiveStart.HeadTooLarge"/>: the buffer holds <paramref name="maxHeadBytes"/> unparsed already.</summary>
     public ReceiveStart Receive(int maxHeadBytes)
     {
@@ -268,7 +277,7 @@ public enum ReceiveStart
 {
     /// <summary>It completed at once.</summary>
     Completed,
-    /// <summary>It completes later, through the channel's onReceived callback.</summary>
+    /// <summary>It completes later, by waking the owner with <see cref="UpstreamChannel.ReceiveCompleted"/>.</summary>
     Pending,
     /// <summary>Not started: the unparsed response head already fills the limit.</summary>
     HeadTooLarge,

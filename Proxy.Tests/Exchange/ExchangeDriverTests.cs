@@ -130,7 +130,7 @@ public sealed class ExchangeDriverTests : IDisposable
     }
 
     /// <summary>A front that records what the driver hands the client. Completions from I/O threads run under one
-    /// lock, as the stage's async callbacks run on its actor, one at a time.</summary>
+    /// lock, as the stage's async callback runs on its actor, one at a time.</summary>
     private sealed class RecordingFront : IExchangeFront
     {
         private readonly object _gate = new();
@@ -141,7 +141,11 @@ public sealed class ExchangeDriverTests : IDisposable
         private readonly TaskCompletionSource<string> _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private ExchangeDriver? _driver;
 
-        public RecordingFront(ProxyRuntime runtime) => _runtime = runtime;
+        public RecordingFront(ProxyRuntime runtime)
+        {
+            _runtime = runtime;
+            Wake = signal => { lock (_gate) _driver!.OnWake(signal); };
+        }
 
         public List<HttpResponseHead> Heads { get; } = [];
         public string Body { get { lock (_gate) return _body.ToString(); } }
@@ -161,8 +165,7 @@ public sealed class ExchangeDriverTests : IDisposable
             return exchange;
         }
 
-        public Action<T> Callback<T>(Action<T> handler) => value => { lock (_gate) handler(value); };
-        public Action Callback(Action handler) => () => { lock (_gate) handler(); };
+        public Action<object> Wake { get; }
         public ILoggingAdapter Log => NoLogger.Instance;
         public void ArmTimer(long inMs) { }
         public void ScheduleRetry(TimeSpan delay) =>

@@ -12,8 +12,8 @@ namespace Proxy.Tests.Upstream;
 
 /// <summary>
 /// Issue 12: the upstream side of an exchange driven without a stream or an actor: a real backend socket on 127.0.0.1,
-/// and an owner that is just the three callbacks the channel reports through (the exchange stage gives its async
-/// callbacks instead). The channel writes, reads, parses and de-frames; the pool gets its connections back or closed.
+/// and an owner that is just the wake callback the channel reports through (the exchange stage gives its async
+/// callback instead). The channel writes, reads, parses and de-frames; the pool gets its connections back or closed.
 /// </summary>
 public sealed class UpstreamChannelTests : IDisposable
 {
@@ -35,15 +35,21 @@ public sealed class UpstreamChannelTests : IDisposable
         _backend.Connections.Dispose();
     }
 
-    /// <summary>The channel's owner: its callbacks complete the awaited operation.</summary>
+    /// <summary>The channel's owner: its wake callback completes the awaited operation.</summary>
     private sealed class Owner
     {
         private TaskCompletionSource<Task<UpstreamConnection>> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Owner() => Channel = new UpstreamChannel(t => _connected.TrySetResult(t), () => _sent.TrySetResult(),
-            () => _received.TrySetResult());
+        public Owner() => Channel = new UpstreamChannel(Wake);
+
+        private void Wake(object signal)
+        {
+            if (ReferenceEquals(signal, UpstreamChannel.SendCompleted)) _sent.TrySetResult();
+            else if (ReferenceEquals(signal, UpstreamChannel.ReceiveCompleted)) _received.TrySetResult();
+            else _connected.TrySetResult((Task<UpstreamConnection>)signal);
+        }
 
         public UpstreamChannel Channel { get; }
 
