@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Proxy.Actors.Connections;
 using Proxy.Tests.Integration.Support;
 using Xunit;
 
@@ -25,7 +26,11 @@ public sealed class ConnectionActorSpec
             c.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
             await c.ReadResponsesAsync(1, TimeSpan.FromSeconds(10));
         }
-        Assert.Equal(baseline + 3, await CountChildren(node.System));
+        var actors = await Children(node.System);
+        Assert.Equal(baseline + 3, actors.Count);
+        // Each runs on the connection dispatcher's small queue, not Akka's ~1 KB ConcurrentQueue.
+        foreach (var actor in actors)
+            Assert.IsType<ConnectionMessageQueue>(((ActorCell)((ActorRefWithCell)actor).Underlying).Mailbox!.MessageQueue);
 
         foreach (var c in clients) c.Dispose();
         await WaitForCount(node.System, baseline);
@@ -38,7 +43,9 @@ public sealed class ConnectionActorSpec
         Assert.Equal(expected, await CountChildren(system));
     }
 
-    private static async Task<int> CountChildren(ActorSystem system)
+    private static async Task<int> CountChildren(ActorSystem system) => (await Children(system)).Count;
+
+    private static async Task<List<IActorRef>> Children(ActorSystem system)
     {
         var probe = system.ActorSelection("/user/listener-public/*/*");
         var replies = new List<ActorIdentity>();
@@ -53,6 +60,6 @@ public sealed class ConnectionActorSpec
             // No more children answered.
         }
         // Every one is a connection.
-        return replies.Count(r => r.Subject is not null);
+        return replies.Where(r => r.Subject is not null).Select(r => r.Subject!).ToList();
     }
 }
