@@ -67,6 +67,15 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
         {
             _stage = stage;
             _socket = socket;
+            try
+            {
+                // Sends are tried at once (SendNow); reads still wait through the socket's async receive.
+                _socket.Blocking = false;
+            }
+            catch (Exception)
+            {
+                // Already closed: the first read or write reports it.
+            }
             _wake = GetAsyncCallback<object>(OnWake);
             // Cached delegates: awaiting a socket ValueTask allocates nothing per operation.
             _readableContinuation = () => IoInlineExecutor.RunInline(_wake, Readable);
@@ -229,10 +238,23 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
                 Pull(_stage.In);
                 return;
             }
+            int sent;
             ValueTask<int> write;
             try
             {
-                var segments = ByteStringSegments.Of(data);
+                sent = SendNow(data);
+                if (sent < 0)
+                {
+                    CloseAndComplete();
+                    return;
+                }
+                if (sent == data.Count)
+                {
+                    AfterWritten();
+                    return;
+                }
+                // The kernel's send buffer is full: the rest goes when there is room.
+                var segments = ByteStringSegments.Of(sent == 0 ? data : data.Slice(sent));
                 write = segments.Count == 1
                     ? _socket.SendAsync(segments[0].AsMemory(), SocketFlags.None)
                     : new ValueTask<int>(_socket.SendAsync(segments, SocketFlags.None));
@@ -252,6 +274,23 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
             write.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_writtenContinuation);
         }
 
+        /// <summary>
+        /// Writes what the socket takes now without waiting (the socket is non-blocking): the bytes written, 0 when its
+        /// send buffer is full, -1 when the connection is broken. Most writes fit whole, and then the async send's
+        /// machinery is never used: no completion to dispatch, and the socket never makes its cached send
+        /// <c>SocketAsyncEventArgs</c> (~300 B held for as long as the connection lives).
+        /// </summary>
+        private int SendNow(ByteString data)
+        {
+            var segments = ByteStringSegments.Of(data);
+            SocketError error;
+            var n = segments.Count == 1
+                ? _socket.Send(segments[0].AsSpan(), SocketFlags.None, out error)
+                : _socket.Send(segments, SocketFlags.None, out error);
+            if (error == SocketError.Success) return n;
+            return error == SocketError.WouldBlock ? 0 : -1;
+        }
+
         private void OnWritten()
         {
             _writing = false;
@@ -266,6 +305,11 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
                 return;
             }
             _pendingWrite = default;
+            AfterWritten();
+        }
+
+        private void AfterWritten()
+        {
             if (IsClosed(_stage.In))
             {
                 FinishWriting();
