@@ -107,7 +107,13 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private readonly Action<object> _wake;
         private static readonly object DrainRequested = new();
 
-        public Logic(ProxyExchangeStage stage, ConnectionHandle handle, ConnectionSetup setup) : base(stage.Shape)
+        // Made with the port counts, not the shape: Akka's shape constructor formats the shape's ports into a new log-source
+        // string for every logic, that is for every connection; the log source is this stage's fixed name instead.
+        private static readonly Akka.Event.LogSource LogName = Akka.Event.LogSource.Create("proxy-exchange");
+
+        protected override object LogSource => LogName;
+
+        public Logic(ProxyExchangeStage stage, ConnectionHandle handle, ConnectionSetup setup) : base(inCount: 1, outCount: 1)
         {
             _stage = stage;
             _clientAddress = setup.Client;

@@ -47,7 +47,13 @@ public sealed class HttpRequestDecoderStage : GraphStage<FlowShape<ByteString, R
         private long _remaining;
         private long _bodyBytes;
 
-        public Logic(HttpRequestDecoderStage stage, ConnectionSetup setup) : base(stage.Shape)
+        // Made with the port counts, not the shape: Akka's shape constructor formats the shape's ports into a new log-source
+        // string for every logic, that is for every connection; the log source is this stage's fixed name instead.
+        private static readonly Akka.Event.LogSource LogName = Akka.Event.LogSource.Create("http-request-decoder");
+
+        protected override object LogSource => LogName;
+
+        public Logic(HttpRequestDecoderStage stage, ConnectionSetup setup) : base(inCount: 1, outCount: 1)
         {
             _stage = stage;
             _limits = setup.Limits;

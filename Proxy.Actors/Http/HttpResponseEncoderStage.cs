@@ -30,7 +30,13 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
         private readonly ArrayBufferWriter<byte> _writer = new(256);
         private bool _chunked;
 
-        public Logic(HttpResponseEncoderStage stage) : base(stage.Shape)
+        // Made with the port counts, not the shape: Akka's shape constructor formats the shape's ports into a new log-source
+        // string for every logic, that is for every connection; the log source is this stage's fixed name instead.
+        private static readonly Akka.Event.LogSource LogName = Akka.Event.LogSource.Create("http-response-encoder");
+
+        protected override object LogSource => LogName;
+
+        public Logic(HttpResponseEncoderStage stage) : base(inCount: 1, outCount: 1)
         {
             _stage = stage;
             SetHandlers(stage.In, stage.Out, this);

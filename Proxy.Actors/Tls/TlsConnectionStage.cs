@@ -7,6 +7,7 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
 using Proxy.Actors.Connections;
+using Proxy.Actors.Transport;
 
 namespace Proxy.Actors.Tls;
 
@@ -49,27 +50,48 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
         private readonly Socket _socket;
         private readonly PrefixedStream _stream;
         private readonly SslStream _ssl;
-        private readonly Action<Task> _onHandshake;
-        private readonly Action<Task<int>> _onRead;
-        private readonly Action<Task> _onWritten;
-        private readonly Action<Task> _onPlainHttpAnswered;
+        // What woke the stage, through its one async callback (as in SocketConnectionStage): a read or a write that did
+        // not complete at once, the plain-HTTP answer sent, or the handshake (its Task).
+        private static readonly object ReadDone = new();
+        private static readonly object Written = new();
+        private static readonly object PlainHttpAnswered = new();
+
+        private readonly Action<object> _wake;
+        private readonly Action _readContinuation;
+        private readonly Action _writtenContinuation;
+        private ValueTask<int> _pendingRead;
+        private ValueTask _pendingWrite;
         private bool _ready;
         private bool _reading;
         private bool _writing;
         private bool _closed;
         private byte[]? _buffer;
 
-        public Logic(TlsConnectionStage stage, Socket socket) : base(stage.Shape)
+        // Made with the port counts, not the shape: Akka's shape constructor formats the shape's ports into a new log-source
+        // string for every logic, that is for every connection; the log source is this stage's fixed name instead.
+        private static readonly Akka.Event.LogSource LogName = Akka.Event.LogSource.Create("tls-connection");
+
+        protected override object LogSource => LogName;
+
+        public Logic(TlsConnectionStage stage, Socket socket) : base(inCount: 1, outCount: 1)
         {
             _stage = stage;
             _socket = socket;
             _stream = new PrefixedStream(new NetworkStream(socket, ownsSocket: true));
             _ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
-            _onHandshake = GetAsyncCallback<Task>(OnHandshake);
-            _onRead = GetAsyncCallback<Task<int>>(OnRead);
-            _onWritten = GetAsyncCallback<Task>(OnWritten);
-            _onPlainHttpAnswered = GetAsyncCallback<Task>(_ => CloseAndComplete());
+            _wake = GetAsyncCallback<object>(OnWake);
+            // Cached delegates: awaiting SslStream's ValueTasks allocates no Task and no continuation per read or write.
+            _readContinuation = () => IoInlineExecutor.RunInline(_wake, ReadDone);
+            _writtenContinuation = () => IoInlineExecutor.RunInline(_wake, Written);
             SetHandlers(stage.In, stage.Out, this);
+        }
+
+        private void OnWake(object signal)
+        {
+            if (ReferenceEquals(signal, ReadDone)) OnRead();
+            else if (ReferenceEquals(signal, Written)) OnWritten();
+            else if (ReferenceEquals(signal, PlainHttpAnswered)) CloseAndComplete();
+            else if (signal is Task handshake) OnHandshake(handshake);
         }
 
         public override void PreStart()
@@ -81,7 +103,7 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
             Task.Run(() => HandshakeAsync(options, cts.Token)).ContinueWith(t =>
             {
                 cts.Dispose();
-                _onHandshake(t);
+                _wake(t);
             }, TaskContinuationOptions.ExecuteSynchronously);
         }
 
@@ -132,7 +154,7 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
                 LogFailure(failure, detail);
                 if (failure == TlsHandshakeFailure.PlainHttp)
                 {
-                    PlainHttpAnswer.SendAsync(_socket).ContinueWith(_onPlainHttpAnswered, TaskContinuationOptions.ExecuteSynchronously);
+                    PlainHttpAnswer.SendAsync(_socket).ContinueWith(_ => _wake(PlainHttpAnswered), TaskContinuationOptions.ExecuteSynchronously);
                     return;
                 }
                 // No shared protocol or cipher, not TLS, or too slow: TLS has already sent its alert (if any).
@@ -169,46 +191,68 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
         {
             if (_closed) return;
             _reading = true;
-            Task<int> read;
+            ValueTask<int> read;
             try
             {
                 // A zero-byte read waits for data without holding a buffer (SslStream supports it).
-                read = _buffer is null ? _ssl.ReadAsync(Memory<byte>.Empty).AsTask() : _ssl.ReadAsync(_buffer, 0, ReadSize);
+                read = _buffer is null ? _ssl.ReadAsync(Memory<byte>.Empty) : _ssl.ReadAsync(_buffer.AsMemory(0, ReadSize));
             }
             catch (Exception e)
             {
-                read = Task.FromException<int>(e);
+                read = ValueTask.FromException<int>(e);
             }
-            if (read.IsCompleted) OnRead(read);
-            else read.ContinueWith(_onRead, TaskContinuationOptions.ExecuteSynchronously);
+            _pendingRead = read;
+            if (read.IsCompleted) OnRead();
+            else read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_readContinuation);
         }
 
-        private void OnRead(Task<int> read)
+        private void OnRead()
         {
             _reading = false;
-            if (_closed) return;
-            if (!read.IsCompletedSuccessfully)
+            int n;
+            bool ok;
+            try
             {
-                ReadClosed();
+                n = _pendingRead.GetAwaiter().GetResult();
+                ok = true;
+            }
+            catch (Exception)
+            {
+                n = 0;
+                ok = false;
+            }
+            _pendingRead = default;
+            if (_closed || !ok)
+            {
+                ReturnBuffer();
+                if (!_closed) ReadClosed();
                 return;
             }
             if (_buffer is null)
             {
-                // The zero-byte read completed: data (or the end) is there; read it into a buffer now.
-                _buffer = new byte[ReadSize];
+                // The zero-byte read completed: data (or the end) is there; read it into a buffer borrowed for this read
+                // (it completes at once: the record is decrypted from what has arrived).
+                _buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
                 StartRead();
                 return;
             }
-            var n = read.Result;
             if (n <= 0)
             {
-                _buffer = null;
+                ReturnBuffer();
                 ReadClosed();
                 return;
             }
+            // ByteString.FromBytes aliases its array, so the pooled buffer is copied into one the ByteString owns.
             var copy = _buffer.AsSpan(0, n).ToArray();
-            _buffer = null;
+            ReturnBuffer();
             Push(_stage.Out, ByteString.FromBytes(copy));
+        }
+
+        private void ReturnBuffer()
+        {
+            if (_buffer is null) return;
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
         }
 
         private void ReadClosed()
@@ -231,23 +275,37 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
                 return;
             }
             _writing = true;
-            Task write;
+            ValueTask write;
             try
             {
-                write = _ssl.WriteAsync(data.ToArray()).AsTask();
+                // The ByteString's own array when it has one (no copy); SslStream takes one buffer, so several are joined.
+                var segments = ByteStringSegments.Of(data);
+                write = _ssl.WriteAsync(segments.Count == 1 ? segments[0].AsMemory() : data.ToArray());
             }
             catch (Exception e)
             {
-                write = Task.FromException(e);
+                write = ValueTask.FromException(e);
             }
-            if (write.IsCompleted) OnWritten(write);
-            else write.ContinueWith(_onWritten, TaskContinuationOptions.ExecuteSynchronously);
+            _pendingWrite = write;
+            if (write.IsCompleted) OnWritten();
+            else write.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_writtenContinuation);
         }
 
-        private void OnWritten(Task write)
+        private void OnWritten()
         {
             _writing = false;
-            if (!write.IsCompletedSuccessfully)
+            bool ok;
+            try
+            {
+                _pendingWrite.GetAwaiter().GetResult();
+                ok = true;
+            }
+            catch (Exception)
+            {
+                ok = false;
+            }
+            _pendingWrite = default;
+            if (!ok)
             {
                 CloseAndComplete();
                 return;

@@ -63,7 +63,13 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
         private bool _closed;
         private bool _firstRead = true;
 
-        public Logic(SocketConnectionStage stage, Socket socket) : base(stage.Shape)
+        // Made with the port counts, not the shape: Akka's shape constructor formats the shape's ports into a new log-source
+        // string for every logic, that is for every connection; the log source is this stage's fixed name instead.
+        private static readonly Akka.Event.LogSource LogName = Akka.Event.LogSource.Create("tcp-connection");
+
+        protected override object LogSource => LogName;
+
+        public Logic(SocketConnectionStage stage, Socket socket) : base(inCount: 1, outCount: 1)
         {
             _stage = stage;
             _socket = socket;
