@@ -18,7 +18,7 @@ public sealed partial class ProxyExchangeStage
 
         void IExchangeFront.ArmTimer(long inMs) => ArmTimeout(inMs);
 
-        void IExchangeFront.ScheduleRetry(TimeSpan delay) => _retryTimer.Schedule(Materializer, delay);
+        void IExchangeFront.ScheduleRetry(TimeSpan delay) => (_retryTimer ??= new StageTimer(_wake)).Schedule(Materializer, delay);
 
         void IExchangeFront.PullRequestBody()
         {

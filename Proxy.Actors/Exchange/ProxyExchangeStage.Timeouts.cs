@@ -16,7 +16,7 @@ public sealed partial class ProxyExchangeStage
             {
                 // A superseded timer's firing (cancelled or re-armed after it was queued) is neither's.
                 if (_timeoutTimer.IsCurrent(signal)) OnTimeoutTimer();
-                else if (_retryTimer.IsCurrent(signal)) _driver.OnRetryTimer();
+                else if (_retryTimer?.IsCurrent(signal) == true) _driver.OnRetryTimer();
             }
             else _driver.OnWake(signal);
         }

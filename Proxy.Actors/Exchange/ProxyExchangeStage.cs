@@ -100,7 +100,8 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         private readonly ConnectionContext _context;
         /// <summary>The one timer for every deadline (see ArmTimeout), and the retry back-off's.</summary>
         private readonly StageTimer _timeoutTimer;
-        private readonly StageTimer _retryTimer;
+        /// <summary>Made at the first retry: most connections never retry.</summary>
+        private StageTimer? _retryTimer;
         /// <summary>The stage's one async callback, for every wake-up from outside: its timers' tickets, a drain, and the
         /// driver's upstream completions. Akka allocates ~300–400 B per callback a logic obtains, held for as long as the
         /// client keeps its connection open; six of them were a quarter of an idle connection (docs/BENCHMARKS.md).</summary>
@@ -123,7 +124,6 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             _wake = GetAsyncCallback<object>(OnWake);
             _driver = new ExchangeDriver(this, _runtime, stage._listener);
             _timeoutTimer = new StageTimer(_wake);
-            _retryTimer = new StageTimer(_wake);
             SetHandler(stage.In, this);
             SetHandler(stage.Out, this);
         }
@@ -141,7 +141,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
         public override void PostStop()
         {
             _timeoutTimer.Cancel();
-            _retryTimer.Cancel();
+            _retryTimer?.Cancel();
             _exchange?.DisposeBodyFilters();
             CloseTunnel(abort: true);
             // A connect still in flight when the connection closed: its socket goes to the pool, not to a dead actor.

@@ -56,7 +56,7 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
         private static readonly object Written = new();
         private static readonly object PlainHttpAnswered = new();
 
-        private readonly Action<object> _wake;
+        private readonly IAsyncCallback<object> _wake;
         private readonly Action _readContinuation;
         private readonly Action _writtenContinuation;
         private ValueTask<int> _pendingRead;
@@ -79,7 +79,7 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
             _socket = socket;
             _stream = new PrefixedStream(new NetworkStream(socket, ownsSocket: true));
             _ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
-            _wake = GetAsyncCallback<object>(OnWake);
+            _wake = GetTypedAsyncCallback<object>(OnWake);
             // Cached delegates: awaiting SslStream's ValueTasks allocates no Task and no continuation per read or write.
             _readContinuation = () => IoInlineExecutor.RunInline(_wake, ReadDone);
             _writtenContinuation = () => IoInlineExecutor.RunInline(_wake, Written);
@@ -103,7 +103,7 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
             Task.Run(() => HandshakeAsync(options, cts.Token)).ContinueWith(t =>
             {
                 cts.Dispose();
-                _wake(t);
+                _wake.Invoke(t);
             }, TaskContinuationOptions.ExecuteSynchronously);
         }
 
@@ -154,7 +154,7 @@ public sealed class TlsConnectionStage : GraphStage<FlowShape<ByteString, ByteSt
                 LogFailure(failure, detail);
                 if (failure == TlsHandshakeFailure.PlainHttp)
                 {
-                    PlainHttpAnswer.SendAsync(_socket).ContinueWith(_ => _wake(PlainHttpAnswered), TaskContinuationOptions.ExecuteSynchronously);
+                    PlainHttpAnswer.SendAsync(_socket).ContinueWith(_ => _wake.Invoke(PlainHttpAnswered), TaskContinuationOptions.ExecuteSynchronously);
                     return;
                 }
                 // No shared protocol or cipher, not TLS, or too slow: TLS has already sent its alert (if any).

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Akka.Dispatch;
+using Akka.Streams.Stage;
 
 namespace Proxy.Actors.Transport;
 
@@ -51,6 +52,25 @@ public sealed class IoInlineExecutor : ExecutorService
         try
         {
             wake(signal);
+        }
+        finally
+        {
+            _inlineAllowed = false;
+        }
+    }
+
+    /// <inheritdoc cref="RunInline(Action{object}, object)"/>
+    public static void RunInline(IAsyncCallback<object> wake, object signal)
+    {
+        if (_inlineAllowed)
+        {
+            wake.Invoke(signal);
+            return;
+        }
+        _inlineAllowed = true;
+        try
+        {
+            wake.Invoke(signal);
         }
         finally
         {

@@ -47,12 +47,12 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
         private readonly Socket _socket;
         // What woke the stage, passed through its one async callback: Akka allocates ~300–400 B for each callback a
         // logic obtains, and the connection lives as long as the client keeps it open (docs/BENCHMARKS.md).
-        private static readonly object Readable = new();
-        private static readonly object ReadDone = new();
+        private static readonly object ReadSide = new();
         private static readonly object Written = new();
 
-        private readonly Action<object> _wake;
-        private readonly Action _readableContinuation;
+        // Typed, so no extra delegate is made to invoke it (GetAsyncCallback's Action wraps this one).
+        private readonly IAsyncCallback<object> _wake;
+        /// <summary>The wait for data or the read that follows it (never both in flight: <see cref="_readBuffer"/> tells).</summary>
         private readonly Action _readContinuation;
         private readonly Action _writtenContinuation;
         private ValueTask<int> _pendingWait;
@@ -82,19 +82,18 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
             {
                 // Already closed: the first read or write reports it.
             }
-            _wake = GetAsyncCallback<object>(OnWake);
+            _wake = GetTypedAsyncCallback<object>(OnWake);
             // Cached delegates: awaiting a socket ValueTask allocates nothing per operation.
-            _readableContinuation = () => IoInlineExecutor.RunInline(_wake, Readable);
-            _readContinuation = () => IoInlineExecutor.RunInline(_wake, ReadDone);
+            _readContinuation = () => IoInlineExecutor.RunInline(_wake, ReadSide);
             _writtenContinuation = () => IoInlineExecutor.RunInline(_wake, Written);
             SetHandlers(stage.In, stage.Out, this);
         }
 
         private void OnWake(object signal)
         {
-            if (ReferenceEquals(signal, Readable)) OnReadable();
-            else if (ReferenceEquals(signal, ReadDone)) OnRead();
-            else OnWritten();
+            if (!ReferenceEquals(signal, ReadSide)) OnWritten();
+            else if (_readBuffer is null) OnReadable();
+            else OnRead();
         }
 
         public override void PreStart() => Pull(_stage.In);
@@ -147,7 +146,7 @@ public sealed class SocketConnectionStage : GraphStage<FlowShape<ByteString, Byt
                 OnReadable();
                 return;
             }
-            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_readableContinuation);
+            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_readContinuation);
         }
 
         private void OnReadable()
