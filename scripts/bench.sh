@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nginx vs this proxy, in front of the same nginx fixed-response backend, on loopback.
 #   scripts/bench.sh [--transport sockets|akka-io|both] [--duration 10s] [--rounds 3] [--conns "64 256"]
-#                    [--churn "64" | --no-churn] [--warmup 30s] [--conn-scale N | --no-conn-scale] [--tls]
+#                    [--churn "64" | --no-churn] [--warmup 30s] [--conn-scale N | --no-conn-scale] [--tls] [--latency]
 # Starts: a backend (nginx, 1 worker, keep-alive, fixed 13-byte body), nginx as reverse proxy (1 worker,
 # upstream keepalive 128, proxy_http_version 1.1) and our node (one per transport measured), each on its
 # own port. Warms every proxy up, then for each connection count runs `wrk -t1 -cC -dD --latency`
@@ -9,7 +9,8 @@
 # proxy's user+sys CPU seconds per 10k requests (from /proc/PID/stat), medians and ours/nginx ratios.
 # --churn C adds loads "close:C": C connections sending Connection: close, so req/s is new connections/s.
 # At the end it runs scripts/conn-scale.sh (memory per idle keep-alive connection, default 10,000) and, with
-# --tls, scripts/bench-tls.sh twice (keep-alive, then a full handshake per request).
+# --tls, scripts/bench-tls.sh twice (keep-alive, then a full handshake per request); with --latency,
+# scripts/bench-latency.sh (latency added at half our peak rate, against nginx).
 # Ports: BENCH_PORT_BASE (default 19200): backend +0, nginx proxy +1, ours +100 (sockets) / +102 (akka-io).
 # Everything started here is stopped on exit.
 set -euo pipefail
@@ -26,6 +27,7 @@ CHURN="64"
 WARMUP=30s
 CONN_SCALE=10000
 TLS=0
+LATENCY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --transport) TRANSPORT="$2"; shift 2 ;;
@@ -35,10 +37,11 @@ while [ $# -gt 0 ]; do
     --churn) CHURN="$2"; shift 2 ;;
     --no-churn) CHURN=""; shift ;;
     --tls) TLS=1; shift ;;
+    --latency) LATENCY=1; shift ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --conn-scale) CONN_SCALE="$2"; shift 2 ;;
     --no-conn-scale) CONN_SCALE=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
@@ -183,12 +186,23 @@ if [ "$CONN_SCALE" -gt 0 ]; then
   done
 fi
 
+# Our processes must be gone before the scripts below start their own on their own ports.
+if [ "$CONN_SCALE" -eq 0 ] && [ "$TLS$LATENCY" != 00 ]; then
+  cleanup
+  trap - EXIT
+fi
+
 if [ "$TLS" = 1 ]; then
-  [ "$CONN_SCALE" -gt 0 ] || { cleanup; trap - EXIT; }
   echo
   echo "== TLS, keep-alive (scripts/bench-tls.sh)"
   PROXY_NO_BUILD=1 "$ROOT/scripts/bench-tls.sh" --duration "$DURATION" --rounds "$ROUNDS"
   echo
   echo "== TLS, a full handshake per request (scripts/bench-tls.sh --handshakes)"
   PROXY_NO_BUILD=1 "$ROOT/scripts/bench-tls.sh" --duration "$DURATION" --rounds "$ROUNDS" --handshakes
+fi
+
+if [ "$LATENCY" = 1 ]; then
+  echo
+  echo "== latency added at half our peak rate (scripts/bench-latency.sh)"
+  PROXY_NO_BUILD=1 "$ROOT/scripts/bench-latency.sh" --rounds "$ROUNDS"
 fi
