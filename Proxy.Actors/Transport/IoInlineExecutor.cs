@@ -23,19 +23,14 @@ public sealed class IoInlineExecutor : ExecutorService
     /// <summary>Runs <paramref name="completion"/> (which wakes a connection actor) allowing that actor to run inline.</summary>
     public static void RunInline(Action completion)
     {
-        if (_inlineAllowed)
-        {
-            completion();
-            return;
-        }
-        _inlineAllowed = true;
+        var entered = Enter();
         try
         {
             completion();
         }
         finally
         {
-            _inlineAllowed = false;
+            if (entered) _inlineAllowed = false;
         }
     }
 
@@ -43,39 +38,38 @@ public sealed class IoInlineExecutor : ExecutorService
     /// allowing the connection actor it wakes to run inline; one cached delegate serves every kind of completion.</summary>
     public static void RunInline(Action<object> wake, object signal)
     {
-        if (_inlineAllowed)
-        {
-            wake(signal);
-            return;
-        }
-        _inlineAllowed = true;
+        var entered = Enter();
         try
         {
             wake(signal);
         }
         finally
         {
-            _inlineAllowed = false;
+            if (entered) _inlineAllowed = false;
         }
     }
 
     /// <inheritdoc cref="RunInline(Action{object}, object)"/>
     public static void RunInline(IAsyncCallback<object> wake, object signal)
     {
-        if (_inlineAllowed)
-        {
-            wake.Invoke(signal);
-            return;
-        }
-        _inlineAllowed = true;
+        var entered = Enter();
         try
         {
             wake.Invoke(signal);
         }
         finally
         {
-            _inlineAllowed = false;
+            if (entered) _inlineAllowed = false;
         }
+    }
+
+    /// <summary>Allows inline runs on this thread; false when they already were (a nested completion), which the
+    /// outer one then ends.</summary>
+    private static bool Enter()
+    {
+        if (_inlineAllowed) return false;
+        _inlineAllowed = true;
+        return true;
     }
 
     public override void Execute(IRunnable run)
