@@ -32,7 +32,7 @@ public sealed class TcpRouteActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IMaterializer _materializer = null!;
     private IActorRef _self = ActorRefs.Nobody; // Self is not available from the async accept path
-    private UniqueKillSwitch? _accepting;
+    private SocketAcceptLoop? _acceptLoop;
     private int _active;
     private readonly List<IActorRef> _drainWaiters = [];
 
@@ -49,7 +49,7 @@ public sealed class TcpRouteActor : ReceiveActor
         Receive<StopAccepting>(_ =>
         {
             _stopped = true;
-            _accepting?.Shutdown();
+            _acceptLoop?.Stop();
             Sender.Tell(new StoppedAccepting(_route.Name));
         });
         Receive<DrainConnections>(_ =>
@@ -81,17 +81,23 @@ public sealed class TcpRouteActor : ReceiveActor
     private void StartAccepting()
     {
         if (_stopped) return; // shutdown began while waiting for the cluster's state
-        _accepting = Source.FromGraph(new SocketListenerSource(_listenSocket))
-            .ViaMaterialized(KillSwitches.Single<Socket>(), Keep.Right)
-            .To(Sink.ForEach<Socket>(client => _ = ServeAsync(client)))
-            .Run(_materializer);
+        // The same accept loop as HTTP listeners: each client's session starts on the accept's thread (it only picks
+        // a backend and begins connecting before its first await).
+        _acceptLoop = new SocketAcceptLoop(_listenSocket, client => _ = ServeAsync(client),
+            e => _log.Warning("TCP route {0}: accept failed ({1}); accepting again shortly", _route.Name, e.Message));
+        _acceptLoop.Start(1);
+    }
+
+    protected override void PostStop()
+    {
+        _acceptLoop?.Stop();
+        _listenSocket.Dispose();
     }
 
     private bool _stopped;
 
     private async Task ServeAsync(Socket client)
     {
-        client.NoDelay = true;
         var pool = _runtime.Current.Pools[_route.Pool];
         var clientKey = (client.RemoteEndPoint as IPEndPoint)?.Address.ToString();
         pool.Budget.RecordRequest();

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 
 namespace Proxy.Actors.Transport;
@@ -27,6 +28,25 @@ public sealed class SocketAcceptLoop
         _listener = listener;
         _onAccepted = onAccepted;
         _onError = onError;
+    }
+
+    /// <summary>Binds a listening socket (dual-mode for IPv6 any) with SO_REUSEADDR semantics of the platform.</summary>
+    public static Socket Bind(IPEndPoint endpoint, int backlog = 4096)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && endpoint.Address.Equals(IPAddress.IPv6Any))
+                socket.DualMode = true;
+            socket.Bind(endpoint);
+            socket.Listen(backlog);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Starts <paramref name="concurrency"/> accepts at once.</summary>

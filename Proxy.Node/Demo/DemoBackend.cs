@@ -28,7 +28,7 @@ public sealed class DemoBackend : IDisposable
     public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
     public static DemoBackend Start(IPEndPoint endpoint, string name = "the demo backend") =>
-        new(SocketListenerSource.Bind(endpoint, 512), name);
+        new(SocketAcceptLoop.Bind(endpoint, 512), name);
 
     private async Task AcceptLoop()
     {

@@ -38,7 +38,7 @@ public static class AddressBinding
     public static void Probe(string path, string address, string what = "") =>
         Bind(path, address + what, () =>
         {
-            SocketListenerSource.Bind(EndpointParser.Parse(address), backlog: 1).Dispose();
+            SocketAcceptLoop.Bind(EndpointParser.Parse(address), backlog: 1).Dispose();
             return 0;
         });
 

@@ -99,13 +99,13 @@ public sealed class ProxyNode : IAsyncDisposable
             {
                 var address = settings.Listeners[i].Address;
                 bound[settings.Listeners[i].Name] = AddressBinding.Bind($"proxy.listeners[{i}].address", address,
-                    () => SocketListenerSource.Bind(EndpointParser.Parse(address)));
+                    () => SocketAcceptLoop.Bind(EndpointParser.Parse(address)));
             }
             for (var i = 0; i < settings.TcpRoutes.Count; i++)
             {
                 var address = settings.TcpRoutes[i].Listen;
                 boundTcp[settings.TcpRoutes[i].Name] = AddressBinding.Bind($"proxy.tcp-routes[{i}].listen", address,
-                    () => SocketListenerSource.Bind(EndpointParser.Parse(address)));
+                    () => SocketAcceptLoop.Bind(EndpointParser.Parse(address)));
             }
             // Akka binds the remoting port while the host starts, after logging the failure with stack traces; a
             // trial bind first gives the plain message (a fixed port only; a name is resolved by Akka).

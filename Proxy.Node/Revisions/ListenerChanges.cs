@@ -56,7 +56,7 @@ internal sealed class ListenerChanges : IDisposable
             {
                 if (bind)
                     changes._added.Add((listener, AddressBinding.Bind($"{path}.address", listener.Address,
-                        () => SocketListenerSource.Bind(EndpointParser.Parse(listener.Address))), added));
+                        () => SocketAcceptLoop.Bind(EndpointParser.Parse(listener.Address))), added));
                 else
                     AddressBinding.Probe($"{path}.address", listener.Address);
             }
