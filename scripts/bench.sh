@@ -177,19 +177,17 @@ done
 echo "(ratios are ours/nginx; cpu = user+sys seconds of the proxy process(es) per 10,000 requests;"
 echo " other% = CPU used by processes other than the proxy, the backend and wrk during a run, % of all cores)"
 
-if [ "$CONN_SCALE" -gt 0 ]; then
+# Our processes must be gone before the scripts below start their own on their own ports.
+if [ "$CONN_SCALE" -gt 0 ] || [ "$TLS$LATENCY" != 00 ]; then
   cleanup
   trap - EXIT
+fi
+
+if [ "$CONN_SCALE" -gt 0 ]; then
   echo
   for t in $OURS; do
     PROXY_NO_BUILD=1 "$ROOT/scripts/conn-scale.sh" "$CONN_SCALE" --transport "$t" || log "conn-scale ($t) reported FAIL"
   done
-fi
-
-# Our processes must be gone before the scripts below start their own on their own ports.
-if [ "$CONN_SCALE" -eq 0 ] && [ "$TLS$LATENCY" != 00 ]; then
-  cleanup
-  trap - EXIT
 fi
 
 if [ "$TLS" = 1 ]; then
