@@ -48,15 +48,12 @@ public sealed class ConnectionStarter
     public void Start(Socket socket)
     {
         var blueprint = _blueprint;
-        var admission = _registry.TryAdmit(blueprint.Settings.MaxConnections);
-        if (admission != ConnectionRegistry.Admission.Admitted)
+        var client = ClientAddress(socket.RemoteEndPoint);
+        if (Admit(blueprint.Settings, client) is { } refusal)
         {
-            var (response, reason) = Refusal(admission);
-            LogRefused(blueprint.Settings.Name, ClientAddress(socket.RemoteEndPoint), reason, response.Length);
-            Refuse(socket, response);
+            Refuse(socket, refusal);
             return;
         }
-        var client = ClientAddress(socket.RemoteEndPoint);
         ConnectionHandle? handle = null;
         try
         {
@@ -77,12 +74,24 @@ public sealed class ConnectionStarter
         _registry.Track(handle);
     }
 
-    /// <summary>The 503 a refused connection gets, and why.</summary>
-    public static (byte[] Response, string Reason) Refusal(ConnectionRegistry.Admission admission) =>
-        admission == ConnectionRegistry.Admission.Stopping ? (StoppingResponse, Stopping) : (AtLimitResponse, AtLimit);
+    /// <summary>Admits a new connection from <paramref name="client"/> under the listener's current settings; when the
+    /// listener is full or stopping, returns the 503 to send it instead (logged). An admitted connection is then
+    /// tracked or abandoned in the registry.</summary>
+    public byte[]? Admit(string client) => Admit(_blueprint.Settings, client);
+
+    private byte[]? Admit(ListenerSettings settings, string client)
+    {
+        var admission = _registry.TryAdmit(settings.MaxConnections);
+        if (admission == ConnectionRegistry.Admission.Admitted) return null;
+        var (response, reason) = admission == ConnectionRegistry.Admission.Stopping
+            ? (StoppingResponse, Stopping)
+            : (AtLimitResponse, AtLimit);
+        LogRefused(settings.Name, client, reason, response.Length);
+        return response;
+    }
 
     /// <summary>A refused connection is answered before its request is read: the access log has no method or path.</summary>
-    public void LogRefused(string listener, string client, string reason, int bytesOut)
+    private void LogRefused(string listener, string client, string reason, int bytesOut)
     {
         if (!_runtime.AccessLog.Enabled) return;
         _runtime.AccessLog.Write(new Logging.AccessLogEntry

@@ -191,12 +191,9 @@ public sealed class ListenerActor : ReceiveActor
     private void OnAcceptedAkkaIo(Akka.Streams.Dsl.Tcp.IncomingConnection connection)
     {
         var client = ConnectionStarter.ClientAddress(connection.RemoteAddress);
-        var admission = _connections.TryAdmit(_settings.MaxConnections);
-        if (admission != ConnectionRegistry.Admission.Admitted)
+        if (_starter!.Admit(client) is { } refusal)
         {
-            var (response, reason) = ConnectionStarter.Refusal(admission);
-            _starter!.LogRefused(_settings.Name, client, reason, response.Length);
-            RunFused(Source.Single(ByteString.FromBytes(response)).Via(connection.Flow).To(Sink.Ignore<ByteString>()));
+            RunFused(Source.Single(ByteString.FromBytes(refusal)).Via(connection.Flow).To(Sink.Ignore<ByteString>()));
             return;
         }
         var setup = new ConnectionSetup(null, client, _runtime.Current.Limits);
