@@ -1,4 +1,3 @@
-using System.Buffers;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
@@ -27,7 +26,9 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly HttpResponseEncoderStage _stage;
-        private readonly ArrayBufferWriter<byte> _writer = new(256);
+        /// <summary>Scratch for what this stage frames; its array goes back to the pool after each part, so an idle
+        /// connection holds none (nor one a large head once grew).</summary>
+        private readonly RentedBufferWriter _writer = new(256);
         private bool _chunked;
 
         // Made with the port counts, not the shape: Akka's shape constructor formats the shape's ports into a new log-source
@@ -67,7 +68,7 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
                         return;
                     }
                     _chunked = false;
-                    _writer.ResetWrittenCount();
+                    _writer.Reset();
                     Http1Writer.WriteLastChunk(_writer, end.Trailers);
                     Push(_stage.Out, Take());
                     return;
@@ -79,7 +80,7 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
 
         private ByteString EncodeHead(ResponseHeadPart head)
         {
-            _writer.ResetWrittenCount();
+            _writer.Reset();
             Http1Writer.WriteStatusLine(_writer, head.Status, head.Reason);
             Http1Writer.WriteHeaders(_writer, head.Headers);
             _chunked = head.Framing == BodyFraming.Chunked;
@@ -103,7 +104,7 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
 
         private ByteString EncodeInterim(ResponseInterimPart interim)
         {
-            _writer.ResetWrittenCount();
+            _writer.Reset();
             Http1Writer.WriteStatusLine(_writer, interim.Status, interim.Reason);
             if (interim.Headers is not null) Http1Writer.WriteHeaders(_writer, interim.Headers);
             Http1Writer.WriteEndOfHead(_writer);
@@ -112,14 +113,19 @@ public sealed class HttpResponseEncoderStage : GraphStage<FlowShape<ResponsePart
 
         private ByteString Chunk(ByteString data)
         {
-            _writer.ResetWrittenCount();
+            _writer.Reset();
             Http1Writer.WriteChunkHeader(_writer, data.Count);
             var header = Take();
             return header.Concat(data).Concat(CrLf);
         }
 
-        // The buffer is reused for the next part, so the bytes are copied out to an array the ByteString owns.
-        private ByteString Take() => ByteString.FromBytes(_writer.WrittenSpan.ToArray());
+        // The bytes are copied out to an array the ByteString owns, and the scratch array goes back to the pool.
+        private ByteString Take()
+        {
+            var bytes = ByteString.FromBytes(_writer.WrittenSpan.ToArray());
+            _writer.Return();
+            return bytes;
+        }
     }
 
     private static readonly ByteString CrLf = ByteString.FromString("\r\n");

@@ -60,6 +60,9 @@ public sealed class UpstreamChannel
 
     public bool Receiving { get; private set; }
 
+    /// <summary>The request's framing buffer is rented (from the first framing until the connection is released).</summary>
+    public bool HoldsRequestBuffer => _writer.HoldsBuffer;
+
     /// <summary>Response bytes read and not yet taken.</summary>
     public int Buffered => _conn?.Buffered ?? 0;
 
@@ -111,8 +114,17 @@ public sealed class UpstreamChannel
         var conn = _conn;
         if (conn is null) return;
         _conn = null;
+        LetGoOfRequestBuffer();
         if (reusable && !Receiving && !Sending) conn.Backend.Connections.Return(conn);
         else conn.Backend.Connections.Discard(conn);
+    }
+
+    /// <summary>The request's framing buffer goes back to the pool between exchanges; while a send may still read it, it
+    /// is only dropped.</summary>
+    private void LetGoOfRequestBuffer()
+    {
+        if (Sending) _writer.DropBuffer();
+        else _writer.ReturnBuffer();
     }
 
     /// <summary>
@@ -123,6 +135,7 @@ public sealed class UpstreamChannel
     {
         var conn = _conn ?? throw new InvalidOperationException("no upstream connection");
         _conn = null;
+        LetGoOfRequestBuffer();
         leftover = conn.Buffered > 0 ? conn.Buffer.AsSpan(conn.ReadStart, conn.Buffered).ToArray() : [];
         conn.Backend.Connections.Unreserve();
         return conn;

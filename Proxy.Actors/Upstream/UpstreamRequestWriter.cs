@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
 using Akka.IO;
 using Proxy.Shared.Http;
 
@@ -10,13 +8,15 @@ namespace Proxy.Actors.Upstream;
 /// proxy) must see, then body pieces — as they came with Content-Length, as chunks when the client sent chunked — and
 /// the end (last chunk and the trailer fields a trailer may carry). Each call fills the list of buffers to send; it
 /// knows no socket, so it is tested with byte arrays. One per connection, reused; a buffer it hands out stays valid
-/// until the next call (the exchange sends before it frames again).
+/// until the next call (the exchange sends before it frames again) or until the buffer is given back at the exchange's end.
 /// </summary>
 public sealed class UpstreamRequestWriter
 {
     private static readonly ArraySegment<byte> CrLf = new("\r\n"u8.ToArray());
 
-    private readonly ArrayBufferWriter<byte> _writer = new(512);
+    /// <summary>Rented at the exchange's first framing and given back by <see cref="ReturnBuffer"/> when it ends, so a
+    /// kept-alive client connection holds no request buffer between requests.</summary>
+    private readonly RentedBufferWriter _writer = new(512);
 
     /// <summary>What to send next, filled by the last call.</summary>
     public List<ArraySegment<byte>> Segments { get; } = new(4);
@@ -34,7 +34,7 @@ public sealed class UpstreamRequestWriter
 
     public void Head(HttpRequestHead head, string target)
     {
-        _writer.ResetWrittenCount();
+        _writer.Reset();
         Http1Writer.WriteRequestLine(_writer, head.Method, target);
         Http1Writer.WriteHeaders(_writer, head.Headers);
         if (head.Chunked) Http1Writer.WriteHeader(_writer, "Transfer-Encoding", "chunked");
@@ -49,7 +49,7 @@ public sealed class UpstreamRequestWriter
         Segments.Clear();
         if (chunked)
         {
-            _writer.ResetWrittenCount();
+            _writer.Reset();
             Http1Writer.WriteChunkHeader(_writer, data.Count);
             Segments.Add(Written());
         }
@@ -61,13 +61,22 @@ public sealed class UpstreamRequestWriter
     public void LastChunk(HttpHeaderList? trailers)
     {
         if (trailers is not null) TrailerFields.RemoveDisallowed(trailers);
-        _writer.ResetWrittenCount();
+        _writer.Reset();
         Http1Writer.WriteLastChunk(_writer, trailers);
         Segments.Clear();
         Segments.Add(Written());
     }
 
+    /// <summary>Gives the framing buffer back to the pool. Only when no send of its bytes is in flight: a socket may
+    /// still read an array handed to it.</summary>
+    public void ReturnBuffer() => _writer.Return();
+
+    /// <summary>Lets go of the framing buffer without giving it back, while a send of its bytes may still be in flight.</summary>
+    public void DropBuffer() => _writer.Drop();
+
+    /// <summary>The writer keeps a rented buffer (between a framing call and <see cref="ReturnBuffer"/>).</summary>
+    public bool HoldsBuffer => _writer.HoldsBuffer;
+
     // Not touched again until the send completed, so the writer's array goes out without a copy.
-    private ArraySegment<byte> Written() =>
-        MemoryMarshal.TryGetArray(_writer.WrittenMemory, out var segment) ? segment : new ArraySegment<byte>(_writer.WrittenSpan.ToArray());
+    private ArraySegment<byte> Written() => _writer.Written;
 }

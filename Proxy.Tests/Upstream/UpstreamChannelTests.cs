@@ -170,9 +170,12 @@ public sealed class UpstreamChannelTests : IDisposable
         Assert.Equal(200, head.Status);
         Assert.Equal("hello world", body);
         Assert.Equal(0, channel.Buffered);
+        Assert.True(channel.HoldsRequestBuffer);
         channel.Release(reusable: true);
         Assert.False(channel.IsOpen);
         Assert.Equal(1, _backend.Connections.Idle);
+        // Between exchanges the channel holds no request buffer (an idle client connection keeps none).
+        Assert.False(channel.HoldsRequestBuffer);
 
         // The next attempt rents the same connection: the backend sees the request on the socket it already has.
         Assert.True(channel.TryRent(_backend));
@@ -188,6 +191,7 @@ public sealed class UpstreamChannelTests : IDisposable
         Assert.Equal((201, "ok"), (created.Status, createdBody));
         channel.Release(reusable: true);
         Assert.Equal((1, 1), (_backend.Connections.Open, _backend.Connections.Idle));
+        Assert.False(channel.HoldsRequestBuffer);
     }
 
     [Fact]
