@@ -80,6 +80,12 @@ public sealed class CacheControl
     /// <summary>Response <c>s-maxage</c> (§5.2.2.10), the shared-cache lifetime; null when absent or invalid.</summary>
     public TimeSpan? SMaxAge { get; private set; }
 
+    /// <summary>
+    /// Whether the response has an <c>s-maxage</c> directive at all, valid or not: its proxy-revalidate semantics
+    /// (§5.2.2.10) apply either way.
+    /// </summary>
+    public bool HasSMaxAge => _sMaxAgeSeen;
+
     /// <summary>Request <c>min-fresh</c> (§5.2.1.3).</summary>
     public TimeSpan? MinFresh { get; private set; }
 

@@ -135,7 +135,7 @@ public static partial class CachePolicy
     // §4.2.4: a cache MUST NOT generate a stale response when must-revalidate, proxy-revalidate or (for a shared
     // cache) s-maxage forbid it.
     private static bool ForbidsStale(CacheControl responseCc)
-        => responseCc.MustRevalidate || responseCc.ProxyRevalidate || responseCc.SMaxAge.HasValue;
+        => responseCc.MustRevalidate || responseCc.ProxyRevalidate || responseCc.HasSMaxAge;
 
     private static TimeSpan AgeValue(HttpHeaderList headers)
     {

@@ -71,6 +71,7 @@ public sealed class EvaluateTests
     [InlineData("max-age=60, must-revalidate")] // §5.2.2.2
     [InlineData("max-age=60, proxy-revalidate")] // §5.2.2.8
     [InlineData("s-maxage=60")] // §5.2.2.10
+    [InlineData("max-age=60, s-maxage=bad")] // s-maxage's proxy-revalidate semantics hold even with an invalid value
     public void AStaleResponseThatForbidsStaleServing_Revalidates(string response)
     {
         // §4.2.4: neither max-stale nor stale-while-revalidate can override these.
