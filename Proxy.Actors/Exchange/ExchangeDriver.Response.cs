@@ -197,6 +197,11 @@ internal sealed partial class ExchangeDriver
     /// <summary>The client took what was sent and wants more of the response body.</summary>
     public void OnClientReady()
     {
+        if (_state == State.Serving)
+        {
+            OnClientReadyServing();
+            return;
+        }
         if (_state != State.ResponseBody || _upstream.Receiving || !_upstream.IsOpen || Exchange.ResponseDone) return;
         if (_upstream.Buffered > 0)
         {

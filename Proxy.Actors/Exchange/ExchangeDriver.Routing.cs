@@ -94,6 +94,11 @@ internal sealed partial class ExchangeDriver
     private bool Proceed(FilterVerdict verdict)
     {
         if (verdict.Continues) return true;
+        if (verdict.Source is { } source)
+        {
+            Serve(source);
+            return false;
+        }
         var close = Exchange.Request!.HasBody;
         Finish();
         _front.RespondLocal(verdict.Answer, close, verdict.Reason, extra: verdict.Headers);

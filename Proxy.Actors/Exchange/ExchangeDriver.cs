@@ -35,6 +35,8 @@ internal sealed partial class ExchangeDriver
         Forwarding,
         /// <summary>The response head went to the client; its body is being relayed.</summary>
         ResponseBody,
+        /// <summary>A request filter's response (a cached one) is being served; no upstream takes part.</summary>
+        Serving,
     }
 
     private enum Deadline
@@ -78,6 +80,7 @@ internal sealed partial class ExchangeDriver
         else if (signal is Task<FilterVerdict> decided) OnFilterDone(decided);
         else if (signal is Task<IPAddress[]> resolved) OnTargetResolved(resolved);
         else if (signal is Task<TunnelOpener.Result> opened) OnTunnelOpened(opened);
+        else if (signal is Task<BodyPiece> piece) OnSourceRead(piece);
     }
 
     /// <summary>Hands <paramref name="task"/> to <see cref="OnWake"/> on the front's actor when it completes.</summary>
@@ -86,7 +89,7 @@ internal sealed partial class ExchangeDriver
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>The response head went to the client and its body is being relayed.</summary>
-    public bool RelayingResponse => _state == State.ResponseBody;
+    public bool RelayingResponse => _state is State.ResponseBody or State.Serving;
 
     private ExchangeContext Exchange => _exchange ?? throw new InvalidOperationException("no exchange in progress");
 
@@ -114,6 +117,7 @@ internal sealed partial class ExchangeDriver
     /// <summary>The exchange's upstream side is over; later completions and timers find nothing to do.</summary>
     private void Finish()
     {
+        ReleaseSource();
         _state = State.Idle;
         _exchange = null;
         _deadlineKind = Deadline.None;
@@ -323,7 +327,7 @@ internal sealed partial class ExchangeDriver
             }
             _front.ArmTimer(_sendDeadline - now);
         }
-        if (_deadlineKind == Deadline.None || _deadlineKind == Deadline.ClientSend && _state != State.ResponseBody) return;
+        if (_deadlineKind == Deadline.None || _deadlineKind == Deadline.ClientSend && !RelayingResponse) return;
         if (now < _deadline)
         {
             _front.ArmTimer(_deadline - now);

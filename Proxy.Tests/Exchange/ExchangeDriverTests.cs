@@ -107,6 +107,93 @@ public sealed class ExchangeDriverTests : IDisposable
         Assert.Equal(reason, exchange.Error);
     }
 
+    [Fact]
+    public async Task AServedResponse_IsPulledPieceByPiece_AsItsReadsComplete_WithoutAnyUpstream()
+    {
+        var source = new PendingSource();
+        var front = new RecordingFront(ServingRuntime(source));
+
+        var exchange = front.Begin(TestRequests.Create());
+        Assert.Empty(front.Heads); // the first piece goes with the head: nothing yet
+        source.Next(new BodyPiece(ByteString.FromString("abc"), Last: false));
+        Assert.Equal(201, Assert.Single(front.Heads).Status);
+        source.Next(new BodyPiece(ByteString.FromString("def"), Last: true));
+        await front.Ended.WaitAsync(Wait);
+
+        Assert.Equal("abcdef", front.Body);
+        Assert.True(exchange.Completed);
+        Assert.Equal(201, exchange.Status);
+        Assert.True(source.Disposed);
+        Assert.Equal(0, source.PendingReads);
+    }
+
+    [Fact]
+    public async Task AServedSourceThatFailsBeforeItsFirstPiece_Is502_AndAfterIt_AbortsTheResponse()
+    {
+        var early = new PendingSource();
+        var front = new RecordingFront(ServingRuntime(early));
+        front.Begin(TestRequests.Create());
+        early.Fail(new IOException("owner went away"));
+        await front.Answered.WaitAsync(Wait);
+        Assert.Equal(ProxyError.UpstreamBroken, front.LocalAnswer);
+        Assert.True(early.Disposed);
+
+        var late = new PendingSource();
+        var second = new RecordingFront(ServingRuntime(late));
+        var exchange = second.Begin(TestRequests.Create());
+        late.Next(new BodyPiece(ByteString.FromString("part"), Last: false));
+        late.Fail(new IOException("owner went away"));
+        var reason = await second.Aborted.WaitAsync(Wait);
+        Assert.Contains("owner went away", reason);
+        Assert.Equal("part", second.Body);
+        Assert.True(exchange.Completed);
+        Assert.True(late.Disposed);
+    }
+
+    /// <summary>A route whose one request filter serves <paramref name="source"/>.</summary>
+    private ProxyRuntime ServingRuntime(PendingSource source)
+    {
+        var settings = ConfigTesting.LoadValid(ConfigTesting.Config(
+            pools: $$"""api { backends = [ "127.0.0.1:{{BackendPort}}" ] }""",
+            routes: "[ { name = r, pool = api, request-id { enabled = off }, filters = [ serve ] } ]",
+            extra: """plugins = [ { name = serve, assembly = "serve.dll" } ]"""));
+        var pools = settings.Pools.ToDictionary(p => p.Key, p => new PoolRuntime(p.Value));
+        _pools.AddRange(pools.Values);
+        var plugins = new Dictionary<string, IExchangeFilter> { ["serve"] = new ServingFilter(source) };
+        return new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, plugins: plugins),
+            AccessLog.Disabled);
+    }
+
+    private sealed class ServingFilter(IResponseSource source) : IRequestFilter
+    {
+        public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange) => ValueTask.FromResult(FilterVerdict.Serve(source));
+    }
+
+    /// <summary>A source whose reads stay pending until the test completes them.</summary>
+    private sealed class PendingSource : IResponseSource
+    {
+        private TaskCompletionSource<BodyPiece>? _read;
+
+        public HttpResponseHead Head { get; } = new()
+        {
+            Status = 201, Reason = "Created", Version = 11, Headers = new HttpHeaderList(), Framing = BodyFraming.Chunked,
+        };
+
+        public bool Disposed { get; private set; }
+        public int PendingReads => _read is { Task.IsCompleted: false } ? 1 : 0;
+
+        public ValueTask<BodyPiece> ReadAsync()
+        {
+            Assert.Equal(0, PendingReads); // one read at a time
+            _read = new TaskCompletionSource<BodyPiece>();
+            return new ValueTask<BodyPiece>(_read.Task);
+        }
+
+        public void Next(BodyPiece piece) => _read!.SetResult(piece);
+        public void Fail(Exception e) => _read!.SetException(e);
+        public void Dispose() => Disposed = true;
+    }
+
     private ProxyRuntime Runtime(string backends, string? routes = null, string extraPool = "")
     {
         var settings = ConfigTesting.LoadValid(ConfigTesting.Config(
