@@ -15,15 +15,16 @@ public sealed class RuntimeSnapshot
 {
     public RuntimeSnapshot(ProxySettings settings, RouteTable routes, IReadOnlyDictionary<string, PoolRuntime> pools,
         IReadOnlyDictionary<string, ForwardRuntime>? forwarders = null, LimiterRuntime? limiter = null, Action<string>? warn = null,
-        IReadOnlyDictionary<string, IExchangeFilter>? plugins = null)
+        IReadOnlyDictionary<string, IExchangeFilter>? plugins = null, Caching.ResponseCaches? caches = null)
     {
         Limiter = limiter;
+        Caches = caches;
         Settings = settings;
         Routes = routes;
         Pools = pools;
         Forwarders = forwarders ?? new Dictionary<string, ForwardRuntime>();
         Plugins = plugins ?? new Dictionary<string, IExchangeFilter>();
-        _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter, warn, plugins);
+        _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter, warn, plugins, caches);
         DefaultPipeline = RoutePipeline.ForDefaults(settings.Defaults);
         Limits = new HttpLimits
         {
@@ -35,6 +36,9 @@ public sealed class RuntimeSnapshot
     }
 
     public ProxySettings Settings { get; }
+
+    /// <summary>E5: the node's response stores, carried from snapshot to snapshot; null when not kept (tests).</summary>
+    public Caching.ResponseCaches? Caches { get; }
 
     /// <summary>O6: the cluster config revision these settings come from (0: the node's own config file).</summary>
     public long Revision { get; init; }

@@ -1,3 +1,4 @@
+using Proxy.Actors.Caching;
 using Proxy.Actors.Exchange.Filters;
 using Proxy.Actors.Limits;
 using Proxy.Shared.Configuration;
@@ -31,12 +32,14 @@ public sealed class RoutePipeline
 
     /// <summary>Each route's pipeline, by route name (routes without middleware have none). Middleware runs in this
     /// order: request id, security headers, access control, authentication, rate limits, the route's plugin filters,
-    /// compression, transforms (so on the way back the transforms see the backend's head first, and compression sees
-    /// theirs).</summary>
+    /// compression, transforms, cache (so on the way back the cache sees the backend's head first, the transforms see it
+    /// next, and compression sees theirs).</summary>
     /// <param name="warn">Told when a key or users file changed but cannot be used (the previous one stays).</param>
     /// <param name="plugins">The filters <c>proxy.plugins</c> loaded, by name (routes list them in <c>filters</c>).</param>
+    /// <param name="caches">The node's response stores (routes with a cache); null: caches are not kept across
+    /// configuration snapshots (tests).</param>
     public static IReadOnlyDictionary<string, RoutePipeline> ForRoutes(IEnumerable<RouteSettings> routes, LimiterRuntime? limiter,
-        Action<string>? warn = null, IReadOnlyDictionary<string, IExchangeFilter>? plugins = null)
+        Action<string>? warn = null, IReadOnlyDictionary<string, IExchangeFilter>? plugins = null, ResponseCaches? caches = null)
     {
         var pipelines = new Dictionary<string, RoutePipeline>(StringComparer.Ordinal);
         // Routes that inherit the same settings from proxy.defaults share one filter (and one watched file).
@@ -54,6 +57,13 @@ public sealed class RoutePipeline
                 middleware.Add(plugins?.GetValueOrDefault(name) ?? throw new InvalidOperationException($"plugin '{name}' is not loaded"));
             if (route.Compression is { Enabled: true } compression) middleware.Add(Shared(compression, s => new CompressionFilter(s)));
             if (route.Transforms is { } transforms) middleware.Add(Shared(transforms, s => new TransformFilter(s)));
+            // Last: the cache stands where the upstream stands (a hit passes every other response filter; what it
+            // stores is the backend's response before them), and only requests every other filter let through reach it.
+            if (route.Cache is { Enabled: true } cache)
+            {
+                caches ??= new ResponseCaches("proxy");
+                middleware.Add(new CacheFilter(cache, caches.StoreFor(entry.Name, cache), caches.CacheName));
+            }
             if (middleware.Count > 0) pipelines[entry.Name] = Of(middleware);
         }
         return pipelines;

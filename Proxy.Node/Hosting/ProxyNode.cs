@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Proxy.Actors.Admin;
+using Proxy.Actors.Caching;
 using Proxy.Actors.Connections;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Limits;
@@ -153,7 +154,7 @@ public sealed class ProxyNode : IAsyncDisposable
         Akka.Event.ILoggingAdapter? nodeLog = null;
         var liveStats = settings.Metrics.Enabled ? new LiveStats() : null;
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter,
-            warn: message => nodeLog?.Warning("{0}", message), plugins: plugins), accessLog, clusterState,
+            warn: message => nodeLog?.Warning("{0}", message), plugins: plugins, caches: new ResponseCaches("proxy")), accessLog, clusterState,
             new Proxy.Actors.Exchange.FilterFailures(Prometheus.Metrics.WithCustomRegistry(metrics)),
             Observers(settings, metrics, liveStats))
         {

@@ -193,7 +193,7 @@ public sealed class NodeConfigApplier : IConfigRevisionApplier
                 ? current.Limiter
                 : bind ? _limiterFor?.Invoke(settings) : null;
             var snapshot = new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, Forwarders(settings, current), limiter,
-                _warn, current.Plugins) { Revision = number };
+                _warn, current.Plugins, current.Caches) { Revision = number };
             return new Prepared(problems, pools, listeners, loaded.Hocon, snapshot);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)

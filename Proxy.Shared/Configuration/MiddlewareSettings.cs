@@ -1,7 +1,7 @@
 namespace Proxy.Shared.Configuration;
 
 /// <summary>A route's middleware (<c>request-id</c>, <c>transforms</c>, <c>access</c>, <c>auth</c>,
-/// <c>security-headers</c>, <c>compression</c>, <c>filters</c>); also <c>proxy.defaults { … }</c>, which every route
+/// <c>security-headers</c>, <c>compression</c>, <c>cache</c>, <c>filters</c>); also <c>proxy.defaults { … }</c>, which every route
 /// inherits: a route's request-id takes the keys it leaves out from the defaults', its other blocks replace the
 /// defaults' whole.</summary>
 public sealed record RouteMiddleware
@@ -22,6 +22,9 @@ public sealed record RouteMiddleware
 
     /// <summary>E4; null = off.</summary>
     public CompressionSettings? Compression { get; init; }
+
+    /// <summary>E5: the route's response cache (RFC 9111); null = none.</summary>
+    public Proxy.Shared.Caching.CacheSettings? Cache { get; init; }
 
     /// <summary>Plugin filters by name (<c>proxy.plugins</c>), in order.</summary>
     public IReadOnlyList<string> Filters { get; init; } = [];

@@ -26,6 +26,7 @@ internal static class MiddlewareSettingsValidator
         if (defaults.Access is { } access) ValidateAccess(access, "proxy.defaults.access", problems);
         if (defaults.Auth is { } auth) ValidateAuth(auth, "proxy.defaults.auth", problems);
         if (defaults.Compression is { } compression) ValidateCompression(compression, "proxy.defaults.compression", problems);
+        if (defaults.Cache is { } cache) ValidateCache(cache, "proxy.defaults.cache", problems);
         for (var i = 0; i < settings.Routes.Count; i++)
         {
             var route = settings.Routes[i].Middleware;
@@ -39,6 +40,8 @@ internal static class MiddlewareSettingsValidator
                 ValidateAuth(route.Auth, $"{path}.auth", problems);
             if (route.Compression is not null && !ReferenceEquals(route.Compression, defaults.Compression))
                 ValidateCompression(route.Compression, $"{path}.compression", problems);
+            if (route.Cache is not null && !ReferenceEquals(route.Cache, defaults.Cache))
+                ValidateCache(route.Cache, $"{path}.cache", problems);
             if (!ReferenceEquals(route.Filters, defaults.Filters)) ValidateFilters(route.Filters, $"{path}.filters", plugins, problems);
             if (route.Transforms is not { } transforms) continue;
             var inherited = ReferenceEquals(transforms, defaults.Transforms);
@@ -71,6 +74,16 @@ internal static class MiddlewareSettingsValidator
         for (var i = 0; i < filters.Count; i++)
             if (!plugins.Contains(filters[i]))
                 problems.Add(new($"{path}[{i}]", $"no plugin named '{filters[i]}' (proxy.plugins lists {(plugins.Count == 0 ? "none" : string.Join(", ", plugins))})"));
+    }
+
+    private static void ValidateCache(Proxy.Shared.Caching.CacheSettings cache, string path, List<ConfigProblem> problems)
+    {
+        if (cache.MaxMemoryBytes <= 0) problems.Add(new($"{path}.max-memory", "must be more than 0 (e.g. 256m)"));
+        if (cache.MaxObjectBytes <= 0) problems.Add(new($"{path}.max-object", "must be more than 0 (e.g. 8m)"));
+        else if (cache.MaxObjectBytes > cache.MaxMemoryBytes)
+            problems.Add(new($"{path}.max-object", $"larger than max-memory ({cache.MaxMemoryBytes} bytes): no object that size could be stored"));
+        if (cache.DefaultTtl < TimeSpan.Zero) problems.Add(new($"{path}.default-ttl", "must be 0s or more"));
+        if (cache.Key.Count == 0) problems.Add(new($"{path}.key", "empty: name the parts of the request that make the key, e.g. [ host, path, query ]"));
     }
 
     private static void ValidateCompression(CompressionSettings compression, string path, List<ConfigProblem> problems)

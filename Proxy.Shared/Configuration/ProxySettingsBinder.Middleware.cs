@@ -23,6 +23,7 @@ internal sealed partial class ProxySettingsBinder
         Auth = BindAuth(r) ?? inherited.Auth,
         SecurityHeaders = r.Switch("security-headers") ?? inherited.SecurityHeaders,
         Compression = BindCompression(r) ?? inherited.Compression,
+        Cache = BindCache(r) ?? inherited.Cache,
         Filters = r.StringOrList("filters") ?? inherited.Filters,
     };
 

@@ -29,6 +29,8 @@ public enum ProxyError
     ApiKeyInvalid,
     CredentialsRequired,
     ResponseFilterFailed,
+    /// <summary>E5: the request said only-if-cached (RFC 9111 §5.2.1.7) and no stored response can answer it.</summary>
+    NotInCache,
 
     // The backend side.
     NoHealthyBackend,

@@ -112,10 +112,10 @@ public sealed class MiddlewareSettingsTests
     {
         var problems = Problems(Config(
             routes: """[ { name = a, pool = api }, { name = b, pool = api, match { path = "/api" } } ]""",
-            extra: """defaults { request-id { header = "Keep-Alive" }, transforms { strip-prefix = "/api" }, cache = on }"""));
+            extra: """defaults { request-id { header = "Keep-Alive" }, transforms { strip-prefix = "/api" }, mirror = on }"""));
         Assert.Equal(
             [
-                "proxy.defaults.cache: unknown key 'cache'",
+                "proxy.defaults.mirror: unknown key 'mirror'",
                 "proxy.defaults.request-id.header: 'Keep-Alive' is a field the proxy manages; choose another name",
                 "proxy.routes[0]: strip-prefix '/api' (from proxy.defaults.transforms) needs the route to match it: give the route match { path-prefix = \"/api/\" } (or a path or path-prefix under it)",
             ],

@@ -1,0 +1,67 @@
+using Akka.IO;
+using Proxy.Shared.Caching;
+using Proxy.Shared.Http;
+
+namespace Proxy.Actors.Caching;
+
+/// <summary>
+/// One stored response (RFC 9111 §3): its status, its header fields as the backend sent them (hop-by-hop fields
+/// removed, before the route's own response filters), its whole body, and what freshness and age are computed from.
+/// Immutable once stored: a hit copies the header fields it serves, so entries are shared by every request.
+/// </summary>
+public sealed class CachedResponse
+{
+    public CachedResponse(string primaryKey, HttpResponseHead head, HttpHeaderList headers, ByteString body,
+        DateTimeOffset requestTime, DateTimeOffset responseTime, string[]? varyFields, string secondaryKey, TimeSpan lifetime)
+    {
+        PrimaryKey = primaryKey;
+        Status = head.Status;
+        Reason = head.Reason;
+        Headers = headers;
+        Body = body;
+        RequestTime = requestTime;
+        ResponseTime = responseTime;
+        VaryFields = varyFields;
+        SecondaryKey = secondaryKey;
+        Lifetime = lifetime;
+        Control = CacheControl.Parse(headers);
+        _initialAge = CachePolicy.CurrentAge(head, requestTime, responseTime, responseTime);
+        // What the entry costs in memory: the body, and roughly its fields (two strings and a slot each).
+        long fields = 0;
+        foreach (var field in headers) fields += 2L * (field.Key.Length + field.Value.Length) + 64;
+        Size = body.Count + fields + 256;
+    }
+
+    public string PrimaryKey { get; }
+    public int Status { get; }
+    public string Reason { get; }
+    /// <summary>Shared by every hit: never changed; a hit serves a copy.</summary>
+    public HttpHeaderList Headers { get; }
+    public ByteString Body { get; }
+    /// <summary>§4.2.3 request_time and response_time.</summary>
+    public DateTimeOffset RequestTime { get; }
+    public DateTimeOffset ResponseTime { get; }
+    /// <summary>The response's Vary field names (lower-case); null without Vary.</summary>
+    public string[]? VaryFields { get; }
+    /// <summary>The request's values of <see cref="VaryFields"/>, normalised (<see cref="CachePolicy.SecondaryKey"/>).</summary>
+    public string SecondaryKey { get; }
+    /// <summary>The freshness lifetime (§4.2.1).</summary>
+    public TimeSpan Lifetime { get; }
+    public CacheControl Control { get; }
+    /// <summary>Bytes charged against the cache's max-memory.</summary>
+    public long Size { get; }
+
+    /// <summary>§4.2.3 corrected_initial_age: the age when it was received.</summary>
+    private readonly TimeSpan _initialAge;
+
+    /// <summary>§4.2.3: current_age = corrected_initial_age + resident_time.</summary>
+    public TimeSpan AgeAt(DateTimeOffset now) => _initialAge + (now > ResponseTime ? now - ResponseTime : TimeSpan.Zero);
+
+    /// <summary>The stored head (framing as stored: Content-Length of the whole body).</summary>
+    public HttpResponseHead Head => new()
+    {
+        Status = Status, Reason = Reason, Version = 11, Headers = Headers,
+        Framing = Body.IsEmpty && Status is 204 or 304 ? BodyFraming.None : BodyFraming.ContentLength,
+        ContentLength = Body.Count,
+    };
+}

@@ -1,0 +1,120 @@
+using Proxy.Shared.Caching;
+using Proxy.Shared.Http;
+
+namespace Proxy.Actors.Caching;
+
+/// <summary>
+/// One cache's stored responses on this node, bounded by bytes (max-memory): the least recently used entries go first
+/// when a new one needs room. A primary key (method, host, path, query as configured) holds one entry per variant: the
+/// response's Vary fields name the request fields whose values select it (RFC 9111 §4.1).
+/// </summary>
+/// <remarks>
+/// Hand-written rather than BitFaster.Caching or Microsoft.Extensions.Caching.Memory: BitFaster's caches bound the
+/// number of entries, not their bytes, and MemoryCache's size limit is enforced by a compaction that runs after the
+/// limit is passed (overshoot) and evicts by priority rather than recency. Entries here range from bytes to megabytes,
+/// so the bound must be on bytes and exact. One lock: a hit takes it for a dictionary lookup and a list move.
+/// </remarks>
+public sealed class ResponseStore
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<string, List<LinkedListNode<CachedResponse>>> _byKey = new(StringComparer.Ordinal);
+    /// <summary>Most recently used first.</summary>
+    private readonly LinkedList<CachedResponse> _recency = new();
+    private long _bytes;
+
+    public ResponseStore(long maxBytes, long maxObjectBytes)
+    {
+        MaxBytes = maxBytes;
+        MaxObjectBytes = maxObjectBytes;
+    }
+
+    public long MaxBytes { get; }
+    public long MaxObjectBytes { get; }
+
+    public long Bytes
+    {
+        get { lock (_lock) return _bytes; }
+    }
+
+    public int Count
+    {
+        get { lock (_lock) return _recency.Count; }
+    }
+
+    /// <summary>The entry of <paramref name="primaryKey"/> whose variant matches the request's fields; the miss says
+    /// whether the URI had no entry at all (<see cref="CacheForward.UriMiss"/>) or none for these field values
+    /// (<see cref="CacheForward.VaryMiss"/>).</summary>
+    public CachedResponse? Find(string primaryKey, HttpHeaderList requestHeaders, out CacheForward miss)
+    {
+        lock (_lock)
+        {
+            if (!_byKey.TryGetValue(primaryKey, out var variants))
+            {
+                miss = CacheForward.UriMiss;
+                return null;
+            }
+            foreach (var node in variants)
+            {
+                var entry = node.Value;
+                var secondary = entry.VaryFields is null ? "" : CachePolicy.SecondaryKey(entry.VaryFields, requestHeaders);
+                if (secondary != entry.SecondaryKey) continue;
+                _recency.Remove(node);
+                _recency.AddFirst(node);
+                miss = default;
+                return entry;
+            }
+            miss = CacheForward.VaryMiss;
+            return null;
+        }
+    }
+
+    /// <summary>Stores <paramref name="entry"/>, replacing the variant with the same secondary key, and evicts the least
+    /// recently used entries over max-memory. False when the entry alone is over max-object or max-memory.</summary>
+    public bool Put(CachedResponse entry)
+    {
+        if (entry.Size > MaxObjectBytes + 64 * 1024 || entry.Size > MaxBytes) return false;
+        lock (_lock)
+        {
+            if (!_byKey.TryGetValue(entry.PrimaryKey, out var variants))
+                _byKey[entry.PrimaryKey] = variants = new List<LinkedListNode<CachedResponse>>(1);
+            for (var i = 0; i < variants.Count; i++)
+            {
+                if (variants[i].Value.SecondaryKey != entry.SecondaryKey) continue;
+                Unlink(variants[i]);
+                variants.RemoveAt(i);
+                break;
+            }
+            var node = _recency.AddFirst(entry);
+            variants.Add(node);
+            _bytes += entry.Size;
+            while (_bytes > MaxBytes && _recency.Last is { } oldest && !ReferenceEquals(oldest, node)) Evict(oldest);
+            return true;
+        }
+    }
+
+    /// <summary>Removes every variant of <paramref name="primaryKey"/>; the number removed.</summary>
+    public int Remove(string primaryKey)
+    {
+        lock (_lock)
+        {
+            if (!_byKey.Remove(primaryKey, out var variants)) return 0;
+            foreach (var node in variants) Unlink(node);
+            return variants.Count;
+        }
+    }
+
+    private void Evict(LinkedListNode<CachedResponse> node)
+    {
+        var key = node.Value.PrimaryKey;
+        Unlink(node);
+        if (!_byKey.TryGetValue(key, out var variants)) return;
+        variants.Remove(node);
+        if (variants.Count == 0) _byKey.Remove(key);
+    }
+
+    private void Unlink(LinkedListNode<CachedResponse> node)
+    {
+        _recency.Remove(node);
+        _bytes -= node.Value.Size;
+    }
+}

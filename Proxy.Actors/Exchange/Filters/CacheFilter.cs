@@ -1,0 +1,142 @@
+using Akka.IO;
+using Proxy.Actors.Caching;
+using Proxy.Shared.Caching;
+using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
+
+namespace Proxy.Actors.Exchange.Filters;
+
+/// <summary>
+/// E5: a route's response cache (RFC 9111), the last middleware of the route, so that it stands where the upstream
+/// stands: a hit is served with the route's other response filters applied as to a relayed response, and what is
+/// stored is the backend's response before them. On the way in it answers GET and HEAD from a fresh stored response
+/// (with <c>Age</c> and <c>Cache-Status</c>; a 304 when the client's own conditional matches); on the way back it
+/// stores what RFC 9111 §3 allows while the body streams to the client, marks every response of the route with
+/// <c>Cache-Status</c> (RFC 9211), and invalidates the URIs an unsafe request changed (§4.4).
+/// </summary>
+public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
+{
+    private readonly CacheSettings _settings;
+    private readonly ResponseStore _store;
+    private readonly string _name;
+    private readonly TimeProvider _clock;
+
+    public CacheFilter(CacheSettings settings, ResponseStore store, string cacheName, TimeProvider? clock = null)
+    {
+        _settings = settings;
+        _store = store;
+        _name = cacheName;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
+    {
+        var request = exchange.Request!;
+        if (request.Method is not ("GET" or "HEAD"))
+        {
+            // §4.4: a successful unsafe request invalidates what it changed (decided on its response).
+            if (!IsSafe(request.Method)) exchange.Items[this] = Invalidation.Instance;
+            return ValueTask.FromResult(FilterVerdict.Continue);
+        }
+        // Pragma: no-cache counts as no-cache when the request has no Cache-Control (§5.4).
+        var requestControl = CacheControl.ParseRequest(request.Headers);
+        var now = _clock.GetUtcNow();
+        var lookup = new Lookup(CachePolicy.PrimaryKey(request, exchange.Secure, _settings.Key), requestControl, now);
+        exchange.Items[this] = lookup;
+        var entry = _store.Find(lookup.Key, request.Headers, out var miss);
+        if (entry is null)
+        {
+            lookup.Forward = miss;
+            return ValueTask.FromResult(Forward(requestControl));
+        }
+        var age = entry.AgeAt(now);
+        var freshness = CachePolicy.Evaluate(entry.Lifetime, age, entry.Control, requestControl, _settings);
+        if (freshness is not (Freshness.Fresh or Freshness.StaleServable))
+        {
+            lookup.Forward = requestControl.NoCache ? CacheForward.Request : CacheForward.Stale;
+            return ValueTask.FromResult(Forward(requestControl));
+        }
+        lookup.Served = true;
+        var status = CacheStatus.Hit(_name, entry.Lifetime - age);
+        var stored = entry.Head;
+        IResponseSource source = CachePolicy.NotModified(request, stored)
+            ? CachedResponseSource.NotModified(entry, CachePolicy.NotModifiedHeaders(stored), age, status)
+            : CachedResponseSource.Hit(entry, age, status);
+        return ValueTask.FromResult(FilterVerdict.Serve(source));
+    }
+
+    /// <summary>On to the origin, unless the client asked only for what the cache holds (§5.2.1.7: 504).</summary>
+    private static FilterVerdict Forward(CacheControl requestControl) =>
+        requestControl.OnlyIfCached ? FilterVerdict.Respond(ProxyError.NotInCache) : FilterVerdict.Continue;
+
+    public void OnResponseHead(IExchange exchange, HttpResponseHead head)
+    {
+        if (exchange.LocalAnswer || exchange.Items.TryGetValue(this, out var state) is false) return;
+        var request = exchange.Request!;
+        if (state is Invalidation)
+        {
+            Invalidate(exchange, request, head);
+            return;
+        }
+        var lookup = (Lookup)state!;
+        if (lookup.Served) return; // a hit: its Cache-Status is in the head already
+        var responseControl = CacheControl.Parse(head.Headers);
+        var decision = CachePolicy.Storable(request, lookup.Control, head, responseControl, _settings);
+        TimeSpan? ttl = null;
+        if (decision.Store)
+        {
+            var responseTime = _clock.GetUtcNow();
+            var lifetime = CachePolicy.FreshnessLifetime(head, responseControl, _settings, responseTime);
+            ttl = lifetime;
+            var fill = new CacheFill(this, lookup, request, head, responseControl, lifetime, responseTime);
+            // A body-less response (204, or a framing of none) is stored now: no body chunk will come.
+            if (head.Framing == BodyFraming.None) fill.Store(ByteString.Empty);
+            else exchange.AddResponseBodyFilter(fill);
+        }
+        head.Headers.Add("Cache-Status", CacheStatus.Forward(_name, lookup.Forward, decision.Store, head.Status, ttl,
+            decision.Store ? null : decision.Reason));
+    }
+
+    /// <summary>§4.4: after a non-error response to an unsafe method, the target URI and the same-host Location and
+    /// Content-Location are no longer served from the cache.</summary>
+    private void Invalidate(IExchange exchange, HttpRequestHead request, HttpResponseHead head)
+    {
+        foreach (var target in CachePolicy.InvalidatedTargets(request, head))
+        {
+            var split = target.IndexOf('?');
+            var path = split < 0 ? target : target[..split];
+            var query = split < 0 ? "" : target[(split + 1)..];
+            var get = new HttpRequestHead
+            {
+                Method = "GET", Target = target, Path = path, Query = query, Version = request.Version, Headers = request.Headers,
+                Host = request.Host, Authority = request.Authority,
+            };
+            _store.Remove(CachePolicy.PrimaryKey(get, exchange.Secure, _settings.Key));
+        }
+    }
+
+    private static bool IsSafe(string method) => method is "GET" or "HEAD" or "OPTIONS" or "TRACE";
+
+    internal void Store(CachedResponse entry) => _store.Put(entry);
+
+    internal long MaxObjectBytes => _settings.MaxObjectBytes;
+
+    /// <summary>This filter's state for a GET or HEAD exchange (in <see cref="IExchange.Items"/>).</summary>
+    internal sealed class Lookup(string key, CacheControl control, DateTimeOffset requestTime)
+    {
+        public string Key { get; } = key;
+        public CacheControl Control { get; } = control;
+        /// <summary>§4.2.3 request_time.</summary>
+        public DateTimeOffset RequestTime { get; } = requestTime;
+        /// <summary>Why the request went upstream (RFC 9211 fwd).</summary>
+        public CacheForward Forward { get; set; } = CacheForward.Miss;
+        /// <summary>Answered from the store.</summary>
+        public bool Served { get; set; }
+    }
+
+    /// <summary>The state of an unsafe request's exchange: invalidate on its response.</summary>
+    private sealed class Invalidation
+    {
+        public static readonly Invalidation Instance = new();
+    }
+}

@@ -1,0 +1,45 @@
+using Proxy.Shared.Caching;
+
+namespace Proxy.Shared.Configuration;
+
+// Binding of E5's cache block: proxy.defaults.cache and a route's cache { … }, which replaces the defaults' whole
+// (enabled = off turns an inherited cache off for a route).
+internal sealed partial class ProxySettingsBinder
+{
+    private const string CacheExample = "{ max-memory = 256m, max-object = 8m, default-ttl = 0s, key = [ host, path, query ] }";
+
+    private CacheSettings? BindCache(HoconObjectReader owner)
+    {
+        var r = owner.Object("cache", CacheExample);
+        if (r is null) return null;
+        var defaults = CacheSettings.Default;
+        var settings = defaults with
+        {
+            Enabled = r.Switch("enabled") ?? defaults.Enabled,
+            MaxMemoryBytes = r.ByteSize("max-memory") ?? defaults.MaxMemoryBytes,
+            MaxObjectBytes = r.ByteSize("max-object") ?? defaults.MaxObjectBytes,
+            DefaultTtl = r.Duration("default-ttl") ?? defaults.DefaultTtl,
+            Key = BindCacheKey(r) ?? defaults.Key,
+            StoreSetCookie = r.Switch("store-set-cookie") ?? defaults.StoreSetCookie,
+        };
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
+    private IReadOnlyList<CacheKeyPart>? BindCacheKey(HoconObjectReader cache)
+    {
+        if (cache.StringOrList("key") is not { } names) return null;
+        var parts = new List<CacheKeyPart>(names.Count);
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (Enum.TryParse<CacheKeyPart>(names[i], ignoreCase: true, out var part) && !int.TryParse(names[i], out _))
+            {
+                if (!parts.Contains(part)) parts.Add(part);
+                continue;
+            }
+            problems.Add(new ConfigProblem($"{cache.PathOf("key")}[{i}]",
+                $"unknown key part '{names[i]}' (valid: scheme, host, path, query, method)"));
+        }
+        return parts;
+    }
+}

@@ -1,0 +1,72 @@
+using Proxy.Shared.Caching;
+using Xunit;
+using static Proxy.Tests.Configuration.ConfigTesting;
+
+namespace Proxy.Tests.Configuration;
+
+/// <summary>Issue 15 (E5): a route's <c>cache { … }</c> and <c>proxy.defaults.cache</c> — how they bind, what a route
+/// inherits, and every mistake with its path.</summary>
+public sealed class CacheSettingsTests
+{
+    [Fact]
+    public void WithoutACacheBlock_NoRouteCaches()
+    {
+        var settings = LoadValid(Config());
+        Assert.Null(Assert.Single(settings.Routes).Middleware.Cache);
+    }
+
+    [Fact]
+    public void AnEmptyBlock_HasTheDefaults_AndEveryKeyBinds()
+    {
+        var settings = LoadValid(Config(routes: """
+            [
+              { name = plain, pool = api, cache { } }
+              { name = tuned, pool = api, match { path-prefix = "/t/" },
+                cache { max-memory = 64m, max-object = 1m, default-ttl = 30s, key = [ method, scheme, host, path ], store-set-cookie = on } }
+            ]
+            """));
+        Assert.Equal(CacheSettings.Default, settings.Routes[0].Middleware.Cache);
+        var tuned = settings.Routes[1].Middleware.Cache!;
+        Assert.Equal(64L * 1024 * 1024, tuned.MaxMemoryBytes);
+        Assert.Equal(1024L * 1024, tuned.MaxObjectBytes);
+        Assert.Equal(TimeSpan.FromSeconds(30), tuned.DefaultTtl);
+        Assert.Equal([CacheKeyPart.Method, CacheKeyPart.Scheme, CacheKeyPart.Host, CacheKeyPart.Path], tuned.Key);
+        Assert.True(tuned.StoreSetCookie);
+    }
+
+    [Fact]
+    public void RoutesInheritTheDefaultsCache_AndOneTurnsItOff()
+    {
+        var settings = LoadValid(Config(
+            routes: """
+                [
+                  { name = a, pool = api }
+                  { name = b, pool = api, match { path-prefix = "/b/" }, cache { enabled = off } }
+                ]
+                """,
+            extra: "defaults { cache { default-ttl = 5s } }"));
+        Assert.Same(settings.Defaults.Cache, settings.Routes[0].Middleware.Cache);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Routes[0].Middleware.Cache!.DefaultTtl);
+        Assert.False(settings.Routes[1].Middleware.Cache!.Enabled);
+    }
+
+    [Theory]
+    [InlineData("cache { key = [ host, fragment ] }", "proxy.routes[0].cache.key[1]: unknown key part 'fragment'")]
+    [InlineData("cache { key = [ ] }", "proxy.routes[0].cache.key: empty")]
+    [InlineData("cache { max-memory = 0 }", "proxy.routes[0].cache.max-memory: must be more than 0")]
+    [InlineData("cache { max-memory = 1m, max-object = 2m }", "proxy.routes[0].cache.max-object: larger than max-memory")]
+    [InlineData("cache { default-ttl = soon }", "proxy.routes[0].cache.default-ttl")]
+    [InlineData("cache { max-size = 1m }", "proxy.routes[0].cache.max-size")]
+    [InlineData("cache = on", "proxy.routes[0].cache")]
+    public void AMistake_IsReportedAtItsPath(string routeBody, string expected) =>
+        HasProblemStartingWith(expected, Problems(Config(routes: $"[ {{ name = r, pool = api, {routeBody} }} ]")));
+
+    [Fact]
+    public void AMistakeInTheDefaults_IsReportedAtTheDefaultsPath() =>
+        HasProblemStartingWith("proxy.defaults.cache.max-object: larger than max-memory",
+            Problems(Config(extra: "defaults { cache { max-memory = 1k, max-object = 2k } }")));
+
+    private static void HasProblemStartingWith(string expected, IReadOnlyCollection<string> problems) =>
+        Assert.True(problems.Any(p => p.StartsWith(expected, StringComparison.Ordinal)),
+            $"expected a problem starting with:\n  {expected}\ngot:\n  {string.Join("\n  ", problems)}");
+}

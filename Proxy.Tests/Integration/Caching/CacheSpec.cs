@@ -1,0 +1,312 @@
+using System.Net;
+using System.Text;
+using Proxy.Tests.Integration.Support;
+using Xunit;
+
+namespace Proxy.Tests.Integration.Caching;
+
+/// <summary>
+/// Issue 15 (E5) through a real node and a real backend that counts what it is asked: what a route's cache stores and
+/// serves (RFC 9111), the <c>Age</c> and <c>Cache-Status</c> (RFC 9211) of each answer, HEAD and client conditionals
+/// answered from a stored GET, Vary, invalidation by unsafe methods, and responses that pass uncached.
+/// </summary>
+public sealed class CacheSpec
+{
+    private static byte[] Answer(string body, string headers, string status = "200 OK") =>
+        Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\n{headers}Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}");
+
+    private static Task<Proxy.Node.Hosting.ProxyNode> Node(RawBackend backend, string cache = "cache { }") =>
+        TestNode.StartAsync($$"""
+            pools { main { backends = [ "127.0.0.1:{{backend.Port}}" ] } }
+            defaults { request-id { enabled = off } }
+            routes = [
+              { name = cached, pool = main, match { path-prefix = "/c/" }, {{cache}} }
+              { name = plain, pool = main }
+            ]
+            """);
+
+    private static readonly HttpClient Client = new(new SocketsHttpHandler { UseProxy = false, AutomaticDecompression = DecompressionMethods.None });
+
+    private static async Task<(HttpResponseMessage Response, string Body)> Send(Proxy.Node.Hosting.ProxyNode node, string path,
+        HttpMethod? method = null, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Get, new Uri(node.BaseUri(), path));
+        foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
+        if (method == HttpMethod.Post) request.Content = new StringContent("change");
+        var response = await Client.SendAsync(request);
+        return (response, await response.Content.ReadAsStringAsync());
+    }
+
+    private static string CacheStatus(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Cache-Status", out var values) ? string.Join(", ", values) : "";
+
+    private static int Asked(RawBackend backend, string path) => backend.Requests.Count(r => r.RequestLine.Contains(" " + path + " "));
+
+    [Fact]
+    public async Task AFreshResponse_IsServedFromTheStore_WithAgeAndCacheStatus()
+    {
+        await using var backend = new RawBackend(_ => Answer("stored body", "Cache-Control: max-age=60\r\nETag: \"v1\"\r\n"));
+        await using var node = await Node(backend);
+
+        var (first, firstBody) = await Send(node, "/c/a");
+        Assert.Equal("stored body", firstBody);
+        var miss = CacheStatus(first);
+        Assert.StartsWith("proxy; fwd=uri-miss", miss);
+        Assert.Contains("stored", miss);
+        Assert.Contains("fwd-status=200", miss);
+
+        var (second, secondBody) = await Send(node, "/c/a");
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("stored body", secondBody);
+        Assert.StartsWith("proxy; hit; ttl=", CacheStatus(second));
+        Assert.NotNull(second.Headers.Age);
+        Assert.Equal(11, second.Content.Headers.ContentLength);
+        Assert.Equal("\"v1\"", second.Headers.ETag?.ToString());
+        Assert.Equal(1, Asked(backend, "/c/a"));
+    }
+
+    [Fact]
+    public async Task AHead_IsAnsweredFromTheStoredGet_WithItsLengthAndNoBody()
+    {
+        await using var backend = new RawBackend(_ => Answer("twelve bytes", "Cache-Control: max-age=60\r\n"));
+        await using var node = await Node(backend);
+        await Send(node, "/c/h");
+
+        var (head, body) = await Send(node, "/c/h", HttpMethod.Head);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal("", body);
+        Assert.Equal(12, head.Content.Headers.ContentLength);
+        Assert.StartsWith("proxy; hit", CacheStatus(head));
+        Assert.Single(backend.Requests);
+    }
+
+    [Theory]
+    [InlineData("Cache-Control: no-store\r\n", "no-store")]
+    [InlineData("Cache-Control: private, max-age=60\r\n", "private")]
+    [InlineData("Cache-Control: max-age=60\r\nSet-Cookie: s=1\r\n", "set-cookie")]
+    [InlineData("Cache-Control: max-age=60\r\nVary: *\r\n", "vary")]
+    [InlineData("", "no freshness")] // nothing says how long, and default-ttl is 0
+    public async Task AResponseTheRulesForbid_IsNotStored_AndSaysWhy(string headers, string why)
+    {
+        await using var backend = new RawBackend(_ => Answer("fresh each time", headers));
+        await using var node = await Node(backend);
+        var (first, _) = await Send(node, "/c/n");
+        var (second, body) = await Send(node, "/c/n");
+
+        Assert.Equal("fresh each time", body);
+        Assert.DoesNotContain("stored", CacheStatus(first));
+        Assert.Contains(why, CacheStatus(first));
+        Assert.StartsWith("proxy; fwd=uri-miss", CacheStatus(second));
+        Assert.Equal(2, Asked(backend, "/c/n"));
+    }
+
+    [Fact]
+    public async Task ARequestWithAuthorization_IsStoredOnlyWhenTheResponseSaysPublic()
+    {
+        await using var backend = new RawBackend(r => Answer("for you",
+            r.RequestLine.Contains("/c/pub") ? "Cache-Control: public, max-age=60\r\n" : "Cache-Control: max-age=60\r\n"));
+        await using var node = await Node(backend);
+        var auth = ("Authorization", "Bearer abc");
+        await Send(node, "/c/priv", null, auth);
+        await Send(node, "/c/priv", null, auth);
+        await Send(node, "/c/pub", null, auth);
+        var (hit, _) = await Send(node, "/c/pub", null, auth);
+
+        Assert.Equal(2, Asked(backend, "/c/priv"));
+        Assert.Equal(1, Asked(backend, "/c/pub"));
+        Assert.StartsWith("proxy; hit", CacheStatus(hit));
+    }
+
+    [Fact]
+    public async Task DefaultTtl_AppliesOnlyWhenTheResponseSaysNothing()
+    {
+        await using var backend = new RawBackend(r => Answer("x",
+            r.RequestLine.Contains("/c/silent") ? "" : "Cache-Control: max-age=0\r\n"));
+        await using var node = await Node(backend, "cache { default-ttl = 60s }");
+        await Send(node, "/c/silent");
+        var (hit, _) = await Send(node, "/c/silent");
+        await Send(node, "/c/zero");
+        var (zero, _) = await Send(node, "/c/zero");
+
+        Assert.StartsWith("proxy; hit", CacheStatus(hit));
+        Assert.Equal(1, Asked(backend, "/c/silent"));
+        Assert.StartsWith("proxy; fwd=stale", CacheStatus(zero)); // stored, but never fresh
+        Assert.Equal(2, Asked(backend, "/c/zero"));
+    }
+
+    [Fact]
+    public async Task Vary_KeepsOneEntryPerVariant()
+    {
+        await using var backend = new RawBackend(r => Answer("lang " + r.Header("Accept-Language"),
+            "Cache-Control: max-age=60\r\nVary: Accept-Language\r\n"));
+        await using var node = await Node(backend);
+        var en = ("Accept-Language", "en");
+        var de = ("Accept-Language", "de");
+
+        await Send(node, "/c/v", null, en);
+        var (deMiss, deBody) = await Send(node, "/c/v", null, de);
+        var (enHit, enBody) = await Send(node, "/c/v", null, en);
+        var (deHit, deHitBody) = await Send(node, "/c/v", null, de);
+
+        Assert.StartsWith("proxy; fwd=vary-miss", CacheStatus(deMiss));
+        Assert.Equal(("lang de", "lang en", "lang de"), (deBody, enBody, deHitBody));
+        Assert.StartsWith("proxy; hit", CacheStatus(enHit));
+        Assert.StartsWith("proxy; hit", CacheStatus(deHit));
+        Assert.Equal(2, Asked(backend, "/c/v"));
+    }
+
+    [Fact]
+    public async Task AClientsOwnConditional_Gets304FromTheStore()
+    {
+        await using var backend = new RawBackend(_ => Answer("validated", "Cache-Control: max-age=60\r\nETag: \"abc\"\r\n"));
+        await using var node = await Node(backend);
+        await Send(node, "/c/e");
+
+        var (match, body) = await Send(node, "/c/e", null, ("If-None-Match", "W/\"abc\""));
+        var (other, otherBody) = await Send(node, "/c/e", null, ("If-None-Match", "\"zzz\""));
+
+        Assert.Equal(HttpStatusCode.NotModified, match.StatusCode);
+        Assert.Equal("", body);
+        Assert.Equal("\"abc\"", match.Headers.ETag?.ToString());
+        Assert.StartsWith("proxy; hit", CacheStatus(match));
+        Assert.Equal((HttpStatusCode.OK, "validated"), (other.StatusCode, otherBody));
+        Assert.Equal(1, Asked(backend, "/c/e"));
+    }
+
+    [Fact]
+    public async Task ASuccessfulPost_InvalidatesItsTarget_AndItsLocationOnTheSameHost()
+    {
+        await using var backend = new RawBackend(r => r.RequestLine.StartsWith("POST")
+            ? Answer("done", "Location: /c/other\r\n", "201 Created")
+            : Answer("page", "Cache-Control: max-age=60\r\n"));
+        await using var node = await Node(backend);
+        await Send(node, "/c/item");
+        await Send(node, "/c/other");
+        var (hit, _) = await Send(node, "/c/item");
+        Assert.StartsWith("proxy; hit", CacheStatus(hit));
+
+        var (posted, _) = await Send(node, "/c/item", HttpMethod.Post);
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var (item, _) = await Send(node, "/c/item");
+        var (other, _) = await Send(node, "/c/other");
+
+        Assert.StartsWith("proxy; fwd=uri-miss", CacheStatus(item));
+        Assert.StartsWith("proxy; fwd=uri-miss", CacheStatus(other));
+        Assert.Equal(3, Asked(backend, "/c/item")); // the first GET, the POST, the GET after it
+    }
+
+    [Fact]
+    public async Task AChunkedBody_IsStoredWhole_AndServedWithItsLength()
+    {
+        await using var backend = new RawBackend(_ => Encoding.ASCII.GetBytes(
+            "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+        await using var node = await Node(backend);
+        var (first, firstBody) = await Send(node, "/c/chunked");
+        var (second, secondBody) = await Send(node, "/c/chunked");
+
+        Assert.Equal(("hello world", "hello world"), (firstBody, secondBody));
+        Assert.StartsWith("proxy; hit", CacheStatus(second));
+        Assert.Equal(11, second.Content.Headers.ContentLength);
+        Assert.Single(backend.Requests);
+    }
+
+    [Fact]
+    public async Task ABodyOverMaxObject_ReachesTheClientWhole_ButIsNotStored()
+    {
+        var big = new string('b', 50_000);
+        await using var backend = new RawBackend(r => r.RequestLine.Contains("/c/chunked-big")
+            ? Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nTransfer-Encoding: chunked\r\n\r\n{big.Length:x}\r\n{big}\r\n0\r\n\r\n")
+            : Answer(big, "Cache-Control: max-age=60\r\n"));
+        await using var node = await Node(backend, "cache { max-object = 10k }");
+
+        foreach (var path in new[] { "/c/big", "/c/chunked-big" })
+        {
+            var (first, firstBody) = await Send(node, path);
+            var (second, secondBody) = await Send(node, path);
+            Assert.Equal(big, firstBody);
+            Assert.Equal(big, secondBody);
+            Assert.DoesNotContain("hit", CacheStatus(second));
+            Assert.Equal(2, Asked(backend, path));
+        }
+    }
+
+    [Fact]
+    public async Task ARequestsNoCache_GoesToTheOrigin_AndRefreshesTheEntry()
+    {
+        var version = 0;
+        await using var backend = new RawBackend(_ => Answer("v" + Interlocked.Increment(ref version), "Cache-Control: max-age=60\r\n"));
+        await using var node = await Node(backend);
+        await Send(node, "/c/r");
+        var (forced, forcedBody) = await Send(node, "/c/r", null, ("Cache-Control", "no-cache"));
+        var (hit, hitBody) = await Send(node, "/c/r");
+
+        Assert.StartsWith("proxy; fwd=request", CacheStatus(forced));
+        Assert.Equal(("v2", "v2"), (forcedBody, hitBody));
+        Assert.StartsWith("proxy; hit", CacheStatus(hit));
+    }
+
+    [Fact]
+    public async Task ARouteWithoutACache_PassesEverything_WithoutCacheStatus()
+    {
+        await using var backend = new RawBackend(_ => Answer("plain", "Cache-Control: max-age=60\r\n"));
+        await using var node = await Node(backend);
+        var (first, _) = await Send(node, "/p");
+        var (second, _) = await Send(node, "/p");
+
+        Assert.Equal("", CacheStatus(first) + CacheStatus(second));
+        Assert.Equal(2, Asked(backend, "/p"));
+    }
+
+    [Fact]
+    public async Task AnEntryPastItsLifetime_IsFetchedAgain_AsStale()
+    {
+        var version = 0;
+        await using var backend = new RawBackend(_ => Answer("v" + Interlocked.Increment(ref version), "Cache-Control: max-age=1\r\n"));
+        await using var node = await Node(backend);
+        await Send(node, "/c/s");
+        await Task.Delay(2100);
+        var (stale, body) = await Send(node, "/c/s");
+        var (hit, hitBody) = await Send(node, "/c/s");
+
+        Assert.StartsWith("proxy; fwd=stale", CacheStatus(stale));
+        Assert.Equal(("v2", "v2"), (body, hitBody));
+        Assert.StartsWith("proxy; hit", CacheStatus(hit));
+    }
+
+    [Fact]
+    public async Task OnlyIfCached_IsAnsweredFromTheStore_Or504_NeverByTheOrigin()
+    {
+        await using var backend = new RawBackend(_ => Answer("held", "Cache-Control: max-age=60\r\n"));
+        await using var node = await Node(backend);
+        var onlyIfCached = ("Cache-Control", "only-if-cached");
+
+        var (cold, _) = await Send(node, "/c/o", null, onlyIfCached);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, cold.StatusCode);
+        Assert.Empty(backend.Requests);
+
+        await Send(node, "/c/o");
+        var (warm, body) = await Send(node, "/c/o", null, onlyIfCached);
+        Assert.Equal((HttpStatusCode.OK, "held"), (warm.StatusCode, body));
+        Assert.Single(backend.Requests);
+    }
+
+    [Fact]
+    public async Task AHit_PassesTheRoutesOtherResponseFilters_AsARelayedResponseWould()
+    {
+        await using var backend = new RawBackend(_ => Answer("filtered", "Cache-Control: max-age=60\r\nServer: backend\r\n"));
+        await using var node = await Node(backend,
+            "security-headers = on, transforms { response-headers { set { X-Served-By = edge }, remove = [ Server ] } }, cache { }");
+        var (miss, _) = await Send(node, "/c/f");
+        var (hit, body) = await Send(node, "/c/f");
+
+        Assert.Equal("filtered", body);
+        Assert.StartsWith("proxy; hit", CacheStatus(hit));
+        foreach (var response in new[] { miss, hit })
+        {
+            Assert.Equal("edge", Assert.Single(response.Headers.GetValues("X-Served-By")));
+            Assert.False(response.Headers.Contains("Server"));
+            Assert.True(response.Headers.Contains("X-Content-Type-Options"));
+        }
+        Assert.Single(backend.Requests);
+    }
+}
