@@ -153,6 +153,31 @@ public sealed class ExchangeContext : IExchange
     /// <summary>Runs <paramref name="filter"/> on this exchange's response body (after those added before it).</summary>
     public void AddResponseBodyFilter(IResponseBodyFilter filter) => (ResponseBodyFilters ??= new List<IResponseBodyFilter>(1)).Add(filter);
 
+    /// <inheritdoc/>
+    public void ServeInstead(IResponseSource source) => ResponseReplacement = source ?? throw new ArgumentNullException(nameof(source));
+
+    /// <summary>Set by a response head filter (<see cref="ServeInstead"/>); the driver takes it.</summary>
+    public IResponseSource? ResponseReplacement { get; private set; }
+
+    /// <summary>The replacement a response head filter asked for, handed over once.</summary>
+    public IResponseSource? TakeResponseReplacement()
+    {
+        var replacement = ResponseReplacement;
+        ResponseReplacement = null;
+        return replacement;
+    }
+
+    /// <inheritdoc/>
+    public IResponseSource? UpstreamFailureFallback { get; set; }
+
+    /// <summary>The fallback, handed over once (to be served, or let go).</summary>
+    public IResponseSource? TakeUpstreamFailureFallback()
+    {
+        var fallback = UpstreamFailureFallback;
+        UpstreamFailureFallback = null;
+        return fallback;
+    }
+
     /// <summary>The node answered the request itself (an error, a refusal) instead of relaying a response.</summary>
     public bool LocalAnswer { get; set; }
 
@@ -193,6 +218,8 @@ public sealed class ExchangeContext : IExchange
         Status = status;
         _endTimestamp = Stopwatch.GetTimestamp();
         DisposeBodyFilters();
+        TakeUpstreamFailureFallback()?.Dispose();
+        TakeResponseReplacement()?.Dispose();
         return true;
     }
 

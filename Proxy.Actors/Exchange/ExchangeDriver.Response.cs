@@ -147,6 +147,11 @@ internal sealed partial class ExchangeDriver
             FilterFailedOnResponse();
             return;
         }
+        if (exchange.TakeResponseReplacement() is { } replacement)
+        {
+            ReplaceUpstreamResponse(head, replacement);
+            return;
+        }
 
         _state = State.ResponseBody;
         if (head.Framing == BodyFraming.None)
@@ -175,6 +180,21 @@ internal sealed partial class ExchangeDriver
             return;
         }
         if (_front.ReadyForResponse) OnClientReady();
+    }
+
+    /// <summary>A response head filter replaced the upstream's response (<see cref="IExchange.ServeInstead"/>): the
+    /// attempt ends with the status the backend gave, its connection is kept only when nothing of this response is left
+    /// to read on it, and the replacement is served.</summary>
+    private void ReplaceUpstreamResponse(HttpResponseHead head, IResponseSource replacement)
+    {
+        var exchange = Exchange;
+        exchange.SettleSuccess();
+        var reusable = head.Framing == BodyFraming.None && head.KeepAlive && _upstream.Buffered == 0 && !_upstream.Sending &&
+                       (exchange.RequestSent || !exchange.Request!.HasBody);
+        EndAttempt(head.Status, head.Status >= 500 ? MetricStatus(head.Status) : null);
+        ReleaseUpstream(reusable);
+        exchange.ReleaseBackend();
+        Serve(replacement);
     }
 
     /// <summary>OpenTelemetry's <c>error.type</c> for a response that says it failed: its status code.</summary>

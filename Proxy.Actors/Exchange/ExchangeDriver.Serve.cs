@@ -30,6 +30,9 @@ internal sealed partial class ExchangeDriver
             Respond(ProxyError.ResponseFilterFailed, close: true);
             return;
         }
+        // A served response is not replaced again.
+        exchange.TakeResponseReplacement()?.Dispose();
+        exchange.TakeUpstreamFailureFallback()?.Dispose();
         if (head.Framing == BodyFraming.None || exchange.Request!.Method == "HEAD")
         {
             _servedHeadSent = true;

@@ -139,7 +139,7 @@ internal sealed partial class ExchangeDriver
         var backend = pool.Pick(new LoadBalancingContext(HashKey(pool, exchange), avoid));
         if (backend is null)
         {
-            Respond(ProxyError.NoHealthyBackend, close: exchange.Request!.HasBody);
+            RespondOriginFailure(ProxyError.NoHealthyBackend, close: exchange.Request!.HasBody);
             return;
         }
         BeginAttempt(backend);
@@ -177,7 +177,7 @@ internal sealed partial class ExchangeDriver
         {
             EndAttempt(0, ProxyErrors.TypeOf(ProxyError.UpstreamConnectionLimit));
             exchange.ReleaseBackend();
-            Respond(ProxyError.UpstreamConnectionLimit, close: exchange.Request!.HasBody);
+            RespondOriginFailure(ProxyError.UpstreamConnectionLimit, close: exchange.Request!.HasBody);
             return;
         }
         var timeout = exchange.Pool!.Settings.Timeouts.Connect;
@@ -373,7 +373,20 @@ internal sealed partial class ExchangeDriver
             _front.Log.Warning("Upstream {0} sent a malformed response: {1}", exchange.UpstreamAddress ?? "?", detail);
         ReleaseUpstream(reusable: false);
         exchange.ReleaseBackend();
-        Respond(error, close: !exchange.RequestBodyComplete, reason, detail);
+        RespondOriginFailure(error, close: !exchange.RequestBodyComplete, reason, detail);
+    }
+
+    /// <summary>No upstream response will come: a fallback a request filter left (the cache's stale response under
+    /// stale-if-error) is served; otherwise the front answers the error.</summary>
+    private void RespondOriginFailure(ProxyError error, bool close, string? reason = null, string? detail = null)
+    {
+        if (Exchange.TakeUpstreamFailureFallback() is { } fallback)
+        {
+            Exchange.Error = reason ?? ProxyErrors.TypeOf(error);
+            Serve(fallback);
+            return;
+        }
+        Respond(error, close, reason, detail);
     }
 
     /// <summary>The front answers instead of a backend; the driver's part of the exchange is over.</summary>

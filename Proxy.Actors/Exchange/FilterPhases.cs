@@ -31,7 +31,8 @@ internal static class FilterPhases
     }
 
     /// <summary>Runs the response head filters on <paramref name="head"/>; false when one threw. On the node's own
-    /// answer a failure is only logged (the answer goes out as it is).</summary>
+    /// answer a failure is only logged (the answer goes out as it is). Stops after a filter that replaced the response
+    /// (<see cref="IExchange.ServeInstead"/>).</summary>
     public static bool RunResponseHead(ExchangeContext exchange, HttpResponseHead head, ProxyRuntime runtime, IExchangeFront front)
     {
         foreach (var filter in exchange.Pipeline.ResponseHeadFilters)
@@ -39,6 +40,8 @@ internal static class FilterPhases
             try
             {
                 filter.OnResponseHead(exchange, head);
+                // A filter replaced the response: the rest see the replacement's head when it is served.
+                if (exchange.ResponseReplacement is not null) return true;
             }
             catch (Exception e)
             {

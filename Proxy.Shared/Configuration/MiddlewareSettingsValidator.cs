@@ -83,6 +83,7 @@ internal static class MiddlewareSettingsValidator
         else if (cache.MaxObjectBytes > cache.MaxMemoryBytes)
             problems.Add(new($"{path}.max-object", $"larger than max-memory ({cache.MaxMemoryBytes} bytes): no object that size could be stored"));
         if (cache.DefaultTtl < TimeSpan.Zero) problems.Add(new($"{path}.default-ttl", "must be 0s or more"));
+        if (cache.StaleIfError < TimeSpan.Zero) problems.Add(new($"{path}.stale-if-error", "must be 0s or more"));
         if (cache.Key.Count == 0) problems.Add(new($"{path}.key", "empty: name the parts of the request that make the key, e.g. [ host, path, query ]"));
     }
 

@@ -20,6 +20,7 @@ internal sealed partial class ProxySettingsBinder
             MaxObjectBytes = r.ByteSize("max-object") ?? defaults.MaxObjectBytes,
             DefaultTtl = r.Duration("default-ttl") ?? defaults.DefaultTtl,
             Key = BindCacheKey(r) ?? defaults.Key,
+            StaleIfError = r.Duration("stale-if-error") ?? defaults.StaleIfError,
             StoreSetCookie = r.Switch("store-set-cookie") ?? defaults.StoreSetCookie,
         };
         r.ReportUnknownKeys();

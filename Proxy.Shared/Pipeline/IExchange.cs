@@ -47,4 +47,13 @@ public interface IExchange
     /// <summary>Runs <paramref name="filter"/> on this exchange's response body (after those added before it); see
     /// <see cref="IResponseBodyFilter"/>.</summary>
     void AddResponseBodyFilter(IResponseBodyFilter filter);
+    /// <summary>From a response head filter: the upstream's response (this head and its body) is not relayed; the client
+    /// gets <paramref name="source"/>'s instead, through the response filters as a relayed response would (the cache
+    /// serving a stored response the origin's 304 revalidated, or a stale one when the origin answered 5xx). The filters
+    /// after this one do not see the upstream's head.</summary>
+    void ServeInstead(IResponseSource source);
+    /// <summary>From a request filter: what the client gets if no upstream response comes (the connect fails or times
+    /// out, the pool has no healthy backend, the response breaks before its head) instead of the node's 5xx answer — the
+    /// cache's stale response under stale-if-error (RFC 5861 §4). Disposed unused when the exchange ends otherwise.</summary>
+    IResponseSource? UpstreamFailureFallback { get; set; }
 }

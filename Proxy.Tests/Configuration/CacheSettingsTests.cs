@@ -22,7 +22,8 @@ public sealed class CacheSettingsTests
             [
               { name = plain, pool = api, cache { } }
               { name = tuned, pool = api, match { path-prefix = "/t/" },
-                cache { max-memory = 64m, max-object = 1m, default-ttl = 30s, key = [ method, scheme, host, path ], store-set-cookie = on } }
+                cache { max-memory = 64m, max-object = 1m, default-ttl = 30s, key = [ method, scheme, host, path ], store-set-cookie = on,
+                        stale-if-error = 5m } }
             ]
             """));
         Assert.Equal(CacheSettings.Default, settings.Routes[0].Middleware.Cache);
@@ -32,6 +33,7 @@ public sealed class CacheSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(30), tuned.DefaultTtl);
         Assert.Equal([CacheKeyPart.Method, CacheKeyPart.Scheme, CacheKeyPart.Host, CacheKeyPart.Path], tuned.Key);
         Assert.True(tuned.StoreSetCookie);
+        Assert.Equal(TimeSpan.FromMinutes(5), tuned.StaleIfError);
     }
 
     [Fact]
@@ -57,6 +59,7 @@ public sealed class CacheSettingsTests
     [InlineData("cache { max-memory = 1m, max-object = 2m }", "proxy.routes[0].cache.max-object: larger than max-memory")]
     [InlineData("cache { default-ttl = soon }", "proxy.routes[0].cache.default-ttl")]
     [InlineData("cache { max-size = 1m }", "proxy.routes[0].cache.max-size")]
+    [InlineData("cache { stale-if-error = -1s }", "proxy.routes[0].cache.stale-if-error")]
     [InlineData("cache = on", "proxy.routes[0].cache")]
     public void AMistake_IsReportedAtItsPath(string routeBody, string expected) =>
         HasProblemStartingWith(expected, Problems(Config(routes: $"[ {{ name = r, pool = api, {routeBody} }} ]")));

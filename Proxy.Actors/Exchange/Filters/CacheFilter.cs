@@ -10,9 +10,11 @@ namespace Proxy.Actors.Exchange.Filters;
 /// E5: a route's response cache (RFC 9111), the last middleware of the route, so that it stands where the upstream
 /// stands: a hit is served with the route's other response filters applied as to a relayed response, and what is
 /// stored is the backend's response before them. On the way in it answers GET and HEAD from a fresh stored response
-/// (with <c>Age</c> and <c>Cache-Status</c>; a 304 when the client's own conditional matches); on the way back it
-/// stores what RFC 9111 §3 allows while the body streams to the client, marks every response of the route with
-/// <c>Cache-Status</c> (RFC 9211), and invalidates the URIs an unsafe request changed (§4.4).
+/// (with <c>Age</c> and <c>Cache-Status</c>; a 304 when the client's own conditional matches), and sends a stale one
+/// to the origin with its validators; on the way back it stores what RFC 9111 §3 allows while the body streams to the
+/// client, serves the stored body when the origin's 304 revalidated it (§4.3.4) and a stale one when the origin failed
+/// and stale-if-error allows it (RFC 5861 §4), marks every response of the route with <c>Cache-Status</c> (RFC 9211),
+/// and invalidates the URIs an unsafe request changed (§4.4).
 /// </summary>
 public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
 {
@@ -54,6 +56,7 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         if (freshness is not (Freshness.Fresh or Freshness.StaleServable))
         {
             lookup.Forward = requestControl.NoCache ? CacheForward.Request : CacheForward.Stale;
+            Revalidate(exchange, lookup, entry, age);
             return ValueTask.FromResult(Forward(requestControl));
         }
         lookup.Served = true;
@@ -63,6 +66,83 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
             ? CachedResponseSource.NotModified(entry, CachePolicy.NotModifiedHeaders(stored), age, status)
             : CachedResponseSource.Hit(entry, age, status);
         return ValueTask.FromResult(FilterVerdict.Serve(source));
+    }
+
+    /// <summary>
+    /// A stored response that may not be served as it is goes to the origin with its validators (§4.3.1), so that a
+    /// 304 refreshes it instead of a whole new body; and it is kept ready for the client if the origin fails, as long as
+    /// stale-if-error allows (RFC 5861 §4).
+    /// </summary>
+    private void Revalidate(IExchange exchange, Lookup lookup, CachedResponse entry, TimeSpan age)
+    {
+        var request = exchange.Request!;
+        lookup.Stale = entry;
+        var stored = entry.Head;
+        if (stored.Headers.Contains("ETag") || stored.Headers.Contains("Last-Modified"))
+        {
+            // The client's own conditionals are answered by the cache once the entry is refreshed.
+            lookup.ClientConditionals = new HttpHeaderList(2);
+            if (request.Headers.Get("If-None-Match") is { } ifNoneMatch) lookup.ClientConditionals.Add("If-None-Match", ifNoneMatch);
+            if (request.Headers.Get("If-Modified-Since") is { } ifModifiedSince) lookup.ClientConditionals.Add("If-Modified-Since", ifModifiedSince);
+            CachePolicy.AddValidators(request.Headers, stored);
+            lookup.Validating = true;
+        }
+        if (CachePolicy.CanServeStaleOnError(age - entry.Lifetime, entry.Control, lookup.Control, _settings))
+            exchange.UpstreamFailureFallback = lookup.Fallback = StaleOnError(entry, age, forwardStatus: null);
+    }
+
+    private CachedResponseSource StaleOnError(CachedResponse entry, TimeSpan age, int? forwardStatus) =>
+        CachedResponseSource.Hit(entry, age,
+            CacheStatus.Forward(_name, CacheForward.Stale, stored: false, forwardStatus, entry.Lifetime - age, "stale-if-error"));
+
+    /// <summary>The origin answered a revalidation or failed: a 304 refreshes the stored response (§4.3.4), which the
+    /// client then gets (or a 304 of its own); a 5xx gets the stale response when stale-if-error allows it. True when the
+    /// response was replaced.</summary>
+    private bool AfterRevalidation(IExchange exchange, Lookup lookup, HttpResponseHead head)
+    {
+        var entry = lookup.Stale!;
+        var now = _clock.GetUtcNow();
+        if (head.Status == 304 && lookup.Validating)
+        {
+            var refreshed = Refresh(entry, head, lookup.RequestTime, now);
+            _store.Put(refreshed);
+            var age = refreshed.AgeAt(now);
+            var status = CacheStatus.Forward(_name, lookup.Forward, stored: true, 304, refreshed.Lifetime - age);
+            var request = exchange.Request!;
+            var clientAsked = new HttpRequestHead
+            {
+                Method = request.Method, Target = request.Target, Path = request.Path, Query = request.Query, Version = request.Version,
+                Headers = lookup.ClientConditionals!, Host = request.Host, Authority = request.Authority,
+            };
+            var stored = refreshed.Head;
+            exchange.ServeInstead(CachePolicy.NotModified(clientAsked, stored)
+                ? CachedResponseSource.NotModified(refreshed, CachePolicy.NotModifiedHeaders(stored), age, status)
+                : CachedResponseSource.Hit(refreshed, age, status));
+            return true;
+        }
+        if (CachePolicy.IsErrorStatus(head.Status) &&
+            CachePolicy.CanServeStaleOnError(entry.AgeAt(now) - entry.Lifetime, entry.Control, lookup.Control, _settings))
+        {
+            exchange.ServeInstead(StaleOnError(entry, entry.AgeAt(now), head.Status));
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>§3.2, §4.3.4: the stored response with the 304's fields, its age and lifetime from now on.</summary>
+    private CachedResponse Refresh(CachedResponse entry, HttpResponseHead notModified, DateTimeOffset requestTime, DateTimeOffset now)
+    {
+        var merged = CachePolicy.MergeNotModified(entry.Headers, notModified.Headers);
+        var control = CacheControl.Parse(merged);
+        CachePolicy.RemoveUnstorableFields(merged, control);
+        CachePolicy.AddDateIfMissing(merged, now);
+        var head = new HttpResponseHead
+        {
+            Status = entry.Status, Reason = entry.Reason, Version = 11, Headers = merged,
+            Framing = entry.Status == 204 ? BodyFraming.None : BodyFraming.ContentLength, ContentLength = entry.Body.Count,
+        };
+        var lifetime = CachePolicy.FreshnessLifetime(head, control, _settings, now);
+        return new CachedResponse(entry.PrimaryKey, head, merged, entry.Body, requestTime, now, entry.VaryFields, entry.SecondaryKey, lifetime);
     }
 
     /// <summary>On to the origin, unless the client asked only for what the cache holds (§5.2.1.7: 504).</summary>
@@ -79,7 +159,13 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
             return;
         }
         var lookup = (Lookup)state!;
-        if (lookup.Served) return; // a hit: its Cache-Status is in the head already
+        // A hit, or the stale response served because the origin failed: its Cache-Status is in the head already.
+        if (lookup.Served || ReferenceEquals(head, lookup.Fallback?.Head)) return;
+        if (lookup.Stale is not null && AfterRevalidation(exchange, lookup, head))
+        {
+            lookup.Served = true; // the replacement's head comes through here again
+            return;
+        }
         var responseControl = CacheControl.Parse(head.Headers);
         var decision = CachePolicy.Storable(request, lookup.Control, head, responseControl, _settings);
         TimeSpan? ttl = null;
@@ -132,6 +218,14 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         public CacheForward Forward { get; set; } = CacheForward.Miss;
         /// <summary>Answered from the store.</summary>
         public bool Served { get; set; }
+        /// <summary>The stored response that was not fresh enough to serve as it is (being revalidated).</summary>
+        public CachedResponse? Stale { get; set; }
+        /// <summary>The request carries the stored response's validators: a 304 is about the stored response.</summary>
+        public bool Validating { get; set; }
+        /// <summary>The stale response left as the exchange's fallback for an origin failure.</summary>
+        public IResponseSource? Fallback { get; set; }
+        /// <summary>The client's own If-None-Match and If-Modified-Since, set aside while the cache's validators go up.</summary>
+        public HttpHeaderList? ClientConditionals { get; set; }
     }
 
     /// <summary>The state of an unsafe request's exchange: invalidate on its response.</summary>

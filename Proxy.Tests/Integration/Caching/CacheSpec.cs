@@ -309,4 +309,103 @@ public sealed class CacheSpec
         }
         Assert.Single(backend.Requests);
     }
+
+    [Fact]
+    public async Task AStaleEntry_IsRevalidatedWithItsETag_AndA304ServesTheStoredBody()
+    {
+        var count = 0;
+        await using var backend = new RawBackend(r => Interlocked.Increment(ref count) == 1
+            ? Answer("the stored body", "Cache-Control: max-age=1\r\nETag: \"a\"\r\nX-Version: 1\r\n")
+            : Encoding.ASCII.GetBytes("HTTP/1.1 304 Not Modified\r\nCache-Control: max-age=60\r\nETag: \"a\"\r\nX-Version: 2\r\n\r\n"));
+        await using var node = await Node(backend);
+        await Send(node, "/c/r");
+        await Task.Delay(2100);
+
+        var (revalidated, body) = await Send(node, "/c/r");
+        Assert.Equal((HttpStatusCode.OK, "the stored body"), (revalidated.StatusCode, body));
+        Assert.Equal(15, revalidated.Content.Headers.ContentLength);
+        var status = CacheStatus(revalidated);
+        Assert.StartsWith("proxy; fwd=stale; fwd-status=304; stored", status);
+        Assert.Equal("2", Assert.Single(revalidated.Headers.GetValues("X-Version"))); // the 304's fields were merged
+        Assert.Equal("\"a\"", backend.Requests.Last().Header("If-None-Match"));
+
+        var (hit, hitBody) = await Send(node, "/c/r");
+        var (conditional, _) = await Send(node, "/c/r", null, ("If-None-Match", "\"a\""));
+        Assert.Equal("the stored body", hitBody);
+        Assert.StartsWith("proxy; hit", CacheStatus(hit));
+        Assert.Equal(HttpStatusCode.NotModified, conditional.StatusCode);
+        Assert.Equal(2, backend.Requests.Count);
+    }
+
+    [Fact]
+    public async Task AClientsConditional_OnAStaleEntry_GetsA304_OnceTheOriginRevalidatedIt()
+    {
+        var count = 0;
+        await using var backend = new RawBackend(r => Interlocked.Increment(ref count) == 1
+            ? Answer("body", "Cache-Control: max-age=1\r\nLast-Modified: Tue, 01 Dec 2026 10:00:00 GMT\r\n")
+            : Encoding.ASCII.GetBytes("HTTP/1.1 304 Not Modified\r\nCache-Control: max-age=60\r\n\r\n"));
+        await using var node = await Node(backend);
+        await Send(node, "/c/lm");
+        await Task.Delay(2100);
+
+        var (response, body) = await Send(node, "/c/lm", null, ("If-Modified-Since", "Wed, 02 Dec 2026 10:00:00 GMT"));
+        Assert.Equal((HttpStatusCode.NotModified, ""), (response.StatusCode, body));
+        // The origin was asked about the stored copy, not about the client's.
+        Assert.Equal("Tue, 01 Dec 2026 10:00:00 GMT", backend.Requests.Last().Header("If-Modified-Since"));
+    }
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("must-revalidate, ", false)] // RFC 9111 §5.2.2.2 outranks stale-if-error
+    public async Task AnOrigin5xx_GetsTheStaleEntry_WhenStaleIfErrorAllows(string directive, bool servedStale)
+    {
+        var count = 0;
+        await using var backend = new RawBackend(r => Interlocked.Increment(ref count) == 1
+            ? Answer("still good", $"Cache-Control: {directive}max-age=1\r\n")
+            : Answer("broken", "", "503 Service Unavailable"));
+        await using var node = await Node(backend);
+        await Send(node, "/c/e5");
+        await Task.Delay(2100);
+
+        var (response, body) = await Send(node, "/c/e5");
+        if (servedStale)
+        {
+            Assert.Equal((HttpStatusCode.OK, "still good"), (response.StatusCode, body));
+            Assert.StartsWith("proxy; fwd=stale; fwd-status=503; ttl=-", CacheStatus(response));
+            Assert.EndsWith("detail=stale-if-error", CacheStatus(response));
+        }
+        else
+        {
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "broken"), (response.StatusCode, body));
+        }
+    }
+
+    [Fact]
+    public async Task AnOriginThatDoesNotAnswer_GetsTheStaleEntry_AndPastTheWindow_TheNodes502()
+    {
+        var down = false;
+        // Once "down", the backend closes every connection without answering: no upstream response comes.
+        await using var backend = new RawBackend(_ => Volatile.Read(ref down) ? null : Answer("cached before the outage", "Cache-Control: max-age=1\r\n"));
+        await using var node = await TestNode.StartAsync($$"""
+            pools { main { backends = [ "127.0.0.1:{{backend.Port}}" ] } }
+            defaults { request-id { enabled = off } }
+            routes = [
+              { name = cached, pool = main, match { path-prefix = "/c/" }, cache { stale-if-error = 60s } }
+              { name = strict, pool = main, match { path-prefix = "/s/" }, cache { stale-if-error = 0s } }
+            ]
+            """);
+        await Send(node, "/c/down");
+        await Send(node, "/s/down");
+        Volatile.Write(ref down, true);
+        await Task.Delay(2100);
+
+        var (stale, body) = await Send(node, "/c/down");
+        Assert.Equal((HttpStatusCode.OK, "cached before the outage"), (stale.StatusCode, body));
+        Assert.Equal(2, CacheStatus(stale).Split("proxy;").Length); // one member only
+        Assert.EndsWith("detail=stale-if-error", CacheStatus(stale));
+        Assert.Equal(24, stale.Content.Headers.ContentLength); // served as stored, not re-framed
+        Assert.DoesNotContain("fwd-status", CacheStatus(stale)); // no status came from upstream
+        var (strict, _) = await Send(node, "/s/down");
+        Assert.Equal(HttpStatusCode.BadGateway, strict.StatusCode);
+    }
 }
