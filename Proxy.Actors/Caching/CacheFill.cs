@@ -42,8 +42,29 @@ internal sealed class CacheFill : IResponseBodyFilter
         CachePolicy.AddDateIfMissing(_headers, responseTime);
     }
 
+    /// <summary>What requests waiting for this response get of its head: a copy of the backend's fields that nothing
+    /// changes afterwards (followers read it on other threads), and the variant it is.</summary>
+    public SharedHead SharedHead(HttpResponseHead head)
+    {
+        var fields = new HttpHeaderList(_headers.Count);
+        foreach (var field in _headers) fields.Add(field.Key, field.Value);
+        var shared = new HttpResponseHead
+        {
+            Status = head.Status, Reason = head.Reason, Version = head.Version, Headers = fields, Framing = head.Framing,
+            ContentLength = head.ContentLength,
+        };
+        var vary = CachePolicy.VaryFields(shared);
+        return new SharedHead(shared, vary, vary is null ? "" : CachePolicy.SecondaryKey(vary, _request.Headers));
+    }
+
     public ByteString OnBodyChunk(ByteString chunk, bool last)
     {
+        // Followers get every chunk, whether or not the body fits the store.
+        if (_lookup.Leading is { } followers)
+        {
+            followers.Append(chunk);
+            if (last) followers.Complete();
+        }
         if (_givenUp) return chunk;
         if (_body.Count + (long)chunk.Count > _cache.MaxObjectBytes)
         {
@@ -77,5 +98,9 @@ internal sealed class CacheFill : IResponseBodyFilter
         _cache.Store(new CachedResponse(_lookup.Key, stored, _headers, body, _lookup.RequestTime, _responseTime, vary, secondary, _lifetime));
     }
 
-    public void Dispose() => _body = ByteString.Empty;
+    public void Dispose()
+    {
+        _body = ByteString.Empty;
+        _lookup.Leading?.Fail("the response broke off before its body ended");
+    }
 }

@@ -28,6 +28,10 @@ public sealed class ResponseStore
         MaxObjectBytes = maxObjectBytes;
     }
 
+    /// <summary>Origin fetches in flight by primary key, which requests for the same key wait for instead of asking the
+    /// origin again (<see cref="InflightFill"/>).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, InflightFill> Inflight { get; } = new(StringComparer.Ordinal);
+
     public long MaxBytes { get; }
     public long MaxObjectBytes { get; }
 

@@ -153,6 +153,11 @@ public sealed class ExchangeContext : IExchange
     /// <summary>Runs <paramref name="filter"/> on this exchange's response body (after those added before it).</summary>
     public void AddResponseBodyFilter(IResponseBodyFilter filter) => (ResponseBodyFilters ??= new List<IResponseBodyFilter>(1)).Add(filter);
 
+    private List<IDisposable>? _disposeAtEnd;
+
+    /// <inheritdoc/>
+    public void RegisterForDispose(IDisposable resource) => (_disposeAtEnd ??= new List<IDisposable>(1)).Add(resource);
+
     /// <inheritdoc/>
     public void ServeInstead(IResponseSource source) => ResponseReplacement = source ?? throw new ArgumentNullException(nameof(source));
 
@@ -220,6 +225,11 @@ public sealed class ExchangeContext : IExchange
         DisposeBodyFilters();
         TakeUpstreamFailureFallback()?.Dispose();
         TakeResponseReplacement()?.Dispose();
+        if (_disposeAtEnd is { } resources)
+        {
+            _disposeAtEnd = null;
+            foreach (var resource in resources) resource.Dispose();
+        }
         return true;
     }
 

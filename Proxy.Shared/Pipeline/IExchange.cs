@@ -47,6 +47,9 @@ public interface IExchange
     /// <summary>Runs <paramref name="filter"/> on this exchange's response body (after those added before it); see
     /// <see cref="IResponseBodyFilter"/>.</summary>
     void AddResponseBodyFilter(IResponseBodyFilter filter);
+    /// <summary>Disposes <paramref name="resource"/> when the exchange ends, however it ends (answered, failed, or the
+    /// client left before any response): for what a filter must release even when none of its later phases runs.</summary>
+    void RegisterForDispose(IDisposable resource);
     /// <summary>From a response head filter: the upstream's response (this head and its body) is not relayed; the client
     /// gets <paramref name="source"/>'s instead, through the response filters as a relayed response would (the cache
     /// serving a stored response the origin's 304 revalidated, or a stale one when the origin answered 5xx). The filters

@@ -49,7 +49,8 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         if (entry is null)
         {
             lookup.Forward = miss;
-            return ValueTask.FromResult(Forward(requestControl));
+            if (requestControl.OnlyIfCached || request.Method != "GET") return ValueTask.FromResult(Forward(requestControl));
+            return LeadOrFollow(exchange, lookup);
         }
         var age = entry.AgeAt(now);
         var freshness = CachePolicy.Evaluate(entry.Lifetime, age, entry.Control, requestControl, _settings);
@@ -145,13 +146,66 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         return new CachedResponse(entry.PrimaryKey, head, merged, entry.Body, requestTime, now, entry.VaryFields, entry.SecondaryKey, lifetime);
     }
 
+    /// <summary>A miss: the first request for the key fetches it from the origin; the ones that arrive while it does
+    /// wait for its response and share it (request coalescing).</summary>
+    private ValueTask<FilterVerdict> LeadOrFollow(IExchange exchange, Lookup lookup)
+    {
+        var fill = new InflightFill(lookup.Key);
+        var leader = _store.Inflight.GetOrAdd(lookup.Key, fill);
+        if (ReferenceEquals(leader, fill))
+        {
+            lookup.Leading = fill;
+            exchange.RegisterForDispose(new LeaderRelease(_store, fill));
+            return ValueTask.FromResult(FilterVerdict.Continue);
+        }
+        var head = leader.Head;
+        return head.IsCompletedSuccessfully
+            ? ValueTask.FromResult(Follow(exchange, lookup, leader, head.Result))
+            : AwaitLeader(exchange, lookup, leader);
+    }
+
+    private async ValueTask<FilterVerdict> AwaitLeader(IExchange exchange, Lookup lookup, InflightFill leader) =>
+        Follow(exchange, lookup, leader, await leader.Head.ConfigureAwait(false));
+
+    /// <summary>The leader's head came: a follower whose request selects the same variant streams the leader's response;
+    /// one whose does not, or when the response is not shared, goes to the origin.</summary>
+    private FilterVerdict Follow(IExchange exchange, Lookup lookup, InflightFill leader, SharedHead? shared)
+    {
+        if (shared is null) return FilterVerdict.Continue;
+        if (shared.VaryFields is { } vary && CachePolicy.SecondaryKey(vary, exchange.Request!.Headers) != shared.SecondaryKey)
+        {
+            lookup.Forward = CacheForward.VaryMiss;
+            return FilterVerdict.Continue;
+        }
+        lookup.Served = true;
+        var status = CacheStatus.Forward(_name, lookup.Forward, stored: false, shared.Head.Status) + "; collapsed";
+        return FilterVerdict.Serve(new InflightSource(leader, shared.Head, status));
+    }
+
+    /// <summary>The leader's exchange ended: its fetch is no longer waited for (followers still waiting go to the origin
+    /// if its body did not finish).</summary>
+    private sealed class LeaderRelease(ResponseStore store, InflightFill fill) : IDisposable
+    {
+        public void Dispose()
+        {
+            store.Inflight.TryRemove(new KeyValuePair<string, InflightFill>(fill.Key, fill));
+            fill.Fail("the request that fetched this response ended before its body did");
+        }
+    }
+
     /// <summary>On to the origin, unless the client asked only for what the cache holds (§5.2.1.7: 504).</summary>
     private static FilterVerdict Forward(CacheControl requestControl) =>
         requestControl.OnlyIfCached ? FilterVerdict.Respond(ProxyError.NotInCache) : FilterVerdict.Continue;
 
     public void OnResponseHead(IExchange exchange, HttpResponseHead head)
     {
-        if (exchange.LocalAnswer || exchange.Items.TryGetValue(this, out var state) is false) return;
+        if (exchange.Items.TryGetValue(this, out var state) is false) return;
+        if (exchange.LocalAnswer)
+        {
+            // The node answered itself (the origin failed, or a filter refused): nothing to share.
+            (state as Lookup)?.Leading?.Decline();
+            return;
+        }
         var request = exchange.Request!;
         if (state is Invalidation)
         {
@@ -175,10 +229,12 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
             var lifetime = CachePolicy.FreshnessLifetime(head, responseControl, _settings, responseTime);
             ttl = lifetime;
             var fill = new CacheFill(this, lookup, request, head, responseControl, lifetime, responseTime);
+            lookup.Leading?.Publish(fill.SharedHead(head));
             // A body-less response (204, or a framing of none) is stored now: no body chunk will come.
             if (head.Framing == BodyFraming.None) fill.Store(ByteString.Empty);
             else exchange.AddResponseBodyFilter(fill);
         }
+        else lookup.Leading?.Decline();
         head.Headers.Add("Cache-Status", CacheStatus.Forward(_name, lookup.Forward, decision.Store, head.Status, ttl,
             decision.Store ? null : decision.Reason));
     }
@@ -222,6 +278,8 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         public CachedResponse? Stale { get; set; }
         /// <summary>The request carries the stored response's validators: a 304 is about the stored response.</summary>
         public bool Validating { get; set; }
+        /// <summary>This request fetches the key for the ones that wait for it.</summary>
+        public InflightFill? Leading { get; set; }
         /// <summary>The stale response left as the exchange's fallback for an origin failure.</summary>
         public IResponseSource? Fallback { get; set; }
         /// <summary>The client's own If-None-Match and If-Modified-Since, set aside while the cache's validators go up.</summary>

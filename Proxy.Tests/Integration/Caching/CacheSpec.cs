@@ -408,4 +408,65 @@ public sealed class CacheSpec
         var (strict, _) = await Send(node, "/s/down");
         Assert.Equal(HttpStatusCode.BadGateway, strict.StatusCode);
     }
+
+    [Fact]
+    public async Task ConcurrentMisses_ForOneKey_AskTheOriginOnce_AndEveryClientGetsTheWholeBody()
+    {
+        var body = string.Concat(Enumerable.Range(0, 40_000).Select(i => (char)('a' + i % 26))); // 40 KB
+        await using var backend = new RawBackend(_ =>
+        {
+            Thread.Sleep(400); // the origin is slow: the other requests arrive while the first one waits
+            return Answer(body, "Cache-Control: max-age=60\r\n");
+        });
+        await using var node = await Node(backend);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Send(node, "/c/hot")));
+
+        Assert.Equal(1, Asked(backend, "/c/hot"));
+        Assert.All(answers, a => Assert.Equal((HttpStatusCode.OK, body), (a.Response.StatusCode, a.Body)));
+        var statuses = answers.Select(a => CacheStatus(a.Response)).ToList();
+        Assert.Single(statuses, s => s.Contains("stored")); // the one that fetched it
+        Assert.Contains(statuses, s => s.EndsWith("collapsed"));
+        var (hit, _) = await Send(node, "/c/hot");
+        Assert.StartsWith("proxy; hit", CacheStatus(hit));
+    }
+
+    [Fact]
+    public async Task WaitersForAResponseTheCacheMayNotStore_AskTheOriginThemselves()
+    {
+        await using var backend = new RawBackend(_ =>
+        {
+            Thread.Sleep(300);
+            return Answer("personal", "Cache-Control: private\r\n");
+        });
+        await using var node = await Node(backend);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Send(node, "/c/mine")));
+
+        Assert.All(answers, a => Assert.Equal("personal", a.Body));
+        Assert.Equal(5, Asked(backend, "/c/mine"));
+        Assert.DoesNotContain(answers, a => CacheStatus(a.Response).Contains("collapsed"));
+    }
+
+    [Fact]
+    public async Task WhenTheFirstFetchFails_TheWaitersAskTheOriginThemselves()
+    {
+        await using var backend = new RawBackend(r =>
+        {
+            Thread.Sleep(300);
+            // The first request (and its retries) is closed without an answer; the others are answered.
+            return r.Header("X-Fail") is not null ? null : Answer("second try", "Cache-Control: max-age=60\r\n");
+        });
+        await using var node = await Node(backend);
+
+        var first = Send(node, "/c/flaky", null, ("X-Fail", "1"));
+        await Task.Delay(100);
+        var waiters = Enumerable.Range(0, 4).Select(_ => Send(node, "/c/flaky")).ToList();
+        var (failed, _) = await first;
+        var answers = await Task.WhenAll(waiters);
+
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        Assert.All(answers, a => Assert.Equal((HttpStatusCode.OK, "second try"), (a.Response.StatusCode, a.Body)));
+        Assert.DoesNotContain(answers, a => CacheStatus(a.Response).Contains("collapsed"));
+    }
 }
