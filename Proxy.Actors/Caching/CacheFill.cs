@@ -95,7 +95,9 @@ internal sealed class CacheFill : IResponseBodyFilter
         };
         var vary = CachePolicy.VaryFields(stored);
         var secondary = vary is null ? "" : CachePolicy.SecondaryKey(vary, _request.Headers);
-        _cache.Store(new CachedResponse(_lookup.Key, stored, _headers, body, _lookup.RequestTime, _responseTime, vary, secondary, _lifetime));
+        _cache.Store(new CachedResponse(_lookup.Key, (_request.Authority.Length > 0 ? _request.Authority : _request.Host).ToLowerInvariant(),
+            _request.Query.Length == 0 ? _request.Path : _request.Path + "?" + _request.Query, stored, _headers, body,
+            _lookup.RequestTime, _responseTime, vary, secondary, _lifetime));
     }
 
     public void Dispose()

@@ -11,10 +11,13 @@ namespace Proxy.Actors.Caching;
 /// </summary>
 public sealed class CachedResponse
 {
-    public CachedResponse(string primaryKey, HttpResponseHead head, HttpHeaderList headers, ByteString body,
+    public CachedResponse(string primaryKey, string host, string target, HttpResponseHead head, HttpHeaderList headers, ByteString body,
         DateTimeOffset requestTime, DateTimeOffset responseTime, string[]? varyFields, string secondaryKey, TimeSpan lifetime)
     {
         PrimaryKey = primaryKey;
+        Host = host;
+        Target = target;
+        Tags = TagsOf(headers);
         Status = head.Status;
         Reason = head.Reason;
         Headers = headers;
@@ -33,6 +36,11 @@ public sealed class CachedResponse
     }
 
     public string PrimaryKey { get; }
+    /// <summary>The request's authority (host[:port], lower-case) and its path with the query: what a purge matches.</summary>
+    public string Host { get; }
+    public string Target { get; }
+    /// <summary>The purge tags the response carried (<c>Surrogate-Key</c>: space-separated; <c>Cache-Tag</c>: comma-separated).</summary>
+    public IReadOnlyList<string> Tags { get; }
     public int Status { get; }
     public string Reason { get; }
     /// <summary>Shared by every hit: never changed; a hit serves a copy.</summary>
@@ -50,6 +58,20 @@ public sealed class CachedResponse
     public CacheControl Control { get; }
     /// <summary>Bytes charged against the cache's max-memory.</summary>
     public long Size { get; }
+
+    private static IReadOnlyList<string> TagsOf(HttpHeaderList headers)
+    {
+        List<string>? tags = null;
+        foreach (var field in headers)
+        {
+            char[]? separators = field.Key.Equals("Surrogate-Key", StringComparison.OrdinalIgnoreCase) ? [' ', '\t']
+                : field.Key.Equals("Cache-Tag", StringComparison.OrdinalIgnoreCase) ? [','] : null;
+            if (separators is null) continue;
+            foreach (var tag in field.Value.Split(separators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                (tags ??= []).Add(tag);
+        }
+        return tags ?? (IReadOnlyList<string>)[];
+    }
 
     /// <summary>§4.2.3 corrected_initial_age: the age when it was received.</summary>
     private readonly TimeSpan _initialAge;

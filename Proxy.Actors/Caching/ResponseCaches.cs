@@ -33,6 +33,28 @@ public sealed class ResponseCaches
         }
     }
 
+    /// <summary>Removes what <paramref name="purge"/> selects from every store; the number of responses removed.</summary>
+    public long Purge(PurgeCache purge)
+    {
+        Func<CachedResponse, bool> selects;
+        if (purge.Tag is { } tag) selects = e => e.Tags.Contains(tag, StringComparer.Ordinal);
+        else if (purge.Prefix is { } prefix) selects = e => e.Target.StartsWith(prefix, StringComparison.Ordinal);
+        else if (purge.Url is { } url && Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+        {
+            var host = absolute.IsDefaultPort ? absolute.Host : absolute.Authority;
+            var target = absolute.PathAndQuery;
+            selects = e => e.Target == target && (e.Host == host || StripDefaultPort(e.Host) == host);
+        }
+        else if (purge.Url is { } path && path.StartsWith('/')) selects = e => e.Target == path;
+        else return 0;
+        long removed = 0;
+        foreach (var store in Stores.Values) removed += store.RemoveWhere(selects);
+        return removed;
+    }
+
+    private static string StripDefaultPort(string host) =>
+        host.EndsWith(":80", StringComparison.Ordinal) || host.EndsWith(":443", StringComparison.Ordinal) ? host[..host.LastIndexOf(':')] : host;
+
     /// <summary>The stores by route, as they are now.</summary>
     public IReadOnlyDictionary<string, ResponseStore> Stores
     {

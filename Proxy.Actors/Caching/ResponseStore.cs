@@ -107,6 +107,43 @@ public sealed class ResponseStore
         }
     }
 
+    /// <summary>Removes every stored response <paramref name="purged"/> selects (a purge); the number removed.</summary>
+    public int RemoveWhere(Func<CachedResponse, bool> purged)
+    {
+        lock (_lock)
+        {
+            var removed = 0;
+            for (var node = _recency.First; node is not null;)
+            {
+                var next = node.Next;
+                if (purged(node.Value))
+                {
+                    Evict(node);
+                    removed++;
+                }
+                node = next;
+            }
+            return removed;
+        }
+    }
+
+    // Counted as requests fare (Interlocked: any connection's thread), read by stats and metrics.
+    private long _hits, _misses, _stale, _coalesced;
+
+    public long Hits => Interlocked.Read(ref _hits);
+    public long Misses => Interlocked.Read(ref _misses);
+    public long Stale => Interlocked.Read(ref _stale);
+    public long Coalesced => Interlocked.Read(ref _coalesced);
+
+    /// <summary>A request answered from the store (fresh, or a client's 304).</summary>
+    public void CountHit() => Interlocked.Increment(ref _hits);
+    /// <summary>A request sent to the origin because nothing was stored for it.</summary>
+    public void CountMiss() => Interlocked.Increment(ref _misses);
+    /// <summary>A request whose stored response was stale (revalidated, refetched, or served because the origin failed).</summary>
+    public void CountStale() => Interlocked.Increment(ref _stale);
+    /// <summary>A request that waited for another's origin fetch and shared its response.</summary>
+    public void CountCoalesced() => Interlocked.Increment(ref _coalesced);
+
     private void Evict(LinkedListNode<CachedResponse> node)
     {
         var key = node.Value.PrimaryKey;

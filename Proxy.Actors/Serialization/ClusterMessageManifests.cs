@@ -1,3 +1,4 @@
+using Proxy.Shared.Caching;
 using System.Reflection;
 using Proxy.Shared.Cluster;
 using Proxy.Shared.ConfigRevisions;
@@ -52,6 +53,10 @@ public static class ClusterMessageManifests
         (typeof(ConfigStatus), "config.status"),
         (typeof(GetLiveStats), "stats.get"),
         (typeof(LiveStatsSnapshot), "stats.snapshot"),
+        (typeof(GetCacheStats), "cache.get-stats"),
+        (typeof(CacheStatsSnapshot), "cache.stats"),
+        (typeof(PurgeCache), "cache.purge"),
+        (typeof(CachePurged), "cache.purged"),
     ];
 
     private static readonly Dictionary<Type, string> ManifestByType = new();

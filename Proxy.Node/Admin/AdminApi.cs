@@ -13,7 +13,7 @@ public sealed class AdminApi
 
     public sealed record Attached(ClusterAdminQueries Cluster, PoolAdminQueries Pools, LimitAdminQueries Limits,
         RouteAdminQueries Routes, ConfigAdminQueries Config, NodeStatusQuery Status, StatsAdminQueries Stats,
-        Proxy.Actors.Logging.AccessLog AccessLog);
+        Proxy.Actors.Logging.AccessLog AccessLog, CacheAdminQueries Cache);
 
     public Attached? Current => _attached;
 

@@ -124,6 +124,9 @@ public sealed class AdminServer : IAsyncDisposable
         group.MapGet("/status", () => Run(api, a => a.Status.Status()));
         // O2: every member's last seconds per route and backend, added up (pbm stats, pbm top).
         group.MapGet("/stats", () => RunAsync(api, a => a.Stats.StatsAsync()));
+        // E5: every member's caches, and a purge every member carries out (each one's acknowledgement in the answer).
+        group.MapGet("/cache/stats", () => RunAsync(api, a => a.Cache.StatsAsync()));
+        group.MapPost("/cache/purge", (string? url, string? prefix, string? tag) => RunAsync(api, a => a.Cache.PurgeAsync(url, prefix, tag)));
 
         // O4: logrotate's postrotate hook (or SIGUSR1) — the access log file is reopened by its path.
         group.MapPost("/access-log/reopen", () => Run(api, a => a.AccessLog.RequestReopen()

@@ -41,6 +41,14 @@ public sealed class AdminClient : IDisposable
     public Task<(T Value, string Json)> PostAsync<T>(string path, CancellationToken cancellationToken) =>
         SendAsync<T>(HttpMethod.Post, path, cancellationToken);
 
+    /// <summary>Posts to <paramref name="path"/> and returns the answer's status and JSON when it is a success or one of
+    /// <paramref name="alsoAnswers"/> (e.g. 504 with the members that did answer); other statuses throw.</summary>
+    public async Task<(int Status, string Json)> PostAsync(string path, IReadOnlyCollection<int> alsoAnswers, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        return await ExchangeAsync(request, alsoAnswers, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Posts <paramref name="text"/> (a config file) and returns the answer's status and JSON when it is a
     /// success or one of <paramref name="alsoAnswers"/> (e.g. 422 with the config's problems); other statuses throw.</summary>
     public async Task<(int Status, string Json)> PostTextAsync(string path, string text, IReadOnlyCollection<int> alsoAnswers,

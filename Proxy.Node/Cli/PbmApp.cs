@@ -1,5 +1,6 @@
 using System.Reflection;
 using Proxy.Node.Cli.Commands;
+using Proxy.Node.Cli.Commands.Cache;
 using Proxy.Node.Cli.Commands.Config;
 using Proxy.Node.Cli.Commands.Stats;
 using Spectre.Console;
@@ -86,6 +87,14 @@ public static class PbmApp
                     .WithExample("config", "show", "--revision", "3");
                 cfg.AddCommand<ConfigRollbackCommand>("rollback").WithDescription("Apply an earlier revision's text again as the next revision")
                     .WithExample("config", "rollback", "3");
+            });
+            config.AddBranch("cache", cache =>
+            {
+                cache.SetDescription("The response cache on every member");
+                cache.AddCommand<CacheStatsCommand>("stats").WithDescription("Each route's cache per node and in total: entries, bytes, hits, hit ratio");
+                cache.AddCommand<CachePurgeCommand>("purge").WithDescription("Remove stored responses on every member (each one acknowledges)")
+                    .WithExample("cache", "purge", "http://shop.example/index.html").WithExample("cache", "purge", "--prefix", "/static/")
+                    .WithExample("cache", "purge", "--tag", "product-42");
             });
             config.AddCommand<StatsCommand>("stats")
                 .WithDescription("Requests/s, error %, p50/p99 per route and backend over the last seconds, every member added up");

@@ -166,3 +166,30 @@ public sealed class TopSettings : PbmSettings
     public static TimeSpan IntervalOf(string? text) =>
         ShortDuration.TryParse(text, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(60), out var value) ? value : TimeSpan.FromSeconds(2);
 }
+
+/// <summary><c>cache purge [URL] [--prefix P] [--tag T]</c>: exactly one of them.</summary>
+public sealed class CachePurgeSettings : PbmSettings
+{
+    [CommandArgument(0, "[URL]")]
+    [Description("One URL's stored responses (http://host/path?query, or /path?query for every host)")]
+    public string? Url { get; set; }
+
+    [CommandOption("--prefix <PATH>")]
+    [Description("Every stored response whose path starts with PATH (e.g. /static/)")]
+    public string? Prefix { get; set; }
+
+    [CommandOption("--tag <TAG>")]
+    [Description("Every stored response tagged TAG (Surrogate-Key or Cache-Tag response field)")]
+    public string? Tag { get; set; }
+
+    public override ValidationResult Validate()
+    {
+        var given = (Url is null ? 0 : 1) + (Prefix is null ? 0 : 1) + (Tag is null ? 0 : 1);
+        if (given != 1) return ValidationResult.Error("give exactly one of URL, --prefix PATH or --tag TAG");
+        if (Url is not null && !Url.StartsWith('/') && !(Uri.TryCreate(Url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https"))
+            return ValidationResult.Error($"URL: expected http://host/path or /path, got '{Url}'");
+        if (Prefix is not null && !Prefix.StartsWith('/')) return ValidationResult.Error($"--prefix: expected a path such as /static/, got '{Prefix}'");
+        if (Tag is { Length: 0 }) return ValidationResult.Error("--tag: empty");
+        return base.Validate();
+    }
+}

@@ -153,8 +153,10 @@ public sealed class ProxyNode : IAsyncDisposable
         // A key or users file that changes into something unusable is logged once the actor system (and its log) runs.
         Akka.Event.ILoggingAdapter? nodeLog = null;
         var liveStats = settings.Metrics.Enabled ? new LiveStats() : null;
+        var caches = new ResponseCaches("proxy");
+        _ = new CacheMetrics(metrics, caches);
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter,
-            warn: message => nodeLog?.Warning("{0}", message), plugins: plugins, caches: new ResponseCaches("proxy")), accessLog, clusterState,
+            warn: message => nodeLog?.Warning("{0}", message), plugins: plugins, caches: caches), accessLog, clusterState,
             new Proxy.Actors.Exchange.FilterFailures(Prometheus.Metrics.WithCustomRegistry(metrics)),
             Observers(settings, metrics, liveStats))
         {
@@ -241,7 +243,7 @@ public sealed class ProxyNode : IAsyncDisposable
                         new LimitAdminQueries(system, () => runtime.Current.Settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(() => runtime.Current.Settings),
                         new ConfigAdminQueries(configStore, applier, node, AdminQueryTimeout),
                         new NodeStatusQuery(system, runtime, readiness, () => listenerSet.EndPoints),
-                        new StatsAdminQueries(system, AdminQueryTimeout), accessLog));
+                        new StatsAdminQueries(system, AdminQueryTimeout), accessLog, new CacheAdminQueries(system, AdminQueryTimeout)));
                     nodeLog = system.Log;
                     nodeState.Attach(system);
                     accessLog.ReportDropsTo(n => system.Log.Warning(
@@ -250,6 +252,7 @@ public sealed class ProxyNode : IAsyncDisposable
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
                     system.ActorOf(LiveStatsAgent.Props(liveStats), LiveStatsAgent.Name);
+                    system.ActorOf(CacheAgent.Props(caches), CacheAgent.Name);
                     system.ActorOf(ClusterMembershipLog.Props(plannedLeaves), "cluster-membership-log");
                     GracefulShutdown.Register(system, listenerSet, runtime, readiness, settings.Shutdown);
                 })

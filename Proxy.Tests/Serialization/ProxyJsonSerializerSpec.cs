@@ -1,3 +1,4 @@
+using Proxy.Shared.Caching;
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
@@ -77,6 +78,12 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
             [new SeriesCounts("api", "", 1200, 3, [10, 11, 40], [900, 290, 10])],
             [new SeriesCounts("127.0.0.1:9001", "api", 1203, 6, [12], [1203]), new SeriesCounts("127.0.0.1:9002", "api", 0, 0, [], [])]),
         new ConfigStatus(8, [new MemberConfigState("akka.tcp://proxy@127.0.0.1:4053", 7, Rejected), new MemberConfigState("akka.tcp://proxy@127.0.0.1:4054", 8, null)]),
+        GetCacheStats.Instance,
+        new CacheStatsSnapshot("akka.tcp://proxy@127.0.0.1:4053", [new CacheRouteStats("site", 12, 40_960, 300, 12, 4, 9)]),
+        new PurgeCache("http://shop.example/index.html", null, null),
+        new PurgeCache(null, "/static/", null),
+        new PurgeCache(null, null, "product-42"),
+        new CachePurged("akka.tcp://proxy@127.0.0.1:4054", 3),
     ];
 
     public ProxyJsonSerializerSpec() : base(ProxySerializationHocon.Config.WithFallback(ClusterSharding.DefaultConfig()), "serialization")
@@ -178,7 +185,7 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
             Assert.Equal(stats.Limits, backStats.Limits);
             Assert.Equal(stats with { Limits = backStats.Limits }, backStats);
         }
-        else if (message is ConfigRevisionOutcome or ConfigRevisionReply or ConfigStatus or ConfigRevisionHistory or LiveStatsSnapshot)
+        else if (message is ConfigRevisionOutcome or ConfigRevisionReply or ConfigStatus or ConfigRevisionHistory or LiveStatsSnapshot or CacheStatsSnapshot)
         {
             // Their lists were compared by what they write, above.
         }

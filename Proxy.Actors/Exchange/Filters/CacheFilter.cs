@@ -49,7 +49,11 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         if (entry is null)
         {
             lookup.Forward = miss;
-            if (requestControl.OnlyIfCached || request.Method != "GET") return ValueTask.FromResult(Forward(requestControl));
+            if (requestControl.OnlyIfCached || request.Method != "GET")
+            {
+                _store.CountMiss();
+                return ValueTask.FromResult(Forward(requestControl));
+            }
             return LeadOrFollow(exchange, lookup);
         }
         var age = entry.AgeAt(now);
@@ -57,10 +61,12 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         if (freshness is not (Freshness.Fresh or Freshness.StaleServable))
         {
             lookup.Forward = requestControl.NoCache ? CacheForward.Request : CacheForward.Stale;
+            _store.CountStale();
             Revalidate(exchange, lookup, entry, age);
             return ValueTask.FromResult(Forward(requestControl));
         }
         lookup.Served = true;
+        _store.CountHit();
         var status = CacheStatus.Hit(_name, entry.Lifetime - age);
         var stored = entry.Head;
         IResponseSource source = CachePolicy.NotModified(request, stored)
@@ -143,7 +149,8 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
             Framing = entry.Status == 204 ? BodyFraming.None : BodyFraming.ContentLength, ContentLength = entry.Body.Count,
         };
         var lifetime = CachePolicy.FreshnessLifetime(head, control, _settings, now);
-        return new CachedResponse(entry.PrimaryKey, head, merged, entry.Body, requestTime, now, entry.VaryFields, entry.SecondaryKey, lifetime);
+        return new CachedResponse(entry.PrimaryKey, entry.Host, entry.Target, head, merged, entry.Body, requestTime, now, entry.VaryFields,
+            entry.SecondaryKey, lifetime);
     }
 
     /// <summary>A miss: the first request for the key fetches it from the origin; the ones that arrive while it does
@@ -155,6 +162,7 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         if (ReferenceEquals(leader, fill))
         {
             lookup.Leading = fill;
+            _store.CountMiss();
             exchange.RegisterForDispose(new LeaderRelease(_store, fill));
             return ValueTask.FromResult(FilterVerdict.Continue);
         }
@@ -171,13 +179,14 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
     /// one whose does not, or when the response is not shared, goes to the origin.</summary>
     private FilterVerdict Follow(IExchange exchange, Lookup lookup, InflightFill leader, SharedHead? shared)
     {
-        if (shared is null) return FilterVerdict.Continue;
-        if (shared.VaryFields is { } vary && CachePolicy.SecondaryKey(vary, exchange.Request!.Headers) != shared.SecondaryKey)
+        if (shared is null || shared.VaryFields is { } vary && CachePolicy.SecondaryKey(vary, exchange.Request!.Headers) != shared.SecondaryKey)
         {
-            lookup.Forward = CacheForward.VaryMiss;
+            if (shared is not null) lookup.Forward = CacheForward.VaryMiss;
+            _store.CountMiss();
             return FilterVerdict.Continue;
         }
         lookup.Served = true;
+        _store.CountCoalesced();
         var status = CacheStatus.Forward(_name, lookup.Forward, stored: false, shared.Head.Status) + "; collapsed";
         return FilterVerdict.Serve(new InflightSource(leader, shared.Head, status));
     }

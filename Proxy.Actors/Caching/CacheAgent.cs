@@ -1,0 +1,27 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Proxy.Shared.Caching;
+
+namespace Proxy.Actors.Caching;
+
+/// <summary>
+/// The node's cache agent (<c>/user/cache</c>): answers any member's <see cref="GetCacheStats"/> with this node's
+/// stores' figures and carries out a <see cref="PurgeCache"/> on them, for <c>pbm cache stats</c> and
+/// <c>pbm cache purge</c> asked through any node (the admin API asks every Up member and reports each one's answer).
+/// </summary>
+public sealed class CacheAgent : ReceiveActor
+{
+    public const string Name = "cache";
+
+    public CacheAgent(ResponseCaches caches)
+    {
+        var node = Cluster.Get(Context.System).SelfAddress.ToString();
+        Receive<GetCacheStats>(_ => Sender.Tell(new CacheStatsSnapshot(node, caches.Stores
+            .OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => new CacheRouteStats(s.Key, s.Value.Count, s.Value.Bytes, s.Value.Hits, s.Value.Misses, s.Value.Stale, s.Value.Coalesced))
+            .ToList())));
+        Receive<PurgeCache>(purge => Sender.Tell(new CachePurged(node, caches.Purge(purge))));
+    }
+
+    public static Props Props(ResponseCaches caches) => Akka.Actor.Props.Create(() => new CacheAgent(caches));
+}

@@ -1,0 +1,16 @@
+namespace Proxy.Shared.Admin;
+
+/// <summary><c>GET /api/cache/stats</c>: each route's cache per node, and the routes' totals over the nodes that
+/// answered; members that did not answer are named.</summary>
+public sealed record CacheStatsView(IReadOnlyList<CacheStatsRow> Nodes, IReadOnlyList<CacheStatsRow> Totals, IReadOnlyList<string> Unanswered);
+
+/// <summary>One route's cache on one node (or, in the totals, on all of them: <paramref name="Node"/> is null). The hit
+/// ratio is hits (and requests that shared another's fetch) over all requests to the cache.</summary>
+public sealed record CacheStatsRow(string? Node, string Route, long Entries, long Bytes, long Hits, long Misses, long Stale, long Coalesced,
+    double HitRatio);
+
+/// <summary><c>POST /api/cache/purge</c>: what was purged and each member's acknowledgement (how many responses it
+/// removed); members that did not answer are named and the answer is 504.</summary>
+public sealed record CachePurgeView(string Purged, IReadOnlyList<CachePurgeAck> Members, IReadOnlyList<string> Unanswered);
+
+public sealed record CachePurgeAck(string Node, long Removed);

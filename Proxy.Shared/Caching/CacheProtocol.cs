@@ -1,0 +1,25 @@
+using Proxy.Shared.Cluster;
+
+namespace Proxy.Shared.Caching;
+
+/// <summary>Asks a node's cache agent (<c>/user/cache</c>) for its stores' figures; answered with
+/// <see cref="CacheStatsSnapshot"/>.</summary>
+public sealed record GetCacheStats : IClusterMessage
+{
+    public static readonly GetCacheStats Instance = new();
+}
+
+/// <summary>One node's cache figures, per route with a cache.</summary>
+public sealed record CacheStatsSnapshot(string Node, IReadOnlyList<CacheRouteStats> Routes) : IClusterMessage;
+
+/// <summary>A route's store on one node: what it holds, and how requests fared since the node started (hits served
+/// from the store, misses and stale entries sent to the origin, requests that waited for another's fetch).</summary>
+public sealed record CacheRouteStats(string Route, long Entries, long Bytes, long Hits, long Misses, long Stale, long Coalesced);
+
+/// <summary>Removes stored responses on the node that gets it: one URL's (every variant), every one whose path starts
+/// with a prefix, or every one tagged (<c>Surrogate-Key</c> or <c>Cache-Tag</c>). Exactly one is given. Answered with
+/// <see cref="CachePurged"/>.</summary>
+public sealed record PurgeCache(string? Url, string? Prefix, string? Tag) : IClusterMessage;
+
+/// <summary>A node's acknowledgement of a <see cref="PurgeCache"/>: how many stored responses it removed.</summary>
+public sealed record CachePurged(string Node, long Removed) : IClusterMessage;
