@@ -141,6 +141,7 @@ internal sealed partial class ExchangeDriver
 
         HopByHopHeaders.Strip(head.Headers);
         ForwardingHeaders.AppendVia(head.Headers, head.Version);
+        DateField.AddIfMissing(head.Headers);
         if (!FilterPhases.RunResponseHead(exchange, head, _runtime, _front))
         {
             // A filter broke on a response the backend gave: the client gets 500 instead of a half-filtered head.

@@ -27,9 +27,10 @@ internal static class LocalAnswer
         exchange.LocalAnswer = true;
         var text = HttpStatusText.Get(status);
         var body = Encoding.UTF8.GetBytes(status + " " + text + ": " + reason + "\n");
-        var headers = new HttpHeaderList(4);
+        var headers = new HttpHeaderList(5);
         headers.Add("Content-Type", "text/plain; charset=utf-8");
         headers.Add("Content-Length", body.Length.ToString(CultureInfo.InvariantCulture));
+        headers.Add("Date", DateField.Current);
         if (extra is not null)
             for (var i = 0; i < extra.Count; i++) headers.Add(extra[i].Key, extra[i].Value);
         var head = new HttpResponseHead
