@@ -9,8 +9,8 @@
 # Cache-Status: ...; hit), warms both up with wrk (tiered JIT), then runs `wrk -t1 -cC -dD --latency` against
 # nginx and ours in turn, ROUNDS times, and prints req/s, p50/p99, the proxy's user+sys CPU seconds per 10k
 # requests (/proc/PID/stat), medians and ours/nginx ratios; then the origin requests each proxy made over the whole
-# run and each one's hit ratio (ours from the node's cache metrics when it has any, otherwise, as for nginx,
-# 1 - origin requests / requests sent).
+# run and each one's hit ratio over all requests sent: ours from the node's proxy_cache_requests_total{result="hit"}
+# (admin /metrics) when the build has it, otherwise, as for nginx, 1 - origin requests / requests sent.
 # PROXY_NODE_DLL=path/Proxy.Node.dll runs that build instead of Proxy.Node/bin/Release (PROXY_NO_BUILD=1: no build).
 # Ports: BENCH_PORT_BASE (default 19700): backend for nginx +0, backend for ours +1, nginx +2, ours +3, our admin +4.
 # Everything started here is stopped on exit; the work dir and the /dev/shm cache dir are removed.
@@ -61,7 +61,7 @@ build_release
 # A build older than the last commit to the node's code may not have the response cache (or its latest changes).
 src_time=$(git -C "$ROOT" log -1 --format=%ct -- Proxy.Node Proxy.Actors Proxy.Shared 2>/dev/null || echo 0)
 [ "$(stat -c %Y "$(NODE_DLL)")" -ge "${src_time:-0}" ] \
-  || log "WARNING: $(NODE_DLL) is older than the last commit to Proxy.Node/Actors/Shared; rebuild or set PROXY_NODE_DLL"
+  || log "WARNING: $(NODE_DLL) is older than the last commit to Proxy.Node/Actors/Shared: it may not be the code at HEAD"
 require_ports_free "$ORIGIN_NGINX" "$ORIGIN_OURS" "$NGINX_PORT" "$NODE_PORT" "$ADMIN_PORT"
 
 make_work_dir
@@ -165,7 +165,12 @@ wait_http "http://127.0.0.1:$ORIGIN_NGINX/" 20 || die "origin did not start: $(c
 wait_http "http://127.0.0.1:$ORIGIN_OURS/" 20 || die "origin did not start: $(cat "$WORK_DIR/backend.err")"
 # Not /obj: that would fill the caches and count as origin requests.
 wait_http "http://127.0.0.1:$NGINX_PORT/ping" 20 || die "nginx proxy did not start: $(cat "$WORK_DIR/nginxproxy.err")"
-wait_http "http://127.0.0.1:$ADMIN_PORT/ready" 60 || die "node did not start: $(tail -20 "$WORK_DIR/ours.err")"
+# The node's admin /ready, up to 60 s; a node that exits (a config it rejects) fails at once.
+for i in $(seq 1 60); do
+  node_alive "$PID_ours" || die "node exited: $(tail -20 "$WORK_DIR/ours.err")"
+  wait_http "http://127.0.0.1:$ADMIN_PORT/ready" 1 && break
+  [ "$i" -lt 60 ] || die "node did not start: $(tail -20 "$WORK_DIR/ours.err")"
+done
 wait_http "http://127.0.0.1:$NODE_PORT/ping" 20 || die "node does not proxy: $(tail -20 "$WORK_DIR/ours.err")"
 
 NGINX_URL="http://127.0.0.1:$NGINX_PORT/obj"
@@ -188,12 +193,11 @@ is_hit() {
   if [ "$1" = nginx ]; then [ "$2" = HIT ]; else [[ "$2" =~ $re ]]; fi
 }
 
-# node_cache_hits: hits counted by the node's own cache metrics (a proxy_cache_* series with a "hit" label value,
-# or proxy_cache_hits_total), summed; empty when the node exports none.
+# node_cache_hits: proxy_cache_requests_total{route="cached",result="hit"} from the node's admin /metrics; empty
+# when the node has no such series (a build before the cache metrics, or no hit counted yet).
 node_cache_hits() {
   curl -s --max-time 5 "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null | awk '
-    /^#/ { next }
-    /^proxy_cache_hits_total/ || (/^proxy_cache_[a-z_]*_total\{/ && /="hit"/) { s += $2; n++ }
+    /^proxy_cache_requests_total\{/ && /route="cached"/ && /result="hit"/ { s += $NF; n++ }
     END { if (n) printf "%d\n", s }'
 }
 HITS0=$(node_cache_hits || true)
@@ -290,10 +294,10 @@ ON=$(origin_lines "$WORK_DIR/origin-nginx.log"); OO=$(origin_lines "$WORK_DIR/or
 echo "origin requests (GET /obj at the backend) over the whole run: nginx $ON ($((ON - ORIGIN0_nginx)) during the rounds), ours $OO ($((OO - ORIGIN0_ours)) during the rounds)"
 hit_pct() { awk -v h="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.4f%%", h * 100 / n; else print "n/a" }'; }
 HITS1=$(node_cache_hits || true)
-if [ -n "$HITS0" ] && [ -n "$HITS1" ]; then
-  ours_hits=$((HITS1 - HITS0)); ours_how="from the node's cache metrics"
+if [ -n "$HITS1" ]; then
+  ours_hits=$((HITS1 - ${HITS0:-0})); ours_how="hits counted by the node, proxy_cache_requests_total"
 else
-  ours_hits=$((SENT[ours] - OO)); ours_how="1 - origin/sent; the node exports no cache metrics"
+  ours_hits=$((SENT[ours] - OO)); ours_how="1 - origin/sent: this node build has no proxy_cache_requests_total"
 fi
 echo "hit ratio over the run: nginx $(hit_pct $((SENT[nginx] - ON)) "${SENT[nginx]}") of ${SENT[nginx]} requests (1 - origin/sent)," \
   "ours $(hit_pct "$ours_hits" "${SENT[ours]}") of ${SENT[ours]} requests ($ours_how)"
