@@ -9,8 +9,8 @@
 # Cache-Status: ...; hit), warms both up with wrk (tiered JIT), then runs `wrk -t1 -cC -dD --latency` against
 # nginx and ours in turn, ROUNDS times, and prints req/s, p50/p99, the proxy's user+sys CPU seconds per 10k
 # requests (/proc/PID/stat), medians and ours/nginx ratios; then the origin requests each proxy made over the whole
-# run and each one's hit ratio over all requests sent: ours from the node's proxy_cache_requests_total{result="hit"}
-# (admin /metrics) when the build has it, otherwise, as for nginx, 1 - origin requests / requests sent.
+# run and each one's hit ratio: ours as the node counts it (proxy_cache_requests_total on its admin /metrics: hits
+# over all its cache requests) when the build has it, otherwise, as for nginx, 1 - origin requests / requests sent.
 # PROXY_NODE_DLL=path/Proxy.Node.dll runs that build instead of Proxy.Node/bin/Release (PROXY_NO_BUILD=1: no build).
 # Ports: BENCH_PORT_BASE (default 19700): backend for nginx +0, backend for ours +1, nginx +2, ours +3, our admin +4.
 # Everything started here is stopped on exit; the work dir and the /dev/shm cache dir are removed.
@@ -193,14 +193,16 @@ is_hit() {
   if [ "$1" = nginx ]; then [ "$2" = HIT ]; else [[ "$2" =~ $re ]]; fi
 }
 
-# node_cache_hits: proxy_cache_requests_total{route="cached",result="hit"} from the node's admin /metrics; empty
-# when the node has no such series (a build before the cache metrics, or no hit counted yet).
-node_cache_hits() {
+# node_cache_counts: "HITS ALL" from the node's proxy_cache_requests_total{route="cached"} (hits, and requests of
+# every result) on its admin /metrics; empty when the node has no such series (a build before the cache metrics).
+# The node counts each request it saw, including those wrk still had in flight when it stopped (wrk does not count
+# those), so the node's ratio is its own hits over its own total, not over what wrk reports.
+node_cache_counts() {
   curl -s --max-time 5 "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null | awk '
-    /^proxy_cache_requests_total\{/ && /route="cached"/ && /result="hit"/ { s += $NF; n++ }
-    END { if (n) printf "%d\n", s }'
+    /^proxy_cache_requests_total\{/ && /route="cached"/ { all += $NF; n++; if (/result="hit"/) hits += $NF }
+    END { if (n) printf "%d %d\n", hits, all }'
 }
-HITS0=$(node_cache_hits || true)
+COUNTS0=$(node_cache_counts || true)
 
 # Fill each cache with one request; the second must be a hit.
 for name in nginx ours; do
@@ -293,11 +295,12 @@ echo
 ON=$(origin_lines "$WORK_DIR/origin-nginx.log"); OO=$(origin_lines "$WORK_DIR/origin-ours.log")
 echo "origin requests (GET /obj at the backend) over the whole run: nginx $ON ($((ON - ORIGIN0_nginx)) during the rounds), ours $OO ($((OO - ORIGIN0_ours)) during the rounds)"
 hit_pct() { awk -v h="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.4f%%", h * 100 / n; else print "n/a" }'; }
-HITS1=$(node_cache_hits || true)
-if [ -n "$HITS1" ]; then
-  ours_hits=$((HITS1 - ${HITS0:-0})); ours_how="hits counted by the node, proxy_cache_requests_total"
+COUNTS1=$(node_cache_counts || true)
+if [ -n "$COUNTS1" ]; then
+  read -r h1 a1 <<<"$COUNTS1"; read -r h0 a0 <<<"${COUNTS0:-0 0}"
+  ours_hits=$((h1 - h0)); ours_all=$((a1 - a0)); ours_how="the node's own hits over its own count, proxy_cache_requests_total"
 else
-  ours_hits=$((SENT[ours] - OO)); ours_how="1 - origin/sent: this node build has no proxy_cache_requests_total"
+  ours_hits=$((SENT[ours] - OO)); ours_all=${SENT[ours]}; ours_how="1 - origin/sent: this node build has no proxy_cache_requests_total"
 fi
 echo "hit ratio over the run: nginx $(hit_pct $((SENT[nginx] - ON)) "${SENT[nginx]}") of ${SENT[nginx]} requests (1 - origin/sent)," \
-  "ours $(hit_pct "$ours_hits" "${SENT[ours]}") of ${SENT[ours]} requests ($ours_how)"
+  "ours $(hit_pct "$ours_hits" "$ours_all") of $ours_all requests ($ours_how)"
