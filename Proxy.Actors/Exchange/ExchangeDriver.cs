@@ -16,7 +16,8 @@ namespace Proxy.Actors.Exchange;
 /// Drives an exchange from its request head to the end of its response, through the phases in order: route and pool
 /// (or upstream proxy), request filters, upstream request filters, attempts (which backend, the connection rented or
 /// new, retries, what each attempt tells the pool), the request going up, the response head and body filters on the
-/// way back, and the upstream deadlines. The parts: Routing, Forward, Request, Response. Upstream I/O is
+/// way back, and the upstream deadlines. The parts: Routing, Forward, Request, Response, Serve (a response a request filter
+/// serves: a cached one), Answers (the node's own). Upstream I/O is
 /// <see cref="UpstreamChannel"/>'s; the client side (framing, keep-alive, the node's own answers, tunnels) is the
 /// <see cref="IExchangeFront"/>'s, so an HTTP/2 stream can drive exchanges with the same sequencing. One per client
 /// connection, one exchange at a time; it runs on the front's actor and is called only from there.
@@ -357,51 +358,5 @@ internal sealed partial class ExchangeDriver
             return;
         }
         AbortResponse("upstream did not take the request in time", ProxyErrors.TypeOf(ProxyError.UpstreamSendTimeout));
-    }
-
-    // ---------------------------------------------------------------- the node's own answers
-
-    /// <param name="detail">What exactly went wrong (the parser's reason): logged, not sent to the client.</param>
-    /// <param name="status">The status the attempt got, when its head arrived (0: none).</param>
-    private void RespondUpstreamError(ProxyError error, string? reason = null, string? detail = null, int status = 0)
-    {
-        // Still holding the backend without an answer from it: its failure (timeout, malformed head).
-        var exchange = Exchange;
-        EndAttempt(status, ProxyErrors.TypeOf(error));
-        if (exchange.Response is null && exchange.Backend is not null) exchange.RecordFailure();
-        if (detail is not null)
-            _front.Log.Warning("Upstream {0} sent a malformed response: {1}", exchange.UpstreamAddress ?? "?", detail);
-        ReleaseUpstream(reusable: false);
-        exchange.ReleaseBackend();
-        RespondOriginFailure(error, close: !exchange.RequestBodyComplete, reason, detail);
-    }
-
-    /// <summary>No upstream response will come: a fallback a request filter left (the cache's stale response under
-    /// stale-if-error) is served; otherwise the front answers the error.</summary>
-    private void RespondOriginFailure(ProxyError error, bool close, string? reason = null, string? detail = null)
-    {
-        if (Exchange.TakeUpstreamFailureFallback() is { } fallback)
-        {
-            Exchange.Error = reason ?? ProxyErrors.TypeOf(error);
-            Serve(fallback);
-            return;
-        }
-        Respond(error, close, reason, detail);
-    }
-
-    /// <summary>The front answers instead of a backend; the driver's part of the exchange is over.</summary>
-    private void Respond(ProxyError error, bool close, string? reason = null, string? detail = null)
-    {
-        Finish();
-        _front.RespondLocal(error, close, reason, detail);
-    }
-
-    /// <summary>The client's connection is broken off after the exchange's completion was reported.</summary>
-    private void Abort(string reason)
-    {
-        var exchange = Exchange;
-        Finish();
-        _runtime.Complete(exchange, exchange.Status);
-        _front.Abort(reason);
     }
 }
