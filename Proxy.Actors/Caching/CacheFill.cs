@@ -88,15 +88,11 @@ internal sealed class CacheFill : IResponseBodyFilter
     {
         _headers.Remove("Transfer-Encoding");
         if (_head.Status != 204) _headers.Set("Content-Length", body.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var stored = new HttpResponseHead
-        {
-            Status = _head.Status, Reason = _head.Reason, Version = _head.Version, Headers = _headers,
-            Framing = _head.Status == 204 ? BodyFraming.None : BodyFraming.ContentLength, ContentLength = body.Count,
-        };
+        var stored = CachedResponse.StoredHead(_head.Status, _head.Reason, _headers, body.Count);
         var vary = CachePolicy.VaryFields(stored);
         var secondary = vary is null ? "" : CachePolicy.SecondaryKey(vary, _request.Headers);
         _cache.Store(new CachedResponse(_lookup.Key, (_request.Authority.Length > 0 ? _request.Authority : _request.Host).ToLowerInvariant(),
-            _request.Query.Length == 0 ? _request.Path : _request.Path + "?" + _request.Query, stored, _headers, body,
+            _request.Query.Length == 0 ? _request.Path : _request.Path + "?" + _request.Query, stored, body,
             _lookup.RequestTime, _responseTime, vary, secondary, _lifetime));
     }
 

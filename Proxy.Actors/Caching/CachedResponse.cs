@@ -11,16 +11,16 @@ namespace Proxy.Actors.Caching;
 /// </summary>
 public sealed class CachedResponse
 {
-    public CachedResponse(string primaryKey, string host, string target, HttpResponseHead head, HttpHeaderList headers, ByteString body,
+    public CachedResponse(string primaryKey, string host, string target, HttpResponseHead head, ByteString body,
         DateTimeOffset requestTime, DateTimeOffset responseTime, string[]? varyFields, string secondaryKey, TimeSpan lifetime)
     {
+        var headers = Headers = head.Headers;
         PrimaryKey = primaryKey;
         Host = host;
         Target = target;
         Tags = TagsOf(headers);
         Status = head.Status;
         Reason = head.Reason;
-        Headers = headers;
         Body = body;
         RequestTime = requestTime;
         ResponseTime = responseTime;
@@ -80,10 +80,12 @@ public sealed class CachedResponse
     public TimeSpan AgeAt(DateTimeOffset now) => _initialAge + (now > ResponseTime ? now - ResponseTime : TimeSpan.Zero);
 
     /// <summary>The stored head (framing as stored: Content-Length of the whole body).</summary>
-    public HttpResponseHead Head => new()
+    public HttpResponseHead Head => StoredHead(Status, Reason, Headers, Body.Count);
+
+    /// <summary>A stored response's head: the whole body is at hand, so it is framed by its length (a 204 has none).</summary>
+    public static HttpResponseHead StoredHead(int status, string reason, HttpHeaderList headers, int bodyLength) => new()
     {
-        Status = Status, Reason = Reason, Version = 11, Headers = Headers,
-        Framing = Body.IsEmpty && Status is 204 or 304 ? BodyFraming.None : BodyFraming.ContentLength,
-        ContentLength = Body.Count,
+        Status = status, Reason = reason, Version = 11, Headers = headers,
+        Framing = status == 204 ? BodyFraming.None : BodyFraming.ContentLength, ContentLength = bodyLength,
     };
 }

@@ -28,13 +28,7 @@ internal sealed class CachedResponseSource : IResponseSource
         foreach (var field in entry.Headers)
             if (!field.Key.Equals("Age", StringComparison.OrdinalIgnoreCase)) headers.Add(field.Key, field.Value);
         AddAgeAndStatus(headers, age, cacheStatus);
-        var head = new HttpResponseHead
-        {
-            Status = entry.Status, Reason = entry.Reason, Version = 11, Headers = headers,
-            Framing = entry.Status is 204 ? BodyFraming.None : BodyFraming.ContentLength, ContentLength = entry.Body.Count,
-            KeepAlive = true,
-        };
-        return new CachedResponseSource(head, entry.Body);
+        return new CachedResponseSource(CachedResponse.StoredHead(entry.Status, entry.Reason, headers, entry.Body.Count), entry.Body);
     }
 
     public static CachedResponseSource NotModified(CachedResponse entry, HttpHeaderList fields, TimeSpan age, string cacheStatus)

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Proxy.Shared.Http;
 
 /// <summary>
@@ -34,6 +32,5 @@ public static class DateField
         if (!headers.Contains("Date")) headers.Add("Date", Current);
     }
 
-    private static Cached Make(DateTimeOffset now) =>
-        new(now.ToUnixTimeSeconds(), now.ToString("ddd, dd MMM yyyy HH:mm:ss 'GMT'", CultureInfo.InvariantCulture));
+    private static Cached Make(DateTimeOffset now) => new(now.ToUnixTimeSeconds(), Caching.HttpDate.Format(now));
 }

@@ -143,13 +143,9 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         var control = CacheControl.Parse(merged);
         CachePolicy.RemoveUnstorableFields(merged, control);
         CachePolicy.AddDateIfMissing(merged, now);
-        var head = new HttpResponseHead
-        {
-            Status = entry.Status, Reason = entry.Reason, Version = 11, Headers = merged,
-            Framing = entry.Status == 204 ? BodyFraming.None : BodyFraming.ContentLength, ContentLength = entry.Body.Count,
-        };
+        var head = CachedResponse.StoredHead(entry.Status, entry.Reason, merged, entry.Body.Count);
         var lifetime = CachePolicy.FreshnessLifetime(head, control, _settings, now);
-        return new CachedResponse(entry.PrimaryKey, entry.Host, entry.Target, head, merged, entry.Body, requestTime, now, entry.VaryFields,
+        return new CachedResponse(entry.PrimaryKey, entry.Host, entry.Target, head, entry.Body, requestTime, now, entry.VaryFields,
             entry.SecondaryKey, lifetime);
     }
 
