@@ -17,12 +17,13 @@ public sealed class CacheAdminQueries(ActorSystem system, TimeSpan timeout)
         var answers = await MemberFanOut.AskEveryUpMemberAsync<CacheStatsSnapshot>(system, CacheAgent.Name, GetCacheStats.Instance, timeout)
             .ConfigureAwait(false);
         var rows = answers.Where(a => a.Answer is not null)
-            .SelectMany(a => a.Answer!.Routes.Select(r => Row(a.Answer.Node, r.Route, r.Entries, r.Bytes, r.Hits, r.Misses, r.Stale, r.Coalesced)))
+            .SelectMany(a => a.Answer!.Routes.Select(r => Row(a.Answer.Node, r.Route, r.Entries, r.Bytes, r.Hits, r.Misses, r.Stale, r.Coalesced,
+                r.FromOwner)))
             .OrderBy(r => r.Node, StringComparer.Ordinal).ThenBy(r => r.Route, StringComparer.Ordinal)
             .ToList();
         var totals = rows.GroupBy(r => r.Route, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => Row(null, g.Key, g.Sum(r => r.Entries), g.Sum(r => r.Bytes), g.Sum(r => r.Hits), g.Sum(r => r.Misses),
-                g.Sum(r => r.Stale), g.Sum(r => r.Coalesced)))
+                g.Sum(r => r.Stale), g.Sum(r => r.Coalesced), g.Sum(r => r.FromOwner)))
             .ToList();
         return new AdminResult(200, new CacheStatsView(rows, totals, Unanswered(answers)));
     }
@@ -46,10 +47,11 @@ public sealed class CacheAdminQueries(ActorSystem system, TimeSpan timeout)
         return new AdminResult(unanswered.Count == 0 ? 200 : 504, new CachePurgeView(what, acks, unanswered));
     }
 
-    private static CacheStatsRow Row(string? node, string route, long entries, long bytes, long hits, long misses, long stale, long coalesced)
+    private static CacheStatsRow Row(string? node, string route, long entries, long bytes, long hits, long misses, long stale, long coalesced,
+        long fromOwner)
     {
         var requests = hits + misses + stale + coalesced;
-        return new CacheStatsRow(node, route, entries, bytes, hits, misses, stale, coalesced,
+        return new CacheStatsRow(node, route, entries, bytes, hits, misses, stale, coalesced, fromOwner,
             requests == 0 ? 0 : Math.Round((double)(hits + coalesced) / requests, 4));
     }
 

@@ -4,7 +4,8 @@ namespace Proxy.Actors.Caching;
 
 /// <summary>
 /// E5's metrics, read from the stores when Prometheus scrapes (nothing is updated on the request path beyond the
-/// stores' own counters): <c>proxy_cache_requests_total{route,result}</c> (hit, miss, stale, coalesced),
+/// stores' own counters): <c>proxy_cache_requests_total{route,result}</c> (hit, miss, stale, coalesced, and owner: a miss
+/// answered by the key's owner node),
 /// <c>proxy_cache_bytes{route}</c> and <c>proxy_cache_entries{route}</c>.
 /// </summary>
 public sealed class CacheMetrics
@@ -34,6 +35,7 @@ public sealed class CacheMetrics
             _requests.WithLabels(route, "miss").IncTo(store.Misses);
             _requests.WithLabels(route, "stale").IncTo(store.Stale);
             _requests.WithLabels(route, "coalesced").IncTo(store.Coalesced);
+            _requests.WithLabels(route, "owner").IncTo(store.FromOwner);
             _bytes.WithLabels(route).Set(store.Bytes);
             _entries.WithLabels(route).Set(store.Count);
         }

@@ -11,10 +11,18 @@ public sealed class ResponseCaches
     private readonly object _lock = new();
     private Dictionary<string, ResponseStore> _stores = new(StringComparer.Ordinal);
 
-    public ResponseCaches(string cacheName) => CacheName = cacheName;
+    /// <param name="owners">Which node owns each key (null: every key is this node's, as with cache-cluster off).</param>
+    public ResponseCaches(string cacheName, Peers.CacheOwners? owners = null)
+    {
+        CacheName = cacheName;
+        Owners = owners;
+    }
 
     /// <summary>How this node names itself in <c>Cache-Status</c> (RFC 9211).</summary>
     public string CacheName { get; }
+
+    /// <summary>E5: the owner of each key in the cluster; null when each node caches on its own.</summary>
+    public Peers.CacheOwners? Owners { get; }
 
     /// <summary>The store of <paramref name="route"/> for <paramref name="settings"/>.</summary>
     public ResponseStore StoreFor(string route, CacheSettings settings)

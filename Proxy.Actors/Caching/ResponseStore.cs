@@ -128,12 +128,13 @@ public sealed class ResponseStore
     }
 
     // Counted as requests fare (Interlocked: any connection's thread), read by stats and metrics.
-    private long _hits, _misses, _stale, _coalesced;
+    private long _hits, _misses, _stale, _coalesced, _fromOwner;
 
     public long Hits => Interlocked.Read(ref _hits);
     public long Misses => Interlocked.Read(ref _misses);
     public long Stale => Interlocked.Read(ref _stale);
     public long Coalesced => Interlocked.Read(ref _coalesced);
+    public long FromOwner => Interlocked.Read(ref _fromOwner);
 
     /// <summary>A request answered from the store (fresh, or a client's 304).</summary>
     public void CountHit() => Interlocked.Increment(ref _hits);
@@ -143,6 +144,8 @@ public sealed class ResponseStore
     public void CountStale() => Interlocked.Increment(ref _stale);
     /// <summary>A request that waited for another's origin fetch and shared its response.</summary>
     public void CountCoalesced() => Interlocked.Increment(ref _coalesced);
+    /// <summary>A request this node missed and the key's owner answered (counted there as its hit, miss or wait).</summary>
+    public void CountFromOwner() => Interlocked.Increment(ref _fromOwner);
 
     private void Evict(LinkedListNode<CachedResponse> node)
     {

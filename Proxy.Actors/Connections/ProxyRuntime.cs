@@ -24,7 +24,7 @@ public sealed class RuntimeSnapshot
         Pools = pools;
         Forwarders = forwarders ?? new Dictionary<string, ForwardRuntime>();
         Plugins = plugins ?? new Dictionary<string, IExchangeFilter>();
-        _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter, warn, plugins, caches);
+        _pipelines = RoutePipeline.ForRoutes(settings.Routes, limiter, warn, plugins, caches, settings.AddForwardedHeader);
         DefaultPipeline = RoutePipeline.ForDefaults(settings.Defaults);
         Limits = new HttpLimits
         {

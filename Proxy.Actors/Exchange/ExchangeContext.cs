@@ -31,7 +31,10 @@ public sealed class ExchangeContext : IExchange
     public string Client { get; }
 
     /// <summary>The client's connection is TLS.</summary>
-    public bool Secure { get; init; }
+    public bool Secure { get; internal set; }
+
+    /// <summary>E5: another node's request on the internal cache listener (this node owns its key); prepared there.</summary>
+    public bool FromCachePeer { get; internal set; }
 
     /// <summary>The listener the request came in on (a metrics label).</summary>
     public string Listener { get; init; } = "";

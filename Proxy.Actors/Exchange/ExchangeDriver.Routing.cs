@@ -25,6 +25,11 @@ internal sealed partial class ExchangeDriver
             BeginForward(head, snapshot);
             return;
         }
+        if (_listener.Mode == ListenerMode.CachePeer)
+        {
+            BeginPeer(head, snapshot);
+            return;
+        }
         if (head.Method == "CONNECT")
         {
             Respond(ProxyError.ConnectNotAllowed, close: true);
@@ -37,11 +42,7 @@ internal sealed partial class ExchangeDriver
             return;
         }
         exchange.Route = route;
-        // R2: a split route picks its pool per request (by its split-key when the request has one).
-        var poolName = route.Split is { } split
-            ? split.Choose(split.Key is { } key ? RequestKey.Of(key, head, exchange.Client) : null)
-            : route.PoolName;
-        if (!snapshot.Pools.TryGetValue(poolName, out var pool))
+        if (!snapshot.Pools.TryGetValue(PoolNameFor(route, head), out var pool))
         {
             Respond(ProxyError.NoPool, close: head.HasBody);
             return;
@@ -50,6 +51,11 @@ internal sealed partial class ExchangeDriver
         exchange.Pipeline = snapshot.PipelineFor(route);
         RunRequestFilters();
     }
+
+    /// <summary>R2: a split route picks its pool per request (by its split-key when the request has one).</summary>
+    private string PoolNameFor(CompiledRoute route, HttpRequestHead head) => route.Split is { } split
+        ? split.Choose(split.Key is { } key ? RequestKey.Of(key, head, Exchange.Client) : null)
+        : route.PoolName;
 
     /// <summary>Runs the request filters from the exchange's next one; on to an upstream when every one let the
     /// request pass.</summary>
@@ -123,7 +129,8 @@ internal sealed partial class ExchangeDriver
         var pool = exchange.Pool!;
         pool.Budget.RecordRequest();
         exchange.MayResend = RetrySafety.MayResend(head, exchange.Route!.RetryNonIdempotent ?? pool.Settings.Retries.NonIdempotent);
-        ForwardingHeaders.Prepare(head, exchange.Client, exchange.Secure, _runtime.Current.Settings.AddForwardedHeader);
+        // A cache peer's request comes prepared by the node its client is on (with that client's address).
+        if (!exchange.FromCachePeer) ForwardingHeaders.Prepare(head, exchange.Client, exchange.Secure, _runtime.Current.Settings.AddForwardedHeader);
         if (!FilterPhases.RunUpstreamRequest(exchange, _runtime, _front))
         {
             Respond(ProxyError.RequestFilterFailed, close: head.HasBody);

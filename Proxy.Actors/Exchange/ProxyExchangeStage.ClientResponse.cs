@@ -35,12 +35,15 @@ public sealed partial class ProxyExchangeStage
             var request = exchange.Request!;
             var headers = head.Headers;
             // A body filter that changes the bytes (compression) took Content-Length away: the connection frames the body.
+            // One that keeps them (the cache storing a copy) left it, and the length goes on.
             var framing = head.Framing switch
             {
                 BodyFraming.None => BodyFraming.None,
-                BodyFraming.ContentLength when exchange.ResponseBodyFilters is null => BodyFraming.ContentLength,
+                BodyFraming.ContentLength when exchange.ResponseBodyFilters is null || headers.Contains("Content-Length") => BodyFraming.ContentLength,
                 _ => request.Version == 11 ? BodyFraming.Chunked : BodyFraming.UntilClose,
             };
+            // RFC 9112 §6.2: a body framed by chunks or by the close carries no Content-Length.
+            if (framing is BodyFraming.Chunked or BodyFraming.UntilClose) headers.Remove("Content-Length");
             // Trailers reach the client only in a chunked body: elsewhere, announcing them would be false.
             if (framing != BodyFraming.Chunked) headers.Remove("Trailer");
             if (framing == BodyFraming.UntilClose || !exchange.RequestBodyComplete) _closeAfterResponse = true;

@@ -297,7 +297,7 @@ public sealed partial class ProxyExchangeStage : GraphStageWithMaterializedValue
             {
                 Secure = _stage._listener.Tls is not null,
                 Listener = _stage._listener.Name,
-                Pipeline = _stage._listener.Mode == ListenerMode.Forward ? RoutePipeline.Empty : Snapshot.DefaultPipeline,
+                Pipeline = _stage._listener.Mode == ListenerMode.Reverse ? Snapshot.DefaultPipeline : RoutePipeline.Empty,
             };
             _runtime.Start(exchange);
             return exchange;

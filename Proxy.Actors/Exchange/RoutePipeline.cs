@@ -30,16 +30,23 @@ public sealed class RoutePipeline
 
     public IResponseHeadFilter[] ResponseHeadFilters { get; }
 
+    /// <summary>E5: what a request for this route from another node (asking this one as a key's owner, on the internal
+    /// cache listener) runs: the cache as the owner, and the route's upstream request filters; the other middleware ran
+    /// on the node the client is on, and runs there on the response. Null: the route has no cache.</summary>
+    public RoutePipeline? Peer { get; private init; }
+
     /// <summary>Each route's pipeline, by route name (routes without middleware have none). Middleware runs in this
     /// order: request id, security headers, access control, authentication, rate limits, the route's plugin filters,
     /// compression, transforms, cache (so on the way back the cache sees the backend's head first, the transforms see it
     /// next, and compression sees theirs).</summary>
     /// <param name="warn">Told when a key or users file changed but cannot be used (the previous one stays).</param>
     /// <param name="plugins">The filters <c>proxy.plugins</c> loaded, by name (routes list them in <c>filters</c>).</param>
-    /// <param name="caches">The node's response stores (routes with a cache); null: caches are not kept across
-    /// configuration snapshots (tests).</param>
+    /// <param name="caches">The node's response stores (routes with a cache) and the cluster's owners of their keys;
+    /// null: caches are not kept across configuration snapshots and no key has another owner (tests).</param>
+    /// <param name="addForwarded">Requests for a key's owner carry RFC 7239 <c>Forwarded</c> (as the origin would get).</param>
     public static IReadOnlyDictionary<string, RoutePipeline> ForRoutes(IEnumerable<RouteSettings> routes, LimiterRuntime? limiter,
-        Action<string>? warn = null, IReadOnlyDictionary<string, IExchangeFilter>? plugins = null, ResponseCaches? caches = null)
+        Action<string>? warn = null, IReadOnlyDictionary<string, IExchangeFilter>? plugins = null, ResponseCaches? caches = null,
+        bool addForwarded = false)
     {
         var pipelines = new Dictionary<string, RoutePipeline>(StringComparer.Ordinal);
         // Routes that inherit the same settings from proxy.defaults share one filter (and one watched file).
@@ -59,12 +66,21 @@ public sealed class RoutePipeline
             if (route.Transforms is { } transforms) middleware.Add(Shared(transforms, s => new TransformFilter(s)));
             // Last: the cache stands where the upstream stands (a hit passes every other response filter; what it
             // stores is the backend's response before them), and only requests every other filter let through reach it.
+            CacheFilter? asOwner = null;
             if (route.Cache is { Enabled: true } cache)
             {
                 caches ??= new ResponseCaches("proxy");
-                middleware.Add(new CacheFilter(cache, caches.StoreFor(entry.Name, cache), caches.CacheName));
+                var store = caches.StoreFor(entry.Name, cache);
+                middleware.Add(new CacheFilter(cache, store, caches.CacheName, new CacheFilter.Ownership(entry.Name, caches.Owners, addForwarded)));
+                asOwner = new CacheFilter(cache, store, caches.CacheName);
             }
-            if (middleware.Count > 0) pipelines[entry.Name] = Of(middleware);
+            if (middleware.Count == 0) continue;
+            var pipeline = Of(middleware);
+            pipelines[entry.Name] = asOwner is null ? pipeline : new RoutePipeline(pipeline.RequestFilters, pipeline.UpstreamRequestFilters,
+                pipeline.ResponseHeadFilters)
+            {
+                Peer = new RoutePipeline([asOwner], pipeline.UpstreamRequestFilters, [asOwner]),
+            };
         }
         return pipelines;
 

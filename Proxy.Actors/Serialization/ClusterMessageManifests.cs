@@ -57,6 +57,8 @@ public static class ClusterMessageManifests
         (typeof(CacheStatsSnapshot), "cache.stats"),
         (typeof(PurgeCache), "cache.purge"),
         (typeof(CachePurged), "cache.purged"),
+        (typeof(GetCachePeer), "cache.get-peer"),
+        (typeof(CachePeer), "cache.peer"),
     ];
 
     private static readonly Dictionary<Type, string> ManifestByType = new();

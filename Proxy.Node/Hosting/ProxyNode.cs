@@ -14,6 +14,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Proxy.Actors.Admin;
 using Proxy.Actors.Caching;
+using Proxy.Actors.Caching.Peers;
 using Proxy.Actors.Connections;
 using Proxy.Actors.Forwarding;
 using Proxy.Actors.Limits;
@@ -102,6 +103,13 @@ public sealed class ProxyNode : IAsyncDisposable
                 bound[settings.Listeners[i].Name] = AddressBinding.Bind($"proxy.listeners[{i}].address", address,
                     () => SocketAcceptLoop.Bind(EndpointParser.Parse(address)));
             }
+            if (settings.CacheCluster.Enabled)
+            {
+                // E5: the internal listener the other nodes ask for the keys this node owns.
+                var address = settings.CacheCluster.Address ?? new HostPort(options.Hostname, 0).ToString();
+                bound[CachePeerListener.Name] = AddressBinding.Bind(settings.CacheCluster.Address is null ? "PROXY_HOST" : "proxy.cache-cluster.address",
+                    address, () => SocketAcceptLoop.Bind(EndpointParser.Parse(address)));
+            }
             for (var i = 0; i < settings.TcpRoutes.Count; i++)
             {
                 var address = settings.TcpRoutes[i].Listen;
@@ -153,7 +161,7 @@ public sealed class ProxyNode : IAsyncDisposable
         // A key or users file that changes into something unusable is logged once the actor system (and its log) runs.
         Akka.Event.ILoggingAdapter? nodeLog = null;
         var liveStats = settings.Metrics.Enabled ? new LiveStats() : null;
-        var caches = new ResponseCaches("proxy");
+        var caches = new ResponseCaches("proxy", settings.CacheCluster.Enabled ? new CacheOwners(settings.CacheCluster) : null);
         _ = new CacheMetrics(metrics, caches);
         var runtime = new ProxyRuntime(new RuntimeSnapshot(settings, RouteTable.Build(settings.Routes), pools, forwarders, limiter,
             warn: message => nodeLog?.Warning("{0}", message), plugins: plugins, caches: caches), accessLog, clusterState,
@@ -228,6 +236,9 @@ public sealed class ProxyNode : IAsyncDisposable
                     foreach (var listener in settings.Listeners)
                         listenerSet.Started(listener.Name, system.ActorOf(ListenerActor.Props(listener, runtime, bound[listener.Name], options.Transport,
                             certificates.GetValueOrDefault(listener.Name)), "listener-" + listener.Name), listenerEndpoints[listener.Name]);
+                    if (bound.TryGetValue(CachePeerListener.Name, out var peerSocket))
+                        listenerSet.Started(CachePeerListener.Name, system.ActorOf(ListenerActor.Props(CachePeerListener.Settings(listenerEndpoints[CachePeerListener.Name]),
+                            runtime, peerSocket, options.Transport, null), CachePeerListener.ActorName), listenerEndpoints[CachePeerListener.Name]);
                     foreach (var route in settings.TcpRoutes)
                         listenerSet.Started("tcp:" + route.Name, system.ActorOf(TcpRouteActor.Props(route, runtime, boundTcp[route.Name]),
                             "tcp-route-" + route.Name), listenerEndpoints["tcp:" + route.Name]);
@@ -252,7 +263,10 @@ public sealed class ProxyNode : IAsyncDisposable
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
                     system.ActorOf(LiveStatsAgent.Props(liveStats), LiveStatsAgent.Name);
-                    system.ActorOf(CacheAgent.Props(caches), CacheAgent.Name);
+                    system.ActorOf(CacheAgent.Props(caches, bound.ContainsKey(CachePeerListener.Name)
+                        ? CachePeerListener.Advertised(listenerEndpoints[CachePeerListener.Name], options.PublicHostname ?? options.Hostname)
+                        : null), CacheAgent.Name);
+                    if (caches.Owners is { } owners) system.ActorOf(CacheMembership.Props(owners), CacheMembership.Name);
                     system.ActorOf(ClusterMembershipLog.Props(plannedLeaves), "cluster-membership-log");
                     GracefulShutdown.Register(system, listenerSet, runtime, readiness, settings.Shutdown);
                 })

@@ -5,9 +5,11 @@ namespace Proxy.Shared.Admin;
 public sealed record CacheStatsView(IReadOnlyList<CacheStatsRow> Nodes, IReadOnlyList<CacheStatsRow> Totals, IReadOnlyList<string> Unanswered);
 
 /// <summary>One route's cache on one node (or, in the totals, on all of them: <paramref name="Node"/> is null). The hit
-/// ratio is hits (and requests that shared another's fetch) over all requests to the cache.</summary>
+/// ratio is hits (and requests that shared another's fetch) over the requests the node's store decided (hits, misses,
+/// stale, coalesced); <paramref name="FromOwner"/> counts the node's requests for keys another node owns, which that
+/// owner decided and counted.</summary>
 public sealed record CacheStatsRow(string? Node, string Route, long Entries, long Bytes, long Hits, long Misses, long Stale, long Coalesced,
-    double HitRatio);
+    long FromOwner, double HitRatio);
 
 /// <summary><c>POST /api/cache/purge</c>: what was purged and each member's acknowledgement (how many responses it
 /// removed); members that did not answer are named and the answer is 504.</summary>

@@ -38,6 +38,10 @@ public static class ProxyConfigDefaults
             drain-delay = 5s
             timeout = 15s
           }
+          cache-cluster {
+            enabled = on
+            owner-timeout = 5s
+          }
           forwarded-header = off
           defaults {
             request-id {

@@ -35,6 +35,8 @@ public sealed record ProxySettings
     public IReadOnlyList<RateLimiting.RateLimitSettings> RateLimits { get; init; } = [];
     /// <summary>E3: raw TCP listeners spliced to a pool's backends.</summary>
     public IReadOnlyList<TcpRouteSettings> TcpRoutes { get; init; } = [];
+    /// <summary>E5: how the nodes share one response cache (each key has an owner node).</summary>
+    public CacheClusterSettings CacheCluster { get; init; } = new();
     /// <summary>Forward-mode listeners: upstream proxy header, default upstream, timeouts, retries, pools.</summary>
     public ForwardSettings Forward { get; init; } = new();
     /// <summary>Middleware that routes inherit (<c>proxy.defaults</c>); also what applies where no route does.</summary>
@@ -53,7 +55,25 @@ public sealed record PersistenceSettings
     public string? ConnectionString { get; init; }
 }
 
-public enum ListenerMode { Reverse, Forward }
+/// <summary>What a listener serves: a reverse proxy's routes, a forward proxy's targets, or (the node's own internal
+/// listener, never configured as a mode) the cache's other nodes asking this one for the keys it owns.</summary>
+public enum ListenerMode { Reverse, Forward, CachePeer }
+
+/// <summary>
+/// <c>proxy.cache-cluster</c> (E5): each cache key has an owner among the Up members; a node that misses a key it does
+/// not own asks the owner on the owner's internal listener instead of the origin.
+/// </summary>
+public sealed record CacheClusterSettings
+{
+    /// <summary>Off: every node caches on its own (as nginx's proxy_cache), and no internal listener is opened.</summary>
+    public bool Enabled { get; init; } = true;
+    /// <summary>The internal listener, "host:port"; null: the node's cluster host name, a port the OS chooses (the other
+    /// nodes learn it from the node's cache agent).</summary>
+    public string? Address { get; init; }
+    /// <summary>How long a node waits for the owner's response head (the connect included) before it goes to the
+    /// origin itself.</summary>
+    public TimeSpan OwnerTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}
 
 /// <summary>One inbound listener.</summary>
 public sealed record ListenerSettings

@@ -27,6 +27,26 @@ internal sealed partial class ProxySettingsBinder
         return settings;
     }
 
+    private CacheClusterSettings BindCacheCluster(HoconObjectReader proxy)
+    {
+        var defaults = new CacheClusterSettings();
+        var r = proxy.Object("cache-cluster", "{ enabled = on, owner-timeout = 5s }");
+        if (r is null) return defaults;
+        var address = r.String("address");
+        if (address is not null && !HostPort.TryParse(address, 0, out _, out var error))
+            problems.Add(new ConfigProblem(r.PathOf("address"), $"'{address}' is not host:port ({error})"));
+        var settings = new CacheClusterSettings
+        {
+            Enabled = r.Switch("enabled") ?? defaults.Enabled,
+            Address = address,
+            OwnerTimeout = r.Duration("owner-timeout") ?? defaults.OwnerTimeout,
+        };
+        if (settings.OwnerTimeout <= TimeSpan.Zero)
+            problems.Add(new ConfigProblem(r.PathOf("owner-timeout"), "must be above 0 (the wait for the owner's response head)"));
+        r.ReportUnknownKeys();
+        return settings;
+    }
+
     private IReadOnlyList<CacheKeyPart>? BindCacheKey(HoconObjectReader cache)
     {
         if (cache.StringOrList("key") is not { } names) return null;

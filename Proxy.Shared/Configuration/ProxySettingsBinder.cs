@@ -41,6 +41,7 @@ internal sealed partial class ProxySettingsBinder(List<ConfigProblem> problems)
             DataDir = proxy.String("data-dir") ?? defaults.DataDir,
             Persistence = BindPersistence(proxy),
             Forward = BindForward(proxy),
+            CacheCluster = BindCacheCluster(proxy),
             TcpRoutes = BindTcpRoutes(proxy),
             RateLimits = BindRateLimits(proxy),
             Redis = proxy.String("redis") is { Length: > 0 } redis ? redis : null,

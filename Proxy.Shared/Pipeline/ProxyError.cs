@@ -31,6 +31,9 @@ public enum ProxyError
     ResponseFilterFailed,
     /// <summary>E5: the request said only-if-cached (RFC 9111 §5.2.1.7) and no stored response can answer it.</summary>
     NotInCache,
+    /// <summary>E5: another node asked this one for a key of a route it has no cache for (or sent no route); the asker
+    /// goes to the origin.</summary>
+    NotCacheOwner,
 
     // The backend side.
     NoHealthyBackend,

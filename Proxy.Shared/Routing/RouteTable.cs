@@ -31,6 +31,14 @@ public sealed class RouteTable
         return new RouteTable(compiled);
     }
 
+    /// <summary>The route called <paramref name="name"/>, or null.</summary>
+    public CompiledRoute? Named(string name)
+    {
+        foreach (var route in _routes)
+            if (route.Name == name) return route;
+        return null;
+    }
+
     /// <summary>The first route matching <paramref name="request"/>, or null (no route: 404).</summary>
     public CompiledRoute? Match(HttpRequestHead request)
     {

@@ -69,6 +69,25 @@ public sealed class CacheSettingsTests
         HasProblemStartingWith("proxy.defaults.cache.max-object: larger than max-memory",
             Problems(Config(extra: "defaults { cache { max-memory = 1k, max-object = 2k } }")));
 
+    [Fact]
+    public void TheCacheCluster_IsOnByDefault_AndEveryKeyBinds()
+    {
+        var defaults = LoadValid(Config()).CacheCluster;
+        Assert.Equal((true, null, TimeSpan.FromSeconds(5)), (defaults.Enabled, defaults.Address, defaults.OwnerTimeout));
+        var set = LoadValid(Config(extra: "cache-cluster { enabled = off, address = \"10.0.0.5:7070\", owner-timeout = 750ms }")).CacheCluster;
+        Assert.Equal((false, "10.0.0.5:7070", TimeSpan.FromMilliseconds(750)), (set.Enabled, set.Address, set.OwnerTimeout));
+    }
+
+    [Theory]
+    [InlineData("cache-cluster { address = \"nowhere\" }", "proxy.cache-cluster.address: 'nowhere' is not host:port")]
+    [InlineData("cache-cluster { owner-timeout = 0s }", "proxy.cache-cluster.owner-timeout: must be above 0")]
+    [InlineData("cache-cluster { owner-timeout = later }", "proxy.cache-cluster.owner-timeout")]
+    [InlineData("cache-cluster { enabled = maybe }", "proxy.cache-cluster.enabled")]
+    [InlineData("cache-cluster { owners = 3 }", "proxy.cache-cluster.owners")]
+    [InlineData("cache-cluster = on", "proxy.cache-cluster")]
+    public void ACacheClusterMistake_IsReportedAtItsPath(string body, string expected) =>
+        HasProblemStartingWith(expected, Problems(Config(extra: body)));
+
     private static void HasProblemStartingWith(string expected, IReadOnlyCollection<string> problems) =>
         Assert.True(problems.Any(p => p.StartsWith(expected, StringComparison.Ordinal)),
             $"expected a problem starting with:\n  {expected}\ngot:\n  {string.Join("\n  ", problems)}");

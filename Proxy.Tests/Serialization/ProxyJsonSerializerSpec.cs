@@ -79,11 +79,13 @@ public sealed class ProxyJsonSerializerSpec : Akka.TestKit.Xunit2.TestKit
             [new SeriesCounts("127.0.0.1:9001", "api", 1203, 6, [12], [1203]), new SeriesCounts("127.0.0.1:9002", "api", 0, 0, [], [])]),
         new ConfigStatus(8, [new MemberConfigState("akka.tcp://proxy@127.0.0.1:4053", 7, Rejected), new MemberConfigState("akka.tcp://proxy@127.0.0.1:4054", 8, null)]),
         GetCacheStats.Instance,
-        new CacheStatsSnapshot("akka.tcp://proxy@127.0.0.1:4053", [new CacheRouteStats("site", 12, 40_960, 300, 12, 4, 9)]),
+        new CacheStatsSnapshot("akka.tcp://proxy@127.0.0.1:4053", [new CacheRouteStats("site", 12, 40_960, 300, 12, 4, 9, 7)]),
         new PurgeCache("http://shop.example/index.html", null, null),
         new PurgeCache(null, "/static/", null),
         new PurgeCache(null, null, "product-42"),
         new CachePurged("akka.tcp://proxy@127.0.0.1:4054", 3),
+        GetCachePeer.Instance,
+        new CachePeer("akka.tcp://proxy@127.0.0.1:4054", "127.0.0.1", 41234),
     ];
 
     public ProxyJsonSerializerSpec() : base(ProxySerializationHocon.Config.WithFallback(ClusterSharding.DefaultConfig()), "serialization")

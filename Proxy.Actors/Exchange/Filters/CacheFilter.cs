@@ -1,5 +1,7 @@
 using Akka.IO;
 using Proxy.Actors.Caching;
+using Proxy.Actors.Caching.Peers;
+using Proxy.Actors.Pools;
 using Proxy.Shared.Caching;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
@@ -14,7 +16,9 @@ namespace Proxy.Actors.Exchange.Filters;
 /// to the origin with its validators; on the way back it stores what RFC 9111 §3 allows while the body streams to the
 /// client, serves the stored body when the origin's 304 revalidated it (§4.3.4) and a stale one when the origin failed
 /// and stale-if-error allows it (RFC 5861 §4), marks every response of the route with <c>Cache-Status</c> (RFC 9211),
-/// and invalidates the URIs an unsafe request changed (§4.4).
+/// and invalidates the URIs an unsafe request changed (§4.4). In a cluster, a GET this node misses for a key another
+/// node owns goes to that owner (which serves it from its store or fetches it once for every node), and to the origin
+/// only when the owner is not reached in time.
 /// </summary>
 public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
 {
@@ -22,14 +26,22 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
     private readonly ResponseStore _store;
     private readonly string _name;
     private readonly TimeProvider _clock;
+    private readonly Ownership? _ownership;
 
-    public CacheFilter(CacheSettings settings, ResponseStore store, string cacheName, TimeProvider? clock = null)
+    /// <param name="ownership">The route and the cluster's owners of its keys; null: this filter serves every key from
+    /// this node's store (a single node, or the owner's side of another node's request).</param>
+    public CacheFilter(CacheSettings settings, ResponseStore store, string cacheName, Ownership? ownership = null, TimeProvider? clock = null)
     {
         _settings = settings;
         _store = store;
         _name = cacheName;
+        _ownership = ownership;
         _clock = clock ?? TimeProvider.System;
     }
+
+    /// <summary>Where a route's keys are owned: <paramref name="Owners"/> (null: here), and what the owner is asked with.</summary>
+    /// <param name="AddForwarded">The request for the owner carries <c>Forwarded</c>, as the origin's would.</param>
+    public sealed record Ownership(string Route, CacheOwners? Owners, bool AddForwarded);
 
     public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
@@ -54,6 +66,7 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
                 _store.CountMiss();
                 return ValueTask.FromResult(Forward(requestControl));
             }
+            if (!request.HasBody && _ownership?.Owners?.OwnerOf(lookup.Key) is { } owner) return AskOwner(exchange, lookup, owner);
             return LeadOrFollow(exchange, lookup);
         }
         var age = entry.AgeAt(now);
@@ -147,6 +160,28 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         var lifetime = CachePolicy.FreshnessLifetime(head, control, _settings, now);
         return new CachedResponse(entry.PrimaryKey, entry.Host, entry.Target, head, entry.Body, requestTime, now, entry.VaryFields,
             entry.SecondaryKey, lifetime);
+    }
+
+    /// <summary>
+    /// A miss for a key another node owns: the owner answers (from its store, or by its one fetch from the origin for
+    /// every node's requests), and this node serves its response as it streams, storing nothing. When the owner is not
+    /// reached, does not answer within owner-timeout, or declines, the request goes to the origin from here: the cache
+    /// never makes the proxy less available than it is without one.
+    /// </summary>
+    private async ValueTask<FilterVerdict> AskOwner(IExchange exchange, Lookup lookup, Backend owner)
+    {
+        var ownership = _ownership!;
+        var fetch = await OwnerFetch.AskAsync(owner, PeerRequest.For(exchange, ownership.Route, ownership.AddForwarded),
+            ownership.Owners!.Settings.OwnerTimeout).ConfigureAwait(false);
+        if (fetch is null || fetch.Head.Headers.Contains(PeerRequest.DeclinedField))
+        {
+            fetch?.Dispose();
+            _store.CountMiss();
+            return FilterVerdict.Continue;
+        }
+        lookup.Served = true;
+        _store.CountFromOwner();
+        return FilterVerdict.Serve(fetch);
     }
 
     /// <summary>A miss: the first request for the key fetches it from the origin; the ones that arrive while it does

@@ -20,10 +20,10 @@ public sealed class CacheStatsCommand(PbmIo io) : PbmCommand<PbmSettings>(io)
             }
             else
             {
-                var table = NewTable("Node", "Route", "Entries", "Bytes", "Hits", "Misses", "Stale", "Coalesced", "Hit ratio");
+                var table = NewTable("Node", "Route", "Entries", "Bytes", "Hits", "Misses", "Stale", "Coalesced", "From owner", "Hit ratio");
                 foreach (var row in view.Nodes.Concat(view.Totals))
                     table.AddRow(Markup.Escape(row.Node ?? "(all)"), Markup.Escape(row.Route), Number(row.Entries), Number(row.Bytes),
-                        Number(row.Hits), Number(row.Misses), Number(row.Stale), Number(row.Coalesced),
+                        Number(row.Hits), Number(row.Misses), Number(row.Stale), Number(row.Coalesced), Number(row.FromOwner),
                         (row.HitRatio * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %");
                 Io.Console.Write(table);
             }

@@ -1,0 +1,133 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Proxy.Actors.Pools;
+using Proxy.Shared.Caching;
+using Proxy.Shared.Configuration;
+
+namespace Proxy.Actors.Caching.Peers;
+
+/// <summary>
+/// Keeps <see cref="CacheOwners"/> equal to the cluster (E5): the Up and reachable members, each with the internal
+/// cache listener its cache agent names (asked once per member, again every second until it answers). A member that
+/// leaves, is removed or becomes unreachable leaves the ring at once, so its keys go to the others (cold misses, never
+/// errors); one that becomes reachable again comes back. The kept-alive connections to the other members' listeners
+/// are closed after a minute idle, and when the member goes.
+/// </summary>
+public sealed class CacheMembership : ReceiveActor, IWithTimers
+{
+    public const string Name = "cache-membership";
+
+    private static readonly TimeSpan AskEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PeerIdleTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly CacheOwners _owners;
+    private readonly Dictionary<string, MemberState> _members = new(StringComparer.Ordinal);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public CacheMembership(CacheOwners owners)
+    {
+        _owners = owners;
+        Receive<ClusterEvent.CurrentClusterState>(state =>
+        {
+            foreach (var member in state.Members.Where(m => m.Status == MemberStatus.Up))
+                Joined(member.Address, reachable: !state.Unreachable.Contains(member));
+            Publish();
+        });
+        Receive<ClusterEvent.MemberUp>(e =>
+        {
+            Joined(e.Member.Address, reachable: true);
+            Publish();
+        });
+        Receive<ClusterEvent.IMemberEvent>(e =>
+        {
+            // Leaving, exited, removed, downed: its keys move to the others now (its listeners close as it drains).
+            if (e.Member.Status is MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.Removed or MemberStatus.Down) Left(e.Member.Address);
+        });
+        Receive<ClusterEvent.UnreachableMember>(e => Reachability(e.Member.Address, reachable: false));
+        Receive<ClusterEvent.ReachableMember>(e => Reachability(e.Member.Address, reachable: true));
+        Receive<CachePeer>(OnPeer);
+        Receive<AskMissing>(_ =>
+        {
+            foreach (var (node, state) in _members)
+                if (state.Peer is null && !state.Self && !state.NoListener) Ask(node);
+            foreach (var state in _members.Values) state.Peer?.Connections.EvictIdle(PeerIdleTimeout);
+        });
+    }
+
+    public static Props Props(CacheOwners owners) => Akka.Actor.Props.Create(() => new CacheMembership(owners));
+
+    protected override void PreStart()
+    {
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        Timers.StartPeriodicTimer(nameof(AskMissing), AskMissing.Instance, AskEvery);
+    }
+
+    protected override void PostStop()
+    {
+        _cluster.Unsubscribe(Self);
+        _owners.Publish([]);
+        foreach (var state in _members.Values) state.Peer?.Connections.Dispose();
+    }
+
+    private void Joined(Address address, bool reachable)
+    {
+        var node = address.ToString();
+        if (_members.ContainsKey(node)) return;
+        _members[node] = new MemberState { Self = address == _cluster.SelfAddress, Reachable = reachable };
+        if (address != _cluster.SelfAddress) Ask(node);
+    }
+
+    private void Left(Address address)
+    {
+        if (!_members.Remove(address.ToString(), out var state)) return;
+        state.Peer?.Connections.Dispose();
+        Publish();
+    }
+
+    private void Reachability(Address address, bool reachable)
+    {
+        if (!_members.TryGetValue(address.ToString(), out var state) || state.Reachable == reachable) return;
+        state.Reachable = reachable;
+        Publish();
+    }
+
+    private void Ask(string node) =>
+        Context.ActorSelection(new RootActorPath(Address.Parse(node)) / "user" / CacheAgent.Name).Tell(GetCachePeer.Instance);
+
+    private void OnPeer(CachePeer peer)
+    {
+        if (!_members.TryGetValue(peer.Node, out var state) || state.Self || state.Peer is not null) return;
+        if (peer.Port == 0)
+        {
+            // Its cache-cluster is off: it caches on its own and owns nothing.
+            state.NoListener = true;
+            return;
+        }
+        var address = new HostPort(peer.Host, peer.Port).ToString();
+        state.Peer = new Backend(new BackendSettings { Address = address, Host = peer.Host, Port = peer.Port },
+            new UpstreamConnectionSettings { MaxPerBackend = 0, IdleTimeout = PeerIdleTimeout });
+        Publish();
+    }
+
+    private void Publish() => _owners.Publish(_members
+        .Where(m => m.Value.Reachable && (m.Value.Self || m.Value.Peer is not null))
+        .Select(m => (m.Key, m.Value.Self ? null : m.Value.Peer)));
+
+    private sealed class MemberState
+    {
+        public bool Self { get; init; }
+        public bool Reachable { get; set; }
+        /// <summary>Its internal cache listener, once its agent named it.</summary>
+        public Backend? Peer { get; set; }
+        /// <summary>Its agent said it has none.</summary>
+        public bool NoListener { get; set; }
+    }
+
+    private sealed class AskMissing
+    {
+        public static readonly AskMissing Instance = new();
+    }
+}

@@ -1,0 +1,30 @@
+using Proxy.Actors.Pools;
+using Proxy.Shared.Caching;
+using Proxy.Shared.Configuration;
+
+namespace Proxy.Actors.Caching.Peers;
+
+/// <summary>
+/// E5: which node owns each cache key, as this node sees the cluster now: a rendezvous ring over the Up, reachable
+/// members whose internal cache listener is known (this node among them), published whole by
+/// <see cref="CacheMembership"/> and read by every request without a lock. A key this node owns, or any key while the
+/// ring is empty (the node is not Up yet, or cache-cluster is off), is served from this node's own store.
+/// </summary>
+public sealed class CacheOwners
+{
+    private volatile CacheOwnerRing<Backend?> _ring = CacheOwnerRing<Backend?>.Empty;
+
+    public CacheOwners(CacheClusterSettings settings) => Settings = settings;
+
+    public CacheClusterSettings Settings { get; }
+
+    /// <summary>The members the ring holds now, by cluster address.</summary>
+    public IReadOnlyList<string> Members => _ring.Ids;
+
+    /// <summary>The other node that owns <paramref name="key"/> (its internal listener as a backend, with its kept-alive
+    /// connections); null when this node owns it or no ring is known.</summary>
+    public Backend? OwnerOf(string key) => _ring.TryGetOwner(key, out var owner) ? owner : null;
+
+    /// <summary>The members from now on: each by cluster address, with its internal listener (null: this node).</summary>
+    public void Publish(IEnumerable<(string Node, Backend? Peer)> members) => _ring = new CacheOwnerRing<Backend?>(members);
+}

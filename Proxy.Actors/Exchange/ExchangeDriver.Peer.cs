@@ -1,0 +1,42 @@
+using Proxy.Actors.Caching.Peers;
+using Proxy.Actors.Connections;
+using Proxy.Shared.Http;
+using Proxy.Shared.Pipeline;
+
+namespace Proxy.Actors.Exchange;
+
+// E5: a request from another node of the cluster, on this node's internal cache listener, for a key this node owns. The
+// asking node ran the route's middleware and prepared the request as the origin is to get it; here only the route's
+// owner pipeline runs (the cache, then the route's upstream request filters), and a miss goes to the route's pool.
+internal sealed partial class ExchangeDriver
+{
+    private void BeginPeer(HttpRequestHead head, RuntimeSnapshot snapshot)
+    {
+        var exchange = Exchange;
+        if (!PeerRequest.TryRead(head, out var routeName, out var secure) ||
+            snapshot.Routes.Named(routeName) is not { } route ||
+            snapshot.PipelineFor(route).Peer is not { } pipeline ||
+            !snapshot.Pools.TryGetValue(PoolNameFor(route, head), out var pool))
+        {
+            Finish();
+            _front.RespondLocal(ProxyError.NotCacheOwner, close: head.HasBody, extra: Declined);
+            return;
+        }
+        exchange.Secure = secure;
+        exchange.Route = route;
+        exchange.Pool = pool;
+        exchange.Pipeline = pipeline;
+        exchange.FromCachePeer = true;
+        RunRequestFilters();
+    }
+
+    private static HttpHeaderList Declined
+    {
+        get
+        {
+            var fields = new HttpHeaderList(1);
+            fields.Add(PeerRequest.DeclinedField, "1");
+            return fields;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Net;
+using Akka.Actor;
+using System.Security.Cryptography;
+using System.Text;
+using Proxy.Tests.Integration.Support;
+using Xunit;
+
+namespace Proxy.Tests.Integration.Caching;
+
+/// <summary>
+/// Issue 15 (E5) section 2 on a three-node cluster in one process: each key has one owner, a node that misses a key it
+/// does not own asks the owner instead of the origin, and the owner fetches it once for every node's requests.
+/// </summary>
+public sealed class ClusterCacheSpec
+{
+    private static readonly HttpClient Client = new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1000 })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    private const string Token = "cluster-cache-token-7d2a";
+
+    private static async Task<TestCluster> Start(RawBackend backend, int nodes = 3, string cacheCluster = "")
+    {
+        var cluster = await TestCluster.StartAsync(nodes, $$"""
+            admin { token = "{{Token}}" }
+            pools { web { backends = [ "127.0.0.1:{{backend.Port}}" ], timeouts { response = 20s } } }
+            routes = [ { name = site, pool = web, cache { } } ]
+            {{cacheCluster}}
+            """);
+        await cluster.WaitForMembersUpAsync(nodes, TimeSpan.FromSeconds(30));
+        await Eventually.Holds(() => cluster.Running.All(n => n.Runtime.Current.Caches!.Owners!.Members.Count == nodes),
+            TimeSpan.FromSeconds(20), $"every node's cache ring holds {nodes} members");
+        return cluster;
+    }
+
+    /// <summary>A GET through <paramref name="node"/>, for the site every node serves (one Host for all: the key has it).</summary>
+    private static Task<HttpResponseMessage> Get(TestCluster cluster, int node, string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{cluster[node].Listeners["public"].Port}{path}");
+        request.Headers.Host = "shop.example";
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>The target: 600 concurrent requests for one cold key, spread over three nodes, reach the origin once, and
+    /// every client gets the whole body, byte for byte.</summary>
+    [Fact]
+    public async Task SixHundredConcurrentRequestsForOneColdKey_OverThreeNodes_ReachTheOriginOnce()
+    {
+        var body = RandomNumberGenerator.GetBytes(256 * 1024);
+        await using var backend = new RawBackend(_ =>
+        {
+            // Slow enough that every request arrives while the one fetch is still under way.
+            Thread.Sleep(1500);
+            return [.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\nContent-Length: {body.Length}\r\n\r\n"), .. body];
+        });
+        await using var cluster = await Start(backend);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 600).Select(async i =>
+        {
+            using var response = await Get(cluster, i % 3, "/big");
+            return (response.StatusCode, Body: await response.Content.ReadAsByteArrayAsync());
+        }));
+
+        Assert.Single(backend.Requests);
+        Assert.All(responses, r =>
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            Assert.True(body.AsSpan().SequenceEqual(r.Body), "a client got a different body");
+        });
+    }
+
+    /// <summary>A key is stored once in the cluster, on its owner; the other nodes serve it from there (a hit on the
+    /// owner, named in Cache-Status) and count it as answered by the owner.</summary>
+    [Fact]
+    public async Task AKey_IsStoredOnItsOwnerOnly_AndEveryNodeServesItsHits()
+    {
+        await using var backend = new RawBackend(r => RawBackend.Ok("page " + r.RequestLine.Split(' ')[1], "Cache-Control: max-age=600\r\n"));
+        await using var cluster = await Start(backend);
+        var paths = Enumerable.Range(0, 12).Select(i => $"/p{i}").ToList();
+        foreach (var path in paths)
+            for (var node = 0; node < 3; node++)
+            {
+                using var response = await Get(cluster, node, path);
+                Assert.Equal("page " + path, await response.Content.ReadAsStringAsync());
+            }
+
+        Assert.Equal(paths.Count, backend.Requests.Count);
+        var stores = Enumerable.Range(0, 3).Select(n => cluster[n].Runtime.Current.Caches!.Stores["site"]).ToList();
+        Assert.Equal(paths.Count, stores.Sum(s => s.Count));
+        Assert.True(stores.Count(s => s.Count > 0) >= 2, "twelve keys all owned by one of three nodes");
+        // Every request was decided by an owner (one miss and two hits per key); the others were answered by it.
+        Assert.Equal((paths.Count, 2 * paths.Count), (stores.Sum(s => s.Misses), stores.Sum(s => s.Hits)));
+        Assert.Equal(2 * paths.Count, stores.Sum(s => s.FromOwner));
+    }
+
+    /// <summary>The target: a purge through any node is honoured on every node by the time pbm returns (the next request
+    /// anywhere is a miss, sent within 100 ms of the return); pbm's stats show the keys once, on their owners.</summary>
+    [Fact]
+    public async Task APurge_IsHonouredOnEveryNode_Within100msOfPbmReturning()
+    {
+        await using var backend = new RawBackend(r => RawBackend.Ok("page " + r.RequestLine.Split(' ')[1], "Cache-Control: max-age=600\r\n"));
+        await using var cluster = await Start(backend);
+        var paths = Enumerable.Range(0, 6).Select(i => $"/static/{i}.js").Append("/kept").ToList();
+        foreach (var path in paths)
+            for (var node = 0; node < 3; node++)
+                (await Get(cluster, node, path)).Dispose();
+        var stats = await cluster.PbmJsonAsync(2, Token, "cache", "stats");
+        var total = Assert.Single(stats.GetProperty("totals").EnumerateArray());
+        Assert.Equal((paths.Count, paths.Count, 2L * paths.Count, 2L * paths.Count), (total.GetProperty("entries").GetInt64(),
+            total.GetProperty("misses").GetInt64(), total.GetProperty("hits").GetInt64(), total.GetProperty("fromOwner").GetInt64()));
+
+        var purged = await cluster.PbmJsonAsync(1, Token, "cache", "purge", "--prefix", "/static/");
+        var returned = System.Diagnostics.Stopwatch.StartNew();
+        var next = await Task.WhenAll(Enumerable.Range(0, 3).Select(async node =>
+        {
+            var sentAfter = returned.Elapsed;
+            using var response = await Get(cluster, node, "/static/0.js");
+            return (sentAfter, Status: string.Join(", ", response.Headers.GetValues("Cache-Status")));
+        }));
+
+        Assert.Equal(6, purged.GetProperty("members").EnumerateArray().Sum(m => m.GetProperty("removed").GetInt64()));
+        Assert.Equal(3, purged.GetProperty("members").GetArrayLength());
+        Assert.All(next, n => Assert.True(n.sentAfter < TimeSpan.FromMilliseconds(100), $"sent {n.sentAfter.TotalMilliseconds} ms after"));
+        // The first request after the purge is the owner's miss; the two others share its fetch or hit what it stored.
+        Assert.Contains(next, n => n.Status.Contains("fwd=uri-miss", StringComparison.Ordinal));
+        Assert.Equal(paths.Count + 1, backend.Requests.Count);
+        using var kept = await Get(cluster, 0, "/kept");
+        Assert.Contains("hit", string.Join(", ", kept.Headers.GetValues("Cache-Status")));
+    }
+
+    /// <summary>The owner's listener is gone (its node crashed and the others do not know yet): requests for its keys go
+    /// to the origin from the node that got them, with no error.</summary>
+    [Fact]
+    public async Task AnOwnerThatDoesNotAnswer_CostsAMiss_NotAnError()
+    {
+        await using var backend = new RawBackend(r => RawBackend.Ok("page " + r.RequestLine.Split(' ')[1], "Cache-Control: max-age=600\r\n"));
+        await using var cluster = await Start(backend, nodes: 2);
+        // Node 1's internal listener stops accepting; the cluster still has it Up and reachable.
+        var peer = cluster[1].Listeners["cache:peers"];
+        await cluster[1].System.ActorSelection("/user/listener-cache-peers").Ask<Proxy.Shared.Connections.StoppedAccepting>(Proxy.Shared.Connections.StopAccepting.Instance, TimeSpan.FromSeconds(5));
+        var paths = Enumerable.Range(0, 20).Select(i => $"/q{i}").ToList();
+
+        foreach (var path in paths)
+        {
+            using var response = await Get(cluster, 0, path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("page " + path, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(paths.Count, backend.Requests.Count);
+        Assert.True(peer.Port > 0);
+    }
+}
