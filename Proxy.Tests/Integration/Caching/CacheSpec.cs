@@ -469,4 +469,25 @@ public sealed class CacheSpec
         Assert.All(answers, a => Assert.Equal((HttpStatusCode.OK, "second try"), (a.Response.StatusCode, a.Body)));
         Assert.DoesNotContain(answers, a => CacheStatus(a.Response).Contains("collapsed"));
     }
+
+    /// <summary>RFC 9112 §6.2/§6.3: a stored miss passes with the origin's Content-Length (the cache keeps the bytes as
+    /// they are), and never with Content-Length beside Transfer-Encoding; a compressed one is chunked without it.</summary>
+    [Theory]
+    [InlineData("cache { }", "Content-Length: 13", null)]
+    [InlineData("cache { }, compression { algorithms = [ gzip ], min-size = 0 }", "Transfer-Encoding: chunked", "Content-Length")]
+    public async Task AMissWithABodyFilter_IsFramedOnce(string middleware, string framing, string? absent)
+    {
+        await using var backend = new RawBackend(_ => Answer("thirteen byte", "Cache-Control: max-age=60\r\nContent-Type: text/plain\r\n"));
+        await using var node = await Node(backend, middleware);
+        using var client = new RawClient(node.Listeners["public"]);
+
+        client.Send("GET /c/framed HTTP/1.1\r\nHost: shop.example\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n");
+        var response = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+
+        var head = response[..response.IndexOf("\r\n\r\n", StringComparison.Ordinal)];
+        Assert.Contains(framing, head, StringComparison.OrdinalIgnoreCase);
+        Assert.False(head.Contains("Content-Length", StringComparison.OrdinalIgnoreCase) &&
+                     head.Contains("Transfer-Encoding", StringComparison.OrdinalIgnoreCase), head);
+        if (absent is not null) Assert.DoesNotContain(absent, head, StringComparison.OrdinalIgnoreCase);
+    }
 }
