@@ -25,7 +25,9 @@ public sealed class CacheAdminQueries(ActorSystem system, TimeSpan timeout)
             .Select(g => Row(null, g.Key, g.Sum(r => r.Entries), g.Sum(r => r.Bytes), g.Sum(r => r.Hits), g.Sum(r => r.Misses),
                 g.Sum(r => r.Stale), g.Sum(r => r.Coalesced), g.Sum(r => r.FromOwner)))
             .ToList();
-        return new AdminResult(200, new CacheStatsView(rows, totals, Unanswered(answers)));
+        var owners = answers.Where(a => a.Answer is not null).Select(a => new CacheOwnersView(a.Answer!.Node, a.Answer.Owners))
+            .OrderBy(o => o.Node, StringComparer.Ordinal).ToList();
+        return new AdminResult(200, new CacheStatsView(rows, totals, Unanswered(answers), owners));
     }
 
     /// <summary>Exactly one of <paramref name="url"/> (absolute, or a path for every host), <paramref name="prefix"/>

@@ -22,7 +22,7 @@ public sealed class CacheAgent : ReceiveActor
             .OrderBy(s => s.Key, StringComparer.Ordinal)
             .Select(s => new CacheRouteStats(s.Key, s.Value.Count, s.Value.Bytes, s.Value.Hits, s.Value.Misses, s.Value.Stale, s.Value.Coalesced,
                 s.Value.FromOwner))
-            .ToList())));
+            .ToList(), caches.Owners?.Members ?? [])));
         Receive<PurgeCache>(purge => Sender.Tell(new CachePurged(node, caches.Purge(purge))));
         Receive<GetCachePeer>(_ => Sender.Tell(new CachePeer(node, listener?.Host ?? "", listener?.Port ?? 0)));
     }

@@ -1,8 +1,13 @@
 namespace Proxy.Shared.Admin;
 
 /// <summary><c>GET /api/cache/stats</c>: each route's cache per node, and the routes' totals over the nodes that
-/// answered; members that did not answer are named.</summary>
-public sealed record CacheStatsView(IReadOnlyList<CacheStatsRow> Nodes, IReadOnlyList<CacheStatsRow> Totals, IReadOnlyList<string> Unanswered);
+/// answered; members that did not answer are named; and which members each node shares the keys with.</summary>
+public sealed record CacheStatsView(IReadOnlyList<CacheStatsRow> Nodes, IReadOnlyList<CacheStatsRow> Totals, IReadOnlyList<string> Unanswered,
+    IReadOnlyList<CacheOwnersView> Owners);
+
+/// <summary>The members <paramref name="Node"/> spreads the cache keys over (itself among them; none when it caches on
+/// its own). Nodes that see different members disagree on some keys' owners until membership settles.</summary>
+public sealed record CacheOwnersView(string Node, IReadOnlyList<string> Members);
 
 /// <summary>One route's cache on one node (or, in the totals, on all of them: <paramref name="Node"/> is null). The hit
 /// ratio is hits (and requests that shared another's fetch) over the requests the node's store decided (hits, misses,

@@ -9,8 +9,9 @@ public sealed record GetCacheStats : IClusterMessage
     public static readonly GetCacheStats Instance = new();
 }
 
-/// <summary>One node's cache figures, per route with a cache.</summary>
-public sealed record CacheStatsSnapshot(string Node, IReadOnlyList<CacheRouteStats> Routes) : IClusterMessage;
+/// <summary>One node's cache figures, per route with a cache, and the members it shares keys with (its owner ring:
+/// the nodes it sees Up and reachable with a cache listener, itself among them; empty when it caches on its own).</summary>
+public sealed record CacheStatsSnapshot(string Node, IReadOnlyList<CacheRouteStats> Routes, IReadOnlyList<string> Owners) : IClusterMessage;
 
 /// <summary>A route's store on one node: what it holds, and how requests fared since the node started (hits served
 /// from the store, misses and stale entries sent to the origin, requests that waited for another's fetch, and misses

@@ -27,6 +27,10 @@ public sealed class CacheStatsCommand(PbmIo io) : PbmCommand<PbmSettings>(io)
                         (row.HitRatio * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %");
                 Io.Console.Write(table);
             }
+            foreach (var owners in view.Owners)
+                Io.Console.WriteLine(owners.Members.Count == 0
+                    ? $"{owners.Node}: caches on its own (cache-cluster off, or not Up yet)"
+                    : $"{owners.Node}: keys spread over {owners.Members.Count} member(s)");
             if (view.Unanswered.Count > 0) Io.Console.WriteLine($"Not counted (no answer): {string.Join(", ", view.Unanswered)}");
         });
     }
