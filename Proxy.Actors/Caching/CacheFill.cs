@@ -10,7 +10,9 @@ namespace Proxy.Actors.Caching;
 /// Stores a response while its body streams to the client: each chunk goes on unchanged (the client never waits for
 /// the store), and is kept; when the last one has passed, the whole response becomes a <see cref="CachedResponse"/>.
 /// A body that grows past max-object is let go at once (the response still reaches the client whole); one that does
-/// not end (the client or the backend broke off) is never stored.
+/// not end (the client or the backend broke off) is never stored. Requests waiting for the same key get every chunk
+/// as it passes, stored or not (a fill that does not keep, as for a key's owner's answer without local copies, only
+/// shares).
 /// </summary>
 internal sealed class CacheFill : IResponseBodyFilter
 {
@@ -25,9 +27,11 @@ internal sealed class CacheFill : IResponseBodyFilter
     private ByteString _body = ByteString.Empty;
     private bool _givenUp;
 
+    /// <param name="keep">Store the response when it is whole; false: only share it with the requests waiting for it.</param>
     public CacheFill(CacheFilter cache, CacheFilter.Lookup lookup, HttpRequestHead request, HttpResponseHead head,
-        CacheControl control, TimeSpan lifetime, DateTimeOffset responseTime)
+        CacheControl control, TimeSpan lifetime, DateTimeOffset responseTime, bool keep = true)
     {
+        _givenUp = !keep;
         _cache = cache;
         _lookup = lookup;
         _request = request;
@@ -40,6 +44,17 @@ internal sealed class CacheFill : IResponseBodyFilter
         // a response without one gets from its recipient (RFC 9110 §6.6.1), which its age is computed from.
         CachePolicy.RemoveUnstorableFields(_headers, control);
         CachePolicy.AddDateIfMissing(_headers, responseTime);
+        // A key's owner marked its answer with its own Cache-Status; a copy served here gets this node's.
+        if (lookup.FromOwner) _headers.Remove("Cache-Status");
+    }
+
+    /// <summary>A response without a body: stored (when kept) and shared now, as no body chunk will come.</summary>
+    public void Complete()
+    {
+        _lookup.Leading?.Complete();
+        if (_givenUp) return;
+        _givenUp = true;
+        Store(ByteString.Empty);
     }
 
     /// <summary>What requests waiting for this response get of its head: a copy of the backend's fields that nothing

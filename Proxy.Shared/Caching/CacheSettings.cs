@@ -43,6 +43,14 @@ public sealed record CacheSettings
     /// </summary>
     public TimeSpan StaleIfError { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// In a cluster (E5): whether a node keeps a copy of what a key's owner served it, so that its next requests for
+    /// the key are hits on the node itself (two-tier, as a CDN's edge and its fetching node). Copies live in the same
+    /// store (its max-memory and LRU bound them), age from the owner's <c>Age</c>, and are purged with the owner's.
+    /// Off: a key is stored on its owner only, and every other node's request for it is one hop to the owner.
+    /// </summary>
+    public bool LocalCopies { get; init; } = true;
+
     /// <summary>Whether responses carrying <c>Set-Cookie</c> are stored (and then served to every client).</summary>
     public bool StoreSetCookie { get; init; }
 

@@ -22,6 +22,7 @@ internal sealed partial class ProxySettingsBinder
             Key = BindCacheKey(r) ?? defaults.Key,
             StaleIfError = r.Duration("stale-if-error") ?? defaults.StaleIfError,
             StoreSetCookie = r.Switch("store-set-cookie") ?? defaults.StoreSetCookie,
+            LocalCopies = r.Switch("local-copies") ?? defaults.LocalCopies,
         };
         r.ReportUnknownKeys();
         return settings;

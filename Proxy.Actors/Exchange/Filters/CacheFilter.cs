@@ -66,11 +66,17 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
                 _store.CountMiss();
                 return ValueTask.FromResult(Forward(requestControl));
             }
-            if (!request.HasBody && _ownership?.Owners?.OwnerOf(lookup.Key) is { } owner) return AskOwner(exchange, lookup, owner);
             return LeadOrFollow(exchange, lookup);
         }
         var age = entry.AgeAt(now);
         var freshness = CachePolicy.Evaluate(entry.Lifetime, age, entry.Control, requestControl, _settings);
+        if (freshness is not (Freshness.Fresh or Freshness.StaleServable) && request.Method == "GET" && OwnerElsewhere(lookup.Key) is not null)
+        {
+            // A local copy of another node's key that may not be served as it is: the owner has the key's current
+            // response (or revalidates it once for every node).
+            lookup.Forward = requestControl.NoCache ? CacheForward.Request : CacheForward.Stale;
+            return LeadOrFollow(exchange, lookup);
+        }
         if (freshness is not (Freshness.Fresh or Freshness.StaleServable))
         {
             lookup.Forward = requestControl.NoCache ? CacheForward.Request : CacheForward.Stale;
@@ -179,10 +185,13 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
             _store.CountMiss();
             return FilterVerdict.Continue;
         }
-        lookup.Served = true;
+        lookup.FromOwner = true;
         _store.CountFromOwner();
         return FilterVerdict.Serve(fetch);
     }
+
+    /// <summary>The other node that owns <paramref name="key"/>; null when this one does (or caches on its own).</summary>
+    private Backend? OwnerElsewhere(string key) => _ownership?.Owners?.OwnerOf(key);
 
     /// <summary>A miss: the first request for the key fetches it from the origin; the ones that arrive while it does
     /// wait for its response and share it (request coalescing).</summary>
@@ -193,8 +202,10 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         if (ReferenceEquals(leader, fill))
         {
             lookup.Leading = fill;
-            _store.CountMiss();
             exchange.RegisterForDispose(new LeaderRelease(_store, fill));
+            // In a cluster the key's owner is asked first: the requests here that wait share its answer.
+            if (!exchange.Request!.HasBody && OwnerElsewhere(lookup.Key) is { } owner) return AskOwner(exchange, lookup, owner);
+            _store.CountMiss();
             return ValueTask.FromResult(FilterVerdict.Continue);
         }
         var head = leader.Head;
@@ -268,13 +279,18 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
             var responseTime = _clock.GetUtcNow();
             var lifetime = CachePolicy.FreshnessLifetime(head, responseControl, _settings, responseTime);
             ttl = lifetime;
-            var fill = new CacheFill(this, lookup, request, head, responseControl, lifetime, responseTime);
+            // The owner's response is kept here only as a local copy (when they are on); it is shared with the requests
+            // waiting here either way.
+            var keep = !lookup.FromOwner || _settings.LocalCopies;
+            var fill = new CacheFill(this, lookup, request, head, responseControl, lifetime, responseTime, keep);
             lookup.Leading?.Publish(fill.SharedHead(head));
             // A body-less response (204, or a framing of none) is stored now: no body chunk will come.
-            if (head.Framing == BodyFraming.None) fill.Store(ByteString.Empty);
+            if (head.Framing == BodyFraming.None) fill.Complete();
             else exchange.AddResponseBodyFilter(fill);
         }
         else lookup.Leading?.Decline();
+        // The owner's answer carries its Cache-Status: the owner is the cluster's cache for this key.
+        if (lookup.FromOwner) return;
         head.Headers.Add("Cache-Status", CacheStatus.Forward(_name, lookup.Forward, decision.Store, head.Status, ttl,
             decision.Store ? null : decision.Reason));
     }
@@ -318,6 +334,8 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         public CachedResponse? Stale { get; set; }
         /// <summary>The request carries the stored response's validators: a 304 is about the stored response.</summary>
         public bool Validating { get; set; }
+        /// <summary>The key's owner (another node) answered; this node serves its response (and keeps a local copy).</summary>
+        public bool FromOwner { get; set; }
         /// <summary>This request fetches the key for the ones that wait for it.</summary>
         public InflightFill? Leading { get; set; }
         /// <summary>The stale response left as the exchange's fallback for an origin failure.</summary>

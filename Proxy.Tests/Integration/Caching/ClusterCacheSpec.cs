@@ -20,13 +20,12 @@ public sealed class ClusterCacheSpec
 
     private const string Token = "cluster-cache-token-7d2a";
 
-    private static async Task<TestCluster> Start(RawBackend backend, int nodes = 3, string cacheCluster = "")
+    private static async Task<TestCluster> Start(RawBackend backend, int nodes = 3, string cache = "cache { }")
     {
         var cluster = await TestCluster.StartAsync(nodes, $$"""
             admin { token = "{{Token}}" }
             pools { web { backends = [ "127.0.0.1:{{backend.Port}}" ], timeouts { response = 20s } } }
-            routes = [ { name = site, pool = web, cache { } } ]
-            {{cacheCluster}}
+            routes = [ { name = site, pool = web, {{cache}} } ]
             """);
         await cluster.WaitForMembersUpAsync(nodes, TimeSpan.FromSeconds(30));
         await Eventually.Holds(() => cluster.Running.All(n => n.Runtime.Current.Caches!.Owners!.Members.Count == nodes),
@@ -70,13 +69,13 @@ public sealed class ClusterCacheSpec
         });
     }
 
-    /// <summary>A key is stored once in the cluster, on its owner; the other nodes serve it from there (a hit on the
-    /// owner, named in Cache-Status) and count it as answered by the owner.</summary>
+    /// <summary>Without local copies a key is stored once in the cluster, on its owner; the other nodes serve it from
+    /// there (a hit on the owner) and count it as answered by the owner.</summary>
     [Fact]
-    public async Task AKey_IsStoredOnItsOwnerOnly_AndEveryNodeServesItsHits()
+    public async Task WithoutLocalCopies_AKeyIsStoredOnItsOwnerOnly_AndEveryNodeServesItsHits()
     {
         await using var backend = new RawBackend(r => RawBackend.Ok("page " + r.RequestLine.Split(' ')[1], "Cache-Control: max-age=600\r\n"));
-        await using var cluster = await Start(backend);
+        await using var cluster = await Start(backend, cache: "cache { local-copies = off }");
         var paths = Enumerable.Range(0, 12).Select(i => $"/p{i}").ToList();
         foreach (var path in paths)
             for (var node = 0; node < 3; node++)
@@ -94,6 +93,36 @@ public sealed class ClusterCacheSpec
         Assert.Equal(2 * paths.Count, stores.Sum(s => s.FromOwner));
     }
 
+    /// <summary>With local copies (the default), a node keeps what the owner served it: its next request for the key is
+    /// a hit on the node itself, named by it, and neither the owner nor the origin is asked again.</summary>
+    [Fact]
+    public async Task WithLocalCopies_TheNextRequestOnEveryNode_IsALocalHit()
+    {
+        await using var backend = new RawBackend(r => RawBackend.Ok("page " + r.RequestLine.Split(' ')[1], "Cache-Control: max-age=600\r\n"));
+        await using var cluster = await Start(backend);
+        var paths = Enumerable.Range(0, 6).Select(i => $"/c{i}").ToList();
+        foreach (var path in paths)
+            for (var node = 0; node < 3; node++)
+                (await Get(cluster, node, path)).Dispose();
+        var stores = Enumerable.Range(0, 3).Select(n => cluster[n].Runtime.Current.Caches!.Stores["site"]).ToList();
+        var askedOwners = stores.Sum(s => s.FromOwner);
+
+        foreach (var path in paths)
+            for (var node = 0; node < 3; node++)
+            {
+                using var response = await Get(cluster, node, path);
+                Assert.Equal("page " + path, await response.Content.ReadAsStringAsync());
+                var status = Assert.Single(response.Headers.GetValues("Cache-Status"));
+                Assert.StartsWith("proxy; hit", status);
+                Assert.True(int.Parse(Assert.Single(response.Headers.GetValues("Age"))) >= 0);
+            }
+
+        Assert.Equal(paths.Count, backend.Requests.Count);
+        Assert.Equal(3 * paths.Count, stores.Sum(s => s.Count));
+        Assert.Equal(askedOwners, stores.Sum(s => s.FromOwner));
+        Assert.Equal(2 * paths.Count, askedOwners);
+    }
+
     /// <summary>The target: a purge through any node is honoured on every node by the time pbm returns (the next request
     /// anywhere is a miss, sent within 100 ms of the return); pbm's stats show the keys once, on their owners.</summary>
     [Fact]
@@ -107,7 +136,8 @@ public sealed class ClusterCacheSpec
                 (await Get(cluster, node, path)).Dispose();
         var stats = await cluster.PbmJsonAsync(2, Token, "cache", "stats");
         var total = Assert.Single(stats.GetProperty("totals").EnumerateArray());
-        Assert.Equal((paths.Count, paths.Count, 2L * paths.Count, 2L * paths.Count), (total.GetProperty("entries").GetInt64(),
+        // Each key once on its owner and once on each of the two other nodes (local copies).
+        Assert.Equal((3L * paths.Count, paths.Count, 2L * paths.Count, 2L * paths.Count), (total.GetProperty("entries").GetInt64(),
             total.GetProperty("misses").GetInt64(), total.GetProperty("hits").GetInt64(), total.GetProperty("fromOwner").GetInt64()));
 
         var purged = await cluster.PbmJsonAsync(1, Token, "cache", "purge", "--prefix", "/static/");
@@ -119,7 +149,7 @@ public sealed class ClusterCacheSpec
             return (sentAfter, Status: string.Join(", ", response.Headers.GetValues("Cache-Status")));
         }));
 
-        Assert.Equal(6, purged.GetProperty("members").EnumerateArray().Sum(m => m.GetProperty("removed").GetInt64()));
+        Assert.Equal(3 * 6, purged.GetProperty("members").EnumerateArray().Sum(m => m.GetProperty("removed").GetInt64()));
         Assert.Equal(3, purged.GetProperty("members").GetArrayLength());
         Assert.All(next, n => Assert.True(n.sentAfter < TimeSpan.FromMilliseconds(100), $"sent {n.sentAfter.TotalMilliseconds} ms after"));
         // The first request after the purge is the owner's miss; the two others share its fetch or hit what it stored.
