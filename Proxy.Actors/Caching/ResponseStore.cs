@@ -127,6 +127,13 @@ public sealed class ResponseStore
         }
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
+
+    /// <summary>Starts the one background revalidation of <paramref name="key"/>; false when one is under way.</summary>
+    public bool TryBeginRefresh(string key) => _refreshing.TryAdd(key, 0);
+
+    public void EndRefresh(string key) => _refreshing.TryRemove(key, out _);
+
     // Counted as requests fare (Interlocked: any connection's thread), read by stats and metrics.
     private long _hits, _misses, _stale, _coalesced, _fromOwner;
 

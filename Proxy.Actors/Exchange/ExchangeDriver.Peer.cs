@@ -7,15 +7,16 @@ namespace Proxy.Actors.Exchange;
 
 // E5: a request from another node of the cluster, on this node's internal cache listener, for a key this node owns. The
 // asking node ran the route's middleware and prepared the request as the origin is to get it; here only the route's
-// owner pipeline runs (the cache, then the route's upstream request filters), and a miss goes to the route's pool.
+// owner pipeline runs (the cache, then the route's upstream request filters), and a miss goes to the route's pool. The
+// node's own requests (background revalidation, warming) come the same way and run the route's local pipeline.
 internal sealed partial class ExchangeDriver
 {
     private void BeginPeer(HttpRequestHead head, RuntimeSnapshot snapshot)
     {
         var exchange = Exchange;
-        if (!PeerRequest.TryRead(head, out var routeName, out var secure) ||
+        if (!PeerRequest.TryRead(head, out var routeName, out var secure, out var local) ||
             snapshot.Routes.Named(routeName) is not { } route ||
-            snapshot.PipelineFor(route).Peer is not { } pipeline ||
+            (local ? snapshot.PipelineFor(route).Local : snapshot.PipelineFor(route).Peer) is not { } pipeline ||
             !snapshot.Pools.TryGetValue(PoolNameFor(route, head), out var pool))
         {
             Finish();
@@ -26,7 +27,8 @@ internal sealed partial class ExchangeDriver
         exchange.Route = route;
         exchange.Pool = pool;
         exchange.Pipeline = pipeline;
-        exchange.FromCachePeer = true;
+        // The node's own request is prepared here like a client's (its client is the node).
+        exchange.FromCachePeer = !local;
         RunRequestFilters();
     }
 

@@ -35,6 +35,11 @@ public sealed class RoutePipeline
     /// on the node the client is on, and runs there on the response. Null: the route has no cache.</summary>
     public RoutePipeline? Peer { get; private init; }
 
+    /// <summary>E5: what the node's own requests for this route's keys run (a background revalidation, warming), sent
+    /// to its internal listener: the cache as the client's requests meet it (asking a key's owner when it is another
+    /// node), and the route's upstream request filters. Null: the route has no cache.</summary>
+    public RoutePipeline? Local { get; private init; }
+
     /// <summary>Each route's pipeline, by route name (routes without middleware have none). Middleware runs in this
     /// order: request id, security headers, access control, authentication, rate limits, the route's plugin filters,
     /// compression, transforms, cache (so on the way back the cache sees the backend's head first, the transforms see it
@@ -66,13 +71,13 @@ public sealed class RoutePipeline
             if (route.Transforms is { } transforms) middleware.Add(Shared(transforms, s => new TransformFilter(s)));
             // Last: the cache stands where the upstream stands (a hit passes every other response filter; what it
             // stores is the backend's response before them), and only requests every other filter let through reach it.
-            CacheFilter? asOwner = null;
+            CacheFilter? asOwner = null, asked = null;
             if (route.Cache is { Enabled: true } cache)
             {
                 caches ??= new ResponseCaches("proxy");
                 var store = caches.StoreFor(entry.Name, cache);
-                middleware.Add(new CacheFilter(cache, store, caches.CacheName, new CacheFilter.Ownership(entry.Name, caches.Owners, addForwarded)));
-                asOwner = new CacheFilter(cache, store, caches.CacheName);
+                middleware.Add(asked = new CacheFilter(cache, store, caches.CacheName, new CacheFilter.Ownership(entry.Name, caches.Owners, addForwarded)));
+                asOwner = new CacheFilter(cache, store, caches.CacheName, new CacheFilter.Ownership(entry.Name, caches.Owners, addForwarded, AskOwners: false));
             }
             if (middleware.Count == 0) continue;
             var pipeline = Of(middleware);
@@ -80,6 +85,7 @@ public sealed class RoutePipeline
                 pipeline.ResponseHeadFilters)
             {
                 Peer = new RoutePipeline([asOwner], pipeline.UpstreamRequestFilters, [asOwner]),
+                Local = new RoutePipeline([asked!], pipeline.UpstreamRequestFilters, [asked!]),
             };
         }
         return pipelines;

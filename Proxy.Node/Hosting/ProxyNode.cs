@@ -263,9 +263,11 @@ public sealed class ProxyNode : IAsyncDisposable
                         settings.AdminToken is null ? "off (no admin token configured)" : "on (Bearer token)");
                     system.ActorOf(MemoryTrimmer.Props(), "memory-trimmer");
                     system.ActorOf(LiveStatsAgent.Props(liveStats), LiveStatsAgent.Name);
-                    system.ActorOf(CacheAgent.Props(caches, bound.ContainsKey(CachePeerListener.Name)
+                    (string Host, int Port)? cacheListener = bound.ContainsKey(CachePeerListener.Name)
                         ? CachePeerListener.Advertised(listenerEndpoints[CachePeerListener.Name], options.PublicHostname ?? options.Hostname)
-                        : null), CacheAgent.Name);
+                        : null;
+                    if (cacheListener is { } self) caches.Owners?.UseSelf(self.Host, self.Port);
+                    system.ActorOf(CacheAgent.Props(caches, cacheListener), CacheAgent.Name);
                     if (caches.Owners is { } owners) system.ActorOf(CacheMembership.Props(owners), CacheMembership.Name);
                     system.ActorOf(ClusterMembershipLog.Props(plannedLeaves), "cluster-membership-log");
                     GracefulShutdown.Register(system, listenerSet, runtime, readiness, settings.Shutdown);

@@ -21,6 +21,7 @@ internal sealed partial class ProxySettingsBinder
             DefaultTtl = r.Duration("default-ttl") ?? defaults.DefaultTtl,
             Key = BindCacheKey(r) ?? defaults.Key,
             StaleIfError = r.Duration("stale-if-error") ?? defaults.StaleIfError,
+            StaleWhileRevalidate = r.Switch("stale-while-revalidate") ?? defaults.StaleWhileRevalidate,
             StoreSetCookie = r.Switch("store-set-cookie") ?? defaults.StoreSetCookie,
             LocalCopies = r.Switch("local-copies") ?? defaults.LocalCopies,
         };

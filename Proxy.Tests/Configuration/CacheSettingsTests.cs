@@ -23,7 +23,7 @@ public sealed class CacheSettingsTests
               { name = plain, pool = api, cache { } }
               { name = tuned, pool = api, match { path-prefix = "/t/" },
                 cache { max-memory = 64m, max-object = 1m, default-ttl = 30s, key = [ method, scheme, host, path ], store-set-cookie = on,
-                        stale-if-error = 5m, local-copies = off } }
+                        stale-if-error = 5m, local-copies = off, stale-while-revalidate = off } }
             ]
             """));
         Assert.Equal(CacheSettings.Default, settings.Routes[0].Middleware.Cache);
@@ -35,6 +35,8 @@ public sealed class CacheSettingsTests
         Assert.True(tuned.StoreSetCookie);
         Assert.Equal(TimeSpan.FromMinutes(5), tuned.StaleIfError);
         Assert.False(tuned.LocalCopies);
+        Assert.False(tuned.StaleWhileRevalidate);
+        Assert.True(settings.Routes[0].Middleware.Cache!.StaleWhileRevalidate);
         Assert.True(settings.Routes[0].Middleware.Cache!.LocalCopies);
     }
 
@@ -64,6 +66,7 @@ public sealed class CacheSettingsTests
     [InlineData("cache { stale-if-error = -1s }", "proxy.routes[0].cache.stale-if-error")]
     [InlineData("cache = on", "proxy.routes[0].cache")]
     [InlineData("cache { local-copies = some }", "proxy.routes[0].cache.local-copies")]
+    [InlineData("cache { stale-while-revalidate = 30s }", "proxy.routes[0].cache.stale-while-revalidate")]
     public void AMistake_IsReportedAtItsPath(string routeBody, string expected) =>
         HasProblemStartingWith(expected, Problems(Config(routes: $"[ {{ name = r, pool = api, {routeBody} }} ]")));
 

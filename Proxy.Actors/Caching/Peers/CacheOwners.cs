@@ -25,6 +25,15 @@ public sealed class CacheOwners
     /// connections); null when this node owns it or no ring is known.</summary>
     public Backend? OwnerOf(string key) => _ring.TryGetOwner(key, out var owner) ? owner : null;
 
+    /// <summary>This node's own internal listener, for the node's requests outside a client's exchange (background
+    /// revalidation, warming); null until it is bound.</summary>
+    public Backend? Self { get; private set; }
+
+    /// <summary>The node's internal listener is at <paramref name="host"/>:<paramref name="port"/>.</summary>
+    public void UseSelf(string host, int port) => Self = new Backend(
+        new BackendSettings { Address = new HostPort(host, port).ToString(), Host = host, Port = port },
+        new UpstreamConnectionSettings { MaxPerBackend = 0 });
+
     /// <summary>The members from now on: each by cluster address, with its internal listener (null: this node).</summary>
     public void Publish(IEnumerable<(string Node, Backend? Peer)> members) => _ring = new CacheOwnerRing<Backend?>(members);
 }

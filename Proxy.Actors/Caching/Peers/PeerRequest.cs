@@ -16,6 +16,9 @@ public static class PeerRequest
 {
     public const string RouteField = "Proxy-Cache-Route";
     public const string SchemeField = "Proxy-Cache-Scheme";
+    /// <summary>On the node's own requests to its internal listener (background revalidation, warming): the request runs
+    /// the route's cache as a client's would (<see cref="Exchange.RoutePipeline.Local"/>), not as the key's owner.</summary>
+    public const string LocalField = "Proxy-Cache-Local";
     /// <summary>On an owner's answer: it could not serve the key (no such route or cache there): the asker goes to the
     /// origin.</summary>
     public const string DeclinedField = "Proxy-Cache-Declined";
@@ -39,14 +42,47 @@ public static class PeerRequest
         return copy;
     }
 
-    /// <summary>On the owner: takes the two fields off <paramref name="request"/>; false when either is missing.</summary>
-    public static bool TryRead(HttpRequestHead request, out string route, out bool secure)
+    /// <summary>
+    /// The node's own GET of <paramref name="target"/> for <paramref name="route"/>'s cache, to its internal listener: a
+    /// background revalidation (<paramref name="revalidate"/>: <c>Cache-Control: no-cache</c>, with the fields of the
+    /// request that found the response stale, which its Vary may select by) or a warming fetch.
+    /// </summary>
+    public static HttpRequestHead Local(string route, bool secure, string authority, string target, HttpHeaderList? fields, bool revalidate)
+    {
+        var headers = new HttpHeaderList((fields?.Count ?? 0) + 5);
+        if (fields is not null)
+            foreach (var field in fields)
+                if (!IsConditionalOrControl(field.Key)) headers.Add(field.Key, field.Value);
+        HopByHopHeaders.Strip(headers);
+        headers.Set("Host", authority);
+        if (revalidate) headers.Set("Cache-Control", "no-cache");
+        headers.Set(RouteField, route);
+        headers.Set(SchemeField, secure ? "https" : "http");
+        headers.Set(LocalField, "1");
+        var query = target.IndexOf('?');
+        return new HttpRequestHead
+        {
+            Method = "GET", Target = target, Path = query < 0 ? target : target[..query], Query = query < 0 ? "" : target[(query + 1)..],
+            Version = 11, Headers = headers, Host = authority, Authority = authority, KeepAlive = true,
+        };
+    }
+
+    /// <summary>The client's own conditionals and cache directives are not the refresh's.</summary>
+    private static bool IsConditionalOrControl(string name) =>
+        name.StartsWith("If-", StringComparison.OrdinalIgnoreCase) || name.Equals("Cache-Control", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Pragma", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>On the node that gets it: takes the fields off <paramref name="request"/>; false when the route or scheme
+    /// is missing. <paramref name="local"/>: the node's own request (<see cref="Local"/>).</summary>
+    public static bool TryRead(HttpRequestHead request, out string route, out bool secure, out bool local)
     {
         route = request.Headers.Get(RouteField) ?? "";
         var scheme = request.Headers.Get(SchemeField);
         secure = scheme == "https";
+        local = request.Headers.Get(LocalField) == "1";
         request.Headers.Remove(RouteField);
         request.Headers.Remove(SchemeField);
+        request.Headers.Remove(LocalField);
         return route.Length > 0 && scheme is "http" or "https";
     }
 }

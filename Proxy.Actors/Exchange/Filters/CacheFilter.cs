@@ -41,7 +41,8 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
 
     /// <summary>Where a route's keys are owned: <paramref name="Owners"/> (null: here), and what the owner is asked with.</summary>
     /// <param name="AddForwarded">The request for the owner carries <c>Forwarded</c>, as the origin's would.</param>
-    public sealed record Ownership(string Route, CacheOwners? Owners, bool AddForwarded);
+    /// <param name="AskOwners">False on the owner's side of another node's request: every key is served from here.</param>
+    public sealed record Ownership(string Route, CacheOwners? Owners, bool AddForwarded, bool AskOwners = true);
 
     public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
@@ -77,6 +78,14 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
             lookup.Forward = requestControl.NoCache ? CacheForward.Request : CacheForward.Stale;
             return LeadOrFollow(exchange, lookup);
         }
+        if (freshness == Freshness.StaleWhileRevalidate && _ownership?.Owners?.Self is { } self)
+        {
+            // RFC 5861 §3: served stale now, revalidated by the node's own request meanwhile.
+            RevalidateInBackground(exchange, lookup.Key, self);
+            lookup.Served = true;
+            _store.CountHit();
+            return ValueTask.FromResult(FilterVerdict.Serve(Hit(request, entry, age, "stale-while-revalidate")));
+        }
         if (freshness is not (Freshness.Fresh or Freshness.StaleServable))
         {
             lookup.Forward = requestControl.NoCache ? CacheForward.Request : CacheForward.Stale;
@@ -86,12 +95,42 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         }
         lookup.Served = true;
         _store.CountHit();
-        var status = CacheStatus.Hit(_name, entry.Lifetime - age);
+        return ValueTask.FromResult(FilterVerdict.Serve(Hit(request, entry, age)));
+    }
+
+    /// <summary>The stored response for <paramref name="request"/> (a 304 when the client's own conditional matches it),
+    /// its Cache-Status a hit with the freshness left (negative: stale), and why when a stale one is served.</summary>
+    private CachedResponseSource Hit(HttpRequestHead request, CachedResponse entry, TimeSpan age, string? detail = null)
+    {
+        var status = CacheStatus.Hit(_name, entry.Lifetime - age) + (detail is null ? "" : "; detail=" + detail);
         var stored = entry.Head;
-        IResponseSource source = CachePolicy.NotModified(request, stored)
+        return CachePolicy.NotModified(request, stored)
             ? CachedResponseSource.NotModified(entry, CachePolicy.NotModifiedHeaders(stored), age, status)
             : CachedResponseSource.Hit(entry, age, status);
-        return ValueTask.FromResult(FilterVerdict.Serve(source));
+    }
+
+    /// <summary>One background revalidation per key at a time: the node's own request, with this request's fields (its
+    /// Vary may select by them), runs the route's cache on the node's internal listener, where it goes to the key's
+    /// owner or the origin with the stored validators and stores what comes back.</summary>
+    private void RevalidateInBackground(IExchange exchange, string key, Backend self)
+    {
+        if (!_store.TryBeginRefresh(key)) return;
+        var request = exchange.Request!;
+        var refresh = PeerRequest.Local(_ownership!.Route, exchange.Secure, request.Authority.Length > 0 ? request.Authority : request.Host,
+            Upstream.UpstreamRequestWriter.TargetFor(request, throughProxy: false, rewritten: null), request.Headers, revalidate: true);
+        _ = Run();
+
+        async Task Run()
+        {
+            try
+            {
+                await BackgroundFetch.RunAsync(self, refresh).ConfigureAwait(false);
+            }
+            finally
+            {
+                _store.EndRefresh(key);
+            }
+        }
     }
 
     /// <summary>
@@ -191,7 +230,7 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
     }
 
     /// <summary>The other node that owns <paramref name="key"/>; null when this one does (or caches on its own).</summary>
-    private Backend? OwnerElsewhere(string key) => _ownership?.Owners?.OwnerOf(key);
+    private Backend? OwnerElsewhere(string key) => _ownership is { AskOwners: true, Owners: { } owners } ? owners.OwnerOf(key) : null;
 
     /// <summary>A miss: the first request for the key fetches it from the origin; the ones that arrive while it does
     /// wait for its response and share it (request coalescing).</summary>

@@ -337,6 +337,53 @@ public sealed class CacheSpec
         Assert.Equal(2, backend.Requests.Count);
     }
 
+    /// <summary>RFC 5861 §3: within the response's stale-while-revalidate window the stale entry is served at once (a
+    /// hit with a negative ttl) and revalidated once in the background with its validators; the next request gets the
+    /// refreshed one. With the setting off, the same entry is revalidated in the foreground.</summary>
+    [Theory]
+    [InlineData("cache { }", true)]
+    [InlineData("cache { stale-while-revalidate = off }", false)]
+    public async Task WithinStaleWhileRevalidate_TheStaleEntryIsServed_AndRevalidatedInTheBackground(string cache, bool background)
+    {
+        var count = 0;
+        await using var backend = new RawBackend(r =>
+        {
+            var n = Interlocked.Increment(ref count);
+            if (n > 1) Thread.Sleep(400); // the refresh is slow: the stale answers do not wait for it
+            return Answer($"version {n}", $"Cache-Control: max-age=1, stale-while-revalidate=30\r\nETag: \"v{n}\"\r\n");
+        });
+        await using var node = await Node(backend, cache);
+        await Send(node, "/c/swr");
+        await Task.Delay(1600);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var stale = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Send(node, "/c/swr")));
+        var answeredIn = watch.Elapsed;
+
+        if (!background)
+        {
+            // Each request waited for its own revalidation.
+            Assert.All(stale, s =>
+            {
+                Assert.NotEqual("version 1", s.Body);
+                Assert.StartsWith("proxy; fwd=stale", CacheStatus(s.Response));
+            });
+            return;
+        }
+        Assert.All(stale, s =>
+        {
+            Assert.Equal("version 1", s.Body);
+            Assert.Matches("^proxy; hit; ttl=-[0-9]+; detail=stale-while-revalidate$", CacheStatus(s.Response));
+        });
+        Assert.True(answeredIn < TimeSpan.FromMilliseconds(400), $"the stale answers took {answeredIn.TotalMilliseconds} ms");
+        await Eventually.Holds(() => backend.Requests.Count == 2, TimeSpan.FromSeconds(5), "one background revalidation");
+        Assert.Equal("\"v1\"", backend.Requests.Last().Header("If-None-Match"));
+        await Eventually.Holds(async () => (await Send(node, "/c/swr")).Body == "version 2", TimeSpan.FromSeconds(5), "the refreshed entry");
+        var (fresh, _) = await Send(node, "/c/swr");
+        Assert.StartsWith("proxy; hit; ttl=", CacheStatus(fresh));
+        Assert.Equal(2, backend.Requests.Count);
+    }
+
     [Fact]
     public async Task AClientsConditional_OnAStaleEntry_GetsA304_OnceTheOriginRevalidatedIt()
     {
