@@ -54,6 +54,7 @@ public sealed record CacheSettings
     /// <summary>Whether responses carrying <c>Set-Cookie</c> are stored (and then served to every client).</summary>
     public bool StoreSetCookie { get; init; }
 
-    /// <summary>Paths (with optional query) fetched into the cache when the route starts.</summary>
+    /// <summary>What a node fetches into the cache once it has joined the cluster (each through the key's owner):
+    /// <c>/path?query</c> for each exact host the route matches, or <c>http(s)://host/path?query</c>.</summary>
     public IReadOnlyList<string> Warm { get; init; } = [];
 }

@@ -42,6 +42,8 @@ internal static class MiddlewareSettingsValidator
                 ValidateCompression(route.Compression, $"{path}.compression", problems);
             if (route.Cache is not null && !ReferenceEquals(route.Cache, defaults.Cache))
                 ValidateCache(route.Cache, $"{path}.cache", problems);
+            if (route.Cache is { Enabled: true } routeCache)
+                ValidateWarmHosts(routeCache, match, ReferenceEquals(routeCache, defaults.Cache) ? "proxy.defaults.cache" : $"{path}.cache", problems);
             if (!ReferenceEquals(route.Filters, defaults.Filters)) ValidateFilters(route.Filters, $"{path}.filters", plugins, problems);
             if (route.Transforms is not { } transforms) continue;
             var inherited = ReferenceEquals(transforms, defaults.Transforms);
@@ -85,6 +87,18 @@ internal static class MiddlewareSettingsValidator
         if (cache.DefaultTtl < TimeSpan.Zero) problems.Add(new($"{path}.default-ttl", "must be 0s or more"));
         if (cache.StaleIfError < TimeSpan.Zero) problems.Add(new($"{path}.stale-if-error", "must be 0s or more"));
         if (cache.Key.Count == 0) problems.Add(new($"{path}.key", "empty: name the parts of the request that make the key, e.g. [ host, path, query ]"));
+        for (var i = 0; i < cache.Warm.Count; i++)
+            if (!Caching.CacheWarmTarget.IsValid(cache.Warm[i]))
+                problems.Add(new($"{path}.warm[{i}]", $"not a path or URL: '{cache.Warm[i]}' (write /index.html or http://host/index.html)"));
+    }
+
+    /// <summary>A warm path without a host takes the route's exact hosts: a route that matches any host has none to give.</summary>
+    private static void ValidateWarmHosts(Proxy.Shared.Caching.CacheSettings cache, RouteMatch match, string path, List<ConfigProblem> problems)
+    {
+        if (match.Hosts.Any(h => !h.StartsWith("*.", StringComparison.Ordinal))) return;
+        for (var i = 0; i < cache.Warm.Count; i++)
+            if (cache.Warm[i].StartsWith('/'))
+                problems.Add(new($"{path}.warm[{i}]", $"'{cache.Warm[i]}' names no host and the route matches no exact host: write http://host{cache.Warm[i]}"));
     }
 
     private static void ValidateCompression(CompressionSettings compression, string path, List<ConfigProblem> problems)

@@ -24,6 +24,7 @@ internal sealed partial class ProxySettingsBinder
             StaleWhileRevalidate = r.Switch("stale-while-revalidate") ?? defaults.StaleWhileRevalidate,
             StoreSetCookie = r.Switch("store-set-cookie") ?? defaults.StoreSetCookie,
             LocalCopies = r.Switch("local-copies") ?? defaults.LocalCopies,
+            Warm = r.StringOrList("warm") ?? defaults.Warm,
         };
         r.ReportUnknownKeys();
         return settings;

@@ -67,6 +67,10 @@ public sealed class CacheSettingsTests
     [InlineData("cache = on", "proxy.routes[0].cache")]
     [InlineData("cache { local-copies = some }", "proxy.routes[0].cache.local-copies")]
     [InlineData("cache { stale-while-revalidate = 30s }", "proxy.routes[0].cache.stale-while-revalidate")]
+    [InlineData("cache { warm = [ \"index.html\" ] }", "proxy.routes[0].cache.warm[0]: not a path or URL: 'index.html'")]
+    [InlineData("cache { warm = [ \"ftp://files.example/a\" ] }", "proxy.routes[0].cache.warm[0]: not a path or URL")]
+    [InlineData("cache { warm = [ \"http://shop.example/\", \"/a\" ] }", "proxy.routes[0].cache.warm[1]: '/a' names no host and the route matches no exact host")]
+    [InlineData("match { host = \"*.shop.example\" }, cache { warm = [ \"/a\" ] }", "proxy.routes[0].cache.warm[0]: '/a' names no host")]
     public void AMistake_IsReportedAtItsPath(string routeBody, string expected) =>
         HasProblemStartingWith(expected, Problems(Config(routes: $"[ {{ name = r, pool = api, {routeBody} }} ]")));
 
@@ -74,6 +78,19 @@ public sealed class CacheSettingsTests
     public void AMistakeInTheDefaults_IsReportedAtTheDefaultsPath() =>
         HasProblemStartingWith("proxy.defaults.cache.max-object: larger than max-memory",
             Problems(Config(extra: "defaults { cache { max-memory = 1k, max-object = 2k } }")));
+
+    [Fact]
+    public void AWarmList_Binds_AndItsPathsTakeTheRoutesExactHosts()
+    {
+        var settings = LoadValid(Config(routes: """
+            [ { name = shop, pool = api, match { host = [ "shop.example", "*.cdn.example" ] },
+                cache { warm = [ "/", "/index.html?v=2", "https://other.example:8443/x" ] } } ]
+            """));
+        Assert.Equal(
+            [new CacheWarmTarget(false, "shop.example", "/"), new CacheWarmTarget(false, "shop.example", "/index.html?v=2"),
+             new CacheWarmTarget(true, "other.example:8443", "/x")],
+            CacheWarmTarget.For(settings.Routes[0]));
+    }
 
     [Fact]
     public void TheCacheCluster_IsOnByDefault_AndEveryKeyBinds()

@@ -11,7 +11,8 @@ namespace Proxy.Actors.Caching.Peers;
 /// cache listener its cache agent names (asked once per member, again every second until it answers). A member that
 /// leaves, is removed or becomes unreachable leaves the ring at once, so its keys go to the others (cold misses, never
 /// errors); one that becomes reachable again comes back. The kept-alive connections to the other members' listeners
-/// are closed after a minute idle, and when the member goes.
+/// are closed after a minute idle, and when the member goes. Once the node's ring is complete (every Up member's listener
+/// known, or <see cref="JoinedAfter"/> after this node was first in it), <c>joined</c> runs, once (cache warming).
 /// </summary>
 public sealed class CacheMembership : ReceiveActor, IWithTimers
 {
@@ -19,16 +20,20 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
 
     private static readonly TimeSpan AskEvery = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PeerIdleTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>How long the node waits for the other members' listeners before it counts itself joined anyway.</summary>
+    public static readonly TimeSpan JoinedAfter = TimeSpan.FromSeconds(5);
 
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly CacheOwners _owners;
     private readonly Dictionary<string, MemberState> _members = new(StringComparer.Ordinal);
+    private Action? _joined;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public CacheMembership(CacheOwners owners)
+    public CacheMembership(CacheOwners owners, Action? joined = null)
     {
         _owners = owners;
+        _joined = joined;
         Receive<ClusterEvent.CurrentClusterState>(state =>
         {
             foreach (var member in state.Members.Where(m => m.Status == MemberStatus.Up))
@@ -48,6 +53,7 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         Receive<ClusterEvent.UnreachableMember>(e => Reachability(e.Member.Address, reachable: false));
         Receive<ClusterEvent.ReachableMember>(e => Reachability(e.Member.Address, reachable: true));
         Receive<CachePeer>(OnPeer);
+        Receive<JoinedTimeout>(_ => Joined());
         Receive<AskMissing>(_ =>
         {
             foreach (var (node, state) in _members)
@@ -56,7 +62,7 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(CacheOwners owners) => Akka.Actor.Props.Create(() => new CacheMembership(owners));
+    public static Props Props(CacheOwners owners, Action? joined = null) => Akka.Actor.Props.Create(() => new CacheMembership(owners, joined));
 
     protected override void PreStart()
     {
@@ -104,6 +110,7 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         {
             // Its cache-cluster is off: it caches on its own and owns nothing.
             state.NoListener = true;
+            Publish();
             return;
         }
         var address = new HostPort(peer.Host, peer.Port).ToString();
@@ -112,9 +119,23 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         Publish();
     }
 
-    private void Publish() => _owners.Publish(_members
-        .Where(m => m.Value.Reachable && (m.Value.Self || m.Value.Peer is not null))
-        .Select(m => (m.Key, m.Value.Self ? null : m.Value.Peer)));
+    private void Publish()
+    {
+        _owners.Publish(_members
+            .Where(m => m.Value.Reachable && (m.Value.Self || m.Value.Peer is not null))
+            .Select(m => (m.Key, m.Value.Self ? null : m.Value.Peer)));
+        if (_joined is null || !_members.Values.Any(m => m.Self)) return;
+        if (_members.Values.All(m => m.Self || m.Peer is not null || m.NoListener || !m.Reachable)) Joined();
+        else if (!Timers.IsTimerActive(nameof(JoinedTimeout))) Timers.StartSingleTimer(nameof(JoinedTimeout), JoinedTimeout.Instance, JoinedAfter);
+    }
+
+    private void Joined()
+    {
+        var joined = _joined;
+        _joined = null;
+        Timers.Cancel(nameof(JoinedTimeout));
+        joined?.Invoke();
+    }
 
     private sealed class MemberState
     {
@@ -129,5 +150,10 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
     private sealed class AskMissing
     {
         public static readonly AskMissing Instance = new();
+    }
+
+    private sealed class JoinedTimeout
+    {
+        public static readonly JoinedTimeout Instance = new();
     }
 }

@@ -20,12 +20,12 @@ public sealed class ClusterCacheSpec
 
     private const string Token = "cluster-cache-token-7d2a";
 
-    private static async Task<TestCluster> Start(RawBackend backend, int nodes = 3, string cache = "cache { }")
+    private static async Task<TestCluster> Start(RawBackend backend, int nodes = 3, string cache = "cache { }", string match = "")
     {
         var cluster = await TestCluster.StartAsync(nodes, $$"""
             admin { token = "{{Token}}" }
             pools { web { backends = [ "127.0.0.1:{{backend.Port}}" ], timeouts { response = 20s } } }
-            routes = [ { name = site, pool = web, {{cache}} } ]
+            routes = [ { name = site, pool = web, {{match}} {{cache}} } ]
             """);
         await cluster.WaitForMembersUpAsync(nodes, TimeSpan.FromSeconds(30));
         await Eventually.Holds(() => cluster.Running.All(n => n.Runtime.Current.Caches!.Owners!.Members.Count == nodes),
@@ -157,6 +157,31 @@ public sealed class ClusterCacheSpec
         Assert.Equal(paths.Count + 1, backend.Requests.Count);
         using var kept = await Get(cluster, 0, "/kept");
         Assert.Contains("hit", string.Join(", ", kept.Headers.GetValues("Cache-Status")));
+    }
+
+    /// <summary>cache.warm: once a node has joined, it fetches the warm list through the keys' owners; then every node
+    /// answers the warm URLs from its own store, and the origin saw each at most once per node (an owner that joined
+    /// later fetches what it now owns).</summary>
+    [Fact]
+    public async Task Warming_FillsEveryNodesStore_ThroughTheOwners()
+    {
+        await using var backend = new RawBackend(r => RawBackend.Ok("page " + r.RequestLine.Split(' ')[1], "Cache-Control: max-age=600\r\n"));
+        await using var cluster = await Start(backend, cache: "cache { warm = [ \"/\", \"/index.html\", \"http://other.example/x?y=1\" ] }",
+            match: "match { host = [ \"shop.example\", \"other.example\" ] },");
+
+        await Eventually.Holds(() => Enumerable.Range(0, 3).All(n => cluster[n].Runtime.Current.Caches!.Stores["site"].Count == 5),
+            TimeSpan.FromSeconds(20), "every node holds the five warm responses");
+        var origin = backend.Requests.Count;
+        foreach (var path in new[] { "/", "/index.html" })
+            for (var node = 0; node < 3; node++)
+            {
+                using var response = await Get(cluster, node, path);
+                Assert.StartsWith("proxy; hit", Assert.Single(response.Headers.GetValues("Cache-Status")));
+            }
+
+        Assert.Equal(origin, backend.Requests.Count);
+        Assert.All(backend.Requests.GroupBy(r => r.Header("Host") + r.RequestLine), g => Assert.InRange(g.Count(), 1, 3));
+        Assert.Contains(backend.Requests, r => r.RequestLine.StartsWith("GET /x?y=1 ", StringComparison.Ordinal) && r.Header("Host") == "other.example");
     }
 
     /// <summary>The owner's listener is gone (its node crashed and the others do not know yet): requests for its keys go
