@@ -40,13 +40,20 @@ public sealed class CacheAdminQueries(ActorSystem system, TimeSpan timeout)
             return new AdminResult(400, new ErrorView($"not a URL: '{url}' (write http://host/path or /path)"));
         if (prefix is not null && !prefix.StartsWith('/')) return new AdminResult(400, new ErrorView($"not a path prefix: '{prefix}' (write /static/)"));
         if (tag is { Length: 0 }) return new AdminResult(400, new ErrorView("empty tag"));
-        var answers = await MemberFanOut.AskEveryUpMemberAsync<CachePurged>(system, CacheAgent.Name, new PurgeCache(url, prefix, tag), timeout)
-            .ConfigureAwait(false);
+        var (status, view) = await PurgeEverywhereAsync(new PurgeCache(url, prefix, tag)).ConfigureAwait(false);
+        return new AdminResult(status, view);
+    }
+
+    /// <summary>Carries <paramref name="purge"/> out on every Up member: 200 with each one's acknowledgement, 504 when a
+    /// member did not answer in time (named). Also what an HTTP PURGE runs.</summary>
+    public async Task<(int Status, CachePurgeView View)> PurgeEverywhereAsync(PurgeCache purge)
+    {
+        var answers = await MemberFanOut.AskEveryUpMemberAsync<CachePurged>(system, CacheAgent.Name, purge, timeout).ConfigureAwait(false);
         var acks = answers.Where(a => a.Answer is not null).Select(a => new CachePurgeAck(a.Answer!.Node, a.Answer.Removed))
             .OrderBy(a => a.Node, StringComparer.Ordinal).ToList();
         var unanswered = Unanswered(answers);
-        var what = url is not null ? "url " + url : prefix is not null ? "prefix " + prefix : "tag " + tag;
-        return new AdminResult(unanswered.Count == 0 ? 200 : 504, new CachePurgeView(what, acks, unanswered));
+        var what = purge.Url is { } url ? "url " + url : purge.Prefix is { } prefix ? "prefix " + prefix : "tag " + purge.Tag;
+        return (unanswered.Count == 0 ? 200 : 504, new CachePurgeView(what, acks, unanswered));
     }
 
     private static CacheStatsRow Row(string? node, string route, long entries, long bytes, long hits, long misses, long stale, long coalesced,

@@ -24,6 +24,10 @@ public sealed class ResponseCaches
     /// <summary>E5: the owner of each key in the cluster; null when each node caches on its own.</summary>
     public Peers.CacheOwners? Owners { get; }
 
+    /// <summary>Carries a purge out on every Up member and answers with the status and each one's acknowledgement (the
+    /// admin API's); set once the node's actor system runs. Null: only this node's stores are purged (tests).</summary>
+    public Func<PurgeCache, Task<(int Status, Proxy.Shared.Admin.CachePurgeView View)>>? ClusterPurge { get; set; }
+
     /// <summary>The store of <paramref name="route"/> for <paramref name="settings"/>.</summary>
     public ResponseStore StoreFor(string route, CacheSettings settings)
     {

@@ -76,7 +76,8 @@ public sealed class RoutePipeline
             {
                 caches ??= new ResponseCaches("proxy");
                 var store = caches.StoreFor(entry.Name, cache);
-                middleware.Add(asked = new CacheFilter(cache, store, caches.CacheName, new CacheFilter.Ownership(entry.Name, caches.Owners, addForwarded)));
+                middleware.Add(asked = new CacheFilter(cache, store, caches.CacheName, new CacheFilter.Ownership(entry.Name, caches.Owners, addForwarded),
+                    cache.PurgeToken is { } token ? new HttpPurge(token, caches) : null));
                 asOwner = new CacheFilter(cache, store, caches.CacheName, new CacheFilter.Ownership(entry.Name, caches.Owners, addForwarded, AskOwners: false));
             }
             if (middleware.Count == 0) continue;

@@ -249,12 +249,14 @@ public sealed class ProxyNode : IAsyncDisposable
                     applier.Attach(system, backendPools, poolAgents, listenerSet, options.Transport, LimiterFor, redisStore is not null);
                     var configStore = registry.Get<ConfigRevisionStoreKey>();
                     system.ActorOf(ConfigAgent.Props(configStore, applier, node, state => readiness.Config = state), "config-agent");
+                    var cacheAdmin = new CacheAdminQueries(system, AdminQueryTimeout);
+                    caches.ClusterPurge = cacheAdmin.PurgeEverywhereAsync;
                     adminApi.Attach(new AdminApi.Attached(new ClusterAdminQueries(system, AdminQueryTimeout),
                         new PoolAdminQueries(() => runtime.Current, backendPools, AdminQueryTimeout),
                         new LimitAdminQueries(system, () => runtime.Current.Settings, rateLimiters, AdminQueryTimeout), new RouteAdminQueries(() => runtime.Current.Settings),
                         new ConfigAdminQueries(configStore, applier, node, AdminQueryTimeout),
                         new NodeStatusQuery(system, runtime, readiness, () => listenerSet.EndPoints),
-                        new StatsAdminQueries(system, AdminQueryTimeout), accessLog, new CacheAdminQueries(system, AdminQueryTimeout)));
+                        new StatsAdminQueries(system, AdminQueryTimeout), accessLog, cacheAdmin));
                     nodeLog = system.Log;
                     nodeState.Attach(system);
                     accessLog.ReportDropsTo(n => system.Log.Warning(

@@ -51,6 +51,10 @@ public sealed record CacheSettings
     /// </summary>
     public bool LocalCopies { get; init; } = true;
 
+    /// <summary>When set, <c>PURGE /path</c> with <c>Authorization: Bearer</c> and this token purges the URL on every node
+    /// (never sent to the origin); null: PURGE is forwarded like any method. A secret: never logged.</summary>
+    public string? PurgeToken { get; init; }
+
     /// <summary>Whether responses carrying <c>Set-Cookie</c> are stored (and then served to every client).</summary>
     public bool StoreSetCookie { get; init; }
 

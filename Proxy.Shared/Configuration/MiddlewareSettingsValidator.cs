@@ -87,6 +87,8 @@ internal static class MiddlewareSettingsValidator
         if (cache.DefaultTtl < TimeSpan.Zero) problems.Add(new($"{path}.default-ttl", "must be 0s or more"));
         if (cache.StaleIfError < TimeSpan.Zero) problems.Add(new($"{path}.stale-if-error", "must be 0s or more"));
         if (cache.Key.Count == 0) problems.Add(new($"{path}.key", "empty: name the parts of the request that make the key, e.g. [ host, path, query ]"));
+        if (cache.PurgeToken is { } token && string.IsNullOrWhiteSpace(token))
+            problems.Add(new($"{path}.purge-token", "empty: give a token (PURGE then needs Authorization: Bearer <token>), or leave it out"));
         for (var i = 0; i < cache.Warm.Count; i++)
             if (!Caching.CacheWarmTarget.IsValid(cache.Warm[i]))
                 problems.Add(new($"{path}.warm[{i}]", $"not a path or URL: '{cache.Warm[i]}' (write /index.html or http://host/index.html)"));

@@ -25,6 +25,7 @@ internal sealed partial class ProxySettingsBinder
             StoreSetCookie = r.Switch("store-set-cookie") ?? defaults.StoreSetCookie,
             LocalCopies = r.Switch("local-copies") ?? defaults.LocalCopies,
             Warm = r.StringOrList("warm") ?? defaults.Warm,
+            PurgeToken = r.String("purge-token") ?? defaults.PurgeToken,
         };
         r.ReportUnknownKeys();
         return settings;

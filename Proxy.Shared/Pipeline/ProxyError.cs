@@ -34,6 +34,10 @@ public enum ProxyError
     /// <summary>E5: another node asked this one for a key of a route it has no cache for (or sent no route); the asker
     /// goes to the origin.</summary>
     NotCacheOwner,
+    /// <summary>E5: a PURGE on a route whose cache takes them, without a bearer token.</summary>
+    PurgeTokenMissing,
+    /// <summary>E5: a PURGE with a token that is not the route's purge-token.</summary>
+    PurgeTokenInvalid,
 
     // The backend side.
     NoHealthyBackend,

@@ -51,6 +51,8 @@ public static class ProxyErrors
         Set(ProxyError.ResponseFilterFailed, 500, "response filter failed");
         Set(ProxyError.NotInCache, 504, "only-if-cached: no stored response to answer with");
         Set(ProxyError.NotCacheOwner, 421, "this node has no cache for the route asked for");
+        Set(ProxyError.PurgeTokenMissing, 401, "purge token required");
+        Set(ProxyError.PurgeTokenInvalid, 403, "purge token not valid");
         Set(ProxyError.ClientNotAllowed, 403, "client address not allowed");
         Set(ProxyError.ApiKeyMissing, 401, "API key required");
         Set(ProxyError.ApiKeyInvalid, 401, "API key not valid");

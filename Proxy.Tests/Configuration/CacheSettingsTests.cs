@@ -67,6 +67,7 @@ public sealed class CacheSettingsTests
     [InlineData("cache = on", "proxy.routes[0].cache")]
     [InlineData("cache { local-copies = some }", "proxy.routes[0].cache.local-copies")]
     [InlineData("cache { stale-while-revalidate = 30s }", "proxy.routes[0].cache.stale-while-revalidate")]
+    [InlineData("cache { purge-token = \"\" }", "proxy.routes[0].cache.purge-token: empty")]
     [InlineData("cache { warm = [ \"index.html\" ] }", "proxy.routes[0].cache.warm[0]: not a path or URL: 'index.html'")]
     [InlineData("cache { warm = [ \"ftp://files.example/a\" ] }", "proxy.routes[0].cache.warm[0]: not a path or URL")]
     [InlineData("cache { warm = [ \"http://shop.example/\", \"/a\" ] }", "proxy.routes[0].cache.warm[1]: '/a' names no host and the route matches no exact host")]

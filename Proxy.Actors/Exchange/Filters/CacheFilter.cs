@@ -27,11 +27,15 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
     private readonly string _name;
     private readonly TimeProvider _clock;
     private readonly Ownership? _ownership;
+    private readonly HttpPurge? _purge;
 
     /// <param name="ownership">The route and the cluster's owners of its keys; null: this filter serves every key from
     /// this node's store (a single node, or the owner's side of another node's request).</param>
-    public CacheFilter(CacheSettings settings, ResponseStore store, string cacheName, Ownership? ownership = null, TimeProvider? clock = null)
+    /// <param name="purge">Answers PURGE requests (the route's cache has a purge-token); null: PURGE is forwarded.</param>
+    public CacheFilter(CacheSettings settings, ResponseStore store, string cacheName, Ownership? ownership = null, HttpPurge? purge = null,
+        TimeProvider? clock = null)
     {
+        _purge = purge;
         _settings = settings;
         _store = store;
         _name = cacheName;
@@ -47,6 +51,7 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
     public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
         var request = exchange.Request!;
+        if (request.Method == "PURGE" && _purge is not null) return _purge.HandleAsync(exchange);
         if (request.Method is not ("GET" or "HEAD"))
         {
             // §4.4: a successful unsafe request invalidates what it changed (decided on its response).

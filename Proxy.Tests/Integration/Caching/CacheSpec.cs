@@ -537,4 +537,21 @@ public sealed class CacheSpec
                      head.Contains("Transfer-Encoding", StringComparison.OrdinalIgnoreCase), head);
         if (absent is not null) Assert.DoesNotContain(absent, head, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>A route whose cache has no purge-token forwards PURGE like any method (and, as an unsafe method that
+    /// succeeded, it invalidates the URL, RFC 9111 §4.4).</summary>
+    [Fact]
+    public async Task WithoutAPurgeToken_PurgeIsForwarded()
+    {
+        await using var backend = new RawBackend(_ => Answer("body", "Cache-Control: max-age=60\r\n"));
+        await using var node = await Node(backend);
+        await Send(node, "/c/p");
+
+        var (purge, _) = await Send(node, "/c/p", new HttpMethod("PURGE"));
+
+        Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
+        Assert.Contains(backend.Requests, r => r.RequestLine.StartsWith("PURGE /c/p ", StringComparison.Ordinal));
+        var (after, _) = await Send(node, "/c/p");
+        Assert.StartsWith("proxy; fwd=uri-miss", CacheStatus(after));
+    }
 }

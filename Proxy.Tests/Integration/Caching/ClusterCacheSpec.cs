@@ -184,6 +184,44 @@ public sealed class ClusterCacheSpec
         Assert.Contains(backend.Requests, r => r.RequestLine.StartsWith("GET /x?y=1 ", StringComparison.Ordinal) && r.Header("Host") == "other.example");
     }
 
+    /// <summary>HTTP PURGE on a route with a purge-token: without the token 401, with a wrong one 403 (neither reaches the
+    /// origin nor purges); with it the URL is gone from every node (owner and copies), and the answer says so.</summary>
+    [Fact]
+    public async Task AnHttpPurge_WithTheToken_PurgesTheUrlOnEveryNode()
+    {
+        const string purgeToken = "purge-secret-4e1f";
+        await using var backend = new RawBackend(r => RawBackend.Ok("page " + r.RequestLine.Split(' ')[1], "Cache-Control: max-age=600\r\n"));
+        await using var cluster = await Start(backend, cache: $"cache {{ purge-token = \"{purgeToken}\" }}");
+        for (var node = 0; node < 3; node++) (await Get(cluster, node, "/doc?v=1")).Dispose();
+        Assert.Equal(3, Enumerable.Range(0, 3).Sum(n => cluster[n].Runtime.Current.Caches!.Stores["site"].Count));
+
+        async Task<HttpResponseMessage> Purge(string? token)
+        {
+            var request = new HttpRequestMessage(new HttpMethod("PURGE"), $"http://127.0.0.1:{cluster[1].Listeners["public"].Port}/doc?v=1");
+            request.Headers.Host = "shop.example";
+            if (token is not null) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return await Client.SendAsync(request);
+        }
+
+        using var missing = await Purge(null);
+        using var wrong = await Purge("not-it");
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden), (missing.StatusCode, wrong.StatusCode));
+        Assert.Contains("Bearer", missing.Headers.WwwAuthenticate.ToString());
+        Assert.DoesNotContain(purgeToken, await missing.Content.ReadAsStringAsync() + await wrong.Content.ReadAsStringAsync());
+        Assert.Equal(3, Enumerable.Range(0, 3).Sum(n => cluster[n].Runtime.Current.Caches!.Stores["site"].Count));
+
+        using var purged = await Purge(purgeToken);
+        var answer = System.Text.Json.JsonDocument.Parse(await purged.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
+        Assert.Equal("url http://shop.example/doc?v=1", answer.GetProperty("purged").GetString());
+        Assert.Equal(3, answer.GetProperty("members").GetArrayLength());
+        Assert.Equal(3, answer.GetProperty("members").EnumerateArray().Sum(m => m.GetProperty("removed").GetInt64()));
+        Assert.Equal(0, Enumerable.Range(0, 3).Sum(n => cluster[n].Runtime.Current.Caches!.Stores["site"].Count));
+        Assert.DoesNotContain(backend.Requests, r => r.RequestLine.StartsWith("PURGE", StringComparison.Ordinal));
+        using var next = await Get(cluster, 2, "/doc?v=1");
+        Assert.Contains("fwd=uri-miss", string.Join(", ", next.Headers.GetValues("Cache-Status")));
+    }
+
     /// <summary>The owner's listener is gone (its node crashed and the others do not know yet): requests for its keys go
     /// to the origin from the node that got them, with no error.</summary>
     [Fact]
