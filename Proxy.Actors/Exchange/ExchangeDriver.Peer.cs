@@ -14,6 +14,13 @@ internal sealed partial class ExchangeDriver
     private void BeginPeer(HttpRequestHead head, RuntimeSnapshot snapshot)
     {
         var exchange = Exchange;
+        if (snapshot.Caches?.Owners is not { } owners || !owners.IsPeer(exchange.Client))
+        {
+            // Nothing but the cluster's nodes may use a listener that runs no route middleware.
+            Finish();
+            _front.RespondLocal(ProxyError.ClientNotAllowed, close: true, "not a member of the cluster", extra: Declined);
+            return;
+        }
         if (!PeerRequest.TryRead(head, out var routeName, out var secure, out var local) ||
             snapshot.Routes.Named(routeName) is not { } route ||
             (local ? snapshot.PipelineFor(route).Local : snapshot.PipelineFor(route).Peer) is not { } pipeline ||

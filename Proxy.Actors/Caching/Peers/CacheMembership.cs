@@ -53,6 +53,12 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         Receive<ClusterEvent.UnreachableMember>(e => Reachability(e.Member.Address, reachable: false));
         Receive<ClusterEvent.ReachableMember>(e => Reachability(e.Member.Address, reachable: true));
         Receive<CachePeer>(OnPeer);
+        Receive<HostResolved>(resolved =>
+        {
+            if (!_members.TryGetValue(resolved.Node, out var state)) return;
+            state.Addresses.UnionWith(resolved.Addresses);
+            _owners.PublishPeerAddresses(_members.Values.SelectMany(m => m.Addresses));
+        });
         Receive<JoinedTimeout>(_ => Joined());
         Receive<AskMissing>(_ =>
         {
@@ -83,13 +89,16 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         var node = address.ToString();
         if (_members.ContainsKey(node)) return;
         _members[node] = new MemberState { Self = address == _cluster.SelfAddress, Reachable = reachable };
-        if (address != _cluster.SelfAddress) Ask(node);
+        if (address == _cluster.SelfAddress) return;
+        Ask(node);
+        Resolve(node, address.Host);
     }
 
     private void Left(Address address)
     {
         if (!_members.Remove(address.ToString(), out var state)) return;
         state.Peer?.Connections.Dispose();
+        _owners.PublishPeerAddresses(_members.Values.SelectMany(m => m.Addresses));
         Publish();
     }
 
@@ -113,10 +122,25 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
             Publish();
             return;
         }
+        Resolve(peer.Node, peer.Host);
         var address = new HostPort(peer.Host, peer.Port).ToString();
         state.Peer = new Backend(new BackendSettings { Address = address, Host = peer.Host, Port = peer.Port },
             new UpstreamConnectionSettings { MaxPerBackend = 0, IdleTimeout = PeerIdleTimeout });
         Publish();
+    }
+
+    /// <summary>What a member's host name resolves to, for <see cref="CacheOwners.IsPeer"/> (its connections come from
+    /// there).</summary>
+    private void Resolve(string node, string? host)
+    {
+        if (string.IsNullOrEmpty(host)) return;
+        if (System.Net.IPAddress.TryParse(host, out var ip))
+        {
+            Self.Tell(new HostResolved(node, [ip]));
+            return;
+        }
+        System.Net.Dns.GetHostAddressesAsync(host).PipeTo(Self, success: addresses => new HostResolved(node, addresses),
+            failure: _ => new HostResolved(node, []));
     }
 
     private void Publish()
@@ -145,7 +169,11 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         public Backend? Peer { get; set; }
         /// <summary>Its agent said it has none.</summary>
         public bool NoListener { get; set; }
+        /// <summary>What its cluster host and its listener's host resolve to.</summary>
+        public HashSet<System.Net.IPAddress> Addresses { get; } = [];
     }
+
+    private sealed record HostResolved(string Node, System.Net.IPAddress[] Addresses);
 
     private sealed class AskMissing
     {

@@ -13,6 +13,7 @@ namespace Proxy.Actors.Caching.Peers;
 public sealed class CacheOwners
 {
     private volatile CacheOwnerRing<Backend?> _ring = CacheOwnerRing<Backend?>.Empty;
+    private volatile HashSet<string> _peerAddresses = new(StringComparer.Ordinal);
 
     public CacheOwners(CacheClusterSettings settings) => Settings = settings;
 
@@ -36,4 +37,18 @@ public sealed class CacheOwners
 
     /// <summary>The members from now on: each by cluster address, with its internal listener (null: this node).</summary>
     public void Publish(IEnumerable<(string Node, Backend? Peer)> members) => _ring = new CacheOwnerRing<Backend?>(members);
+
+    /// <summary>The addresses the members' hosts resolve to: the only clients (besides this host's loopback) the
+    /// internal listener serves.</summary>
+    public void PublishPeerAddresses(IEnumerable<System.Net.IPAddress> addresses) =>
+        _peerAddresses = new HashSet<string>(addresses.Select(Normalize), StringComparer.Ordinal);
+
+    /// <summary>Whether <paramref name="client"/> (a connection's remote address) is this node or a member: the internal
+    /// listener runs no route middleware (the asking node did), so nobody else may use it.</summary>
+    public bool IsPeer(string client) =>
+        System.Net.IPAddress.TryParse(client, out var address) &&
+        (System.Net.IPAddress.IsLoopback(address) || _peerAddresses.Contains(Normalize(address)));
+
+    private static string Normalize(System.Net.IPAddress address) =>
+        (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 }
