@@ -507,7 +507,8 @@ public sealed class CacheSpec
         await using var node = await Node(backend);
 
         var first = Send(node, "/c/flaky", null, ("X-Fail", "1"));
-        await Task.Delay(100);
+        // The others come while the first one's fetch is under way.
+        await Eventually.Holds(() => backend.Requests.Any(r => r.Header("X-Fail") is not null), TimeSpan.FromSeconds(5), "the first fetch");
         var waiters = Enumerable.Range(0, 4).Select(_ => Send(node, "/c/flaky")).ToList();
         var (failed, _) = await first;
         var answers = await Task.WhenAll(waiters);
