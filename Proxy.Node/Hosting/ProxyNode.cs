@@ -107,7 +107,7 @@ public sealed class ProxyNode : IAsyncDisposable
             {
                 // E5: the internal listener the other nodes ask for the keys this node owns.
                 var address = settings.CacheCluster.Address ?? new HostPort(options.Hostname, 0).ToString();
-                bound[CachePeerListener.Name] = AddressBinding.Bind(settings.CacheCluster.Address is null ? "PROXY_HOST" : "proxy.cache-cluster.address",
+                bound[CachePeerListener.Name] = AddressBinding.Bind(settings.CacheCluster.Address is null ? "PROXY_HOSTNAME" : "proxy.cache-cluster.address",
                     address, () => SocketAcceptLoop.Bind(EndpointParser.Parse(address)));
             }
             for (var i = 0; i < settings.TcpRoutes.Count; i++)
