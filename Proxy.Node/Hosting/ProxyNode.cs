@@ -271,7 +271,7 @@ public sealed class ProxyNode : IAsyncDisposable
                     if (cacheListener is { } self) caches.Owners?.UseSelf(self.Host, self.Port);
                     system.ActorOf(CacheAgent.Props(caches, cacheListener), CacheAgent.Name);
                     if (caches.Owners is { } owners)
-                        system.ActorOf(CacheMembership.Props(owners, joined: () => Task.Run(() => WarmCache(system.Log, runtime, owners))), CacheMembership.Name);
+                        system.ActorOf(CacheMembership.Props(owners, joined: () => Task.Run(() => CacheWarmer.WarmAndLogAsync(() => runtime.Current.Settings, owners, system.Log))), CacheMembership.Name);
                     system.ActorOf(ClusterMembershipLog.Props(plannedLeaves), "cluster-membership-log");
                     GracefulShutdown.Register(system, listenerSet, runtime, readiness, settings.Shutdown);
                 })
@@ -373,25 +373,6 @@ public sealed class ProxyNode : IAsyncDisposable
     };
 
     /// <summary>Graceful stop: the same CoordinatedShutdown path as SIGTERM.</summary>
-    /// <summary>E5 <c>cache.warm</c>, once the node has joined the cluster's cache.</summary>
-    private static async Task WarmCache(ILoggingAdapter log, ProxyRuntime runtime, CacheOwners owners)
-    {
-        if (owners.Self is not { } self) return;
-        CacheWarmer.Outcome outcome;
-        try
-        {
-            outcome = await CacheWarmer.WarmAsync(runtime.Current.Settings, self).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            log.Error(e, "Cache warm failed");
-            return;
-        }
-        if (outcome.Requested == 0) return;
-        if (outcome.Failed.Count == 0) log.Info("Cache warm: {0} of {0} fetched", outcome.Requested);
-        else log.Warning("Cache warm: {0} of {1} fetched; not: {2}", outcome.Fetched, outcome.Requested, string.Join("; ", outcome.Failed));
-    }
-
     public async Task StopAsync()
     {
         await _host.StopAsync().ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Akka.Event;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Caching;
 using Proxy.Shared.Configuration;
@@ -14,6 +15,26 @@ public static class CacheWarmer
 {
     /// <summary>What warming did: the requests that got a response below 400, and the others with their status.</summary>
     public sealed record Outcome(int Requested, int Fetched, IReadOnlyList<string> Failed);
+
+    /// <summary>Warms the node's cache with the routes' lists of the settings it runs now, and logs what came of it
+    /// (info when every request got its response, warning naming the others).</summary>
+    public static async Task WarmAndLogAsync(Func<ProxySettings> settings, CacheOwners owners, ILoggingAdapter log)
+    {
+        if (owners.Self is not { } self) return;
+        Outcome outcome;
+        try
+        {
+            outcome = await WarmAsync(settings(), self).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            log.Error(e, "Cache warm failed");
+            return;
+        }
+        if (outcome.Requested == 0) return;
+        if (outcome.Failed.Count == 0) log.Info("Cache warm: {0} of {0} fetched", outcome.Requested);
+        else log.Warning("Cache warm: {0} of {1} fetched; not: {2}", outcome.Fetched, outcome.Requested, string.Join("; ", outcome.Failed));
+    }
 
     public static async Task<Outcome> WarmAsync(ProxySettings settings, Backend self)
     {

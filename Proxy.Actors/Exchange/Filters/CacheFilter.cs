@@ -20,7 +20,7 @@ namespace Proxy.Actors.Exchange.Filters;
 /// node owns goes to that owner (which serves it from its store or fetches it once for every node), and to the origin
 /// only when the owner is not reached in time.
 /// </summary>
-public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
+public sealed partial class CacheFilter : IRequestFilter, IResponseHeadFilter
 {
     private readonly CacheSettings _settings;
     private readonly ResponseStore _store;
@@ -42,11 +42,6 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         _ownership = ownership;
         _clock = clock ?? TimeProvider.System;
     }
-
-    /// <summary>Where a route's keys are owned: <paramref name="Owners"/> (null: here), and what the owner is asked with.</summary>
-    /// <param name="AddForwarded">The request for the owner carries <c>Forwarded</c>, as the origin's would.</param>
-    /// <param name="AskOwners">False on the owner's side of another node's request: every key is served from here.</param>
-    public sealed record Ownership(string Route, CacheOwners? Owners, bool AddForwarded, bool AskOwners = true);
 
     public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
@@ -112,30 +107,6 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         return CachePolicy.NotModified(request, stored)
             ? CachedResponseSource.NotModified(entry, CachePolicy.NotModifiedHeaders(stored), age, status)
             : CachedResponseSource.Hit(entry, age, status);
-    }
-
-    /// <summary>One background revalidation per key at a time: the node's own request, with this request's fields (its
-    /// Vary may select by them), runs the route's cache on the node's internal listener, where it goes to the key's
-    /// owner or the origin with the stored validators and stores what comes back.</summary>
-    private void RevalidateInBackground(IExchange exchange, string key, Backend self)
-    {
-        if (!_store.TryBeginRefresh(key)) return;
-        var request = exchange.Request!;
-        var refresh = PeerRequest.Local(_ownership!.Route, exchange.Secure, request.Authority.Length > 0 ? request.Authority : request.Host,
-            Upstream.UpstreamRequestWriter.TargetFor(request, throughProxy: false, rewritten: null), request.Headers, revalidate: true);
-        _ = Run();
-
-        async Task Run()
-        {
-            try
-            {
-                await BackgroundFetch.RunAsync(self, refresh).ConfigureAwait(false);
-            }
-            finally
-            {
-                _store.EndRefresh(key);
-            }
-        }
     }
 
     /// <summary>
@@ -211,31 +182,6 @@ public sealed class CacheFilter : IRequestFilter, IResponseHeadFilter
         return new CachedResponse(entry.PrimaryKey, entry.Host, entry.Target, head, entry.Body, requestTime, now, entry.VaryFields,
             entry.SecondaryKey, lifetime);
     }
-
-    /// <summary>
-    /// A miss for a key another node owns: the owner answers (from its store, or by its one fetch from the origin for
-    /// every node's requests), and this node serves its response as it streams, storing nothing. When the owner is not
-    /// reached, does not answer within owner-timeout, or declines, the request goes to the origin from here: the cache
-    /// never makes the proxy less available than it is without one.
-    /// </summary>
-    private async ValueTask<FilterVerdict> AskOwner(IExchange exchange, Lookup lookup, Backend owner)
-    {
-        var ownership = _ownership!;
-        var fetch = await OwnerFetch.AskAsync(owner, PeerRequest.For(exchange, ownership.Route, ownership.AddForwarded),
-            ownership.Owners!.Settings.OwnerTimeout).ConfigureAwait(false);
-        if (fetch is null || fetch.Head.Headers.Contains(PeerRequest.DeclinedField))
-        {
-            fetch?.Dispose();
-            _store.CountMiss();
-            return FilterVerdict.Continue;
-        }
-        lookup.FromOwner = true;
-        _store.CountFromOwner();
-        return FilterVerdict.Serve(fetch);
-    }
-
-    /// <summary>The other node that owns <paramref name="key"/>; null when this one does (or caches on its own).</summary>
-    private Backend? OwnerElsewhere(string key) => _ownership is { AskOwners: true, Owners: { } owners } ? owners.OwnerOf(key) : null;
 
     /// <summary>A miss: the first request for the key fetches it from the origin; the ones that arrive while it does
     /// wait for its response and share it (request coalescing).</summary>
