@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Response cache hit path (E5): our node's route cache against nginx's proxy_cache, side by side, A/B alternating.
 #   scripts/bench-cache.sh [--size 4096] [--rounds 3] [--duration 10s] [--conns 64] [--warmup 10s]
+#                          [--nodes 1|2] [--local-copies on|off]
 # Starts a backend (nginx, 1 worker) answering GET /obj with a fixed body of SIZE bytes and
 # Cache-Control: max-age=3600, on two ports (one per proxy, each with its own access log of /obj, so the origin
 # requests of each proxy are counted apart); nginx as caching reverse proxy (1 worker, proxy_cache under a tmpfs
@@ -11,8 +12,12 @@
 # requests (/proc/PID/stat), medians and ours/nginx ratios; then the origin requests each proxy made over the whole
 # run and each one's hit ratio: ours as the node counts it (proxy_cache_requests_total on its admin /metrics: hits
 # over all its cache requests) when the build has it, otherwise, as for nginx, 1 - origin requests / requests sent.
+# --nodes 2: ours is a two-node cluster (one cache, E5); wrk goes to the node that does NOT own /obj's key, so with
+# --local-copies off every hit is one hop to the owner's internal listener (the owner-hop cost), and with on (the
+# default) the non-owner's copy answers; the CPU figure is both nodes'.
 # PROXY_NODE_DLL=path/Proxy.Node.dll runs that build instead of Proxy.Node/bin/Release (PROXY_NO_BUILD=1: no build).
-# Ports: BENCH_PORT_BASE (default 19700): backend for nginx +0, backend for ours +1, nginx +2, ours +3, our admin +4.
+# Ports: BENCH_PORT_BASE (default 19700): backend for nginx +0, backend for ours +1, nginx +2, ours +3, our admin +4;
+# with --nodes 2 also the second node +5, its admin +6, and the two nodes' remoting +7, +8.
 # Everything started here is stopped on exit; the work dir and the /dev/shm cache dir are removed.
 set -euo pipefail
 
@@ -30,6 +35,8 @@ ROUNDS=3
 DURATION=10s
 CONNS=64
 WARMUP=10s
+NODES=1
+LOCAL_COPIES=on
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) SIZE="$2"; shift 2 ;;
@@ -37,7 +44,9 @@ while [ $# -gt 0 ]; do
     --duration) DURATION="$2"; shift 2 ;;
     --conns) CONNS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --nodes) NODES="$2"; shift 2 ;;
+    --local-copies) LOCAL_COPIES="$2"; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
@@ -47,9 +56,15 @@ SIZE=$(awk -v s="$SIZE" 'BEGIN { n = s + 0; if (s ~ /[kK]$/) n *= 1024; else if 
 [ "$SIZE" != bad ] || die "--size must be a positive number of bytes (or Nk, Nm)"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer"
 [[ "$CONNS" =~ ^[1-9][0-9]*$ ]] || die "--conns must be a positive integer"
+[[ "$NODES" =~ ^[12]$ ]] || die "--nodes must be 1 or 2"
+[[ "$LOCAL_COPIES" =~ ^(on|off)$ ]] || die "--local-copies must be on or off"
 
 BASE="${BENCH_PORT_BASE:-19700}"
 ORIGIN_NGINX=$BASE ORIGIN_OURS=$((BASE + 1)) NGINX_PORT=$((BASE + 2)) NODE_PORT=$((BASE + 3)) ADMIN_PORT=$((BASE + 4))
+NODE2_PORT=$((BASE + 5)) ADMIN2_PORT=$((BASE + 6)) REMOTING1=$((BASE + 7)) REMOTING2=$((BASE + 8))
+ADMIN_PORTS="$ADMIN_PORT"
+[ "$NODES" = 1 ] || ADMIN_PORTS="$ADMIN_PORT $ADMIN2_PORT"
+BENCH_TOKEN="bench-cache-$$"
 CLK_TCK=$(getconf CLK_TCK)
 
 ensure_pkg wrk
@@ -63,6 +78,7 @@ src_time=$(git -C "$ROOT" log -1 --format=%ct -- Proxy.Node Proxy.Actors Proxy.S
 [ "$(stat -c %Y "$(NODE_DLL)")" -ge "${src_time:-0}" ] \
   || log "WARNING: $(NODE_DLL) is older than the last commit to Proxy.Node/Actors/Shared: it may not be the code at HEAD"
 require_ports_free "$ORIGIN_NGINX" "$ORIGIN_OURS" "$NGINX_PORT" "$NODE_PORT" "$ADMIN_PORT"
+[ "$NODES" = 1 ] || require_ports_free "$NODE2_PORT" "$ADMIN2_PORT" "$REMOTING1" "$REMOTING2"
 
 make_work_dir
 SHM_DIR=""
@@ -142,39 +158,64 @@ EOF
 
 MAX_OBJECT=""
 [ "$SIZE" -le $((8 * 1024 * 1024)) ] || MAX_OBJECT="max-object = $SIZE"
-cat >"$WORK_DIR/node.hocon" <<EOF
+# node_config PORT ADMIN: one node's config (both nodes of --nodes 2 have the same routes).
+node_config() {
+  cat <<EOF
 proxy {
-  listeners = [ { name = public, address = "127.0.0.1:$NODE_PORT", mode = reverse, max-connections = 20000 } ]
-  admin { address = "127.0.0.1:$ADMIN_PORT" }
+  listeners = [ { name = public, address = "127.0.0.1:$1", mode = reverse, max-connections = 20000 } ]
+  admin { address = "127.0.0.1:$2", token = "$BENCH_TOKEN" }
   pools {
     origin {
       backends = [ "127.0.0.1:$ORIGIN_OURS" ]
     }
   }
-  routes = [ { name = cached, pool = origin, cache { $MAX_OBJECT } } ]
+  routes = [ { name = cached, pool = origin, cache { $MAX_OBJECT local-copies = $LOCAL_COPIES } } ]
   access-log { enabled = off }
   log-level = warning
 }
 EOF
+}
+node_config "$NODE_PORT" "$ADMIN_PORT" >"$WORK_DIR/node.hocon"
+node_config "$NODE2_PORT" "$ADMIN2_PORT" >"$WORK_DIR/node2.hocon"
 
 log "starting origin (nginx :$ORIGIN_NGINX, :$ORIGIN_OURS), nginx proxy_cache (:$NGINX_PORT), our node (:$NODE_PORT, $(NODE_DLL))"
 start_bg backend "$(nginx_bin)" -p "$WORK_DIR" -c "$WORK_DIR/backend.conf"
 start_bg nginxproxy "$(nginx_bin)" -p "$WORK_DIR" -c "$WORK_DIR/nginx-proxy.conf"
-start_node ours "$WORK_DIR/node.hocon" sockets
+if [ "$NODES" = 1 ]; then
+  start_node ours "$WORK_DIR/node.hocon" sockets
+else
+  start_bg ours env -u PROXY_TRANSPORT PROXY_PORT="$REMOTING1" PROXY_SEEDS="127.0.0.1:$REMOTING1" \
+    dotnet "$(NODE_DLL)" --config "$WORK_DIR/node.hocon"
+  start_bg ours2 env -u PROXY_TRANSPORT PROXY_PORT="$REMOTING2" PROXY_SEEDS="127.0.0.1:$REMOTING1" \
+    dotnet "$(NODE_DLL)" --config "$WORK_DIR/node2.hocon"
+fi
+OUR_PIDS="$PID_ours${PID_ours2:+ $PID_ours2}"
 wait_http "http://127.0.0.1:$ORIGIN_NGINX/" 20 || die "origin did not start: $(cat "$WORK_DIR/backend.err")"
 wait_http "http://127.0.0.1:$ORIGIN_OURS/" 20 || die "origin did not start: $(cat "$WORK_DIR/backend.err")"
 # Not /obj: that would fill the caches and count as origin requests.
 wait_http "http://127.0.0.1:$NGINX_PORT/ping" 20 || die "nginx proxy did not start: $(cat "$WORK_DIR/nginxproxy.err")"
-# The node's admin /ready, up to 60 s; a node that exits (a config it rejects) fails at once.
-for i in $(seq 1 60); do
-  node_alive "$PID_ours" || die "node exited: $(tail -20 "$WORK_DIR/ours.err")"
-  wait_http "http://127.0.0.1:$ADMIN_PORT/ready" 1 && break
-  [ "$i" -lt 60 ] || die "node did not start: $(tail -20 "$WORK_DIR/ours.err")"
+# Each node's admin /ready, up to 60 s; a node that exits (a config it rejects) fails at once.
+for admin in $ADMIN_PORTS; do
+  for i in $(seq 1 60); do
+    for pid in $OUR_PIDS; do node_alive "$pid" || die "node exited: $(tail -20 "$WORK_DIR"/ours*.err)"; done
+    wait_http "http://127.0.0.1:$admin/ready" 1 && break
+    [ "$i" -lt 60 ] || die "node did not start: $(tail -20 "$WORK_DIR"/ours*.err)"
+  done
 done
 wait_http "http://127.0.0.1:$NODE_PORT/ping" 20 || die "node does not proxy: $(tail -20 "$WORK_DIR/ours.err")"
 
 NGINX_URL="http://127.0.0.1:$NGINX_PORT/obj"
 NODE_URL="http://127.0.0.1:$NODE_PORT/obj"
+# cache_members ADMIN: the members each node spreads the cache keys over, summed over the nodes (pbm cache stats).
+cache_members() {
+  curl -s --max-time 5 -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$1/api/cache/stats" 2>/dev/null \
+    | sed -n 's/.*"owners":\(.*\)/\1/p' | grep -o 'akka[.]tcp' | wc -l
+}
+# owner_answers ADMIN: requests the node's route cache sent to the key's owner (proxy_cache_requests_total, owner).
+owner_answers() {
+  curl -s --max-time 5 "http://127.0.0.1:$1/metrics" 2>/dev/null \
+    | awk '/^proxy_cache_requests_total\{/ && /route="cached"/ && /result="owner"/ { n += $NF } END { printf "%d\n", n }'
+}
 declare -A SENT=([nginx]=0 [ours]=0)
 
 # probe NAME URL: one GET; prints "status bytes cache-status-value" (the value is empty when the header is absent).
@@ -197,12 +238,28 @@ is_hit() {
 # every result) on its admin /metrics; empty when the node has no such series (a build before the cache metrics).
 # The node counts each request it saw, including those wrk still had in flight when it stopped (wrk does not count
 # those), so the node's ratio is its own hits over its own total, not over what wrk reports.
+# With two nodes, both nodes' series: a request the non-owner sent to the owner (result="owner") is counted again as
+# the owner's hit or miss, so it is left out of the total.
 node_cache_counts() {
-  curl -s --max-time 5 "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null | awk '
-    /^proxy_cache_requests_total\{/ && /route="cached"/ { all += $NF; n++; if (/result="hit"/) hits += $NF }
+  for admin in $ADMIN_PORTS; do curl -s --max-time 5 "http://127.0.0.1:$admin/metrics" 2>/dev/null; done | awk '
+    /^proxy_cache_requests_total\{/ && /route="cached"/ && !/result="owner"/ { all += $NF; n++; if (/result="hit"/) hits += $NF }
     END { if (n) printf "%d %d\n", hits, all }'
 }
+if [ "$NODES" = 2 ]; then
+  for i in $(seq 1 30); do
+    [ "$(cache_members "$ADMIN_PORT")" = 4 ] && break
+    [ "$i" -lt 30 ] || die "the two nodes did not share their cache within 30 s: $(tail -5 "$WORK_DIR"/ours*.err)"
+    sleep 1
+  done
+fi
 COUNTS0=$(node_cache_counts || true)
+if [ "$NODES" = 2 ]; then
+  # wrk goes to the node that does not own /obj: one GET through the first node tells (it asks the owner or not).
+  read -r code _ <<<"$(probe ours "$NODE_URL")"; SENT[ours]=$((SENT[ours] + 1))
+  [ "$code" = 200 ] || die "ours: GET /obj through the first node answered $code"
+  if [ "$(owner_answers "$ADMIN_PORT")" = 0 ]; then NODE_URL="http://127.0.0.1:$NODE2_PORT/obj"; fi
+  log "two nodes, local-copies $LOCAL_COPIES: wrk goes to $NODE_URL (the node that does not own /obj)"
+fi
 
 # Fill each cache with one request; the second must be a hit.
 for name in nginx ours; do
@@ -243,16 +300,18 @@ ORIGIN0_nginx=$(origin_lines "$WORK_DIR/origin-nginx.log"); ORIGIN0_ours=$(origi
 
 RESULTS="$WORK_DIR/results.txt"
 : >"$RESULTS"
-# run_wrk NAME URL PID ROUND
+# pids_ticks PID...: cpu_ticks summed over the processes (ours is two nodes with --nodes 2).
+pids_ticks() { local sum=0 p; for p in "$@"; do sum=$((sum + $(cpu_ticks "$p"))); done; echo "$sum"; }
+# run_wrk NAME URL "PID..." ROUND
 run_wrk() {
-  local name="$1" url="$2" pid="$3" round="$4" out before after m0 m1 b0 b1 w0 w1
-  node_alive "$pid" || die "$name (pid $pid) is not running any more"
+  local name="$1" url="$2" pid="$3" round="$4" out before after m0 m1 b0 b1 w0 w1 p
+  for p in $pid; do node_alive "$p" || die "$name (pid $p) is not running any more"; done
   out="$WORK_DIR/wrk-$name-$round.txt"
-  before=$(cpu_ticks "$pid"); b0=$(cpu_ticks "$PID_backend"); m0=$(machine_busy_ticks)
+  before=$(pids_ticks $pid); b0=$(cpu_ticks "$PID_backend"); m0=$(machine_busy_ticks)
   shell_children_ticks "$WORK_DIR/ticks"; w0=$(cat "$WORK_DIR/ticks")
   wrk -t1 -c"$CONNS" -d"$DURATION" --latency "$url" >"$out" 2>&1 || true
   shell_children_ticks "$WORK_DIR/ticks"; w1=$(cat "$WORK_DIR/ticks")
-  after=$(cpu_ticks "$pid"); b1=$(cpu_ticks "$PID_backend"); m1=$(machine_busy_ticks)
+  after=$(pids_ticks $pid); b1=$(cpu_ticks "$PID_backend"); m1=$(machine_busy_ticks)
   local rps p50 p99 reqs errs cpu other
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
@@ -268,13 +327,13 @@ run_wrk() {
   echo "$name $round $rps $p50 $p99 $reqs $cpu $other" >>"$RESULTS"
 }
 
-echo "== cache hits, GET /obj ($SIZE-byte body): wrk -t1 -c$CONNS -d$DURATION --latency, $ROUNDS rounds alternating, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), machine ${busy}% busy before"
+echo "== cache hits, GET /obj ($SIZE-byte body): wrk -t1 -c$CONNS -d$DURATION --latency, $ROUNDS rounds alternating, ours $NODES node(s) (local-copies $LOCAL_COPIES), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), machine ${busy}% busy before"
 printf '%-8s %5s %11s %9s %9s %10s %10s %7s  %s\n' target round "req/s" "p50 ms" "p99 ms" requests "cpu s/10k" "other%" errors
 for round in $(seq 1 "$ROUNDS"); do
   run_wrk nginx "$NGINX_URL" "$PID_nginxproxy" "$round"
-  run_wrk ours "$NODE_URL" "$PID_ours" "$round"
+  run_wrk ours "$NODE_URL" "$OUR_PIDS" "$round"
 done
-node_alive "$PID_ours" || die "our node died during the run"
+for p in $OUR_PIDS; do node_alive "$p" || die "our node died during the run"; done
 
 col_median() { awk -v n="$1" -v k="$2" '$1 == n { print $k }' "$RESULTS" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "n/a") printf "%.2f", a / b; else print "n/a" }'; }

@@ -46,7 +46,7 @@ public sealed partial class CacheFilter : IRequestFilter, IResponseHeadFilter
     public ValueTask<FilterVerdict> OnRequestAsync(IExchange exchange)
     {
         var request = exchange.Request!;
-        if (request.Method == "PURGE" && _purge is not null) return _purge.HandleAsync(exchange);
+        if (_purge is not null && request.Method == "PURGE") return _purge.HandleAsync(exchange);
         if (request.Method is not ("GET" or "HEAD"))
         {
             // §4.4: a successful unsafe request invalidates what it changed (decided on its response).
@@ -71,13 +71,6 @@ public sealed partial class CacheFilter : IRequestFilter, IResponseHeadFilter
         }
         var age = entry.AgeAt(now);
         var freshness = CachePolicy.Evaluate(entry.Lifetime, age, entry.Control, requestControl, _settings);
-        if (freshness is not (Freshness.Fresh or Freshness.StaleServable) && request.Method == "GET" && OwnerElsewhere(lookup.Key) is not null)
-        {
-            // A local copy of another node's key that may not be served as it is: the owner has the key's current
-            // response (or revalidates it once for every node).
-            lookup.Forward = requestControl.NoCache ? CacheForward.Request : CacheForward.Stale;
-            return LeadOrFollow(exchange, lookup);
-        }
         if (freshness == Freshness.StaleWhileRevalidate && _ownership?.Owners?.Self is { } self)
         {
             // RFC 5861 §3: served stale now, revalidated by the node's own request meanwhile.
@@ -89,6 +82,9 @@ public sealed partial class CacheFilter : IRequestFilter, IResponseHeadFilter
         if (freshness is not (Freshness.Fresh or Freshness.StaleServable))
         {
             lookup.Forward = requestControl.NoCache ? CacheForward.Request : CacheForward.Stale;
+            // A local copy of another node's key that may not be served as it is: the owner has the key's current
+            // response (or revalidates it once for every node).
+            if (request.Method == "GET" && OwnerElsewhere(lookup.Key) is not null) return LeadOrFollow(exchange, lookup);
             _store.CountStale();
             Revalidate(exchange, lookup, entry, age);
             return ValueTask.FromResult(Forward(requestControl));
