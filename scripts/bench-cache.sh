@@ -158,6 +158,9 @@ EOF
 
 MAX_OBJECT=""
 [ "$SIZE" -le $((8 * 1024 * 1024)) ] || MAX_OBJECT="max-object = $SIZE"
+# Only when asked: a build before the cluster's cache does not know the key.
+CACHE_EXTRA=""
+[ "$NODES" = 1 ] && [ "$LOCAL_COPIES" = on ] || CACHE_EXTRA="local-copies = $LOCAL_COPIES"
 # node_config PORT ADMIN: one node's config (both nodes of --nodes 2 have the same routes).
 node_config() {
   cat <<EOF
@@ -169,7 +172,7 @@ proxy {
       backends = [ "127.0.0.1:$ORIGIN_OURS" ]
     }
   }
-  routes = [ { name = cached, pool = origin, cache { $MAX_OBJECT local-copies = $LOCAL_COPIES } } ]
+  routes = [ { name = cached, pool = origin, cache { $MAX_OBJECT $CACHE_EXTRA } } ]
   access-log { enabled = off }
   log-level = warning
 }
