@@ -209,10 +209,11 @@ wait_http "http://127.0.0.1:$NODE_PORT/ping" 20 || die "node does not proxy: $(t
 
 NGINX_URL="http://127.0.0.1:$NGINX_PORT/obj"
 NODE_URL="http://127.0.0.1:$NODE_PORT/obj"
-# cache_members ADMIN: the members each node spreads the cache keys over, summed over the nodes (pbm cache stats).
+# cache_members ADMIN: the members each node spreads the cache keys over, summed over the nodes (pbm cache stats'
+# owners: each node's address and its members' addresses).
 cache_members() {
   curl -s --max-time 5 -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$1/api/cache/stats" 2>/dev/null \
-    | sed -n 's/.*"owners":\(.*\)/\1/p' | grep -o 'akka[.]tcp' | wc -l
+    | sed -n 's/.*"owners":\(.*\)/\1/p' | grep -o '"members":\[[^]]*\]' | grep -o 'akka[.]tcp' | wc -l
 }
 # owner_answers ADMIN: requests the node's route cache sent to the key's owner (proxy_cache_requests_total, owner).
 owner_answers() {
@@ -242,10 +243,12 @@ is_hit() {
 # The node counts each request it saw, including those wrk still had in flight when it stopped (wrk does not count
 # those), so the node's ratio is its own hits over its own total, not over what wrk reports.
 # With two nodes, both nodes' series: a request the non-owner sent to the owner (result="owner") is counted again as
-# the owner's hit or miss, so it is left out of the total.
+# the owner's hit or miss, so it is left out of the total. A request that shared another's fetch (coalesced: on the
+# non-owner without local copies, the requests that waited for one ask of the owner) is a hit, as pbm cache stats
+# counts it.
 node_cache_counts() {
   for admin in $ADMIN_PORTS; do curl -s --max-time 5 "http://127.0.0.1:$admin/metrics" 2>/dev/null; done | awk '
-    /^proxy_cache_requests_total\{/ && /route="cached"/ && !/result="owner"/ { all += $NF; n++; if (/result="hit"/) hits += $NF }
+    /^proxy_cache_requests_total\{/ && /route="cached"/ && !/result="owner"/ { all += $NF; n++; if (/result="(hit|coalesced)"/) hits += $NF }
     END { if (n) printf "%d %d\n", hits, all }'
 }
 if [ "$NODES" = 2 ]; then
@@ -360,7 +363,7 @@ hit_pct() { awk -v h="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.4f%%", h * 100
 COUNTS1=$(node_cache_counts || true)
 if [ -n "$COUNTS1" ]; then
   read -r h1 a1 <<<"$COUNTS1"; read -r h0 a0 <<<"${COUNTS0:-0 0}"
-  ours_hits=$((h1 - h0)); ours_all=$((a1 - a0)); ours_how="the node's own hits over its own count, proxy_cache_requests_total"
+  ours_hits=$((h1 - h0)); ours_all=$((a1 - a0)); ours_how="the nodes' own hits and shared fetches over their own count, proxy_cache_requests_total"
 else
   ours_hits=$((SENT[ours] - OO)); ours_all=${SENT[ours]}; ours_how="1 - origin/sent: this node build has no proxy_cache_requests_total"
 fi
