@@ -37,12 +37,12 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         Receive<ClusterEvent.CurrentClusterState>(state =>
         {
             foreach (var member in state.Members.Where(m => m.Status == MemberStatus.Up))
-                Joined(member.Address, reachable: !state.Unreachable.Contains(member));
+                MemberUp(member.Address, reachable: !state.Unreachable.Contains(member));
             Publish();
         });
         Receive<ClusterEvent.MemberUp>(e =>
         {
-            Joined(e.Member.Address, reachable: true);
+            MemberUp(e.Member.Address, reachable: true);
             Publish();
         });
         Receive<ClusterEvent.IMemberEvent>(e =>
@@ -59,7 +59,7 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
             state.Addresses.UnionWith(resolved.Addresses);
             _owners.PublishPeerAddresses(_members.Values.SelectMany(m => m.Addresses));
         });
-        Receive<JoinedTimeout>(_ => Joined());
+        Receive<JoinedTimeout>(_ => RingComplete());
         Receive<AskMissing>(_ =>
         {
             foreach (var (node, state) in _members)
@@ -84,7 +84,7 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         foreach (var state in _members.Values) state.Peer?.Connections.Dispose();
     }
 
-    private void Joined(Address address, bool reachable)
+    private void MemberUp(Address address, bool reachable)
     {
         var node = address.ToString();
         if (_members.ContainsKey(node)) return;
@@ -149,11 +149,12 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
             .Where(m => m.Value.Reachable && (m.Value.Self || m.Value.Peer is not null))
             .Select(m => (m.Key, m.Value.Self ? null : m.Value.Peer)));
         if (_joined is null || !_members.Values.Any(m => m.Self)) return;
-        if (_members.Values.All(m => m.Self || m.Peer is not null || m.NoListener || !m.Reachable)) Joined();
+        if (_members.Values.All(m => m.Self || m.Peer is not null || m.NoListener || !m.Reachable)) RingComplete();
         else if (!Timers.IsTimerActive(nameof(JoinedTimeout))) Timers.StartSingleTimer(nameof(JoinedTimeout), JoinedTimeout.Instance, JoinedAfter);
     }
 
-    private void Joined()
+    /// <summary>The node has joined the cluster's cache: <c>joined</c> runs, once.</summary>
+    private void RingComplete()
     {
         var joined = _joined;
         _joined = null;

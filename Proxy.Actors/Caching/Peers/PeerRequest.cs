@@ -37,6 +37,8 @@ public static class PeerRequest
             Host = request.Host, Authority = request.Authority, KeepAlive = true,
         };
         ForwardingHeaders.Prepare(copy, exchange.Client, exchange.Secure, addForwarded);
+        // A client's own copy of the node's fields must not steer the owner (a local request runs the asking pipeline).
+        headers.Remove(LocalField);
         headers.Set(RouteField, route);
         headers.Set(SchemeField, exchange.Secure ? "https" : "http");
         return copy;

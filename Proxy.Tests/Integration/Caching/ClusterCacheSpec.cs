@@ -222,6 +222,33 @@ public sealed class ClusterCacheSpec
         Assert.Contains("fwd=uri-miss", string.Join(", ", next.Headers.GetValues("Cache-Status")));
     }
 
+    /// <summary>Bad input: a client's own <c>Proxy-Cache-*</c> fields do not steer the owner (a "local" request would run
+    /// the owner's asking pipeline and prepare the request a second time): the origin gets the request once prepared,
+    /// one X-Forwarded-For entry and one Via.</summary>
+    [Fact]
+    public async Task AClientsOwnCacheFields_DoNotSteerTheOwner()
+    {
+        await using var backend = new RawBackend(r => RawBackend.Ok("page " + r.RequestLine.Split(' ')[1], "Cache-Control: max-age=600\r\n"));
+        await using var cluster = await Start(backend, nodes: 2);
+        for (var i = 0; i < 10; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{cluster[0].Listeners["public"].Port}/z{i}");
+            request.Headers.Host = "shop.example";
+            request.Headers.Add("Proxy-Cache-Local", "1");
+            request.Headers.Add("Proxy-Cache-Route", "elsewhere");
+            using var response = await Client.SendAsync(request);
+            Assert.Equal("page /z" + i, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.True(cluster[0].Runtime.Current.Caches!.Stores["site"].FromOwner > 0, "no key of ten owned by the other node");
+        Assert.Equal(10, backend.Requests.Count);
+        Assert.All(backend.Requests, r =>
+        {
+            Assert.Equal("127.0.0.1", r.Header("X-Forwarded-For"));
+            Assert.Equal("1.1 akka-proxy", r.Header("Via"));
+        });
+    }
+
     /// <summary>The owner's listener is gone (its node crashed and the others do not know yet): requests for its keys go
     /// to the origin from the node that got them, with no error.</summary>
     [Fact]
