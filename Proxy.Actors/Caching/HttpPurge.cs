@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Proxy.Actors.Exchange;
 using Proxy.Actors.Upstream;
@@ -7,6 +5,7 @@ using Proxy.Shared.Admin;
 using Proxy.Shared.Caching;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
+using Proxy.Shared.Security;
 
 namespace Proxy.Actors.Caching;
 
@@ -19,13 +18,13 @@ namespace Proxy.Actors.Caching;
 /// </summary>
 public sealed class HttpPurge
 {
-    private readonly byte[] _expected;
+    private readonly BearerToken _expected;
     private readonly ResponseCaches _caches;
     private static readonly HttpHeaderList Challenge = ChallengeFields();
 
     public HttpPurge(string token, ResponseCaches caches)
     {
-        _expected = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        _expected = new BearerToken(token);
         _caches = caches;
     }
 
@@ -33,9 +32,9 @@ public sealed class HttpPurge
     {
         var request = exchange.Request!;
         var authorization = request.Headers.Get("Authorization");
-        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (authorization is null || !authorization.StartsWith(BearerToken.Scheme, StringComparison.OrdinalIgnoreCase))
             return FilterVerdict.Respond(ProxyError.PurgeTokenMissing, headers: Challenge);
-        if (!Matches(authorization.AsSpan(7).Trim())) return FilterVerdict.Respond(ProxyError.PurgeTokenInvalid);
+        if (!_expected.Matches(authorization.AsSpan(BearerToken.Scheme.Length).Trim())) return FilterVerdict.Respond(ProxyError.PurgeTokenInvalid);
         var authority = request.Authority.Length > 0 ? request.Authority : request.Host;
         var url = (exchange.Secure ? "https://" : "http://") + authority + UpstreamRequestWriter.TargetFor(request, throughProxy: false, rewritten: null);
         var purge = new PurgeCache(url, null, null);
@@ -43,14 +42,6 @@ public sealed class HttpPurge
             ? await everywhere(purge).ConfigureAwait(false)
             : (200, new CachePurgeView("url " + url, [new CachePurgeAck("(this node)", _caches.Purge(purge))], []));
         return FilterVerdict.Serve(new BufferedResponse(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(view, AdminJson.Options)));
-    }
-
-    private bool Matches(ReadOnlySpan<char> token)
-    {
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        var bytes = Encoding.UTF8.GetBytes(token.ToArray());
-        SHA256.HashData(bytes, digest);
-        return CryptographicOperations.FixedTimeEquals(digest, _expected);
     }
 
     private static HttpHeaderList ChallengeFields()

@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Proxy.Shared.Admin;
+using Proxy.Shared.Security;
 
 namespace Proxy.Node.Admin;
 
@@ -15,8 +14,8 @@ namespace Proxy.Node.Admin;
 /// </summary>
 public sealed class AdminTokenFilter(string? token, ILogger logger) : IEndpointFilter
 {
-    private const string Scheme = "Bearer ";
-    private readonly byte[]? _expected = token is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    private const string Scheme = BearerToken.Scheme;
+    private readonly BearerToken? _expected = token is null ? null : new BearerToken(token);
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -35,7 +34,7 @@ public sealed class AdminTokenFilter(string? token, ILogger logger) : IEndpointF
         else if (values.Count > 1) problem = $"more than one {field} header";
         else if (values[0] is not { } header || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
             problem = $"the {field} header must use the Bearer scheme";
-        else if (!Matches(header.AsSpan(Scheme.Length).Trim()))
+        else if (!_expected.Matches(header.AsSpan(Scheme.Length).Trim()))
             problem = "invalid admin token";
 
         if (problem is null) return await next(context).ConfigureAwait(false);
@@ -43,13 +42,5 @@ public sealed class AdminTokenFilter(string? token, ILogger logger) : IEndpointF
             http.Request.Path.Value, http.Connection.RemoteIpAddress, problem);
         http.Response.Headers.WWWAuthenticate = "Bearer realm=\"proxy-admin\"";
         return Results.Json(new ErrorView(problem), AdminJson.Options, statusCode: StatusCodes.Status401Unauthorized);
-    }
-
-    private bool Matches(ReadOnlySpan<char> presented)
-    {
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        var bytes = Encoding.UTF8.GetBytes(presented.ToArray());
-        SHA256.HashData(bytes, digest);
-        return CryptographicOperations.FixedTimeEquals(digest, _expected);
     }
 }
