@@ -1,55 +1,39 @@
 using Akka.IO;
+using Proxy.Actors.Exchange;
 using Proxy.Shared.Http;
-using Proxy.Shared.Pipeline;
 
 namespace Proxy.Actors.Caching;
 
 /// <summary>
-/// A stored response served to one request (a hit): a copy of the stored header fields with this hit's <c>Age</c> and
+/// A stored response as one request is served it (a hit): a copy of the stored header fields with this hit's <c>Age</c> and
 /// <c>Cache-Status</c>, and the stored body in one piece (it is in memory already; the client connection writes it
 /// as fast as the client takes it). A 304 for a client's own conditional request has the fields RFC 9110 §15.4.5
 /// names and no body.
 /// </summary>
-internal sealed class CachedResponseSource : IResponseSource
+internal static class CachedResponseSource
 {
-    private readonly ByteString _body;
-
-    private CachedResponseSource(HttpResponseHead head, ByteString body)
-    {
-        Head = head;
-        _body = body;
-    }
-
-    public HttpResponseHead Head { get; }
-
-    public static CachedResponseSource Hit(CachedResponse entry, TimeSpan age, string cacheStatus)
+    public static BufferedResponse Hit(CachedResponse entry, TimeSpan age, string cacheStatus)
     {
         var headers = new HttpHeaderList(entry.Headers.Count + 2);
         foreach (var field in entry.Headers)
             if (!field.Key.Equals("Age", StringComparison.OrdinalIgnoreCase)) headers.Add(field.Key, field.Value);
         AddAgeAndStatus(headers, age, cacheStatus);
-        return new CachedResponseSource(CachedResponse.StoredHead(entry.Status, entry.Reason, headers, entry.Body.Count), entry.Body);
+        return new BufferedResponse(CachedResponse.StoredHead(entry.Status, entry.Reason, headers, entry.Body.Count), entry.Body);
     }
 
-    public static CachedResponseSource NotModified(CachedResponse entry, HttpHeaderList fields, TimeSpan age, string cacheStatus)
+    public static BufferedResponse NotModified(CachedResponse entry, HttpHeaderList fields, TimeSpan age, string cacheStatus)
     {
         AddAgeAndStatus(fields, age, cacheStatus);
         var head = new HttpResponseHead
         {
             Status = 304, Reason = "Not Modified", Version = 11, Headers = fields, Framing = BodyFraming.None, KeepAlive = true,
         };
-        return new CachedResponseSource(head, ByteString.Empty);
+        return new BufferedResponse(head, ByteString.Empty);
     }
 
     private static void AddAgeAndStatus(HttpHeaderList headers, TimeSpan age, string cacheStatus)
     {
         headers.Add("Age", ((long)Math.Max(0, age.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
         headers.Add("Cache-Status", cacheStatus);
-    }
-
-    public ValueTask<BodyPiece> ReadAsync() => new(new BodyPiece(_body, Last: true));
-
-    public void Dispose()
-    {
     }
 }

@@ -41,7 +41,7 @@ public sealed class HttpPurge
         var (status, view) = _caches.ClusterPurge is { } everywhere
             ? await everywhere(purge).ConfigureAwait(false)
             : (200, new CachePurgeView("url " + url, [new CachePurgeAck("(this node)", _caches.Purge(purge))], []));
-        return FilterVerdict.Serve(new BufferedResponse(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(view, AdminJson.Options)));
+        return FilterVerdict.Serve(BufferedResponse.Of(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(view, AdminJson.Options)));
     }
 
     private static HttpHeaderList ChallengeFields()

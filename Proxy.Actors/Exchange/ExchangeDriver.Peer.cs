@@ -39,13 +39,13 @@ internal sealed partial class ExchangeDriver
         RunRequestFilters();
     }
 
-    private static HttpHeaderList Declined
+    /// <summary>Marks the answers that send the asking node to the origin (copied into each answer, never changed).</summary>
+    private static readonly HttpHeaderList Declined = DeclinedFields();
+
+    private static HttpHeaderList DeclinedFields()
     {
-        get
-        {
-            var fields = new HttpHeaderList(1);
-            fields.Add(PeerRequest.DeclinedField, "1");
-            return fields;
-        }
+        var fields = new HttpHeaderList(1);
+        fields.Add(PeerRequest.DeclinedField, "1");
+        return fields;
     }
 }

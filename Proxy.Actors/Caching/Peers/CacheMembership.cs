@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster;
 using Proxy.Actors.Pools;
 using Proxy.Shared.Caching;
-using Proxy.Shared.Configuration;
 
 namespace Proxy.Actors.Caching.Peers;
 
@@ -57,7 +56,7 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         {
             if (!_members.TryGetValue(resolved.Node, out var state)) return;
             state.Addresses.UnionWith(resolved.Addresses);
-            _owners.PublishPeerAddresses(_members.Values.SelectMany(m => m.Addresses));
+            PublishPeerAddresses();
         });
         Receive<JoinedTimeout>(_ => RingComplete());
         Receive<AskMissing>(_ =>
@@ -98,7 +97,7 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
     {
         if (!_members.Remove(address.ToString(), out var state)) return;
         state.Peer?.Connections.Dispose();
-        _owners.PublishPeerAddresses(_members.Values.SelectMany(m => m.Addresses));
+        PublishPeerAddresses();
         Publish();
     }
 
@@ -123,9 +122,7 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
             return;
         }
         Resolve(peer.Node, peer.Host);
-        var address = new HostPort(peer.Host, peer.Port).ToString();
-        state.Peer = new Backend(new BackendSettings { Address = address, Host = peer.Host, Port = peer.Port },
-            new UpstreamConnectionSettings { MaxPerBackend = 0, IdleTimeout = PeerIdleTimeout });
+        state.Peer = CacheOwners.Listener(peer.Host, peer.Port, PeerIdleTimeout);
         Publish();
     }
 
@@ -142,6 +139,8 @@ public sealed class CacheMembership : ReceiveActor, IWithTimers
         System.Net.Dns.GetHostAddressesAsync(host).PipeTo(Self, success: addresses => new HostResolved(node, addresses),
             failure: _ => new HostResolved(node, []));
     }
+
+    private void PublishPeerAddresses() => _owners.PublishPeerAddresses(_members.Values.SelectMany(m => m.Addresses));
 
     private void Publish()
     {

@@ -31,9 +31,13 @@ public sealed class CacheOwners
     public Backend? Self { get; private set; }
 
     /// <summary>The node's internal listener is at <paramref name="host"/>:<paramref name="port"/>.</summary>
-    public void UseSelf(string host, int port) => Self = new Backend(
+    public void UseSelf(string host, int port) => Self = Listener(host, port, TimeSpan.FromSeconds(60));
+
+    /// <summary>A node's internal cache listener as a backend: kept-alive connections, as many as requests need (a cap
+    /// would send the overflow to the origin).</summary>
+    public static Backend Listener(string host, int port, TimeSpan idleTimeout) => new(
         new BackendSettings { Address = new HostPort(host, port).ToString(), Host = host, Port = port },
-        new UpstreamConnectionSettings { MaxPerBackend = 0 });
+        new UpstreamConnectionSettings { MaxPerBackend = 0, IdleTimeout = idleTimeout });
 
     /// <summary>The members from now on: each by cluster address, with its internal listener (null: this node).</summary>
     public void Publish(IEnumerable<(string Node, Backend? Peer)> members) => _ring = new CacheOwnerRing<Backend?>(members);

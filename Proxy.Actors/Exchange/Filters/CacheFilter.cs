@@ -96,7 +96,7 @@ public sealed partial class CacheFilter : IRequestFilter, IResponseHeadFilter
 
     /// <summary>The stored response for <paramref name="request"/> (a 304 when the client's own conditional matches it),
     /// its Cache-Status a hit with the freshness left (negative: stale), and why when a stale one is served.</summary>
-    private CachedResponseSource Hit(HttpRequestHead request, CachedResponse entry, TimeSpan age, string? detail = null)
+    private BufferedResponse Hit(HttpRequestHead request, CachedResponse entry, TimeSpan age, string? detail = null)
     {
         var status = CacheStatus.Hit(_name, entry.Lifetime - age) + (detail is null ? "" : "; detail=" + detail);
         var stored = entry.Head;
@@ -128,7 +128,7 @@ public sealed partial class CacheFilter : IRequestFilter, IResponseHeadFilter
             exchange.UpstreamFailureFallback = lookup.Fallback = StaleOnError(entry, age, forwardStatus: null);
     }
 
-    private CachedResponseSource StaleOnError(CachedResponse entry, TimeSpan age, int? forwardStatus) =>
+    private BufferedResponse StaleOnError(CachedResponse entry, TimeSpan age, int? forwardStatus) =>
         CachedResponseSource.Hit(entry, age,
             CacheStatus.Forward(_name, CacheForward.Stale, stored: false, forwardStatus, entry.Lifetime - age, "stale-if-error"));
 
