@@ -1,7 +1,4 @@
-using Akka.IO;
 using Proxy.Actors.Caching;
-using Proxy.Actors.Caching.Peers;
-using Proxy.Actors.Pools;
 using Proxy.Shared.Caching;
 using Proxy.Shared.Http;
 using Proxy.Shared.Pipeline;
