@@ -346,19 +346,22 @@ public sealed class CacheSpec
     public async Task WithinStaleWhileRevalidate_TheStaleEntryIsServed_AndRevalidatedInTheBackground(string cache, bool background)
     {
         var count = 0;
+        // In the background case the origin holds every refresh until the stale answers are in, so an answer that
+        // waited for the refresh would not come back as version 1. (In the foreground case the requests themselves
+        // wait for it, so nothing is held.)
+        using var refreshHeld = new ManualResetEventSlim(initialState: !background);
         await using var backend = new RawBackend(r =>
         {
             var n = Interlocked.Increment(ref count);
-            if (n > 1) Thread.Sleep(400); // the refresh is slow: the stale answers do not wait for it
+            if (n > 1) refreshHeld.Wait(TimeSpan.FromSeconds(15));
             return Answer($"version {n}", $"Cache-Control: max-age=1, stale-while-revalidate=30\r\nETag: \"v{n}\"\r\n");
         });
         await using var node = await Node(backend, cache);
         await Send(node, "/c/swr");
         await Task.Delay(1600);
 
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         var stale = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Send(node, "/c/swr")));
-        var answeredIn = watch.Elapsed;
+        refreshHeld.Set();
 
         if (!background)
         {
@@ -377,7 +380,6 @@ public sealed class CacheSpec
             Assert.Equal("version 1", s.Body);
             Assert.Matches("^proxy; hit; ttl=-[0-9]+; detail=stale-while-revalidate$", CacheStatus(s.Response));
         });
-        Assert.True(answeredIn < TimeSpan.FromMilliseconds(400), $"the stale answers took {answeredIn.TotalMilliseconds} ms");
         await Eventually.Holds(() => backend.Requests.Count == 2, TimeSpan.FromSeconds(5), "one background revalidation");
         Assert.Equal("\"v1\"", backend.Requests.Last().Header("If-None-Match"));
         await Eventually.Holds(async () => (await Send(node, "/c/swr")).Body == "version 2", TimeSpan.FromSeconds(5), "the refreshed entry");
