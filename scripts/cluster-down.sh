@@ -15,7 +15,8 @@ case "${1:-}" in
 esac
 
 ours() { # pid is alive and still one of our processes (not a reused pid)
-  kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q "Proxy.Node"
+  # (the redirection's own error, for a pid that ended between the two checks, is silenced too)
+  kill -0 "$1" 2>/dev/null && { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -q "Proxy.Node"
 }
 
 stop_all() { # NAME-PREFIX: SIGTERM every recorded process whose name starts with it, wait up to 30 s, then SIGKILL

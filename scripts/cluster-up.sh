@@ -101,10 +101,18 @@ done
 
 say "waiting for $count nodes to be ready (listeners bound, cluster member Up)"
 deadline=$((SECONDS + 90))
+# Every node is watched while any is awaited: one that exits (a port taken, a config mistake) stops the start at
+# once, with its own log, rather than after the wait for another node runs out.
+all_started() {
+  local j pid
+  for j in $(seq 1 "$count"); do
+    pid="$(awk -v n="node-$j" '$1 == n { print $2 }' "$pids_file")"
+    kill -0 "$pid" 2>/dev/null || fail "node-$j exited during start" "node-$j"
+  done
+}
 for i in $(seq 1 "$count"); do
-  pid="$(awk -v n="node-$i" '$1 == n { print $2 }' "$pids_file")"
   until curl -fsS -o /dev/null "http://127.0.0.1:$((admin_base + i - 1))/ready" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || fail "node-$i exited during start" "node-$i"
+    all_started
     [ "$SECONDS" -lt "$deadline" ] || fail "node-$i was not ready within 90 s" "node-$i"
     sleep 0.3
   done

@@ -47,8 +47,8 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
         Assert.Contains("stopped 2 node process(es)", down.Out);
         Assert.Contains("stopped 2 backend process(es)", down.Out);
         Assert.All(pids, pid => Assert.False(IsOurs(pid), $"pid {pid} still runs"));
-        Assert.True(LocalClusterRun.IsFree(_cluster.HttpPort(1)) && LocalClusterRun.IsFree(_cluster.AdminPort(1))
-            && LocalClusterRun.IsFree(_cluster.BackendBase));
+        Assert.True(PortFinder.IsFree(_cluster.HttpPort(1)) && PortFinder.IsFree(_cluster.AdminPort(1))
+            && PortFinder.IsFree(_cluster.BackendBase));
     }
 
     /// <summary>C1: Cluster Bootstrap (config discovery, as cluster-up.sh sets it). Each node in turn, the first
@@ -96,6 +96,40 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
                 return seen is { } doc && doc.GetProperty("backends").EnumerateArray()
                     .Any(b => b.GetProperty("address").GetString() == backend && b.GetProperty("weight").GetInt32() == weight);
             }, TimeSpan.FromSeconds(30), $"node {node} sees weight {weight} {when}");
+    }
+
+    /// <summary>A node that exits while cluster-up waits (here the last node, killed as soon as it is started) stops the
+    /// start at once, naming that node and its log, instead of a 90 s wait for the first node, which cannot form a
+    /// cluster without it; nothing is left running.</summary>
+    [Fact]
+    public async Task ClusterUp_ANodeExitingDuringStart_StopsTheStartWithThatNodesLog()
+    {
+        _cluster.WithPortsFor(3);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var up = _cluster.Script("cluster-up.sh", "3");
+        int? killed = null;
+        var pids = new List<int>(); // node-3 is started last: the file then lists everything cluster-up started
+        while (killed is null && !up.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var lines = File.Exists(_cluster.PidsFile) ? File.ReadAllLines(_cluster.PidsFile) : [];
+            var line = lines.FirstOrDefault(l => l.StartsWith("node-3 ", StringComparison.Ordinal));
+            if (line is not null)
+            {
+                pids.AddRange(lines.Select(l => int.Parse(l.Split(' ')[1])));
+                killed = int.Parse(line.Split(' ')[1]);
+                System.Diagnostics.Process.GetProcessById(killed.Value).Kill();
+            }
+            else await Task.Delay(20);
+        }
+        var run = await up;
+
+        Assert.NotNull(killed);
+        Assert.Equal(1, run.Code);
+        Assert.Contains("node-3 exited during start", run.Err);
+        Assert.Contains("stopped 2 node process(es)", run.Err);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(80), $"cluster-up took {watch.Elapsed} (its wait for readiness is 90 s)");
+        Assert.Equal(5, pids.Count); // three nodes, two backends
+        Assert.All(pids, pid => Assert.False(IsOurs(pid), $"pid {pid} still runs"));
     }
 
     [Theory]

@@ -28,20 +28,19 @@ public sealed class LocalClusterRun(ITestOutputHelper output) : IDisposable
     /// <summary>The node's cluster address as pbm shows it.</summary>
     public string Address(int node) => $"akka.tcp://proxy@127.0.0.1:{RemotingBase + node - 1}";
 
-    /// <summary>Picks free port ranges for <paramref name="count"/> nodes and the two demo backends (nothing started).</summary>
+    /// <summary>Picks free port ranges (below the ephemeral range: see <see cref="PortFinder"/>) for <paramref name="count"/> nodes and the two demo backends (nothing started).</summary>
     public LocalClusterRun WithPortsFor(int count)
     {
-        var taken = new HashSet<int>();
-        HttpBase = FreeRange(count, taken);
-        AdminBase = FreeRange(count, taken);
-        RemotingBase = FreeRange(count, taken);
-        BackendBase = FreeRange(2, taken);
+        HttpBase = PortFinder.FreeRange(count);
+        AdminBase = PortFinder.FreeRange(count);
+        RemotingBase = PortFinder.FreeRange(count);
+        BackendBase = PortFinder.FreeRange(2);
         _env["PROXY_NODE_BIN"] = NodeBin();
         _env["PROXY_CLUSTER_DIR"] = RunDir;
         _env["PROXY_CLUSTER_HTTP_BASE"] = HttpBase.ToString();
         _env["PROXY_CLUSTER_ADMIN_BASE"] = AdminBase.ToString();
         _env["PROXY_CLUSTER_REMOTING_BASE"] = RemotingBase.ToString();
-        _env["PROXY_CLUSTER_MANAGEMENT_BASE"] = FreeRange(count, taken).ToString();
+        _env["PROXY_CLUSTER_MANAGEMENT_BASE"] = PortFinder.FreeRange(count).ToString();
         _env["PROXY_CLUSTER_BACKEND_BASE"] = BackendBase.ToString();
         return this;
     }
@@ -167,32 +166,6 @@ public sealed class LocalClusterRun(ITestOutputHelper output) : IDisposable
         if (host.ValueKind == JsonValueKind.Undefined) return 0;
         var address = host.GetProperty("address").GetString()!;
         return int.Parse(address[(address.LastIndexOf(':') + 1)..]) - RemotingBase + 1;
-    }
-
-    private static int FreeRange(int count, HashSet<int> taken)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var start = Random.Shared.Next(20_000, 40_000);
-            if (Enumerable.Range(start, count).Any(taken.Contains) || !Enumerable.Range(start, count).All(IsFree)) continue;
-            foreach (var p in Enumerable.Range(start, count)) taken.Add(p);
-            return start;
-        }
-        throw new InvalidOperationException("no free port range");
-    }
-
-    public static bool IsFree(int port)
-    {
-        try
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     public void Dispose()

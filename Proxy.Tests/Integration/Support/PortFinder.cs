@@ -14,23 +14,32 @@ public static class PortFinder
     private static readonly int Highest = EphemeralRangeStart() - 1;
     private static int s_next = Lowest + Environment.ProcessId % Math.Max(1, Highest - Lowest);
 
-    public static int Free()
+    public static int Free() => FreeRange(1);
+
+    /// <summary>The first of <paramref name="count"/> consecutive free ports (for scripts that number ports from a base).</summary>
+    public static int FreeRange(int count)
     {
         for (var attempt = 0; attempt < 1000; attempt++)
         {
-            var port = Lowest + (int)((uint)Interlocked.Increment(ref s_next) % (uint)(Highest - Lowest + 1));
-            try
-            {
-                using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // In use (or in TIME_WAIT for a listener): try the next one.
-            }
+            // Each call takes the next [start, start + count) of the sequence, so no two calls overlap.
+            var start = Lowest + (int)((uint)(Interlocked.Add(ref s_next, count) - count) % (uint)(Highest - Lowest + 2 - count));
+            if (Enumerable.Range(start, count).All(IsFree)) return start;
         }
-        throw new InvalidOperationException($"no free loopback port between {Lowest} and {Highest}");
+        throw new InvalidOperationException($"no {count} free loopback port(s) between {Lowest} and {Highest}");
+    }
+
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false; // in use (or in TIME_WAIT for a listener)
+        }
     }
 
     private static int EphemeralRangeStart()
