@@ -42,7 +42,21 @@ public sealed class LocalClusterRun(ITestOutputHelper output) : IDisposable
         _env["PROXY_CLUSTER_REMOTING_BASE"] = RemotingBase.ToString();
         _env["PROXY_CLUSTER_MANAGEMENT_BASE"] = PortFinder.FreeRange(count).ToString();
         _env["PROXY_CLUSTER_BACKEND_BASE"] = BackendBase.ToString();
+        output.WriteLine($"ports: http {HttpBase}, admin {AdminBase}, remoting {RemotingBase}, backends {BackendBase} "
+            + $"(picked from {PortFinder.Window.Low}-{PortFinder.Window.High}, outside the ephemeral range)");
         return this;
+    }
+
+    /// <summary>scripts/cluster-up.sh <paramref name="count"/> on the ports <see cref="WithPortsFor"/> picked; when a node
+    /// found one of them taken meanwhile (a port is only reserved by its bind, and another process's outgoing connection
+    /// can take it first if the machine's ephemeral range reaches it), once more on new ports.</summary>
+    public async Task<(int Code, string Out, string Err)> Up(int count)
+    {
+        var up = await Script("cluster-up.sh", count.ToString());
+        if (up.Code == 0 || !up.Err.Contains("address already in use", StringComparison.Ordinal)) return up;
+        output.WriteLine("a port was taken between picking it and the node's bind: picking new ports");
+        WithPortsFor(count);
+        return await Script("cluster-up.sh", count.ToString());
     }
 
     /// <summary>Only the run directory (for scripts that fail before they need ports).</summary>
