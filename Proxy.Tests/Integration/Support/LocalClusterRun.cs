@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.Json;
 using Xunit.Abstractions;
 
@@ -28,7 +27,7 @@ public sealed class LocalClusterRun(ITestOutputHelper output) : IDisposable
     /// <summary>The node's cluster address as pbm shows it.</summary>
     public string Address(int node) => $"akka.tcp://proxy@127.0.0.1:{RemotingBase + node - 1}";
 
-    /// <summary>Picks free port ranges (below the ephemeral range: see <see cref="PortFinder"/>) for <paramref name="count"/> nodes and the two demo backends (nothing started).</summary>
+    /// <summary>Picks free port ranges (outside the ephemeral range: see <see cref="PortFinder"/>) for <paramref name="count"/> nodes and the two demo backends (nothing started).</summary>
     public LocalClusterRun WithPortsFor(int count)
     {
         HttpBase = PortFinder.FreeRange(count);
