@@ -64,10 +64,6 @@ if command -v docker-compose >/dev/null 2>&1; then
     || { echo "test.sh: docker-compose.cluster.yml is invalid" >&2; exit 1; }
 fi
 
-# The process specs pick ports outside the ephemeral range (Proxy.Tests/Integration/Support/PortFinder.cs); what
-# this machine says it is helps read a failure where a port was taken anyway.
-echo "test.sh: ephemeral ports (net.ipv4.ip_local_port_range): $(tr -s '\t ' ' ' </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo unknown)"
-
 dotnet restore Proxy.sln -nologo
 dotnet build Proxy.sln -c Release --no-restore -nologo
 out="$(mktemp)"

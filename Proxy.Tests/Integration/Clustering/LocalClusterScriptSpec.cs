@@ -18,7 +18,7 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
     public async Task ClusterUp_StartsNodesJoinedIntoOneCluster_PbmShowsThemUp_AndClusterDownStopsExactlyThat()
     {
         _cluster.WithPortsFor(2);
-        var up = await _cluster.Up(2);
+        var up = await _cluster.Script("cluster-up.sh", "2");
         Assert.True(up.Code == 0, up.Err);
         Assert.Contains("Count: 2 nodes", up.Out);
         Assert.Contains(_cluster.AdminHost(2), up.Out);
@@ -59,7 +59,7 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
     public async Task RestartingEachNodeInTurn_RejoinsTheRunningCluster_AndEveryChangeIsSeenEverywhereAndSurvivesAFullRestart()
     {
         _cluster.WithPortsFor(3);
-        var up = await _cluster.Up(3);
+        var up = await _cluster.Script("cluster-up.sh", "3");
         Assert.True(up.Code == 0, up.Err);
         var pool = await _cluster.PbmJson(3, "pool", "demo");
         Assert.NotNull(pool);

@@ -126,7 +126,7 @@ public sealed class NodeLossSpec(ITestOutputHelper output) : IDisposable
     private async Task StartThreeNodes()
     {
         _cluster.WithPortsFor(3);
-        var up = await _cluster.Up(3);
+        var up = await _cluster.Script("cluster-up.sh", "3");
         Assert.True(up.Code == 0, up.Err);
         await Eventually.Holds(async () => await _cluster.EntityHost(1) != 0, TimeSpan.FromSeconds(20), "the pool's entity runs");
     }

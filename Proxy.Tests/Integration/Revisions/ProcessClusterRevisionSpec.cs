@@ -21,7 +21,7 @@ public sealed class ProcessClusterRevisionSpec(ITestOutputHelper output) : IDisp
     public async Task OneApply_ReachesEveryProcess_ARestartedNodeRunsItAgain_AndSighupAppliesTheFile()
     {
         _cluster.WithPortsFor(3);
-        var up = await _cluster.Up(3);
+        var up = await _cluster.Script("cluster-up.sh", "3");
         Assert.True(up.Code == 0, up.Err);
         var edited = Path.Combine(_cluster.RunDir, "edited.hocon");
         var original = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "examples", "cluster.hocon"));

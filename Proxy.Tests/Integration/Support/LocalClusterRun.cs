@@ -27,7 +27,7 @@ public sealed class LocalClusterRun(ITestOutputHelper output) : IDisposable
     /// <summary>The node's cluster address as pbm shows it.</summary>
     public string Address(int node) => $"akka.tcp://proxy@127.0.0.1:{RemotingBase + node - 1}";
 
-    /// <summary>Picks free port ranges (outside the ephemeral range: see <see cref="PortFinder"/>) for <paramref name="count"/> nodes and the two demo backends (nothing started).</summary>
+    /// <summary>Picks free port ranges (below the ephemeral range: see <see cref="PortFinder"/>) for <paramref name="count"/> nodes and the two demo backends (nothing started).</summary>
     public LocalClusterRun WithPortsFor(int count)
     {
         HttpBase = PortFinder.FreeRange(count);
@@ -41,21 +41,8 @@ public sealed class LocalClusterRun(ITestOutputHelper output) : IDisposable
         _env["PROXY_CLUSTER_REMOTING_BASE"] = RemotingBase.ToString();
         _env["PROXY_CLUSTER_MANAGEMENT_BASE"] = PortFinder.FreeRange(count).ToString();
         _env["PROXY_CLUSTER_BACKEND_BASE"] = BackendBase.ToString();
-        output.WriteLine($"ports: http {HttpBase}, admin {AdminBase}, remoting {RemotingBase}, backends {BackendBase} "
-            + $"(picked from {PortFinder.Window.Low}-{PortFinder.Window.High}, outside the ephemeral range)");
+        output.WriteLine($"ports: http {HttpBase}, admin {AdminBase}, remoting {RemotingBase}, backends {BackendBase}, management {_env["PROXY_CLUSTER_MANAGEMENT_BASE"]}");
         return this;
-    }
-
-    /// <summary>scripts/cluster-up.sh <paramref name="count"/> on the ports <see cref="WithPortsFor"/> picked; when a node
-    /// found one of them taken meanwhile (a port is only reserved by its bind, and another process's outgoing connection
-    /// can take it first if the machine's ephemeral range reaches it), once more on new ports.</summary>
-    public async Task<(int Code, string Out, string Err)> Up(int count)
-    {
-        var up = await Script("cluster-up.sh", count.ToString());
-        if (up.Code == 0 || !up.Err.Contains("address already in use", StringComparison.Ordinal)) return up;
-        output.WriteLine("a port was taken between picking it and the node's bind: picking new ports");
-        WithPortsFor(count);
-        return await Script("cluster-up.sh", count.ToString());
     }
 
     /// <summary>Only the run directory (for scripts that fail before they need ports).</summary>
