@@ -77,11 +77,13 @@ public sealed class BackendPoolClusterSpec(ITestOutputHelper output)
             Pool(a, b, "health { path = \"/healthz\", interval = 500ms, timeout = 400ms, healthy = 2, unhealthy = 2 }"));
         await WaitForStateOnEveryNode(cluster, 3);
 
-        // Probes: one prober for the cluster, so ~2 per second per backend, not ~6 (one per node).
+        // Probes: one prober for the cluster, so ~2 per second per backend, not ~6 (one per node): at most 9 in 3 s
+        // (three probers would make ~18). The lower bound only says probing runs: a loaded machine delays the timer
+        // (clean run of 27bb95e: 2, while three node processes were being killed next to it).
         var before = b.Probes;
         await Task.Delay(TimeSpan.FromSeconds(3));
         var probes = b.Probes - before;
-        Assert.InRange(probes, 3, 9);
+        Assert.InRange(probes, 1, 9);
 
         b.Healthy = false;
         var took = await Eventually.Holds(() => Enumerable.Range(0, 3).All(i => !cluster.BackendOn(i, "main", b.Address).Available),
