@@ -34,14 +34,15 @@ public sealed class LocalClusterRun(ITestOutputHelper output) : IDisposable
         AdminBase = PortFinder.FreeRange(count);
         RemotingBase = PortFinder.FreeRange(count);
         BackendBase = PortFinder.FreeRange(2);
+        var managementBase = PortFinder.FreeRange(count);
         _env["PROXY_NODE_BIN"] = NodeBin();
         _env["PROXY_CLUSTER_DIR"] = RunDir;
         _env["PROXY_CLUSTER_HTTP_BASE"] = HttpBase.ToString();
         _env["PROXY_CLUSTER_ADMIN_BASE"] = AdminBase.ToString();
         _env["PROXY_CLUSTER_REMOTING_BASE"] = RemotingBase.ToString();
-        _env["PROXY_CLUSTER_MANAGEMENT_BASE"] = PortFinder.FreeRange(count).ToString();
+        _env["PROXY_CLUSTER_MANAGEMENT_BASE"] = managementBase.ToString();
         _env["PROXY_CLUSTER_BACKEND_BASE"] = BackendBase.ToString();
-        output.WriteLine($"ports: http {HttpBase}, admin {AdminBase}, remoting {RemotingBase}, backends {BackendBase}, management {_env["PROXY_CLUSTER_MANAGEMENT_BASE"]}");
+        output.WriteLine($"ports: http {HttpBase}, admin {AdminBase}, remoting {RemotingBase}, backends {BackendBase}, management {managementBase}");
         return this;
     }
 
